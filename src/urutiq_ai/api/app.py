@@ -1,0 +1,77 @@
+"""The FastAPI application: ``create_app()`` wires settings, database, errors and routes.
+
+Kept light on purpose: nothing here imports the ML stack, so ``urutiq-ai serve``
+answers ``/healthz`` within a second or two and idles small.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from urutiq_ai import __version__
+from urutiq_ai.api.errors import error_body, install_error_handlers
+from urutiq_ai.catalog import RESOURCES
+from urutiq_ai.core.db import make_engine, make_sessionmaker
+from urutiq_ai.core.settings import Settings, get_settings
+from urutiq_ai.crud.router import build_router
+from urutiq_ai.tenancy.router import router as tenancy_router
+
+API_PREFIX = "/api/v1"
+
+
+def build_api_router() -> APIRouter:
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(tenancy_router)
+    company = APIRouter(prefix="/companies/{companyId}")
+    for resource in RESOURCES:
+        company.include_router(build_router(resource))
+    api.include_router(company)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="urutiq-ai",
+        version=__version__,
+        description="The AI learning system of the UrutiIQ accounting platform. "
+        "Authenticate with `Authorization: Bearer <API key>`.",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.include_router(build_api_router())
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
+    app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
+    return app
+
+
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok", "version": __version__}
+
+
+def readyz(request: Request) -> Any:
+    """Readiness: the database answers and its schema is at the latest migration."""
+    from urutiq_ai.core.migrations import current_revision, head_revision  # alembic: lazy
+
+    engine = request.app.state.engine
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            current = current_revision(conn)
+    except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
+        return JSONResponse(error_body("NotReady", f"database unreachable: {exc}"),
+                            status_code=503)
+    head = head_revision()
+    if current != head:
+        return JSONResponse(
+            error_body("NotReady", f"database at migration {current}, expected {head}: "
+                                   "run 'urutiq-ai db upgrade'"),
+            status_code=503,
+        )
+    return {"status": "ready", "migration": current}

@@ -1,0 +1,84 @@
+"""The one error shape: ``{"error": <Name>, "detail": <text>, "fields": [{field, reason}]}``."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from urutiq_ai.core.errors import AppError
+
+logger = logging.getLogger("urutiq_ai.api")
+
+_HTTP_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+_LOCATIONS = {"body", "query", "path", "header", "cookie"}
+
+
+def error_body(name: str, detail: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"error": name, "detail": detail, "fields": fields or []}
+
+
+def _field_of(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if str(p) not in _LOCATIONS]
+    return ".".join(parts) if parts else (str(loc[0]) if loc else "body")
+
+
+def _reason(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        return f"malformed JSON body: {error.get('ctx', {}).get('error', message)}"
+    return message.removeprefix("Value error, ")
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    fields = [{"field": f.field, "reason": f.reason} for f in exc.fields]
+    return JSONResponse(error_body(exc.name, exc.detail, fields), status_code=exc.status_code)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    fields = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason(e)}
+              for e in exc.errors()]
+    detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields) or "invalid request"
+    return JSONResponse(error_body("ValidationError", detail, fields), status_code=422)
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
+    return JSONResponse(error_body(name, str(exc.detail)), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
+    logger.info("integrity error: %s", exc)
+    return JSONResponse(error_body("Conflict", "the change breaks a database constraint"),
+                        status_code=409)
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return JSONResponse(error_body("InternalError", "internal server error"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected)

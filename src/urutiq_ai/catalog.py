@@ -1,0 +1,41 @@
+"""Every seed entity this system exposes, in one list (API, SDK paths, CLI, tests).
+
+Importing this module also maps every table, which Alembic and the app need.
+"""
+
+from urutiq_ai.config.service import CONFIGS
+from urutiq_ai.crud.resource import Resource
+from urutiq_ai.deployments.service import DEPLOYMENTS
+from urutiq_ai.experiments.service import EXPERIMENTS
+from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
+from urutiq_ai.feedback.service import FEEDBACK
+from urutiq_ai.governance.service import POLICIES, VIOLATIONS
+from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
+from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
+from urutiq_ai.predictions.service import PREDICTIONS
+from urutiq_ai.quality.service import DATA_QUALITY
+from urutiq_ai.registry.service import MODELS
+from urutiq_ai.tenancy import models as tenancy_models
+from urutiq_ai.training.service import TRAINING_RUNS
+
+RESOURCES: tuple[Resource, ...] = (
+    MODELS,
+    TRAINING_RUNS,
+    PREDICTIONS,
+    FEATURE_IMPORTANCES,
+    PIPELINES,
+    PIPELINE_RUNS,
+    DATA_QUALITY,
+    PERFORMANCE_METRICS,
+    DRIFT_DETECTIONS,
+    FEEDBACK,
+    EXPERIMENTS,
+    DEPLOYMENTS,
+    POLICIES,
+    VIOLATIONS,
+    CONFIGS,
+)
+
+BY_PATH = {res.path: res for res in RESOURCES}
+
+__all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

@@ -1,0 +1,29 @@
+"""AIConfig on the wire."""
+
+from enum import StrEnum
+
+from urutiq_ai.core.schemas import CompanyOwnedRead, Json, RequestSchema
+
+
+class ConfigType(StrEnum):
+    prompts = "prompts"
+    categories = "categories"
+    behavior = "behavior"
+    industry = "industry"
+
+
+class AIConfigCreate(RequestSchema):
+    config_type: ConfigType
+    config_data: Json
+    is_active: bool = True
+
+
+class AIConfigUpdate(RequestSchema):
+    config_data: Json | None = None
+    is_active: bool | None = None
+
+
+class AIConfigRead(CompanyOwnedRead):
+    config_type: ConfigType
+    config_data: Json
+    is_active: bool

@@ -1,0 +1,214 @@
+"""Mapping conventions, engines and the unit of work.
+
+* Python attributes are snake_case; the database column names are the seed's
+  camelCase names. The conversion happens once, in :class:`Base`.
+* Every table has a text ``id`` with a database default (so the seed's plain SQL
+  inserts work), plus ``createdAt`` / ``updatedAt`` defaulted by the database.
+* :func:`unit_of_work` is the only place that commits.
+"""
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Engine,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    MappedColumn,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
+
+from urutiq_ai.core.naming import to_camel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class new_id_sql(FunctionElement[str]):  # noqa: N801 - SQL function style
+    """Database-side id default: a random 32-char hex string, like :func:`new_id`."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(new_id_sql, "sqlite")
+def _new_id_sqlite(element: new_id_sql, compiler: Any, **kw: Any) -> str:  # noqa: ARG001
+    return "(lower(hex(randomblob(16))))"
+
+
+@compiles(new_id_sql, "postgresql")
+def _new_id_postgresql(element: new_id_sql, compiler: Any, **kw: Any) -> str:  # noqa: ARG001
+    return "replace(gen_random_uuid()::text, '-', '')"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL on SQLite may store ISO strings
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSON columns: JSONB on PostgreSQL (validated by the server), JSON text elsewhere.
+JSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+def _rename_columns(cls: type) -> None:
+    """Give every mapped column the camelCase name of its snake_case attribute."""
+    annotations = cls.__dict__.get("__annotations__", {})
+    for key, annotation in annotations.items():
+        if key.startswith("__") or key in cls.__dict__:
+            continue
+        if "Mapped[" in str(annotation) and "relationship" not in str(annotation):
+            setattr(cls, key, mapped_column())
+    for key, value in list(cls.__dict__.items()):
+        if isinstance(value, MappedColumn) and value.column.name is None:
+            value.column.name = to_camel(key)
+            value.column.key = key
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        for klass in reversed(cls.__mro__):
+            if klass.__module__.startswith("urutiq_ai") and klass is not Base:
+                _rename_columns(klass)
+        super().__init_subclass__(**kw)
+
+
+class Timestamped:
+    """``id``, ``createdAt`` and ``updatedAt``, each defaulted by the database too."""
+
+    id: Mapped[str] = mapped_column(
+        String(64), primary_key=True, default=new_id, server_default=new_id_sql()
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp(), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )
+
+
+def _json_serializer(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets foreign keys on and working SAVEPOINTs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            json_serializer=_json_serializer,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, json_serializer=_json_serializer, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # See SQLAlchemy's SQLite dialect docs, "Serializable isolation / Savepoints /
+    # Transactional DDL": let SQLAlchemy emit BEGIN itself.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:  # noqa: ARG001
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # IMMEDIATE: take the write lock up front, so two writers queue on the
+        # busy timeout instead of failing on a read-to-write lock upgrade.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: commit on normal exit, roll back on any exception."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def enum_type(enum_cls: type[Any], name: str) -> Enum:
+    """A VARCHAR column with a CHECK constraint listing exactly ``enum_cls``'s values."""
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def model_for_table(table_name: str) -> type[Any]:
+    """The mapped class of ``table_name``, so domains can name tables they may not import."""
+    for mapper in Base.registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == table_name:
+            return mapper.class_
+    raise KeyError(f"no mapped class for table {table_name!r}")

@@ -1,0 +1,100 @@
+"""Pydantic building blocks shared by every domain's ``schemas.py``.
+
+Field names are snake_case in Python and camelCase (the seed's names) on the
+wire. Request schemas forbid unknown fields. This module must not import
+SQLAlchemy: the SDK imports it.
+"""
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
+
+from urutiq_ai.core.naming import to_camel
+
+_COMMON = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    serialize_by_alias=True,
+    protected_namespaces=(),
+    allow_inf_nan=False,
+)
+
+
+class RequestSchema(BaseModel):
+    """A create or update payload: camelCase keys, unknown keys rejected."""
+
+    model_config = ConfigDict(**_COMMON, extra="forbid", str_strip_whitespace=True)
+
+
+class ReadSchema(BaseModel):
+    """What the API returns; built from ORM rows."""
+
+    model_config = ConfigDict(**_COMMON, from_attributes=True)
+
+
+class TimestampedRead(ReadSchema):
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CompanyOwnedRead(TimestampedRead):
+    tenant_id: str
+    company_id: str
+
+
+def _parse_json_text(value: Any) -> Any:
+    """Accept JSON as a structure, or as a string holding JSON (the seed's 'JSON string')."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"malformed JSON: {exc.msg} at position {exc.pos}") from exc
+    return value
+
+
+def _check_size(value: Any) -> Any:
+    if len(json.dumps(value)) > MAX_JSON_CHARS:
+        raise ValueError(f"JSON value longer than {MAX_JSON_CHARS} characters")
+    return value
+
+
+def _string_list(value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("must be a JSON array of strings")
+    return value
+
+
+MAX_JSON_CHARS = 1_000_000
+
+Json = Annotated[JsonValue, BeforeValidator(_parse_json_text), AfterValidator(_check_size)]
+JsonStringList = Annotated[Json, AfterValidator(_string_list)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+ShortText = Annotated[str, StringConstraints(max_length=255)]
+LongText = Annotated[str, StringConstraints(max_length=100_000)]
+LogText = Annotated[str, StringConstraints(max_length=5_000_000)]
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Score = Annotated[float, Field(ge=0.0, le=1.0)]
+Count = Annotated[int, Field(ge=0)]
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``nextCursor`` is null on the last page."""
+
+    model_config = ConfigDict(**_COMMON)
+
+    items: list[T]
+    next_cursor: str | None = None

@@ -1,0 +1,37 @@
+"""Process settings, read once from ``URUTIQ_*`` environment variables.
+
+Nothing else in the code base reads ``os.environ``: everything goes through
+:func:`get_settings`, which tests override with ``get_settings.cache_clear()``
+after changing the environment, or by passing a ``Settings`` to ``create_app``.
+Tenant-editable values live in the ``config`` domain, not here.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./urutiq-data/urutiq.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="URUTIQ_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Optional PostgreSQL role the app switches to in every transaction, so that
+    # row-level security applies even when the connection user owns the tables.
+    database_role: str | None = None
+    artifacts: str = "./urutiq-data/artifacts"
+    url: str | None = None
+    api_key: str | None = None
+    company: str | None = None
+    executor: Literal["inline", "celery"] = "inline"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    test_database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

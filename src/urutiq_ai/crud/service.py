@@ -1,0 +1,231 @@
+"""Create, read, list, update and delete for any :class:`Resource`, with its rules.
+
+Each write validates references (same tenant and company), unique names,
+status transitions and the resource's own validators, flushes, and appends an
+audit row, all in the caller's unit of work: a failure anywhere leaves nothing.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import model_for_table
+from urutiq_ai.core.errors import (
+    Conflict,
+    FieldError,
+    InvalidStatusTransition,
+    NotFound,
+    ValidationError,
+    field_error,
+)
+from urutiq_ai.core.naming import to_camel
+from urutiq_ai.core.pagination import PageResult, SortSpec, encode_cursor, paginate_statement
+from urutiq_ai.core.repository import TenantRepository, repository_for
+from urutiq_ai.crud.resource import Resource
+from urutiq_ai.tenancy import service as tenancy_service
+
+
+class ResourceNotFound(NotFound):
+    pass
+
+
+class DuplicateResource(Conflict):
+    pass
+
+
+class ResourceInUse(Conflict):
+    pass
+
+
+class NotDeletable(Conflict):
+    pass
+
+
+def _repo(session: Session, ctx: TenantContext, res: Resource) -> TenantRepository[Any]:
+    return repository_for(res.model)(session, ctx)
+
+
+def _company_of(ctx: TenantContext) -> str:
+    (company_id,) = ctx.company_ids  # routes narrow the context to one company
+    return company_id
+
+
+def _snapshot(res: Resource, row: Any) -> dict[str, Any]:
+    return res.read_schema.model_validate(row).model_dump(mode="json", by_alias=True)
+
+
+def get_row(session: Session, ctx: TenantContext, res: Resource, row_id: str) -> Any:
+    """The row, if it is in the context's tenant and company; else ResourceNotFound (404)."""
+    row = _repo(session, ctx, res).get(row_id)
+    if row is None:
+        raise ResourceNotFound(f"{res.title} {row_id!r} not found")
+    return row
+
+
+def create_row(session: Session, ctx: TenantContext, res: Resource, data: Any) -> Any:
+    """Insert a row built from ``data`` into the context's company."""
+    values = data.model_dump(by_alias=False)  # defaults included: the row is complete
+    row = res.model(**values)
+    _check_refs(session, ctx, res, values)
+    _check_unique(session, ctx, res, row, values)
+    for validate in res.validators:
+        validate(session, ctx, row, values)
+    if res.on_change is not None:
+        res.on_change(row, values)
+    _repo(session, ctx, res).add(row, company_id=_company_of(ctx))
+    _flush(session, res)
+    tenancy_service.record_audit(session, ctx, action="create", row=row,
+                                 company_id=row.company_id, after=_snapshot(res, row))
+    return row
+
+
+def update_row(
+    session: Session, ctx: TenantContext, res: Resource, row_id: str, data: Any
+) -> Any:
+    """Apply a partial update; status changes must follow the resource's lifecycle."""
+    row = get_row(session, ctx, res, row_id)
+    before = _snapshot(res, row)
+    changes = data.model_dump(exclude_unset=True, by_alias=False)
+    _check_nulls(res, changes)
+    _check_transition(res, row, changes)
+    _check_refs(session, ctx, res, changes)
+    _check_unique(session, ctx, res, row, changes)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    for validate in res.validators:
+        validate(session, ctx, row, changes)
+    if res.on_change is not None:
+        res.on_change(row, changes)
+    _flush(session, res)
+    tenancy_service.record_audit(session, ctx, action="update", row=row,
+                                 company_id=row.company_id, before=before,
+                                 after=_snapshot(res, row))
+    return row
+
+
+def delete_row(session: Session, ctx: TenantContext, res: Resource, row_id: str) -> None:
+    """Delete a row of a deletable resource; refused (409) while other rows reference it."""
+    if not res.deletable:
+        raise NotDeletable(f"{res.title} rows are kept as history and cannot be deleted")
+    row = get_row(session, ctx, res, row_id)
+    before = _snapshot(res, row)
+    _repo(session, ctx, res).delete(row)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise ResourceInUse(
+            f"{res.title} {row_id!r} is referenced by other rows and cannot be deleted"
+        ) from exc
+    tenancy_service.record_audit(session, ctx, action="delete", row=row,
+                                 company_id=row.company_id, before=before)
+
+
+def list_rows(
+    session: Session,
+    ctx: TenantContext,
+    res: Resource,
+    *,
+    equals: Mapping[str, list[Any]],
+    ranges: Mapping[str, tuple[datetime | None, datetime | None]],
+    sort: SortSpec,
+    cursor: str | None,
+    limit: int,
+) -> PageResult[Any]:
+    """One page of rows matching every filter (values of one filter are OR-ed)."""
+    model = res.model
+    stmt = _repo(session, ctx, res).base_statement()
+    for name, values in equals.items():
+        column = getattr(model, name)
+        stmt = stmt.where(column.in_(values) if len(values) > 1 else column == values[0])
+    for name, (since, until) in ranges.items():
+        column = getattr(model, name)
+        if since is not None:
+            stmt = stmt.where(column >= since)
+        if until is not None:
+            stmt = stmt.where(column < until)
+    attr = {to_camel(f): f for f in res.sort_fields}[sort.field]
+    column = getattr(model, attr)
+    stmt = paginate_statement(stmt, column=column, id_column=model.id, sort=sort,
+                              cursor=cursor, limit=limit)
+    rows = list(session.scalars(stmt).all())
+    if len(rows) <= limit:
+        return PageResult(items=rows, next_cursor=None)
+    rows = rows[:limit]
+    return PageResult(items=rows, next_cursor=encode_cursor(sort, getattr(rows[-1], attr),
+                                                            rows[-1].id))
+
+
+def _flush(session: Session, res: Resource) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{res.title}: the change breaks a database constraint: "
+                       f"{exc.orig}") from exc
+
+
+def _check_nulls(res: Resource, changes: Mapping[str, Any]) -> None:
+    table = res.model.__table__
+    errors = [
+        FieldError(to_camel(key), "may not be null")
+        for key, value in changes.items()
+        if value is None and not table.c[to_camel(key)].nullable
+    ]
+    if errors:
+        raise ValidationError(f"{res.title}: required fields set to null", fields=errors)
+
+
+def _status_value(value: Any) -> str:
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+def _check_transition(res: Resource, row: Any, changes: Mapping[str, Any]) -> None:
+    if res.transitions is None or res.status_field not in changes:
+        return
+    current = _status_value(getattr(row, res.status_field))
+    target = _status_value(changes[res.status_field])
+    if current == target:
+        return
+    allowed = res.transitions.get(current, frozenset())
+    if target not in allowed:
+        reason = (f"cannot move from {current!r} to {target!r}; allowed: "
+                  f"{sorted(allowed) if allowed else 'none, it is final'}")
+        raise InvalidStatusTransition(f"{res.title}: {reason}",
+                                      fields=[FieldError(to_camel(res.status_field), reason)])
+
+
+def _check_refs(
+    session: Session, ctx: TenantContext, res: Resource, values: Mapping[str, Any]
+) -> None:
+    errors = []
+    for name, table in res.refs.items():
+        ref_id = values.get(name)
+        if ref_id is None:
+            continue
+        if repository_for(model_for_table(table))(session, ctx).get(ref_id) is None:
+            errors.append(FieldError(to_camel(name), f"no {table} {ref_id!r} in this company"))
+    if errors:
+        raise ValidationError(f"{res.title}: unknown references", fields=errors)
+
+
+def _check_unique(
+    session: Session, ctx: TenantContext, res: Resource, row: Any, values: Mapping[str, Any]
+) -> None:
+    for group in res.unique:
+        if not any(name in values for name in group):
+            continue
+        key = {name: values.get(name, getattr(row, name, None)) for name in group}
+        existing = _repo(session, ctx, res).find_by(**key)
+        if existing is not None and existing is not row:
+            names = ", ".join(f"{to_camel(k)}={v!r}" for k, v in key.items())
+            raise DuplicateResource(
+                f"{res.title} with {names} exists in this company",
+                fields=[FieldError(to_camel(name), "already used in this company")
+                        for name in group],
+            )
+
+

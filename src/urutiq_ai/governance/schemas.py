@@ -1,0 +1,120 @@
+"""AIGovernance (policies) and AIGovernanceViolation on the wire."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Json,
+    LongText,
+    Name,
+    Ref,
+    RequestSchema,
+    ShortText,
+)
+
+
+class PolicyType(StrEnum):
+    bias_detection = "bias_detection"
+    fairness = "fairness"
+    transparency = "transparency"
+    privacy = "privacy"
+    security = "security"
+
+
+class PolicyStatus(StrEnum):
+    active = "active"
+    inactive = "inactive"
+    draft = "draft"
+
+
+class ViolationType(StrEnum):
+    bias = "bias"
+    fairness = "fairness"
+    privacy = "privacy"
+    security = "security"
+    transparency = "transparency"
+
+
+class Severity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class ViolationStatus(StrEnum):
+    open = "open"
+    investigating = "investigating"
+    resolved = "resolved"
+    false_positive = "false_positive"
+
+
+CLOSED_VIOLATION_STATUSES = frozenset({ViolationStatus.resolved, ViolationStatus.false_positive})
+
+
+class AIGovernanceCreate(RequestSchema):
+    policy_name: Name
+    policy_type: PolicyType
+    status: PolicyStatus = PolicyStatus.draft
+    description: LongText | None = None
+    rules: Json | None = None
+    thresholds: Json | None = None
+    monitoring: Json | None = None
+    alerts: Json | None = None
+    compliance: Json | None = None
+
+
+class AIGovernanceUpdate(RequestSchema):
+    status: PolicyStatus | None = None
+    description: LongText | None = None
+    rules: Json | None = None
+    thresholds: Json | None = None
+    monitoring: Json | None = None
+    alerts: Json | None = None
+    compliance: Json | None = None
+
+
+class AIGovernanceRead(CompanyOwnedRead):
+    policy_name: str
+    policy_type: PolicyType
+    status: PolicyStatus
+    description: str | None
+    rules: Json | None
+    thresholds: Json | None
+    monitoring: Json | None
+    alerts: Json | None
+    compliance: Json | None
+
+
+class AIGovernanceViolationCreate(RequestSchema):
+    policy_id: Ref
+    model_id: Ref | None = None
+    violation_type: ViolationType
+    severity: Severity
+    description: LongText
+    details: Json | None = None
+    status: ViolationStatus = ViolationStatus.open
+    resolution: LongText | None = None
+    resolved_by: ShortText | None = None
+
+
+class AIGovernanceViolationUpdate(RequestSchema):
+    severity: Severity | None = None
+    details: Json | None = None
+    status: ViolationStatus | None = None
+    resolution: LongText | None = None
+    resolved_by: ShortText | None = None
+
+
+class AIGovernanceViolationRead(CompanyOwnedRead):
+    policy_id: str
+    model_id: str | None
+    violation_type: ViolationType
+    severity: Severity
+    description: str
+    details: Json | None
+    status: ViolationStatus
+    resolution: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None

@@ -1,0 +1,54 @@
+"""Performance metrics and drift detections: measurements, kept as history."""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import Resource
+from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics
+from urutiq_ai.monitoring.schemas import (
+    AIDriftDetectionCreate,
+    AIDriftDetectionRead,
+    AIDriftDetectionUpdate,
+    AIPerformanceMetricsCreate,
+    AIPerformanceMetricsRead,
+    AIPerformanceMetricsUpdate,
+)
+
+
+def _default_metric_date(
+    session: Session,  # noqa: ARG001
+    ctx: TenantContext,  # noqa: ARG001
+    row: Any,
+    changes: Mapping[str, Any],  # noqa: ARG001
+) -> None:
+    if row.metric_date is None:
+        row.metric_date = datetime.now(UTC)
+
+
+PERFORMANCE_METRICS = Resource(
+    path="performance-metrics",
+    model=AIPerformanceMetrics,
+    create_schema=AIPerformanceMetricsCreate,
+    update_schema=AIPerformanceMetricsUpdate,
+    read_schema=AIPerformanceMetricsRead,
+    filters=("metric_type", "time_window", "trend", "model_id"),
+    time_field="metric_date",
+    sort_fields=("created_at", "updated_at", "metric_date"),
+    default_sort="-metricDate",
+    refs={"model_id": "AIModel"},
+    validators=(_default_metric_date,),
+)
+
+DRIFT_DETECTIONS = Resource(
+    path="drift-detections",
+    model=AIDriftDetection,
+    create_schema=AIDriftDetectionCreate,
+    update_schema=AIDriftDetectionUpdate,
+    read_schema=AIDriftDetectionRead,
+    filters=("drift_type", "status", "model_id", "feature_name"),
+    refs={"model_id": "AIModel"},
+)

@@ -1,0 +1,128 @@
+"""AIDataPipeline and AIDataPipelineRun on the wire."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from croniter import croniter
+from pydantic import AfterValidator, Field
+
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Count,
+    Json,
+    JsonStringList,
+    LogText,
+    LongText,
+    Name,
+    Ref,
+    RequestSchema,
+    ShortText,
+)
+from urutiq_ai.training.schemas import RunStatus
+
+__all__ = ["RunStatus"]
+
+
+class PipelineType(StrEnum):
+    data_collection = "data_collection"
+    preprocessing = "preprocessing"
+    feature_engineering = "feature_engineering"
+    validation = "validation"
+
+
+class PipelineStatus(StrEnum):
+    active = "active"
+    paused = "paused"
+    error = "error"
+
+
+def _valid_cron(value: str | None) -> str | None:
+    if value is not None and not croniter.is_valid(value):
+        raise ValueError(f"not a valid cron expression: {value!r} (e.g. '0 2 * * *')")
+    return value
+
+
+Cron = Annotated[ShortText, AfterValidator(_valid_cron)]
+
+
+class AIDataPipelineCreate(RequestSchema):
+    pipeline_name: Name
+    pipeline_type: PipelineType
+    status: PipelineStatus = PipelineStatus.active
+    schedule: Cron | None = None
+    config: Json | None = None
+    source_tables: JsonStringList | None = None
+    target_tables: JsonStringList | None = None
+    transformations: Json | None = None
+    validation_rules: Json | None = None
+    description: LongText | None = None
+
+
+class AIDataPipelineUpdate(RequestSchema):
+    status: PipelineStatus | None = None
+    schedule: Cron | None = None
+    config: Json | None = None
+    source_tables: JsonStringList | None = None
+    target_tables: JsonStringList | None = None
+    transformations: Json | None = None
+    validation_rules: Json | None = None
+    description: LongText | None = None
+
+
+class AIDataPipelineRead(CompanyOwnedRead):
+    pipeline_name: str
+    pipeline_type: PipelineType
+    status: PipelineStatus
+    schedule: str | None
+    config: Json | None
+    source_tables: Json | None
+    target_tables: Json | None
+    transformations: Json | None
+    validation_rules: Json | None
+    description: str | None
+
+
+class AIDataPipelineRunCreate(RequestSchema):
+    pipeline_id: Ref
+    run_id: Name | None = Field(default=None, description="Generated when omitted.")
+    status: RunStatus = RunStatus.running
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    duration: float | None = Field(default=None, ge=0)
+    records_processed: Count = 0
+    records_failed: Count = 0
+    records_skipped: Count = 0
+    input_size: Count | None = None
+    output_size: Count | None = None
+    logs: LogText | None = None
+    metrics: Json | None = None
+
+
+class AIDataPipelineRunUpdate(RequestSchema):
+    status: RunStatus | None = None
+    end_time: datetime | None = None
+    duration: float | None = Field(default=None, ge=0)
+    records_processed: Count | None = None
+    records_failed: Count | None = None
+    records_skipped: Count | None = None
+    input_size: Count | None = None
+    output_size: Count | None = None
+    logs: LogText | None = None
+    metrics: Json | None = None
+
+
+class AIDataPipelineRunRead(CompanyOwnedRead):
+    pipeline_id: str
+    run_id: str
+    status: RunStatus
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: float | None
+    records_processed: int
+    records_failed: int
+    records_skipped: int
+    input_size: int | None
+    output_size: int | None
+    logs: str | None
+    metrics: Json | None

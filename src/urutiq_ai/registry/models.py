@@ -1,0 +1,42 @@
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from urutiq_ai.core.db import Base, JSONValue, enum_type
+from urutiq_ai.core.models import CompanyOwned
+from urutiq_ai.registry.schemas import ModelStatus, ModelType
+
+
+class AIModel(Base, CompanyOwned):
+    """Central model registry: one row per model version."""
+
+    __tablename__ = "AIModel"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "company_id", "model_name", "model_version"),
+        Index(None, "tenant_id", "company_id", "created_at"),
+        Index(None, "tenant_id", "company_id", "status"),
+        Index(None, "tenant_id", "company_id", "model_type"),
+        Index(None, "tenant_id", "company_id", "algorithm"),
+    )
+
+    model_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    model_version: Mapped[str] = mapped_column(String(64), nullable=False)
+    model_type: Mapped[ModelType] = mapped_column(enum_type(ModelType, "modelType"),
+                                                  nullable=False)
+    algorithm: Mapped[str] = mapped_column(String(255), nullable=False)
+    status: Mapped[ModelStatus] = mapped_column(
+        enum_type(ModelStatus, "status"), nullable=False, default=ModelStatus.training,
+        server_default=ModelStatus.training.value,
+    )
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    precision: Mapped[float | None] = mapped_column(Float)
+    recall: Mapped[float | None] = mapped_column(Float)
+    f1_score: Mapped[float | None] = mapped_column(Float)
+    hyperparameters: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    feature_columns: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    target_column: Mapped[str | None] = mapped_column(String(255))
+    experiment_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("AIExperiment.id"), index=True
+    )
+    description: Mapped[str | None] = mapped_column(Text)

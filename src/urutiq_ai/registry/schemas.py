@@ -1,0 +1,81 @@
+"""AIModel on the wire: the central model registry."""
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Json,
+    JsonStringList,
+    LongText,
+    Name,
+    Ref,
+    RequestSchema,
+    Score,
+    ShortText,
+)
+
+
+class ModelType(StrEnum):
+    classification = "classification"
+    regression = "regression"
+    clustering = "clustering"
+    anomaly_detection = "anomaly_detection"
+
+
+class ModelStatus(StrEnum):
+    training = "training"
+    active = "active"
+    deprecated = "deprecated"
+    failed = "failed"
+
+
+Version = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+
+
+class AIModelCreate(RequestSchema):
+    model_name: Name
+    model_version: str = Version
+    model_type: ModelType
+    algorithm: Name
+    status: ModelStatus = ModelStatus.training
+    accuracy: Score | None = None
+    precision: Score | None = None
+    recall: Score | None = None
+    f1_score: Score | None = None
+    hyperparameters: Json | None = None
+    feature_columns: JsonStringList | None = None
+    target_column: ShortText | None = None
+    experiment_id: Ref | None = None
+    description: LongText | None = None
+
+
+class AIModelUpdate(RequestSchema):
+    status: ModelStatus | None = None
+    accuracy: Score | None = None
+    precision: Score | None = None
+    recall: Score | None = None
+    f1_score: Score | None = None
+    hyperparameters: Json | None = None
+    feature_columns: JsonStringList | None = None
+    target_column: ShortText | None = None
+    experiment_id: Ref | None = None
+    description: LongText | None = None
+
+
+class AIModelRead(CompanyOwnedRead):
+    model_name: str
+    model_version: str
+    model_type: ModelType
+    algorithm: str
+    status: ModelStatus
+    accuracy: float | None
+    precision: float | None
+    recall: float | None
+    f1_score: float | None
+    hyperparameters: Json | None
+    feature_columns: Json | None
+    target_column: str | None
+    experiment_id: str | None
+    description: str | None

@@ -1,0 +1,86 @@
+"""Request dependencies: the session (one unit of work) and the caller's scope.
+
+``Principal`` authenticates the key (401), ``CompanyScope`` narrows the scope to
+the ``{companyId}`` of the path (404 for another tenant's company or one the
+key may not see), and ``require_roles`` turns a role that is too low into 403.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Request
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.errors import Forbidden
+from urutiq_ai.core.scoping import bind_scope, set_database_role
+from urutiq_ai.core.types import CompanyId
+from urutiq_ai.tenancy import service
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with unit_of_work(request.app.state.sessionmaker) as session:
+        set_database_role(session, request.app.state.settings.database_role)
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    if x_api_key:
+        return x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def get_principal(
+    session: SessionDep,
+    authorization: Annotated[str | None, Header()] = None,
+    x_api_key: Annotated[str | None, Header()] = None,
+) -> TenantContext:
+    """The tenant-wide scope of the presented API key; binds the session to its tenant."""
+    ctx = service.authenticate(session, _presented_key(authorization, x_api_key))
+    bind_scope(session, ctx)
+    return ctx
+
+
+Principal = Annotated[TenantContext, Depends(get_principal)]
+
+
+def get_company_scope(
+    session: SessionDep,
+    principal: Principal,
+    company_id: Annotated[str, Path(alias="companyId", max_length=64)],
+) -> TenantContext:
+    """The caller's scope narrowed to the path's company; 404 if it may not see it."""
+    company = service.get_company(session, principal, company_id)
+    return principal.for_company(CompanyId(company.id))
+
+
+CompanyScope = Annotated[TenantContext, Depends(get_company_scope)]
+
+
+def require_roles(ctx: TenantContext, roles: frozenset[Role], action: str) -> None:
+    if ctx.role not in roles:
+        allowed = ", ".join(sorted(role.value for role in roles))
+        raise Forbidden(f"role {ctx.role.value!r} may not {action}; needs one of: {allowed}")
+
+
+def role_dependency(roles: frozenset[Role], action: str) -> Callable[..., TenantContext]:
+    def dependency(ctx: Principal) -> TenantContext:
+        require_roles(ctx, roles, action)
+        return ctx
+
+    return dependency
+
+
+AdminPrincipal = Annotated[
+    TenantContext, Depends(role_dependency(frozenset({Role.admin}), "administer the tenant"))
+]
+AuditPrincipal = Annotated[
+    TenantContext,
+    Depends(role_dependency(frozenset({Role.admin, Role.auditor}), "read the audit log")),
+]

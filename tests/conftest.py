@@ -1,0 +1,158 @@
+"""Shared fixtures: a migrated database per backend and xdist worker, the app, tenants.
+
+Every test that uses ``database_url`` (and so ``app``, ``client``, ``tenant``)
+runs on SQLite, and on PostgreSQL too when ``URUTIQ_TEST_DATABASE_URL`` is set
+(CI sets it). Each xdist worker gets its own freshly created database. Tests
+isolate themselves by creating their own tenants with random ids, never by
+relying on rows left by another test.
+"""
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from urutiq_ai.core.context import Role
+from urutiq_ai.core.db import new_id, unit_of_work
+from urutiq_ai.core.migrations import upgrade
+from urutiq_ai.core.settings import Settings
+from urutiq_ai.tenancy import admin
+
+# Starlette's TestClient warns that it will move from httpx to httpx2; harmless here.
+warnings.filterwarnings("ignore", message=".*httpx.*")
+
+from fastapi import FastAPI  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+
+from urutiq_ai.api.app import create_app  # noqa: E402
+
+PG_ENV = "URUTIQ_TEST_DATABASE_URL"
+
+
+def _backends() -> list[Any]:
+    pg = pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} not set"),
+    )
+    return ["sqlite", pg]
+
+
+@pytest.fixture(scope="session", params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def create_postgres_database(base_url: str, suffix: str) -> str:
+    """Create (afresh) the database ``<name>_<suffix>`` on the server of ``base_url``."""
+    url = make_url(base_url)
+    name = f"{url.database}_{suffix}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url_text: str) -> None:
+    url = make_url(url_text)
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated database for this backend and worker."""
+    if backend == "sqlite":
+        path: Path = tmp_path_factory.mktemp(f"db_{_worker()}") / "urutiq.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    url = create_postgres_database(os.environ[PG_ENV], _worker())
+    upgrade(url)
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[FastAPI]:
+    application = create_app(Settings(database_url=database_url))
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture(scope="session")
+def session_factory(app: FastAPI) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = app.state.sessionmaker
+    return factory
+
+
+@dataclass
+class TenantFixture:
+    """A tenant with two companies and one key per role (plus a key limited to company_b)."""
+
+    id: str
+    company_id: str
+    company_b: str
+    keys: dict[str, str] = field(default_factory=dict)
+    key_ids: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, role: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def url(self, path: str, company: str | None = None) -> str:
+        return f"/api/v1/companies/{company or self.company_id}/{path.lstrip('/')}"
+
+
+def make_tenant_fixture(factory: sessionmaker[Session]) -> TenantFixture:
+    suffix = new_id()[:10]
+    with unit_of_work(factory) as session:
+        tenant = admin.create_tenant(session, name=f"tenant {suffix}", tenant_id=f"t-{suffix}")
+        a = admin.create_company(session, tenant_id=tenant.id, name="A", company_id=f"a-{suffix}")
+        b = admin.create_company(session, tenant_id=tenant.id, name="B", company_id=f"b-{suffix}")
+        fixture = TenantFixture(id=tenant.id, company_id=a.id, company_b=b.id)
+        for role in Role:
+            key, plaintext = admin.create_key(session, tenant_id=tenant.id, role=role)
+            fixture.keys[role.value] = plaintext
+            fixture.key_ids[role.value] = key.id
+        key, plaintext = admin.create_key(session, tenant_id=tenant.id, role=Role.admin,
+                                          company_ids=[b.id])
+        fixture.keys["limited"] = plaintext
+        fixture.key_ids["limited"] = key.id
+    return fixture
+
+
+@pytest.fixture
+def make_tenant(session_factory: sessionmaker[Session]) -> Callable[[], TenantFixture]:
+    return lambda: make_tenant_fixture(session_factory)
+
+
+@pytest.fixture
+def tenant(make_tenant: Callable[[], TenantFixture]) -> TenantFixture:
+    return make_tenant()
+
+
+@pytest.fixture
+def tenant_second(make_tenant: Callable[[], TenantFixture]) -> TenantFixture:
+    return make_tenant()
+
+
