@@ -65,13 +65,14 @@ def readyz(request: Request) -> Any:
             conn.execute(text("SELECT 1"))
             current = current_revision(conn)
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
-        return JSONResponse(error_body("NotReady", f"database unreachable: {exc}"),
-                            status_code=503)
+        return JSONResponse(error_body("NotReady", f"database unreachable: {exc}"), status_code=503)
     head = head_revision()
     if current != head:
         return JSONResponse(
-            error_body("NotReady", f"database at migration {current}, expected {head}: "
-                                   "run 'urutiq-ai db upgrade'"),
+            error_body(
+                "NotReady",
+                f"database at migration {current}, expected {head}: run 'urutiq-ai db upgrade'",
+            ),
             status_code=503,
         )
     return {"status": "ready", "migration": current}

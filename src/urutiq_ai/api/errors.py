@@ -26,7 +26,9 @@ _HTTP_NAMES = {
 _LOCATIONS = {"body", "query", "path", "header", "cookie"}
 
 
-def error_body(name: str, detail: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(
+    name: str, detail: str, fields: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     return {"error": name, "detail": detail, "fields": fields or []}
 
 
@@ -52,8 +54,9 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = [{"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason(e)}
-              for e in exc.errors()]
+    fields = [
+        {"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()
+    ]
     detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields) or "invalid request"
     return JSONResponse(error_body("ValidationError", detail, fields), status_code=422)
 
@@ -61,14 +64,18 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     name = _HTTP_NAMES.get(exc.status_code, "HTTPError")
-    return JSONResponse(error_body(name, str(exc.detail)), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        error_body(name, str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     logger.info("integrity error: %s", exc)
-    return JSONResponse(error_body("Conflict", "the change breaks a database constraint"),
-                        status_code=409)
+    return JSONResponse(
+        error_body("Conflict", "the change breaks a database constraint"), status_code=409
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

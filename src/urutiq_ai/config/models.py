@@ -14,8 +14,10 @@ class AIConfig(Base, CompanyOwned):
     __tablename__ = "AIConfig"
     __table_args__ = (Index(None, "tenant_id", "company_id", "config_type", "is_active"),)
 
-    config_type: Mapped[ConfigType] = mapped_column(enum_type(ConfigType, "configType"),
-                                                    nullable=False)
+    config_type: Mapped[ConfigType] = mapped_column(
+        enum_type(ConfigType, "configType"), nullable=False
+    )
     config_data: Mapped[Any] = mapped_column(JSONValue, nullable=False)
-    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True,
-                                            server_default=true())
+    is_active: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
+    )

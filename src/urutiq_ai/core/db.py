@@ -12,14 +12,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     DateTime,
-    Enum,
     Engine,
+    Enum,
     MetaData,
+    FromClause,
     String,
     create_engine,
     event,
@@ -127,6 +128,10 @@ class Base(DeclarativeBase):
 
 class Timestamped:
     """``id``, ``createdAt`` and ``updatedAt``, each defaulted by the database too."""
+
+    if TYPE_CHECKING:  # what DeclarativeBase gives mapped subclasses, for mixin users
+        __tablename__: Any
+        __table__: FromClause
 
     id: Mapped[str] = mapped_column(
         String(64), primary_key=True, default=new_id, server_default=new_id_sql()

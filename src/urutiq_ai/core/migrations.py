@@ -36,4 +36,4 @@ def current_revision(connection: Any) -> str | None:
 def _ensure_sqlite_folder(database_url: str) -> None:
     prefix = "sqlite:///"
     if database_url.startswith(prefix) and ":memory:" not in database_url:
-        Path(database_url[len(prefix):]).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        Path(database_url[len(prefix) :]).expanduser().parent.mkdir(parents=True, exist_ok=True)

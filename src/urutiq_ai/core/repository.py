@@ -26,7 +26,7 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.ctx = ctx
 
-    def base_statement(self) -> Select[tuple[M]]:
+    def base_statement(self) -> Select[M]:
         """All rows of ``model`` the context may see: its tenant and its companies."""
         model = self.model
         return select(model).where(
@@ -50,7 +50,7 @@ class TenantRepository(Generic[M]):
             stmt = stmt.where(getattr(self.model, name) == value)
         return self.session.scalars(stmt.limit(1)).first()
 
-    def scalars(self, stmt: Select[tuple[M]]) -> Sequence[M]:
+    def scalars(self, stmt: Select[M]) -> Sequence[M]:
         return self.session.scalars(stmt).all()
 
     def add(self, obj: M, *, company_id: str) -> M:
@@ -83,7 +83,7 @@ class TenantLevelRepository(Generic[T]):
         self.session = session
         self.ctx = ctx
 
-    def base_statement(self) -> Select[tuple[T]]:
+    def base_statement(self) -> Select[T]:
         """All rows of ``model`` in the context's tenant."""
         return select(self.model).where(self.model.tenant_id == self.ctx.tenant_id)
 

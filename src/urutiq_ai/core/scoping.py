@@ -85,8 +85,10 @@ def _set_postgres_scope_on(connection: Any, info: dict[str, Any]) -> None:
             f"SET LOCAL ROLE {connection.dialect.identifier_preparer.quote(role)}"
         )
     connection.execute(
-        text("SELECT set_config('urutiq.tenant_id', :tenant, true), "
-             "set_config('urutiq.system', :system, true)"),
+        text(
+            "SELECT set_config('urutiq.tenant_id', :tenant, true), "
+            "set_config('urutiq.system', :system, true)"
+        ),
         {"tenant": info.get(TENANT_KEY) or "", "system": "on" if info.get(SYSTEM_KEY) else "off"},
     )
 

@@ -47,14 +47,17 @@ def build_list_query(res: Resource) -> type[BaseModel]:
         fields[f"{attr}_from"] = (datetime | None, Field(default=None))
         fields[f"{attr}_to"] = (datetime | None, Field(default=None))
     sortable = ", ".join(to_camel(f) for f in res.sort_fields)
-    fields["sort"] = (str, Field(default=res.default_sort,
-                                 description=f"One of {sortable}; prefix '-' for descending."))
+    fields["sort"] = (
+        str,
+        Field(
+            default=res.default_sort, description=f"One of {sortable}; prefix '-' for descending."
+        ),
+    )
     fields["limit"] = (int, Field(default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX))
     fields["cursor"] = (str | None, Field(default=None, max_length=2048))
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    return create_model(
         f"{res.model.__name__}ListQuery",
-        __config__=ConfigDict(alias_generator=to_camel, extra="forbid",
-                              validate_by_name=True),
+        __config__=ConfigDict(alias_generator=to_camel, extra="forbid", validate_by_name=True),
         **fields,
     )
 
@@ -69,8 +72,13 @@ def list_arguments(res: Resource, query: BaseModel) -> dict[str, Any]:
         if values[f"{attr}_from"] is not None or values[f"{attr}_to"] is not None
     }
     sort = parse_sort(values["sort"], {to_camel(f): f for f in res.sort_fields})
-    return {"equals": equals, "ranges": ranges, "sort": sort, "cursor": values["cursor"],
-            "limit": values["limit"]}
+    return {
+        "equals": equals,
+        "ranges": ranges,
+        "sort": sort,
+        "cursor": values["cursor"],
+        "limit": values["limit"],
+    }
 
 
 def build_router(res: Resource) -> APIRouter:
@@ -93,40 +101,70 @@ def build_router(res: Resource) -> APIRouter:
         return service.create_row(session, ctx, res, data)
 
     create.__annotations__["data"] = res.create_schema
-    router.add_api_route("", create, methods=["POST"], status_code=201,
-                         response_model=read_schema, name=f"create_{res.path}",
-                         summary=f"Create a {res.table} row")
+    router.add_api_route(
+        "",
+        create,
+        methods=["POST"],
+        status_code=201,
+        response_model=read_schema,
+        name=f"create_{res.path}",
+        summary=f"Create a {res.table} row",
+    )
 
     def list_(session: SessionDep, ctx: Reader, query: Any) -> Any:
         page = service.list_rows(session, ctx, res, **list_arguments(res, query))
         return {"items": page.items, "nextCursor": page.next_cursor}
 
     list_.__annotations__["query"] = Annotated[list_query, Query()]
-    router.add_api_route("", list_, methods=["GET"], response_model=Page[read_schema],  # type: ignore[valid-type]
-                         name=f"list_{res.path}", summary=f"List {res.table} rows")
+    router.add_api_route(
+        "",
+        list_,
+        methods=["GET"],
+        response_model=Page[read_schema],  # type: ignore[valid-type]
+        name=f"list_{res.path}",
+        summary=f"List {res.table} rows",
+    )
 
     def get(session: SessionDep, ctx: Reader, row_id: Annotated[str, _ID]) -> Any:
         return service.get_row(session, ctx, res, row_id)
 
-    router.add_api_route("/{id}", get, methods=["GET"], response_model=read_schema,
-                         name=f"get_{res.path}", summary=f"Get one {res.table} row")
+    router.add_api_route(
+        "/{id}",
+        get,
+        methods=["GET"],
+        response_model=read_schema,
+        name=f"get_{res.path}",
+        summary=f"Get one {res.table} row",
+    )
 
     if res.update_schema is not None:
-        def update(session: SessionDep, ctx: Writer, row_id: Annotated[str, _ID],
-                   data: Any) -> Any:
+
+        def update(session: SessionDep, ctx: Writer, row_id: Annotated[str, _ID], data: Any) -> Any:
             return service.update_row(session, ctx, res, row_id, data)
 
         update.__annotations__["data"] = res.update_schema
-        router.add_api_route("/{id}", update, methods=["PATCH"], response_model=read_schema,
-                             name=f"update_{res.path}", summary=f"Update a {res.table} row")
+        router.add_api_route(
+            "/{id}",
+            update,
+            methods=["PATCH"],
+            response_model=read_schema,
+            name=f"update_{res.path}",
+            summary=f"Update a {res.table} row",
+        )
 
     if res.deletable:
+
         def delete(session: SessionDep, ctx: Writer, row_id: Annotated[str, _ID]) -> Response:
             service.delete_row(session, ctx, res, row_id)
             return Response(status_code=204)
 
-        router.add_api_route("/{id}", delete, methods=["DELETE"], status_code=204,
-                             response_class=Response, name=f"delete_{res.path}",
-                             summary=f"Delete a {res.table} row")
+        router.add_api_route(
+            "/{id}",
+            delete,
+            methods=["DELETE"],
+            status_code=204,
+            response_class=Response,
+            name=f"delete_{res.path}",
+            summary=f"Delete a {res.table} row",
+        )
     return router
-

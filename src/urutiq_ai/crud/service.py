@@ -21,7 +21,6 @@ from urutiq_ai.core.errors import (
     InvalidStatusTransition,
     NotFound,
     ValidationError,
-    field_error,
 )
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.pagination import PageResult, SortSpec, encode_cursor, paginate_statement
@@ -79,14 +78,13 @@ def create_row(session: Session, ctx: TenantContext, res: Resource, data: Any) -
         res.on_change(row, values)
     _repo(session, ctx, res).add(row, company_id=_company_of(ctx))
     _flush(session, res)
-    tenancy_service.record_audit(session, ctx, action="create", row=row,
-                                 company_id=row.company_id, after=_snapshot(res, row))
+    tenancy_service.record_audit(
+        session, ctx, action="create", row=row, company_id=row.company_id, after=_snapshot(res, row)
+    )
     return row
 
 
-def update_row(
-    session: Session, ctx: TenantContext, res: Resource, row_id: str, data: Any
-) -> Any:
+def update_row(session: Session, ctx: TenantContext, res: Resource, row_id: str, data: Any) -> Any:
     """Apply a partial update; status changes must follow the resource's lifecycle."""
     row = get_row(session, ctx, res, row_id)
     before = _snapshot(res, row)
@@ -102,9 +100,15 @@ def update_row(
     if res.on_change is not None:
         res.on_change(row, changes)
     _flush(session, res)
-    tenancy_service.record_audit(session, ctx, action="update", row=row,
-                                 company_id=row.company_id, before=before,
-                                 after=_snapshot(res, row))
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="update",
+        row=row,
+        company_id=row.company_id,
+        before=before,
+        after=_snapshot(res, row),
+    )
     return row
 
 
@@ -121,8 +125,9 @@ def delete_row(session: Session, ctx: TenantContext, res: Resource, row_id: str)
         raise ResourceInUse(
             f"{res.title} {row_id!r} is referenced by other rows and cannot be deleted"
         ) from exc
-    tenancy_service.record_audit(session, ctx, action="delete", row=row,
-                                 company_id=row.company_id, before=before)
+    tenancy_service.record_audit(
+        session, ctx, action="delete", row=row, company_id=row.company_id, before=before
+    )
 
 
 def list_rows(
@@ -150,22 +155,23 @@ def list_rows(
             stmt = stmt.where(column < until)
     attr = {to_camel(f): f for f in res.sort_fields}[sort.field]
     column = getattr(model, attr)
-    stmt = paginate_statement(stmt, column=column, id_column=model.id, sort=sort,
-                              cursor=cursor, limit=limit)
+    stmt = paginate_statement(
+        stmt, column=column, id_column=model.id, sort=sort, cursor=cursor, limit=limit
+    )
     rows = list(session.scalars(stmt).all())
     if len(rows) <= limit:
         return PageResult(items=rows, next_cursor=None)
     rows = rows[:limit]
-    return PageResult(items=rows, next_cursor=encode_cursor(sort, getattr(rows[-1], attr),
-                                                            rows[-1].id))
+    return PageResult(
+        items=rows, next_cursor=encode_cursor(sort, getattr(rows[-1], attr), rows[-1].id)
+    )
 
 
 def _flush(session: Session, res: Resource) -> None:
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{res.title}: the change breaks a database constraint: "
-                       f"{exc.orig}") from exc
+        raise Conflict(f"{res.title}: the change breaks a database constraint: {exc.orig}") from exc
 
 
 def _check_nulls(res: Resource, changes: Mapping[str, Any]) -> None:
@@ -192,10 +198,13 @@ def _check_transition(res: Resource, row: Any, changes: Mapping[str, Any]) -> No
         return
     allowed = res.transitions.get(current, frozenset())
     if target not in allowed:
-        reason = (f"cannot move from {current!r} to {target!r}; allowed: "
-                  f"{sorted(allowed) if allowed else 'none, it is final'}")
-        raise InvalidStatusTransition(f"{res.title}: {reason}",
-                                      fields=[FieldError(to_camel(res.status_field), reason)])
+        reason = (
+            f"cannot move from {current!r} to {target!r}; allowed: "
+            f"{sorted(allowed) if allowed else 'none, it is final'}"
+        )
+        raise InvalidStatusTransition(
+            f"{res.title}: {reason}", fields=[FieldError(to_camel(res.status_field), reason)]
+        )
 
 
 def _check_refs(
@@ -224,8 +233,7 @@ def _check_unique(
             names = ", ".join(f"{to_camel(k)}={v!r}" for k, v in key.items())
             raise DuplicateResource(
                 f"{res.title} with {names} exists in this company",
-                fields=[FieldError(to_camel(name), "already used in this company")
-                        for name in group],
+                fields=[
+                    FieldError(to_camel(name), "already used in this company") for name in group
+                ],
             )
-
-

@@ -19,13 +19,17 @@ class AIDeployment(Base, CompanyOwned):
     )
 
     deployment_name: Mapped[str] = mapped_column(String(255), nullable=False)
-    model_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIModel.id"), nullable=False,
-                                          index=True)
-    environment: Mapped[Environment] = mapped_column(enum_type(Environment, "environment"),
-                                                     nullable=False)
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
+    environment: Mapped[Environment] = mapped_column(
+        enum_type(Environment, "environment"), nullable=False
+    )
     status: Mapped[DeploymentStatus] = mapped_column(
-        enum_type(DeploymentStatus, "status"), nullable=False,
-        default=DeploymentStatus.deploying, server_default=DeploymentStatus.deploying.value,
+        enum_type(DeploymentStatus, "status"),
+        nullable=False,
+        default=DeploymentStatus.deploying,
+        server_default=DeploymentStatus.deploying.value,
     )
     endpoint: Mapped[str | None] = mapped_column(String(2048))
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")

@@ -19,7 +19,10 @@ VERSIONED_FIELDS = frozenset({"model_id", "status", "config"})
 
 
 def _bump_version(
-    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]  # noqa: ARG001
+    _session: Session,
+    _ctx: TenantContext,
+    row: Any,
+    changes: Mapping[str, Any],
 ) -> None:
     if row.id is not None and row.version is not None and VERSIONED_FIELDS & changes.keys():
         row.version = row.version + 1

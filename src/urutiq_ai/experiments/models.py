@@ -21,7 +21,9 @@ class AIExperiment(Base, CompanyOwned):
     experiment_name: Mapped[str] = mapped_column(String(255), nullable=False)
     objective: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ExperimentStatus] = mapped_column(
-        enum_type(ExperimentStatus, "status"), nullable=False, default=ExperimentStatus.active,
+        enum_type(ExperimentStatus, "status"),
+        nullable=False,
+        default=ExperimentStatus.active,
         server_default=ExperimentStatus.active.value,
     )
     hypothesis: Mapped[str | None] = mapped_column(Text)

@@ -15,10 +15,12 @@ class AIModelFeatureImportance(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "model_id", "method"),
     )
 
-    model_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIModel.id"), nullable=False,
-                                          index=True)
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
     feature_name: Mapped[str] = mapped_column(String(255), nullable=False)
     importance: Mapped[float] = mapped_column(Float, nullable=False)
     rank: Mapped[int | None] = mapped_column(Integer)
-    method: Mapped[ImportanceMethod] = mapped_column(enum_type(ImportanceMethod, "method"),
-                                                     nullable=False)
+    method: Mapped[ImportanceMethod] = mapped_column(
+        enum_type(ImportanceMethod, "method"), nullable=False
+    )

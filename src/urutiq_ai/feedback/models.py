@@ -19,18 +19,20 @@ class AILearningFeedback(Base, CompanyOwned):
     )
 
     user_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"),
-                                                 index=True)
+    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)
     prediction_id: Mapped[str | None] = mapped_column(
         String(64), ForeignKey("AIModelPrediction.id"), index=True
     )
-    feedback_type: Mapped[FeedbackType] = mapped_column(enum_type(FeedbackType, "feedbackType"),
-                                                        nullable=False)
+    feedback_type: Mapped[FeedbackType] = mapped_column(
+        enum_type(FeedbackType, "feedbackType"), nullable=False
+    )
     feedback_data: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     is_positive: Mapped[bool | None] = mapped_column(Boolean)
     confidence: Mapped[float | None] = mapped_column(Float)
     impact: Mapped[Impact | None] = mapped_column(enum_type(Impact, "impact"))
     status: Mapped[FeedbackStatus] = mapped_column(
-        enum_type(FeedbackStatus, "status"), nullable=False, default=FeedbackStatus.pending,
+        enum_type(FeedbackStatus, "status"),
+        nullable=False,
+        default=FeedbackStatus.pending,
         server_default=FeedbackStatus.pending.value,
     )

@@ -23,7 +23,10 @@ from urutiq_ai.feedback.schemas import (
 
 
 def _model_of_prediction(
-    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]  # noqa: ARG001
+    session: Session,
+    ctx: TenantContext,
+    row: Any,
+    _changes: Mapping[str, Any],
 ) -> None:
     if row.prediction_id is None:
         return
@@ -32,8 +35,11 @@ def _model_of_prediction(
     if row.model_id is None:
         row.model_id = prediction.model_id
     elif row.model_id != prediction.model_id:
-        raise field_error("modelId", f"prediction {row.prediction_id!r} was made by model "
-                                     f"{prediction.model_id!r}, not {row.model_id!r}")
+        raise field_error(
+            "modelId",
+            f"prediction {row.prediction_id!r} was made by model "
+            f"{prediction.model_id!r}, not {row.model_id!r}",
+        )
 
 
 FEEDBACK = Resource(
@@ -42,8 +48,15 @@ FEEDBACK = Resource(
     create_schema=AILearningFeedbackCreate,
     update_schema=AILearningFeedbackUpdate,
     read_schema=AILearningFeedbackRead,
-    filters=("feedback_type", "status", "impact", "model_id", "prediction_id", "user_id",
-             "is_positive"),
+    filters=(
+        "feedback_type",
+        "status",
+        "impact",
+        "model_id",
+        "prediction_id",
+        "user_id",
+        "is_positive",
+    ),
     refs={"model_id": "AIModel", "prediction_id": "AIModelPrediction"},
     transitions=transitions(pending=("processed", "ignored")),
     validators=(_model_of_prediction,),

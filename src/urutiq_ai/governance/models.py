@@ -26,10 +26,13 @@ class AIGovernance(Base, CompanyOwned):
     )
 
     policy_name: Mapped[str] = mapped_column(String(255), nullable=False)
-    policy_type: Mapped[PolicyType] = mapped_column(enum_type(PolicyType, "policyType"),
-                                                    nullable=False)
+    policy_type: Mapped[PolicyType] = mapped_column(
+        enum_type(PolicyType, "policyType"), nullable=False
+    )
     status: Mapped[PolicyStatus] = mapped_column(
-        enum_type(PolicyStatus, "status"), nullable=False, default=PolicyStatus.draft,
+        enum_type(PolicyStatus, "status"),
+        nullable=False,
+        default=PolicyStatus.draft,
         server_default=PolicyStatus.draft.value,
     )
     description: Mapped[str | None] = mapped_column(Text)
@@ -49,10 +52,10 @@ class AIGovernanceViolation(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "created_at"),
     )
 
-    policy_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIGovernance.id"),
-                                           nullable=False, index=True)
-    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"),
-                                                 index=True)
+    policy_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIGovernance.id"), nullable=False, index=True
+    )
+    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)
     violation_type: Mapped[ViolationType] = mapped_column(
         enum_type(ViolationType, "violationType"), nullable=False
     )
@@ -60,7 +63,9 @@ class AIGovernanceViolation(Base, CompanyOwned):
     description: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     status: Mapped[ViolationStatus] = mapped_column(
-        enum_type(ViolationStatus, "status"), nullable=False, default=ViolationStatus.open,
+        enum_type(ViolationStatus, "status"),
+        nullable=False,
+        default=ViolationStatus.open,
         server_default=ViolationStatus.open.value,
     )
     resolution: Mapped[str | None] = mapped_column(Text)

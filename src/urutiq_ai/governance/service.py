@@ -38,15 +38,19 @@ POLICIES = Resource(
     filters=("policy_type", "status", "policy_name"),
     sort_fields=("created_at", "updated_at", "policy_name"),
     unique=(("policy_name",),),
-    transitions=transitions(draft=("active", "inactive"), active=("inactive",),
-                            inactive=("active",)),
+    transitions=transitions(
+        draft=("active", "inactive"), active=("inactive",), inactive=("active",)
+    ),
     deletable=True,
     read_roles=GOVERNANCE_READERS,
 )
 
 
 def _resolution_required(
-    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]  # noqa: ARG001
+    _session: Session,
+    _ctx: TenantContext,
+    row: Any,
+    changes: Mapping[str, Any],
 ) -> None:
     if row.status not in CLOSED_VIOLATION_STATUSES:
         row.resolved_at = None
@@ -57,8 +61,9 @@ def _resolution_required(
         if not value
     ]
     if missing:
-        raise ValidationError("a closed violation needs a resolution and who resolved it",
-                              fields=missing)
+        raise ValidationError(
+            "a closed violation needs a resolution and who resolved it", fields=missing
+        )
     if row.resolved_at is None or "status" in changes:
         row.resolved_at = datetime.now(UTC)
 

@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the caller (``core.migrations``), not an ini file."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.db import Base, make_engine
@@ -10,7 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    url = str(config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url"))
     connectable = config.attributes.get("connection")
     if connectable is None:
         engine = make_engine(url)
@@ -21,7 +22,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

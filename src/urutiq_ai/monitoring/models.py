@@ -18,10 +18,10 @@ class AIPerformanceMetrics(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "model_id", "metric_type", "metric_date"),
     )
 
-    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"),
-                                                 index=True)
-    metric_type: Mapped[MetricType] = mapped_column(enum_type(MetricType, "metricType"),
-                                                    nullable=False)
+    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)
+    metric_type: Mapped[MetricType] = mapped_column(
+        enum_type(MetricType, "metricType"), nullable=False
+    )
     metric_value: Mapped[float] = mapped_column(Float, nullable=False)
     metric_date: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, server_default=func.current_timestamp()
@@ -41,10 +41,8 @@ class AIDriftDetection(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "model_id", "drift_type", "created_at"),
     )
 
-    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"),
-                                                 index=True)
-    drift_type: Mapped[DriftType] = mapped_column(enum_type(DriftType, "driftType"),
-                                                  nullable=False)
+    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)
+    drift_type: Mapped[DriftType] = mapped_column(enum_type(DriftType, "driftType"), nullable=False)
     feature_name: Mapped[str | None] = mapped_column(String(255))
     baseline_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     current_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)

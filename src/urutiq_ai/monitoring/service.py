@@ -20,10 +20,10 @@ from urutiq_ai.monitoring.schemas import (
 
 
 def _default_metric_date(
-    session: Session,  # noqa: ARG001
-    ctx: TenantContext,  # noqa: ARG001
+    _session: Session,
+    _ctx: TenantContext,
     row: Any,
-    changes: Mapping[str, Any],  # noqa: ARG001
+    _changes: Mapping[str, Any],
 ) -> None:
     if row.metric_date is None:
         row.metric_date = datetime.now(UTC)

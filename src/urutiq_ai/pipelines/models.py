@@ -24,7 +24,9 @@ class AIDataPipeline(Base, CompanyOwned):
         enum_type(PipelineType, "pipelineType"), nullable=False
     )
     status: Mapped[PipelineStatus] = mapped_column(
-        enum_type(PipelineStatus, "status"), nullable=False, default=PipelineStatus.active,
+        enum_type(PipelineStatus, "status"),
+        nullable=False,
+        default=PipelineStatus.active,
         server_default=PipelineStatus.active.value,
     )
     schedule: Mapped[str | None] = mapped_column(String(255))
@@ -47,22 +49,28 @@ class AIDataPipelineRun(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "pipeline_id", "created_at"),
     )
 
-    pipeline_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIDataPipeline.id"),
-                                             nullable=False, index=True)
+    pipeline_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIDataPipeline.id"), nullable=False, index=True
+    )
     run_id: Mapped[str] = mapped_column(String(255), nullable=False)
     status: Mapped[RunStatus] = mapped_column(
-        enum_type(RunStatus, "status"), nullable=False, default=RunStatus.running,
+        enum_type(RunStatus, "status"),
+        nullable=False,
+        default=RunStatus.running,
         server_default=RunStatus.running.value,
     )
     start_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[float | None] = mapped_column(Float)
-    records_processed: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
-                                                   server_default="0")
-    records_failed: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
-                                                server_default="0")
-    records_skipped: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
-                                                 server_default="0")
+    records_processed: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    records_failed: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    records_skipped: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     input_size: Mapped[int | None] = mapped_column(BigInteger)
     output_size: Mapped[int | None] = mapped_column(BigInteger)
     logs: Mapped[str | None] = mapped_column(Text)

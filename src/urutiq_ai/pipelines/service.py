@@ -43,10 +43,10 @@ PIPELINES = Resource(
 
 
 def _default_run_id(
-    session: Session,  # noqa: ARG001
-    ctx: TenantContext,  # noqa: ARG001
+    _session: Session,
+    _ctx: TenantContext,
     row: Any,
-    changes: Mapping[str, Any],  # noqa: ARG001
+    _changes: Mapping[str, Any],
 ) -> None:
     if row.run_id is None:
         row.run_id = f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{new_id()[:8]}"

@@ -18,8 +18,9 @@ class AIModelPrediction(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "prediction_type"),
     )
 
-    model_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIModel.id"), nullable=False,
-                                          index=True)
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
     prediction_type: Mapped[PredictionType] = mapped_column(
         enum_type(PredictionType, "predictionType"), nullable=False
     )

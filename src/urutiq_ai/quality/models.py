@@ -25,7 +25,8 @@ class AIDataQuality(Base, CompanyOwned):
     )
     metric_value: Mapped[float] = mapped_column(Float, nullable=False)
     threshold: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[QualityStatus] = mapped_column(enum_type(QualityStatus, "status"),
-                                                  nullable=False)
+    status: Mapped[QualityStatus] = mapped_column(
+        enum_type(QualityStatus, "status"), nullable=False
+    )
     issues: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     recommendations: Mapped[Any] = mapped_column(JSONValue, nullable=True)

@@ -22,11 +22,12 @@ class AIModel(Base, CompanyOwned):
 
     model_name: Mapped[str] = mapped_column(String(255), nullable=False)
     model_version: Mapped[str] = mapped_column(String(64), nullable=False)
-    model_type: Mapped[ModelType] = mapped_column(enum_type(ModelType, "modelType"),
-                                                  nullable=False)
+    model_type: Mapped[ModelType] = mapped_column(enum_type(ModelType, "modelType"), nullable=False)
     algorithm: Mapped[str] = mapped_column(String(255), nullable=False)
     status: Mapped[ModelStatus] = mapped_column(
-        enum_type(ModelStatus, "status"), nullable=False, default=ModelStatus.training,
+        enum_type(ModelStatus, "status"),
+        nullable=False,
+        default=ModelStatus.training,
         server_default=ModelStatus.training.value,
     )
     accuracy: Mapped[float | None] = mapped_column(Float)

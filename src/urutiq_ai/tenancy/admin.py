@@ -78,8 +78,8 @@ def bootstrap_local(session: Session) -> Bootstrap | None:
     if service.first_tenant(session) is not None:
         return None
     tenant = create_tenant(session, name="Local", tenant_id="local")
-    company = create_company(session, tenant_id=tenant.id, name="Local company",
-                             company_id="local-company")
-    key, plaintext = create_key(session, tenant_id=tenant.id, role=Role.admin,
-                                name="local admin")
+    company = create_company(
+        session, tenant_id=tenant.id, name="Local company", company_id="local-company"
+    )
+    key, plaintext = create_key(session, tenant_id=tenant.id, role=Role.admin, name="local admin")
     return Bootstrap(tenant=tenant, company=company, key=key, plaintext_key=plaintext)

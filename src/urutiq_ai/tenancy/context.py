@@ -18,9 +18,11 @@ def from_api_key(key: ApiKey, tenant_company_ids: list[str]) -> TenantContext:
     ``tenant_company_ids`` are the tenant's companies; a key limited to some
     companies keeps only those that still exist.
     """
-    allowed = tenant_company_ids if key.company_ids is None else [
-        company for company in key.company_ids if company in set(tenant_company_ids)
-    ]
+    allowed = (
+        tenant_company_ids
+        if key.company_ids is None
+        else [company for company in key.company_ids if company in set(tenant_company_ids)]
+    )
     return TenantContext(
         tenant_id=TenantId(key.tenant_id),
         company_ids=frozenset(CompanyId(c) for c in allowed),
@@ -31,7 +33,9 @@ def from_api_key(key: ApiKey, tenant_company_ids: list[str]) -> TenantContext:
     )
 
 
-def for_job(tenant_id: str, company_ids: list[str], *, principal_id: str | None = None) -> TenantContext:
+def for_job(
+    tenant_id: str, company_ids: list[str], *, principal_id: str | None = None
+) -> TenantContext:
     """The scope of a background job acting for a tenant's companies, with editor rights."""
     return TenantContext(
         tenant_id=TenantId(tenant_id),

@@ -32,7 +32,7 @@ class TenantRepository:
 class CompanyRepository(TenantLevelRepository[Company]):
     model = Company
 
-    def base_statement(self) -> Select[tuple[Company]]:
+    def base_statement(self) -> Select[Company]:
         """The tenant's companies that the context may see."""
         stmt = super().base_statement()
         if not self.ctx.all_companies:
@@ -80,7 +80,7 @@ def company_ids_of_tenant(session: Session, tenant_id: str) -> list[str]:
 class AuditLogRepository(TenantLevelRepository[AuditLog]):
     model = AuditLog
 
-    def base_statement(self) -> Select[tuple[AuditLog]]:
+    def base_statement(self) -> Select[AuditLog]:
         """Audit rows of the tenant; a company-limited key sees only its companies' rows."""
         stmt = super().base_statement()
         if not self.ctx.all_companies:
@@ -97,7 +97,7 @@ class AuditLogRepository(TenantLevelRepository[AuditLog]):
         actor_key_id: str | None,
         since: datetime | None,
         until: datetime | None,
-    ) -> Select[tuple[AuditLog]]:
+    ) -> Select[AuditLog]:
         stmt = self.base_statement()
         conditions: list[Any] = []
         if company_id is not None:
@@ -115,5 +115,3 @@ class AuditLogRepository(TenantLevelRepository[AuditLog]):
         if until is not None:
             conditions.append(AuditLog.created_at < until)
         return stmt.where(*conditions) if conditions else stmt
-
-

@@ -78,8 +78,9 @@ def list_api_keys(session: SessionDep, ctx: AdminPrincipal) -> Any:
 def create_api_key(session: SessionDep, ctx: AdminPrincipal, data: ApiKeyCreate) -> Any:
     """Create a key. The response carries ``key``, shown this once and never again."""
     key, plaintext = service.create_api_key(session, ctx, data=data)
-    return ApiKeyCreated.model_validate({**ApiKeyRead.model_validate(key).model_dump(),
-                                         "key": plaintext})
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyRead.model_validate(key).model_dump(), "key": plaintext}
+    )
 
 
 @router.post("/api-keys/{keyId}/revoke", response_model=ApiKeyRead, tags=["tenancy"])
@@ -102,7 +103,14 @@ def list_audit_log(
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ) -> Any:
     """Audit rows, newest first (admin and auditor keys). Append-only: no edit, no delete."""
-    filters = {"company_id": company_id, "table_name": table_name, "action": action,
-               "row_id": row_id, "actor_key_id": actor_key_id, "since": since, "until": until}
+    filters = {
+        "company_id": company_id,
+        "table_name": table_name,
+        "action": action,
+        "row_id": row_id,
+        "actor_key_id": actor_key_id,
+        "since": since,
+        "until": until,
+    }
     page = service.list_audit_log(session, ctx, filters=filters, cursor=cursor, limit=limit)
     return {"items": page.items, "nextCursor": page.next_cursor}

@@ -28,7 +28,7 @@ def parse_key(raw: str) -> tuple[str, str] | None:
     """Split a presented key into (id, secret), or None if it is not one of ours."""
     if not raw.startswith(KEY_PREFIX):
         return None
-    key_id, sep, secret = raw[len(KEY_PREFIX):].partition("_")
+    key_id, sep, secret = raw[len(KEY_PREFIX) :].partition("_")
     if not sep or not key_id or not secret:
         return None
     return key_id, secret

@@ -53,8 +53,9 @@ def create_tenant(session: Session, *, name: str, tenant_id: str | None = None) 
     """Create a tenant. Runs in a system session: tenants are above every scope."""
     repo = TenantRepository(session)
     if tenant_id is not None and repo.get(tenant_id) is not None:
-        raise DuplicateName(f"tenant {tenant_id!r} exists",
-                            fields=[FieldError("id", "already taken")])
+        raise DuplicateName(
+            f"tenant {tenant_id!r} exists", fields=[FieldError("id", "already taken")]
+        )
     tenant = repo.add(Tenant(id=tenant_id or new_id(), name=name))
     session.flush()
     return tenant
@@ -103,8 +104,14 @@ def create_company(session: Session, ctx: TenantContext, *, data: CompanyCreate)
         ) from None
     company = CompanyRepository(session, ctx).add(Company(id=company_id, name=data.name))
     session.flush()
-    record_audit(session, ctx, action="create", row=company, company_id=company.id,
-                 after=CompanyRead.model_validate(company))
+    record_audit(
+        session,
+        ctx,
+        action="create",
+        row=company,
+        company_id=company.id,
+        after=CompanyRead.model_validate(company),
+    )
     return company
 
 
@@ -118,8 +125,15 @@ def update_company(
             raise field_error("name", "may not be null")
         setattr(company, key, value)
     session.flush()
-    record_audit(session, ctx, action="update", row=company, company_id=company.id,
-                 before=before, after=CompanyRead.model_validate(company))
+    record_audit(
+        session,
+        ctx,
+        action="update",
+        row=company,
+        company_id=company.id,
+        before=before,
+        after=CompanyRead.model_validate(company),
+    )
     return company
 
 
@@ -129,12 +143,20 @@ def update_company(
 def create_user(session: Session, ctx: TenantContext, *, data: UserCreate) -> User:
     repo = UserRepository(session, ctx)
     if repo.find_by_email(data.email) is not None:
-        raise DuplicateName(f"a user with email {data.email!r} exists",
-                            fields=[FieldError("email", "already used in this tenant")])
+        raise DuplicateName(
+            f"a user with email {data.email!r} exists",
+            fields=[FieldError("email", "already used in this tenant")],
+        )
     user = repo.add(User(email=data.email, name=data.name, is_active=True))
     session.flush()
-    record_audit(session, ctx, action="create", row=user, company_id=None,
-                 after={"id": user.id, "email": user.email, "name": user.name})
+    record_audit(
+        session,
+        ctx,
+        action="create",
+        row=user,
+        company_id=None,
+        after={"id": user.id, "email": user.email, "name": user.name},
+    )
     return user
 
 
@@ -163,18 +185,26 @@ def create_api_key(
     if data.user_id is not None and UserRepository(session, ctx).get(data.user_id) is None:
         raise field_error("userId", f"no user {data.user_id!r} in this tenant")
     key_id, secret = new_id(), security.generate_secret()
-    key = ApiKeyRepository(session, ctx).add(ApiKey(
-        id=key_id,
-        name=data.name,
-        prefix=security.display_prefix(key_id),
-        key_hash=security.hash_secret(key_id, secret),
-        role=data.role,
-        company_ids=sorted(set(data.company_ids)) if data.company_ids is not None else None,
-        user_id=data.user_id,
-    ))
+    key = ApiKeyRepository(session, ctx).add(
+        ApiKey(
+            id=key_id,
+            name=data.name,
+            prefix=security.display_prefix(key_id),
+            key_hash=security.hash_secret(key_id, secret),
+            role=data.role,
+            company_ids=sorted(set(data.company_ids)) if data.company_ids is not None else None,
+            user_id=data.user_id,
+        )
+    )
     session.flush()
-    record_audit(session, ctx, action="create", row=key, company_id=None,
-                 after=ApiKeyRead.model_validate(key))
+    record_audit(
+        session,
+        ctx,
+        action="create",
+        row=key,
+        company_id=None,
+        after=ApiKeyRead.model_validate(key),
+    )
     return key, security.format_key(key_id, secret)
 
 
@@ -190,8 +220,15 @@ def revoke_api_key(session: Session, ctx: TenantContext, *, key_id: str) -> ApiK
         before = ApiKeyRead.model_validate(key)
         key.revoked_at = datetime.now(UTC)
         session.flush()
-        record_audit(session, ctx, action="revoke", row=key, company_id=None,
-                     before=before, after=ApiKeyRead.model_validate(key))
+        record_audit(
+            session,
+            ctx,
+            action="revoke",
+            row=key,
+            company_id=None,
+            before=before,
+            after=ApiKeyRead.model_validate(key),
+        )
     return key
 
 
@@ -272,8 +309,12 @@ def list_audit_log(
     repo = AuditLogRepository(session, ctx)
     sort = SortSpec(field="createdAt", descending=True)
     stmt = paginate_statement(
-        repo.filtered(**filters), column=AuditLog.created_at, id_column=AuditLog.id,
-        sort=sort, cursor=cursor, limit=limit,
+        repo.filtered(**filters),
+        column=AuditLog.created_at,
+        id_column=AuditLog.id,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
     )
     rows = list(session.scalars(stmt).all())
     next_cursor = None
@@ -281,5 +322,3 @@ def list_audit_log(
         rows = rows[:limit]
         next_cursor = encode_cursor(sort, rows[-1].created_at, rows[-1].id)
     return PageResult(items=rows, next_cursor=next_cursor)
-
-

@@ -19,11 +19,14 @@ class AIModelTrainingRun(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "model_id", "created_at"),
     )
 
-    model_id: Mapped[str] = mapped_column(String(64), ForeignKey("AIModel.id"), nullable=False,
-                                          index=True)
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
     run_name: Mapped[str] = mapped_column(String(255), nullable=False)
     status: Mapped[RunStatus] = mapped_column(
-        enum_type(RunStatus, "status"), nullable=False, default=RunStatus.running,
+        enum_type(RunStatus, "status"),
+        nullable=False,
+        default=RunStatus.running,
         server_default=RunStatus.running.value,
     )
     start_time: Mapped[datetime | None] = mapped_column(UTCDateTime)

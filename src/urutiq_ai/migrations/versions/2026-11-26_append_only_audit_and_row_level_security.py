@@ -23,11 +23,25 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TENANT_TABLES = (
-    "Company", "User", "ApiKey", "AuditLog",
-    "AIModel", "AIModelTrainingRun", "AIModelPrediction", "AIModelFeatureImportance",
-    "AIDataPipeline", "AIDataPipelineRun", "AIDataQuality", "AIPerformanceMetrics",
-    "AIDriftDetection", "AILearningFeedback", "AIExperiment", "AIDeployment",
-    "AIGovernance", "AIGovernanceViolation", "AIConfig",
+    "Company",
+    "User",
+    "ApiKey",
+    "AuditLog",
+    "AIModel",
+    "AIModelTrainingRun",
+    "AIModelPrediction",
+    "AIModelFeatureImportance",
+    "AIDataPipeline",
+    "AIDataPipelineRun",
+    "AIDataQuality",
+    "AIPerformanceMetrics",
+    "AIDriftDetection",
+    "AILearningFeedback",
+    "AIExperiment",
+    "AIDeployment",
+    "AIGovernance",
+    "AIGovernanceViolation",
+    "AIConfig",
 )
 
 POLICY = (

@@ -1,0 +1,50 @@
+# urutiq-ai: `make run` serves the API on http://127.0.0.1:8000, `make test` runs the suite.
+# Needs only Python 3.11+: uv (pinned) is installed into .tools/, the project into .venv/
+# from the committed uv.lock.
+
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+UV_VERSION := 0.13.8
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+
+.PHONY: install run test test-fast lint format types clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/urutiq-ai db upgrade
+	$(BIN)/urutiq-ai bootstrap
+	$(BIN)/urutiq-ai serve
+
+test: install
+	$(BIN)/python -m pytest -n auto -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/python -m pytest -x -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/python scripts/linters/tenant_scope.py
+
+format: install
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+types: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
