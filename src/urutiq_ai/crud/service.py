@@ -69,6 +69,7 @@ def get_row(session: Session, ctx: TenantContext, res: Resource, row_id: str) ->
 def create_row(session: Session, ctx: TenantContext, res: Resource, data: Any) -> Any:
     """Insert a row built from ``data`` into the context's company."""
     values = data.model_dump(by_alias=False)  # defaults included: the row is complete
+    _check_nulls(res, values, creating=True)
     row = res.model(**values)
     _check_refs(session, ctx, res, values)
     _check_unique(session, ctx, res, row, values)
@@ -174,12 +175,15 @@ def _flush(session: Session, res: Resource) -> None:
         raise Conflict(f"{res.title}: the change breaks a database constraint: {exc.orig}") from exc
 
 
-def _check_nulls(res: Resource, changes: Mapping[str, Any]) -> None:
-    table = res.model.__table__
+def _check_nulls(res: Resource, changes: Mapping[str, Any], *, creating: bool = False) -> None:
+    """Refuse null for NOT NULL columns (on create, unless the database fills them in)."""
+    columns = res.model.__table__.c
     errors = [
         FieldError(to_camel(key), "may not be null")
         for key, value in changes.items()
-        if value is None and not table.c[to_camel(key)].nullable
+        if value is None
+        and not columns[key].nullable
+        and not (creating and (columns[key].default or columns[key].server_default))
     ]
     if errors:
         raise ValidationError(f"{res.title}: required fields set to null", fields=errors)

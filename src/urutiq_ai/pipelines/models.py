@@ -1,12 +1,17 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type
+from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type, new_id
 from urutiq_ai.core.models import CompanyOwned
 from urutiq_ai.pipelines.schemas import PipelineStatus, PipelineType, RunStatus
+
+
+def new_run_id() -> str:
+    """A readable, unique run id: ``run-20261126T190512-1f2e3d4c``."""
+    return f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{new_id()[:8]}"
 
 
 class AIDataPipeline(Base, CompanyOwned):
@@ -52,7 +57,7 @@ class AIDataPipelineRun(Base, CompanyOwned):
     pipeline_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("AIDataPipeline.id"), nullable=False, index=True
     )
-    run_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    run_id: Mapped[str] = mapped_column(String(255), nullable=False, default=new_run_id)
     status: Mapped[RunStatus] = mapped_column(
         enum_type(RunStatus, "status"),
         nullable=False,

@@ -4,14 +4,6 @@ A pipeline with runs cannot be deleted (pause it instead). A run's ``runId`` is
 generated when omitted and unique per company.
 """
 
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy.orm import Session
-
-from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import new_id
 from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
@@ -42,16 +34,6 @@ PIPELINES = Resource(
 )
 
 
-def _default_run_id(
-    _session: Session,
-    _ctx: TenantContext,
-    row: Any,
-    _changes: Mapping[str, Any],
-) -> None:
-    if row.run_id is None:
-        row.run_id = f"run-{datetime.now(UTC):%Y%m%dT%H%M%S}-{new_id()[:8]}"
-
-
 PIPELINE_RUNS = Resource(
     path="pipeline-runs",
     model=AIDataPipelineRun,
@@ -63,6 +45,5 @@ PIPELINE_RUNS = Resource(
     refs={"pipeline_id": "AIDataPipeline"},
     unique=(("run_id",),),
     transitions=transitions(**RUN_TRANSITIONS_MOVES),
-    validators=(_default_run_id,),
     on_change=stamp_run_times,
 )
