@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from urutiq_ai import __version__
@@ -33,7 +34,9 @@ def build_api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    # FastAPIOffline serves /docs and /redoc from assets inside the installed package:
+    # the docs work on machines without internet access (no CDN).
+    app = FastAPIOffline(
         title="urutiq-ai",
         version=__version__,
         description="The AI learning system of the UrutiIQ accounting platform. "
