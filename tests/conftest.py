@@ -34,6 +34,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from urutiq_ai.api.app import create_app  # noqa: E402
 
 PG_ENV = "URUTIQ_TEST_DATABASE_URL"
+# On PostgreSQL the app under test switches to this ordinary role in every transaction
+# (URUTIQ_DATABASE_ROLE), so row-level security binds every API test, not only its own.
+APP_ROLE = "urutiq_app_test"
 
 
 def _backends() -> list[Any]:
@@ -84,13 +87,33 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         return
     url = create_postgres_database(os.environ[PG_ENV], _worker())
     upgrade(url)
+    grant_app_role(url)
     yield url
     drop_postgres_database(url)
 
 
+def grant_app_role(url: str) -> None:
+    """Create the non-superuser role the app runs as, with rights on every table."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(
+            text(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
+                f"THEN CREATE ROLE {APP_ROLE} NOLOGIN; END IF; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
+            )
+        )
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str) -> Iterator[FastAPI]:
-    application = create_app(Settings(database_url=database_url))
+def app(database_url: str, backend: str) -> Iterator[FastAPI]:
+    role = APP_ROLE if backend == "postgresql" else None
+    application = create_app(Settings(database_url=database_url, database_role=role))
     yield application
     application.state.engine.dispose()
 
@@ -134,8 +157,9 @@ def make_tenant_fixture(factory: sessionmaker[Session]) -> TenantFixture:
             key, plaintext = admin.create_key(session, tenant_id=tenant.id, role=role)
             fixture.keys[role.value] = plaintext
             fixture.key_ids[role.value] = key.id
-        key, plaintext = admin.create_key(session, tenant_id=tenant.id, role=Role.admin,
-                                          company_ids=[b.id])
+        key, plaintext = admin.create_key(
+            session, tenant_id=tenant.id, role=Role.admin, company_ids=[b.id]
+        )
         fixture.keys["limited"] = plaintext
         fixture.key_ids["limited"] = key.id
     return fixture
@@ -154,5 +178,3 @@ def tenant(make_tenant: Callable[[], TenantFixture]) -> TenantFixture:
 @pytest.fixture
 def tenant_second(make_tenant: Callable[[], TenantFixture]) -> TenantFixture:
     return make_tenant()
-
-
