@@ -10,19 +10,24 @@ UV_VERSION := 0.13.8
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install run test test-fast lint format types clean
+.PHONY: install compile run test test-fast lint format types clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (as on some
+# machines) Python would otherwise recompile every module at every start.
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(UV) sync --frozen --compile-bytecode --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	touch $@
+
+compile: install
+	$(BIN)/python -m compileall -q src
 
 install: $(VENV)/.installed
 
-run: install
+run: install compile
 	$(BIN)/urutiq-ai db upgrade
 	$(BIN)/urutiq-ai bootstrap
 	$(BIN)/urutiq-ai serve

@@ -6,7 +6,7 @@ answers ``/healthz`` within a second or two and idles small.
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
@@ -22,14 +22,15 @@ from urutiq_ai.tenancy.router import router as tenancy_router
 API_PREFIX = "/api/v1"
 
 
-def build_api_router() -> APIRouter:
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(tenancy_router)
-    company = APIRouter(prefix="/companies/{companyId}")
+def include_api_routes(app: FastAPI) -> None:
+    """Mount every router straight onto the app.
+
+    FastAPI rebuilds each route at every ``include_router`` level, so the resource
+    routers carry their full prefix and are included once (this halves start-up work).
+    """
+    app.include_router(tenancy_router, prefix=API_PREFIX)
     for resource in RESOURCES:
-        company.include_router(build_router(resource))
-    api.include_router(company)
-    return api
+        app.include_router(build_router(resource), prefix=f"{API_PREFIX}/companies/{{companyId}}")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
-    app.include_router(build_api_router())
+    include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
     return app
