@@ -1,0 +1,77 @@
+"""Printing for every command: Rich tables, JSON documents and ``Error: ...`` exits."""
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.core.naming import to_camel
+
+
+def fail(detail: str, fields: Iterable[tuple[str, str]] = ()) -> NoReturn:
+    """Print ``Error: <detail>`` and each ``field: reason`` to stderr, then exit 1."""
+    typer.echo(f"Error: {detail}", err=True)
+    for field, reason in fields:
+        typer.echo(f"  {field}: {reason}", err=True)
+    raise typer.Exit(1)
+
+
+def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """One JSON document: the object, or the list of objects, with camelCase keys."""
+    if isinstance(value, BaseModel):
+        document: Any = value.model_dump(mode="json")
+    else:
+        document = [item.model_dump(mode="json") for item in value]
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def cell(value: Any) -> str:
+    """A value as table text: UTC timestamps to the second, compact JSON, blanks for null."""
+    if value is None:
+        return ""
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def print_table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[BaseModel],
+    next_cursor: str | None = None,
+) -> None:
+    """Rows as a table of ``columns`` (attribute names, shown camelCase), then a paging hint."""
+    console = Console()
+    if not rows:
+        console.print(f"No {title}.")
+    else:
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(to_camel(column), no_wrap=column == "id")
+        for row in rows:
+            table.add_row(*(cell(getattr(row, column)) for column in columns))
+        console.print(table)
+    if next_cursor:
+        console.print(f"More rows: add --cursor {next_cursor}", soft_wrap=True, markup=False)
+
+
+def print_record(record: BaseModel) -> None:
+    """One object as a two-column field/value table."""
+    table = Table(show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for name in type(record).model_fields:
+        table.add_row(to_camel(name), cell(getattr(record, name)))
+    Console().print(table)

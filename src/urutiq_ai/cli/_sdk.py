@@ -1,0 +1,45 @@
+"""Shared options of the SDK-backed commands and the one place SDK errors become exits."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from urutiq_ai.cli._output import fail
+from urutiq_ai.sdk import Client, UrutiqError
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="Server URL (default: URUTIQ_URL; with neither, the app runs in-process "
+        "on the local database).",
+    ),
+]
+ApiKeyOption = Annotated[
+    str | None, typer.Option("--api-key", help="API key (default: URUTIQ_API_KEY).")
+]
+CompanyOption = Annotated[
+    str | None, typer.Option("--company", help="Company id (default: URUTIQ_COMPANY).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", min=1, max=500, help="Rows per page (1-500).")
+]
+CursorOption = Annotated[
+    str | None, typer.Option("--cursor", help="Continue after a previous page.")
+]
+AllOption = Annotated[bool, typer.Option("--all", help="Fetch every page, following the cursors.")]
+
+
+@contextmanager
+def sdk_client(
+    url: str | None, api_key: str | None, company: str | None = None
+) -> Iterator[Client]:
+    """An SDK client for one command; any SDK error prints ``Error: ...`` and exits 1."""
+    try:
+        with Client(url, api_key, company) as client:
+            yield client
+    except UrutiqError as exc:
+        fail(exc.detail, [(f.field, f.reason) for f in exc.fields])

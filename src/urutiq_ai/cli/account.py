@@ -1,0 +1,88 @@
+"""Tenant commands through the SDK: companies list, keys list, audit-log list, whoami."""
+
+from typing import Annotated
+
+import typer
+
+from urutiq_ai.cli._output import print_json, print_record, print_table
+from urutiq_ai.cli._sdk import (
+    AllOption,
+    ApiKeyOption,
+    CursorOption,
+    JsonOption,
+    LimitOption,
+    UrlOption,
+    sdk_client,
+)
+
+COMPANY_COLUMNS = ("id", "name", "created_at")
+KEY_COLUMNS = ("id", "name", "prefix", "role", "company_ids", "revoked_at", "last_used_at")
+AUDIT_COLUMNS = ("created_at", "action", "table_name", "row_id", "company_id", "actor_key_id")
+
+
+def list_companies(
+    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
+) -> None:
+    """List the companies the API key may see."""
+    with sdk_client(url, api_key) as client:
+        companies = client.companies.list()
+    if as_json:
+        print_json(companies)
+    else:
+        print_table("companies", COMPANY_COLUMNS, companies)
+
+
+def list_keys(
+    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
+) -> None:
+    """List the tenant's API keys (admin key; secrets are never shown again)."""
+    with sdk_client(url, api_key) as client:
+        keys = client.api_keys.list()
+    if as_json:
+        print_json(keys)
+    else:
+        print_table("API keys", KEY_COLUMNS, keys)
+
+
+def list_audit_log(
+    table: Annotated[
+        str | None, typer.Option("--table", help="Only rows of this table (e.g. AIModel).")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action (create, update, ...).")
+    ] = None,
+    company_id: Annotated[
+        str | None, typer.Option("--company-id", help="Only changes in this company.")
+    ] = None,
+    limit: LimitOption = None,
+    cursor: CursorOption = None,
+    all_pages: AllOption = False,
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """List the audit log, newest first (admin or auditor key)."""
+    filters = {"table_name": table, "action": action, "company_id": company_id}
+    with sdk_client(url, api_key) as client:
+        if all_pages:
+            items = list(client.audit_log.iterate(limit=limit, **filters))
+            next_cursor = None
+        else:
+            page = client.audit_log.list(limit=limit, cursor=cursor, **filters)
+            items, next_cursor = page.items, page.next_cursor
+    if as_json:
+        print_json(items)
+    else:
+        print_table("audit log", AUDIT_COLUMNS, items, next_cursor)
+
+
+def whoami(
+    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
+) -> None:
+    """Show the tenant, role and companies of the API key."""
+    with sdk_client(url, api_key) as client:
+        me = client.whoami()
+    if as_json:
+        print_json(me)
+    else:
+        print_record(me)

@@ -1,0 +1,51 @@
+"""The ``urutiq-ai`` command: the root Typer app and where every command is wired in.
+
+* ``db upgrade``, ``serve``, ``bootstrap``, ``tenants create``, ``companies create``,
+  ``keys create|revoke``: in-process, no API key (``cli.server``, ``cli.admin``).
+* Everything else goes through the SDK (``cli.account``, ``cli.resources``), so
+  authentication and scoping apply; with no URL the SDK runs the app in-process.
+"""
+
+import typer
+
+from urutiq_ai.cli import account, admin, resources, server
+
+app = typer.Typer(
+    name="urutiq-ai",
+    help="The AI learning system of the UrutiIQ accounting platform.",
+    no_args_is_help=True,
+)
+
+
+def _group(help_text: str) -> typer.Typer:
+    return typer.Typer(help=help_text, no_args_is_help=True)
+
+
+db_app = _group("The database schema (in-process).")
+db_app.command("upgrade")(server.db_upgrade)
+
+tenants_app = _group("Tenants (in-process, no API key).")
+tenants_app.command("create")(admin.create_tenant)
+
+companies_app = _group("Companies: create in-process, list through the API.")
+companies_app.command("create")(admin.create_company)
+companies_app.command("list")(account.list_companies)
+
+keys_app = _group("API keys: create and revoke in-process, list through the API.")
+keys_app.command("create")(admin.create_key)
+keys_app.command("revoke")(admin.revoke_key)
+keys_app.command("list")(account.list_keys)
+
+audit_app = _group("The append-only audit log (admin or auditor key).")
+audit_app.command("list")(account.list_audit_log)
+
+app.command("serve")(server.serve)
+app.command("bootstrap")(admin.bootstrap)
+app.command("whoami")(account.whoami)
+app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(companies_app, name="companies")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit-log")
+for name, group in resources.resource_groups():
+    app.add_typer(group, name=name)
