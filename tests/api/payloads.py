@@ -1,0 +1,221 @@
+"""Minimal valid payloads per resource path, and a factory that creates rows through the API.
+
+``Factory(client, tenant).create("training-runs")`` creates the model the run needs
+first (once per company), then the run, always through the HTTP API with an editor
+key, so every row in the tests went through the same rules as a user's.
+"""
+
+from collections.abc import Callable
+from itertools import count
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import TenantFixture
+from urutiq_ai.catalog import RESOURCES
+
+_serial = count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}_{next(_serial)}"
+
+
+# path -> a callable(deps) -> minimal create payload; ``deps`` holds prerequisite ids.
+CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
+    "models": lambda _d: {"modelName": unique("expense_classifier"), "modelVersion": "v1.0",
+                          "modelType": "classification", "algorithm": "random_forest",
+                          "hyperparameters": {"n_estimators": 100},
+                          "featureColumns": ["amount", "vendor"]},
+    "training-runs": lambda d: {"modelId": d["models"], "runName": unique("run"),
+                                "epochs": 10, "batchSize": 32,
+                                "trainingMetrics": [{"epoch": 1, "loss": 0.5}]},
+    "predictions": lambda d: {"modelId": d["models"], "predictionType": "classification",
+                              "inputData": {"amount": 1000, "category": "office"},
+                              "prediction": {"prediction": "expense"}, "confidence": 0.95},
+    "feature-importances": lambda d: {"modelId": d["models"], "featureName": unique("feat"),
+                                      "importance": 0.4, "rank": 1, "method": "shap"},
+    "pipelines": lambda _d: {"pipelineName": unique("pipeline"), "pipelineType": "preprocessing",
+                             "schedule": "0 2 * * *", "config": {"batch": 500},
+                             "sourceTables": ["Expense"]},
+    "pipeline-runs": lambda d: {"pipelineId": d["pipelines"], "recordsProcessed": 5,
+                                "metrics": {"rows": 5}},
+    "data-quality": lambda _d: {"tableName": "Expense", "columnName": "amount",
+                                "qualityMetric": "completeness", "metricValue": 0.98,
+                                "threshold": 0.95, "status": "pass",
+                                "issues": [{"rows": 2}]},
+    "performance-metrics": lambda _d: {"metricType": "accuracy", "metricValue": 0.92,
+                                       "timeWindow": "daily", "trend": "improving"},
+    "drift-detections": lambda _d: {"driftType": "data_drift", "featureName": "amount",
+                                    "driftScore": 0.3, "threshold": 0.2, "status": "detected",
+                                    "analysis": {"psi": 0.3}},
+    "feedback": lambda _d: {"feedbackType": "rating", "isPositive": True,
+                            "feedbackData": {"stars": 4}, "impact": "low"},
+    "experiments": lambda _d: {"experimentName": unique("experiment"),
+                               "objective": "fewer misclassified expenses",
+                               "methodology": {"split": "80/20"}},
+    "deployments": lambda d: {"deploymentName": unique("deployment"), "modelId": d["models"],
+                              "environment": "staging", "config": {"replicas": 1}},
+    "governance-policies": lambda _d: {"policyName": unique("policy"), "policyType": "fairness",
+                                       "rules": {"max_gap": 0.1}},
+    "governance-violations": lambda d: {"policyId": d["governance-policies"],
+                                        "violationType": "fairness", "severity": "high",
+                                        "description": "approval gap above 10%",
+                                        "details": {"gap": 0.14}},
+    "configs": lambda _d: {"configType": "prompts", "configData": {"greeting": "hi"}},
+}
+
+# Paths whose rows must exist before a row of this path can be created.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "training-runs": ("models",),
+    "predictions": ("models",),
+    "feature-importances": ("models",),
+    "pipeline-runs": ("pipelines",),
+    "deployments": ("models",),
+    "governance-violations": ("governance-policies",),
+}
+
+# A valid update, and every status move in it allowed from the created state.
+UPDATE: dict[str, dict[str, Any]] = {
+    "models": {"accuracy": 0.91, "description": "retrained on 2025 data"},
+    "training-runs": {"loss": 0.12, "validationLoss": 0.15},
+    "predictions": {"actualValue": {"label": "expense"}, "isCorrect": True},
+    "feature-importances": {"importance": 0.55, "rank": 2},
+    "pipelines": {"status": "paused", "description": "paused for the audit"},
+    "pipeline-runs": {"recordsProcessed": 10, "recordsFailed": 1},
+    "data-quality": {"status": "warning", "recommendations": ["fill blanks"]},
+    "performance-metrics": {"trend": "stable", "comparisonValue": 0.9},
+    "drift-detections": {"status": "warning", "recommendations": {"retrain": True}},
+    "feedback": {"status": "processed", "impact": "high"},
+    "experiments": {"conclusions": "the challenger wins", "results": {"f1": 0.9}},
+    "deployments": {"endpoint": "https://models.example/predict",
+                    "healthCheck": {"ok": True}},
+    "governance-policies": {"status": "active", "thresholds": {"gap": 0.1}},
+    "governance-violations": {"status": "investigating", "severity": "critical"},
+    "configs": {"isActive": False, "configData": {"greeting": "hello"}},
+}
+
+# An equality filter of the list endpoint and two values of it (the created row has A).
+FILTER: dict[str, tuple[str, str, str]] = {
+    "models": ("modelType", "classification", "regression"),
+    "training-runs": ("status", "running", "completed"),
+    "predictions": ("predictionType", "classification", "regression"),
+    "feature-importances": ("method", "shap", "permutation"),
+    "pipelines": ("pipelineType", "preprocessing", "validation"),
+    "pipeline-runs": ("status", "running", "failed"),
+    "data-quality": ("qualityMetric", "completeness", "validity"),
+    "performance-metrics": ("metricType", "accuracy", "latency"),
+    "drift-detections": ("driftType", "data_drift", "concept_drift"),
+    "feedback": ("feedbackType", "rating", "comment"),
+    "experiments": ("status", "active", "completed"),
+    "deployments": ("environment", "staging", "production"),
+    "governance-policies": ("policyType", "fairness", "privacy"),
+    "governance-violations": ("severity", "high", "low"),
+    "configs": ("configType", "prompts", "behavior"),
+}
+
+# A JSON field of each resource that has one.
+JSON_FIELD: dict[str, str] = {
+    "models": "hyperparameters",
+    "training-runs": "trainingMetrics",
+    "predictions": "inputData",
+    "pipelines": "config",
+    "pipeline-runs": "metrics",
+    "data-quality": "issues",
+    "drift-detections": "analysis",
+    "feedback": "feedbackData",
+    "experiments": "methodology",
+    "deployments": "config",
+    "governance-policies": "rules",
+    "governance-violations": "details",
+    "configs": "configData",
+}
+
+# A length-limited text field of each resource that has one (255 or 64 characters).
+TEXT_FIELD: dict[str, str] = {
+    "models": "modelName",
+    "training-runs": "runName",
+    "predictions": "modelId",
+    "feature-importances": "featureName",
+    "pipelines": "pipelineName",
+    "pipeline-runs": "runId",
+    "data-quality": "tableName",
+    "performance-metrics": "modelId",
+    "drift-detections": "featureName",
+    "feedback": "userId",
+    "experiments": "experimentName",
+    "deployments": "deploymentName",
+    "governance-policies": "policyName",
+    "governance-violations": "resolvedBy",
+}
+
+# The table a reference points at -> the path that creates rows of it.
+PATH_OF_TABLE = {res.table: res.path for res in RESOURCES}
+
+GOVERNANCE_PATHS = frozenset({"governance-policies", "governance-violations"})
+
+
+class Factory:
+    """Creates rows of a tenant through the API, prerequisites first (cached per company)."""
+
+    def __init__(self, client: TestClient, tenant: TenantFixture, role: str = "editor") -> None:
+        self.client = client
+        self.tenant = tenant
+        self.role = role
+        self._deps: dict[tuple[str, str], str] = {}
+
+    def deps(self, path: str, company: str | None = None) -> dict[str, str]:
+        company = company or self.tenant.company_id
+        out: dict[str, str] = {}
+        for need in NEEDS.get(path, ()):
+            if (company, need) not in self._deps:
+                self._deps[(company, need)] = self.create(need, company=company)["id"]
+            out[need] = self._deps[(company, need)]
+        return out
+
+    def payload(self, path: str, company: str | None = None, **overrides: Any) -> dict[str, Any]:
+        body = CREATE[path](self.deps(path, company))
+        body.update(overrides)
+        return body
+
+    def post(self, path: str, body: dict[str, Any], company: str | None = None) -> Any:
+        return self.client.post(self.tenant.url(path, company), json=body,
+                                headers=self.tenant.headers(self.role))
+
+    def create(self, path: str, company: str | None = None, **overrides: Any) -> dict[str, Any]:
+        response = self.post(path, self.payload(path, company, **overrides), company)
+        assert response.status_code == 201, f"{path}: {response.text}"
+        body: dict[str, Any] = response.json()
+        return body
+
+    def list_all(self, path: str, company: str | None = None, role: str = "admin",
+                 **params: Any) -> list[dict[str, Any]]:
+        response = self.client.get(self.tenant.url(path, company),
+                                   params={"limit": 500, **params},
+                                   headers=self.tenant.headers(role))
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    def audit_rows(self, **params: Any) -> list[dict[str, Any]]:
+        response = self.client.get("/api/v1/audit-log", params={"limit": 500, **params},
+                                   headers=self.tenant.headers("admin"))
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+
+def assert_error(response: Any, status: int, *, error: str | None = None,
+                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The response is the error shape with ``status``, naming every one of ``fields``."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error", "detail", "fields"}, body
+    assert isinstance(body["detail"], str), body
+    assert body["detail"], body
+    if error is not None:
+        assert body["error"] == error, body
+    named = {item["field"] for item in body["fields"]}
+    for field in fields:
+        assert field in named, f"{field!r} not named in {body}"
+    return body
