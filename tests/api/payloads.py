@@ -23,45 +23,99 @@ def unique(prefix: str) -> str:
 
 # path -> a callable(deps) -> minimal create payload; ``deps`` holds prerequisite ids.
 CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
-    "models": lambda _d: {"modelName": unique("expense_classifier"), "modelVersion": "v1.0",
-                          "modelType": "classification", "algorithm": "random_forest",
-                          "hyperparameters": {"n_estimators": 100},
-                          "featureColumns": ["amount", "vendor"]},
-    "training-runs": lambda d: {"modelId": d["models"], "runName": unique("run"),
-                                "epochs": 10, "batchSize": 32,
-                                "trainingMetrics": [{"epoch": 1, "loss": 0.5}]},
-    "predictions": lambda d: {"modelId": d["models"], "predictionType": "classification",
-                              "inputData": {"amount": 1000, "category": "office"},
-                              "prediction": {"prediction": "expense"}, "confidence": 0.95},
-    "feature-importances": lambda d: {"modelId": d["models"], "featureName": unique("feat"),
-                                      "importance": 0.4, "rank": 1, "method": "shap"},
-    "pipelines": lambda _d: {"pipelineName": unique("pipeline"), "pipelineType": "preprocessing",
-                             "schedule": "0 2 * * *", "config": {"batch": 500},
-                             "sourceTables": ["Expense"]},
-    "pipeline-runs": lambda d: {"pipelineId": d["pipelines"], "recordsProcessed": 5,
-                                "metrics": {"rows": 5}},
-    "data-quality": lambda _d: {"tableName": "Expense", "columnName": "amount",
-                                "qualityMetric": "completeness", "metricValue": 0.98,
-                                "threshold": 0.95, "status": "pass",
-                                "issues": [{"rows": 2}]},
-    "performance-metrics": lambda _d: {"metricType": "accuracy", "metricValue": 0.92,
-                                       "timeWindow": "daily", "trend": "improving"},
-    "drift-detections": lambda _d: {"driftType": "data_drift", "featureName": "amount",
-                                    "driftScore": 0.3, "threshold": 0.2, "status": "detected",
-                                    "analysis": {"psi": 0.3}},
-    "feedback": lambda _d: {"feedbackType": "rating", "isPositive": True,
-                            "feedbackData": {"stars": 4}, "impact": "low"},
-    "experiments": lambda _d: {"experimentName": unique("experiment"),
-                               "objective": "fewer misclassified expenses",
-                               "methodology": {"split": "80/20"}},
-    "deployments": lambda d: {"deploymentName": unique("deployment"), "modelId": d["models"],
-                              "environment": "staging", "config": {"replicas": 1}},
-    "governance-policies": lambda _d: {"policyName": unique("policy"), "policyType": "fairness",
-                                       "rules": {"max_gap": 0.1}},
-    "governance-violations": lambda d: {"policyId": d["governance-policies"],
-                                        "violationType": "fairness", "severity": "high",
-                                        "description": "approval gap above 10%",
-                                        "details": {"gap": 0.14}},
+    "models": lambda _d: {
+        "modelName": unique("expense_classifier"),
+        "modelVersion": "v1.0",
+        "modelType": "classification",
+        "algorithm": "random_forest",
+        "hyperparameters": {"n_estimators": 100},
+        "featureColumns": ["amount", "vendor"],
+    },
+    "training-runs": lambda d: {
+        "modelId": d["models"],
+        "runName": unique("run"),
+        "epochs": 10,
+        "batchSize": 32,
+        "trainingMetrics": [{"epoch": 1, "loss": 0.5}],
+    },
+    "predictions": lambda d: {
+        "modelId": d["models"],
+        "predictionType": "classification",
+        "inputData": {"amount": 1000, "category": "office"},
+        "prediction": {"prediction": "expense"},
+        "confidence": 0.95,
+    },
+    "feature-importances": lambda d: {
+        "modelId": d["models"],
+        "featureName": unique("feat"),
+        "importance": 0.4,
+        "rank": 1,
+        "method": "shap",
+    },
+    "pipelines": lambda _d: {
+        "pipelineName": unique("pipeline"),
+        "pipelineType": "preprocessing",
+        "schedule": "0 2 * * *",
+        "config": {"batch": 500},
+        "sourceTables": ["Expense"],
+    },
+    "pipeline-runs": lambda d: {
+        "pipelineId": d["pipelines"],
+        "recordsProcessed": 5,
+        "metrics": {"rows": 5},
+    },
+    "data-quality": lambda _d: {
+        "tableName": "Expense",
+        "columnName": "amount",
+        "qualityMetric": "completeness",
+        "metricValue": 0.98,
+        "threshold": 0.95,
+        "status": "pass",
+        "issues": [{"rows": 2}],
+    },
+    "performance-metrics": lambda _d: {
+        "metricType": "accuracy",
+        "metricValue": 0.92,
+        "timeWindow": "daily",
+        "trend": "improving",
+    },
+    "drift-detections": lambda _d: {
+        "driftType": "data_drift",
+        "featureName": "amount",
+        "driftScore": 0.3,
+        "threshold": 0.2,
+        "status": "detected",
+        "analysis": {"psi": 0.3},
+    },
+    "feedback": lambda _d: {
+        "feedbackType": "rating",
+        "isPositive": True,
+        "feedbackData": {"stars": 4},
+        "impact": "low",
+    },
+    "experiments": lambda _d: {
+        "experimentName": unique("experiment"),
+        "objective": "fewer misclassified expenses",
+        "methodology": {"split": "80/20"},
+    },
+    "deployments": lambda d: {
+        "deploymentName": unique("deployment"),
+        "modelId": d["models"],
+        "environment": "staging",
+        "config": {"replicas": 1},
+    },
+    "governance-policies": lambda _d: {
+        "policyName": unique("policy"),
+        "policyType": "fairness",
+        "rules": {"max_gap": 0.1},
+    },
+    "governance-violations": lambda d: {
+        "policyId": d["governance-policies"],
+        "violationType": "fairness",
+        "severity": "high",
+        "description": "approval gap above 10%",
+        "details": {"gap": 0.14},
+    },
     "configs": lambda _d: {"configType": "prompts", "configData": {"greeting": "hi"}},
 }
 
@@ -88,8 +142,7 @@ UPDATE: dict[str, dict[str, Any]] = {
     "drift-detections": {"status": "warning", "recommendations": {"retrain": True}},
     "feedback": {"status": "processed", "impact": "high"},
     "experiments": {"conclusions": "the challenger wins", "results": {"f1": 0.9}},
-    "deployments": {"endpoint": "https://models.example/predict",
-                    "healthCheck": {"ok": True}},
+    "deployments": {"endpoint": "https://models.example/predict", "healthCheck": {"ok": True}},
     "governance-policies": {"status": "active", "thresholds": {"gap": 0.1}},
     "governance-violations": {"status": "investigating", "severity": "critical"},
     "configs": {"isActive": False, "configData": {"greeting": "hello"}},
@@ -179,8 +232,9 @@ class Factory:
         return body
 
     def post(self, path: str, body: dict[str, Any], company: str | None = None) -> Any:
-        return self.client.post(self.tenant.url(path, company), json=body,
-                                headers=self.tenant.headers(self.role))
+        return self.client.post(
+            self.tenant.url(path, company), json=body, headers=self.tenant.headers(self.role)
+        )
 
     def create(self, path: str, company: str | None = None, **overrides: Any) -> dict[str, Any]:
         response = self.post(path, self.payload(path, company, **overrides), company)
@@ -188,25 +242,32 @@ class Factory:
         body: dict[str, Any] = response.json()
         return body
 
-    def list_all(self, path: str, company: str | None = None, role: str = "admin",
-                 **params: Any) -> list[dict[str, Any]]:
-        response = self.client.get(self.tenant.url(path, company),
-                                   params={"limit": 500, **params},
-                                   headers=self.tenant.headers(role))
+    def list_all(
+        self, path: str, company: str | None = None, role: str = "admin", **params: Any
+    ) -> list[dict[str, Any]]:
+        response = self.client.get(
+            self.tenant.url(path, company),
+            params={"limit": 500, **params},
+            headers=self.tenant.headers(role),
+        )
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
     def audit_rows(self, **params: Any) -> list[dict[str, Any]]:
-        response = self.client.get("/api/v1/audit-log", params={"limit": 500, **params},
-                                   headers=self.tenant.headers("admin"))
+        response = self.client.get(
+            "/api/v1/audit-log",
+            params={"limit": 500, **params},
+            headers=self.tenant.headers("admin"),
+        )
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
         return items
 
 
-def assert_error(response: Any, status: int, *, error: str | None = None,
-                 fields: tuple[str, ...] = ()) -> dict[str, Any]:
+def assert_error(
+    response: Any, status: int, *, error: str | None = None, fields: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The response is the error shape with ``status``, naming every one of ``fields``."""
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()

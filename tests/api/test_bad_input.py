@@ -18,16 +18,26 @@ from urutiq_ai.core.naming import to_camel
 
 ENUM_CASES = [(res.path, field) for res in RESOURCES for field in enum_fields(res.create_schema)]
 JSON_CASES = [(res.path, field) for res in RESOURCES for field in json_fields(res.create_schema)]
-UPDATE_ENUM_CASES = [(res.path, field) for res in RESOURCES if res.update_schema
-                     for field in enum_fields(res.update_schema)]
-UPDATE_JSON_CASES = [(res.path, json_fields(res.update_schema)[0]) for res in RESOURCES
-                     if res.update_schema and json_fields(res.update_schema)]
-REF_CASES = [(res.path, to_camel(attr), table) for res in RESOURCES
-             for attr, table in res.refs.items()]
-UNIQUE_CASES = [(res.path, tuple(to_camel(a) for a in group)) for res in RESOURCES
-                for group in res.unique]
+UPDATE_ENUM_CASES = [
+    (res.path, field)
+    for res in RESOURCES
+    if res.update_schema
+    for field in enum_fields(res.update_schema)
+]
+UPDATE_JSON_CASES = [
+    (res.path, json_fields(res.update_schema)[0])
+    for res in RESOURCES
+    if res.update_schema and json_fields(res.update_schema)
+]
+REF_CASES = [
+    (res.path, to_camel(attr), table) for res in RESOURCES for attr, table in res.refs.items()
+]
+UNIQUE_CASES = [
+    (res.path, tuple(to_camel(a) for a in group)) for res in RESOURCES for group in res.unique
+]
 REQUIRED_JSON_CASES = [
-    (res.path, to_camel(name)) for res in RESOURCES
+    (res.path, to_camel(name))
+    for res in RESOURCES
     for name, info in res.create_schema.model_fields.items()
     if info.is_required() and to_camel(name) in json_fields(res.create_schema)
 ]
@@ -35,8 +45,12 @@ REQUIRED_JSON_CASES = [
 
 def _params(cases: list[tuple[Any, ...]]) -> list[Any]:
     """Cases with readable ids: ``models:modelType``."""
-    return [pytest.param(*case, id=":".join(part if isinstance(part, str) else "+".join(part)
-                                            for part in case)) for case in cases]
+    return [
+        pytest.param(
+            *case, id=":".join(part if isinstance(part, str) else "+".join(part) for part in case)
+        )
+        for case in cases
+    ]
 
 
 @contextmanager
@@ -54,8 +68,7 @@ class TestWrongEnumValue:
     def test_create(self, factory: Factory, path: str, field: str) -> None:
         body = factory.payload(path, **{field: "not_a_value"})
         with writes_nothing(factory, path):
-            assert_error(factory.post(path, body), 422, error="ValidationError",
-                         fields=(field,))
+            assert_error(factory.post(path, body), 422, error="ValidationError", fields=(field,))
 
     @pytest.mark.parametrize(("path", "field"), _params(ENUM_CASES))
     def test_case_matters(self, factory: Factory, path: str, field: str) -> None:
@@ -69,8 +82,9 @@ class TestWrongEnumValue:
         row = factory.create(path)
         url = factory.tenant.url(f"{path}/{row['id']}")
         with writes_nothing(factory, path):
-            response = factory.client.patch(url, json={field: "not_a_value"},
-                                            headers=factory.tenant.headers("editor"))
+            response = factory.client.patch(
+                url, json={field: "not_a_value"}, headers=factory.tenant.headers("editor")
+            )
             assert_error(response, 422, fields=(field,))
 
 
@@ -88,8 +102,9 @@ class TestMalformedJson:
         row = factory.create(path)
         url = factory.tenant.url(f"{path}/{row['id']}")
         with writes_nothing(factory, path):
-            response = factory.client.patch(url, json={field: "[1, 2"},
-                                             headers=factory.tenant.headers("editor"))
+            response = factory.client.patch(
+                url, json={field: "[1, 2"}, headers=factory.tenant.headers("editor")
+            )
             assert_error(response, 422, fields=(field,))
 
     @pytest.mark.parametrize("path", sorted(JSON_FIELD))
@@ -121,11 +136,11 @@ class TestOverLongString:
         field = TEXT_FIELD[path]
         body = factory.payload(path, **{field: "x" * 300})
         with writes_nothing(factory, path):
-            assert_error(factory.post(path, body), 422, error="ValidationError",
-                         fields=(field,))
+            assert_error(factory.post(path, body), 422, error="ValidationError", fields=(field,))
 
-    @pytest.mark.parametrize("path", sorted(p for p, f in TEXT_FIELD.items()
-                                            if not f.endswith("Id") or f == "runId"))
+    @pytest.mark.parametrize(
+        "path", sorted(p for p, f in TEXT_FIELD.items() if not f.endswith("Id") or f == "runId")
+    )
     def test_longest_allowed(self, factory: Factory, path: str) -> None:
         field = TEXT_FIELD[path]
         created = factory.create(path, **{field: "y" * 255})
@@ -134,13 +149,13 @@ class TestOverLongString:
 
 class TestForeignReference:
     @pytest.mark.parametrize(("path", "field", "table"), _params(REF_CASES))
-    def test_other_tenant(self, factory: Factory, factory_second: Factory,
-                          path: str, field: str, table: str) -> None:
+    def test_other_tenant(
+        self, factory: Factory, factory_second: Factory, path: str, field: str, table: str
+    ) -> None:
         foreign = factory_second.create(PATH_OF_TABLE[table])
         body = factory.payload(path, **{field: foreign["id"]})
         with writes_nothing(factory, path):
-            assert_error(factory.post(path, body), 422, error="ValidationError",
-                         fields=(field,))
+            assert_error(factory.post(path, body), 422, error="ValidationError", fields=(field,))
 
     @pytest.mark.parametrize(("path", "field", "table"), _params(REF_CASES))
     def test_other_company(self, factory: Factory, path: str, field: str, table: str) -> None:
@@ -161,8 +176,9 @@ class TestForeignReference:
         foreign = factory_second.create("models")
         url = factory.tenant.url(f"deployments/{deployment['id']}")
         with writes_nothing(factory, "deployments"):
-            response = factory.client.patch(url, json={"modelId": foreign["id"]},
-                                            headers=factory.tenant.headers("editor"))
+            response = factory.client.patch(
+                url, json={"modelId": foreign["id"]}, headers=factory.tenant.headers("editor")
+            )
             assert_error(response, 422, fields=("modelId",))
 
 
@@ -172,20 +188,21 @@ class TestDuplicateName:
         first = factory.create(path)
         body = factory.payload(path, **{field: first[field] for field in fields})
         with writes_nothing(factory, path):
-            assert_error(factory.post(path, body), 409, error="DuplicateResource",
-                         fields=fields)
+            assert_error(factory.post(path, body), 409, error="DuplicateResource", fields=fields)
 
     @pytest.mark.parametrize(("path", "fields"), _params(UNIQUE_CASES))
-    def test_other_company_may_reuse(self, factory: Factory, path: str,
-                                     fields: tuple[str, ...]) -> None:
+    def test_other_company_may_reuse(
+        self, factory: Factory, path: str, fields: tuple[str, ...]
+    ) -> None:
         first = factory.create(path)
         reused = {f: first[f] for f in fields if not f.endswith("Id") or f == "runId"}
         created = factory.create(path, company=factory.tenant.company_b, **reused)
         assert created["companyId"] == factory.tenant.company_b
 
     @pytest.mark.parametrize(("path", "fields"), _params(UNIQUE_CASES))
-    def test_other_tenant_may_reuse(self, factory: Factory, factory_second: Factory,
-                                    path: str, fields: tuple[str, ...]) -> None:
+    def test_other_tenant_may_reuse(
+        self, factory: Factory, factory_second: Factory, path: str, fields: tuple[str, ...]
+    ) -> None:
         first = factory.create(path)
         reused = {f: first[f] for f in fields if not f.endswith("Id") or f == "runId"}
         created = factory_second.create(path, **reused)

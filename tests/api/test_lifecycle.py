@@ -9,13 +9,17 @@ from tests.api.payloads import Factory, assert_error
 
 
 def _patch(factory: Factory, path: str, row_id: str, changes: dict[str, Any]) -> Any:
-    return factory.client.patch(factory.tenant.url(f"{path}/{row_id}"), json=changes,
-                                headers=factory.tenant.headers("editor"))
+    return factory.client.patch(
+        factory.tenant.url(f"{path}/{row_id}"),
+        json=changes,
+        headers=factory.tenant.headers("editor"),
+    )
 
 
 def _get(factory: Factory, path: str, row_id: str) -> dict[str, Any]:
-    response = factory.client.get(factory.tenant.url(f"{path}/{row_id}"),
-                                  headers=factory.tenant.headers("viewer"))
+    response = factory.client.get(
+        factory.tenant.url(f"{path}/{row_id}"), headers=factory.tenant.headers("viewer")
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -43,8 +47,11 @@ class TestModelLifecycle:
     def test_failed_is_final(self, factory: Factory) -> None:
         model = factory.create("models")
         assert _patch(factory, "models", model["id"], {"status": "failed"}).status_code == 200
-        assert_error(_patch(factory, "models", model["id"], {"status": "active"}), 409,
-                     error="InvalidStatusTransition")
+        assert_error(
+            _patch(factory, "models", model["id"], {"status": "active"}),
+            409,
+            error="InvalidStatusTransition",
+        )
 
     def test_same_status_is_no_move(self, factory: Factory) -> None:
         model = factory.create("models")
@@ -53,8 +60,9 @@ class TestModelLifecycle:
 
     def test_status_may_not_be_null(self, factory: Factory) -> None:
         model = factory.create("models")
-        assert_error(_patch(factory, "models", model["id"], {"status": None}), 422,
-                     fields=("status",))
+        assert_error(
+            _patch(factory, "models", model["id"], {"status": None}), 422, fields=("status",)
+        )
 
 
 class TestViolationResolution:
@@ -69,17 +77,28 @@ class TestViolationResolution:
 
     def test_closing_with_only_resolution(self, factory: Factory) -> None:
         violation = factory.create("governance-violations")
-        response = _patch(factory, "governance-violations", violation["id"],
-                          {"status": "resolved", "resolution": "rebalanced the data"})
+        response = _patch(
+            factory,
+            "governance-violations",
+            violation["id"],
+            {"status": "resolved", "resolution": "rebalanced the data"},
+        )
         body = assert_error(response, 422, fields=("resolvedBy",))
         assert "resolution" not in {item["field"] for item in body["fields"]}
 
     def test_resolved_stamps_resolved_at(self, factory: Factory) -> None:
         violation = factory.create("governance-violations")
         assert violation["resolvedAt"] is None
-        response = _patch(factory, "governance-violations", violation["id"],
-                          {"status": "resolved", "resolution": "rebalanced the training data",
-                           "resolvedBy": "alice@example.com"})
+        response = _patch(
+            factory,
+            "governance-violations",
+            violation["id"],
+            {
+                "status": "resolved",
+                "resolution": "rebalanced the training data",
+                "resolvedBy": "alice@example.com",
+            },
+        )
         assert response.status_code == 200, response.text
         resolved = response.json()
         assert resolved["status"] == "resolved"
@@ -89,12 +108,14 @@ class TestViolationResolution:
 
     def test_create_resolved_without_resolution(self, factory: Factory) -> None:
         body = factory.payload("governance-violations", status="resolved")
-        assert_error(factory.post("governance-violations", body), 422,
-                     fields=("resolution", "resolvedBy"))
+        assert_error(
+            factory.post("governance-violations", body), 422, fields=("resolution", "resolvedBy")
+        )
 
     def test_reopening_clears_resolved_at(self, factory: Factory) -> None:
-        violation = factory.create("governance-violations", status="resolved",
-                                   resolution="fixed", resolvedBy="bob")
+        violation = factory.create(
+            "governance-violations", status="resolved", resolution="fixed", resolvedBy="bob"
+        )
         assert violation["resolvedAt"] is not None
         reopened = _patch(factory, "governance-violations", violation["id"], {"status": "open"})
         assert reopened.status_code == 200, reopened.text
@@ -102,10 +123,17 @@ class TestViolationResolution:
 
     def test_investigating_cannot_go_back_to_open(self, factory: Factory) -> None:
         violation = factory.create("governance-violations")
-        assert _patch(factory, "governance-violations", violation["id"],
-                      {"status": "investigating"}).status_code == 200
-        assert_error(_patch(factory, "governance-violations", violation["id"],
-                            {"status": "open"}), 409, error="InvalidStatusTransition")
+        assert (
+            _patch(
+                factory, "governance-violations", violation["id"], {"status": "investigating"}
+            ).status_code
+            == 200
+        )
+        assert_error(
+            _patch(factory, "governance-violations", violation["id"], {"status": "open"}),
+            409,
+            error="InvalidStatusTransition",
+        )
 
 
 class TestRunTimes:
@@ -119,8 +147,9 @@ class TestRunTimes:
 
     @pytest.mark.parametrize("path", ["training-runs", "pipeline-runs"])
     @pytest.mark.parametrize("status", ["completed", "failed", "cancelled"])
-    def test_end_state_stamps_end_and_duration(self, factory: Factory, path: str,
-                                               status: str) -> None:
+    def test_end_state_stamps_end_and_duration(
+        self, factory: Factory, path: str, status: str
+    ) -> None:
         run = factory.create(path)
         response = _patch(factory, path, run["id"], {"status": status})
         assert response.status_code == 200, response.text
@@ -132,8 +161,12 @@ class TestRunTimes:
 
     def test_given_end_time_and_duration_are_kept(self, factory: Factory) -> None:
         run = factory.create("training-runs", startTime="2025-01-01T00:00:00Z")
-        response = _patch(factory, "training-runs", run["id"],
-                          {"status": "completed", "endTime": "2025-01-01T01:00:00Z"})
+        response = _patch(
+            factory,
+            "training-runs",
+            run["id"],
+            {"status": "completed", "endTime": "2025-01-01T01:00:00Z"},
+        )
         assert response.status_code == 200, response.text
         assert response.json()["duration"] == pytest.approx(3600.0)
 
@@ -141,8 +174,12 @@ class TestRunTimes:
     def test_completed_is_final(self, factory: Factory, path: str) -> None:
         run = factory.create(path)
         assert _patch(factory, path, run["id"], {"status": "completed"}).status_code == 200
-        assert_error(_patch(factory, path, run["id"], {"status": "running"}), 409,
-                     error="InvalidStatusTransition", fields=("status",))
+        assert_error(
+            _patch(factory, path, run["id"], {"status": "running"}),
+            409,
+            error="InvalidStatusTransition",
+            fields=("status",),
+        )
 
 
 class TestPipelineRunId:
@@ -173,16 +210,21 @@ class TestFeedbackModel:
 
     def test_same_model_is_accepted(self, factory: Factory) -> None:
         prediction = factory.create("predictions")
-        feedback = factory.create("feedback", predictionId=prediction["id"],
-                                  modelId=prediction["modelId"])
+        feedback = factory.create(
+            "feedback", predictionId=prediction["id"], modelId=prediction["modelId"]
+        )
         assert feedback["modelId"] == prediction["modelId"]
 
     def test_processed_is_final(self, factory: Factory) -> None:
         feedback = factory.create("feedback")
-        assert _patch(factory, "feedback", feedback["id"], {"status": "processed"}).status_code \
-            == 200
-        assert_error(_patch(factory, "feedback", feedback["id"], {"status": "pending"}), 409,
-                     error="InvalidStatusTransition")
+        assert (
+            _patch(factory, "feedback", feedback["id"], {"status": "processed"}).status_code == 200
+        )
+        assert_error(
+            _patch(factory, "feedback", feedback["id"], {"status": "pending"}),
+            409,
+            error="InvalidStatusTransition",
+        )
 
 
 class TestDeploymentVersion:
@@ -196,8 +238,7 @@ class TestDeploymentVersion:
         other_model = factory.create("models")
         moved = _patch(factory, "deployments", deployment["id"], {"modelId": other_model["id"]})
         assert moved.json()["version"] == 3
-        reconfigured = _patch(factory, "deployments", deployment["id"],
-                              {"config": {"replicas": 3}})
+        reconfigured = _patch(factory, "deployments", deployment["id"], {"config": {"replicas": 3}})
         assert reconfigured.json()["version"] == 4
 
     def test_health_check_does_not_bump(self, factory: Factory) -> None:
@@ -214,8 +255,11 @@ class TestDeploymentVersion:
 
     def test_version_is_not_writable(self, factory: Factory) -> None:
         deployment = factory.create("deployments")
-        assert_error(_patch(factory, "deployments", deployment["id"], {"version": 7}), 422,
-                     fields=("version",))
+        assert_error(
+            _patch(factory, "deployments", deployment["id"], {"version": 7}),
+            422,
+            fields=("version",),
+        )
 
 
 class TestPolicyLifecycle:
@@ -228,15 +272,19 @@ class TestPolicyLifecycle:
 
     def test_cannot_return_to_draft(self, factory: Factory) -> None:
         policy = factory.create("governance-policies", status="active")
-        assert_error(_patch(factory, "governance-policies", policy["id"], {"status": "draft"}),
-                     409, error="InvalidStatusTransition")
+        assert_error(
+            _patch(factory, "governance-policies", policy["id"], {"status": "draft"}),
+            409,
+            error="InvalidStatusTransition",
+        )
 
 
 class TestPerformanceMetricDate:
     def test_defaults_to_now(self, factory: Factory) -> None:
         metric = factory.create("performance-metrics")
         assert datetime.fromisoformat(metric["metricDate"]) >= datetime.fromisoformat(
-            metric["createdAt"]).replace(microsecond=0)
+            metric["createdAt"]
+        ).replace(microsecond=0)
 
     def test_default_sort_is_newest_metric_date_first(self, factory: Factory) -> None:
         old = factory.create("performance-metrics", metricDate="2024-01-01T00:00:00Z")
@@ -248,6 +296,9 @@ class TestPerformanceMetricDate:
     def test_metric_date_range(self, factory: Factory) -> None:
         factory.create("performance-metrics", metricDate="2024-01-01T00:00:00Z")
         inside = factory.create("performance-metrics", metricDate="2024-06-01T00:00:00Z")
-        rows = factory.list_all("performance-metrics", metricDateFrom="2024-03-01T00:00:00Z",
-                                metricDateTo="2024-09-01T00:00:00Z")
+        rows = factory.list_all(
+            "performance-metrics",
+            metricDateFrom="2024-03-01T00:00:00Z",
+            metricDateTo="2024-09-01T00:00:00Z",
+        )
         assert [row["id"] for row in rows] == [inside["id"]]

@@ -54,10 +54,15 @@ class TestCreate:
     def test_ownership_comes_from_the_scope(
         self, res: Resource, factory: Factory, tenant_second: TenantFixture
     ) -> None:
-        body = factory.payload(res.path, tenantId=tenant_second.id,
-                               companyId=tenant_second.company_id)
-        assert_error(factory.post(res.path, body), 422, error="ValidationError",
-                     fields=("tenantId", "companyId"))
+        body = factory.payload(
+            res.path, tenantId=tenant_second.id, companyId=tenant_second.company_id
+        )
+        assert_error(
+            factory.post(res.path, body),
+            422,
+            error="ValidationError",
+            fields=("tenantId", "companyId"),
+        )
         assert factory.list_all(res.path) == []
 
 
@@ -65,8 +70,9 @@ class TestCreate:
 class TestList:
     def test_sees_created_row(self, res: Resource, factory: Factory) -> None:
         created = factory.create(res.path)
-        response = factory.client.get(factory.tenant.url(res.path),
-                                      headers=factory.tenant.headers("viewer"))
+        response = factory.client.get(
+            factory.tenant.url(res.path), headers=factory.tenant.headers("viewer")
+        )
         assert response.status_code == 200, response.text
         page = response.json()
         assert set(page) == {"items", "nextCursor"}
@@ -83,8 +89,11 @@ class TestList:
         assert {row["id"] for row in both} == {row_a["id"], row_b["id"]}
 
     def test_unknown_filter_is_rejected(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.get(factory.tenant.url(res.path), params={"bogus": "1"},
-                                      headers=factory.tenant.headers("viewer"))
+        response = factory.client.get(
+            factory.tenant.url(res.path),
+            params={"bogus": "1"},
+            headers=factory.tenant.headers("viewer"),
+        )
         assert_error(response, 422, fields=("bogus",))
 
     @pytest.mark.parametrize("sort", ["-createdAt", "createdAt"])
@@ -96,8 +105,11 @@ class TestList:
             params: dict[str, Any] = {"limit": 2, "sort": sort}
             if cursor:
                 params["cursor"] = cursor
-            response = factory.client.get(factory.tenant.url(res.path), params=params,
-                                          headers=factory.tenant.headers("viewer"))
+            response = factory.client.get(
+                factory.tenant.url(res.path),
+                params=params,
+                headers=factory.tenant.headers("viewer"),
+            )
             assert response.status_code == 200, response.text
             page = response.json()
             assert len(page["items"]) <= 2
@@ -111,9 +123,11 @@ class TestList:
         assert keys == sorted(keys, reverse=sort.startswith("-"))
 
     def test_bad_cursor_is_rejected(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.get(factory.tenant.url(res.path),
-                                      params={"cursor": "not-a-cursor"},
-                                      headers=factory.tenant.headers("viewer"))
+        response = factory.client.get(
+            factory.tenant.url(res.path),
+            params={"cursor": "not-a-cursor"},
+            headers=factory.tenant.headers("viewer"),
+        )
         assert_error(response, 422, fields=("cursor",))
 
 
@@ -121,14 +135,17 @@ class TestList:
 class TestGet:
     def test_found(self, res: Resource, factory: Factory) -> None:
         created = factory.create(res.path)
-        response = factory.client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                      headers=factory.tenant.headers("viewer"))
+        response = factory.client.get(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            headers=factory.tenant.headers("viewer"),
+        )
         assert response.status_code == 200, response.text
         assert response.json() == created
 
     def test_unknown_id(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.get(factory.tenant.url(f"{res.path}/nope"),
-                                      headers=factory.tenant.headers("viewer"))
+        response = factory.client.get(
+            factory.tenant.url(f"{res.path}/nope"), headers=factory.tenant.headers("viewer")
+        )
         assert_error(response, 404)
 
 
@@ -137,29 +154,38 @@ class TestUpdate:
     def test_updated(self, res: Resource, factory: Factory) -> None:
         created = factory.create(res.path)
         changes = UPDATE[res.path]
-        response = factory.client.patch(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                        json=changes, headers=factory.tenant.headers("editor"))
+        response = factory.client.patch(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            json=changes,
+            headers=factory.tenant.headers("editor"),
+        )
         assert response.status_code == 200, response.text
         updated = response.json()
         for key, value in changes.items():
             assert updated[key] == value, key
         assert updated["createdAt"] == created["createdAt"]
         assert _ts(updated["updatedAt"]) >= _ts(created["updatedAt"])
-        again = factory.client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                   headers=factory.tenant.headers("viewer"))
+        again = factory.client.get(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            headers=factory.tenant.headers("viewer"),
+        )
         assert again.json() == updated
 
     def test_unknown_id(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.patch(factory.tenant.url(f"{res.path}/nope"),
-                                        json=UPDATE[res.path],
-                                        headers=factory.tenant.headers("editor"))
+        response = factory.client.patch(
+            factory.tenant.url(f"{res.path}/nope"),
+            json=UPDATE[res.path],
+            headers=factory.tenant.headers("editor"),
+        )
         assert_error(response, 404)
 
     def test_unknown_field(self, res: Resource, factory: Factory) -> None:
         created = factory.create(res.path)
-        response = factory.client.patch(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                        json={"bogus": 1},
-                                        headers=factory.tenant.headers("editor"))
+        response = factory.client.patch(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            json={"bogus": 1},
+            headers=factory.tenant.headers("editor"),
+        )
         assert_error(response, 422, fields=("bogus",))
 
 
@@ -174,8 +200,9 @@ class TestDelete:
         assert factory.client.get(url, headers=factory.tenant.headers("viewer")).status_code == 404
 
     def test_unknown_id(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.delete(factory.tenant.url(f"{res.path}/nope"),
-                                         headers=factory.tenant.headers("editor"))
+        response = factory.client.delete(
+            factory.tenant.url(f"{res.path}/nope"), headers=factory.tenant.headers("editor")
+        )
         assert_error(response, 404)
 
 
@@ -215,18 +242,23 @@ class TestDeleteReferenced:
 @resources
 class TestValidation:
     def test_missing_required_field(self, res: Resource, factory: Factory) -> None:
-        required = [to_camel(name) for name, info in res.create_schema.model_fields.items()
-                    if info.is_required()]
+        required = [
+            to_camel(name)
+            for name, info in res.create_schema.model_fields.items()
+            if info.is_required()
+        ]
         assert required, f"{res.path} has no required field"
         body = factory.payload(res.path)
         for name in required:
             body.pop(name, None)
-        assert_error(factory.post(res.path, body), 422, error="ValidationError",
-                     fields=tuple(required))
+        assert_error(
+            factory.post(res.path, body), 422, error="ValidationError", fields=tuple(required)
+        )
 
     def test_body_not_json(self, res: Resource, factory: Factory) -> None:
         response = factory.client.post(
-            factory.tenant.url(res.path), content=b"{not json",
+            factory.tenant.url(res.path),
+            content=b"{not json",
             headers={**factory.tenant.headers("editor"), "Content-Type": "application/json"},
         )
         assert_error(response, 422)
@@ -234,55 +266,70 @@ class TestValidation:
 
 @resources
 class TestOtherTenant:
-    def test_get_is_404(self, res: Resource, factory: Factory,
-                        tenant_second: TenantFixture, client: TestClient) -> None:
+    def test_get_is_404(
+        self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
+    ) -> None:
         created = factory.create(res.path)
         own_company = tenant_second.url(f"{res.path}/{created['id']}")
         assert_error(client.get(own_company, headers=tenant_second.headers("admin")), 404)
         their_company = factory.tenant.url(f"{res.path}/{created['id']}")
         assert_error(client.get(their_company, headers=tenant_second.headers("admin")), 404)
 
-    def test_patch_is_404(self, res: Resource, factory: Factory,
-                          tenant_second: TenantFixture, client: TestClient) -> None:
+    def test_patch_is_404(
+        self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
+    ) -> None:
         created = factory.create(res.path)
-        for url in (tenant_second.url(f"{res.path}/{created['id']}"),
-                    factory.tenant.url(f"{res.path}/{created['id']}")):
-            response = client.patch(url, json=UPDATE[res.path],
-                                    headers=tenant_second.headers("admin"))
+        for url in (
+            tenant_second.url(f"{res.path}/{created['id']}"),
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+        ):
+            response = client.patch(
+                url, json=UPDATE[res.path], headers=tenant_second.headers("admin")
+            )
             assert_error(response, 404)
-        unchanged = client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                               headers=factory.tenant.headers("viewer"))
+        unchanged = client.get(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            headers=factory.tenant.headers("viewer"),
+        )
         assert unchanged.json() == created
 
-    def test_list_is_empty(self, res: Resource, factory: Factory,
-                           tenant_second: TenantFixture, client: TestClient) -> None:
+    def test_list_is_empty(
+        self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
+    ) -> None:
         factory.create(res.path)
         response = client.get(tenant_second.url(res.path), headers=tenant_second.headers("admin"))
         assert response.status_code == 200, response.text
         assert response.json() == {"items": [], "nextCursor": None}
-        their_company = client.get(factory.tenant.url(res.path),
-                                   headers=tenant_second.headers("admin"))
+        their_company = client.get(
+            factory.tenant.url(res.path), headers=tenant_second.headers("admin")
+        )
         assert_error(their_company, 404)
 
-    def test_create_in_their_company_is_404(self, res: Resource, factory: Factory,
-                                            tenant_second: TenantFixture,
-                                            client: TestClient) -> None:
+    def test_create_in_their_company_is_404(
+        self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
+    ) -> None:
         body = factory.payload(res.path)
-        response = client.post(factory.tenant.url(res.path), json=body,
-                               headers=tenant_second.headers("admin"))
+        response = client.post(
+            factory.tenant.url(res.path), json=body, headers=tenant_second.headers("admin")
+        )
         assert_error(response, 404)
 
 
 @pytest.mark.parametrize("res", DELETABLE, ids=lambda res: res.path)
 class TestOtherTenantDelete:
-    def test_is_404(self, res: Resource, factory: Factory,
-                   tenant_second: TenantFixture, client: TestClient) -> None:
+    def test_is_404(
+        self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
+    ) -> None:
         created = factory.create(res.path)
-        for url in (tenant_second.url(f"{res.path}/{created['id']}"),
-                    factory.tenant.url(f"{res.path}/{created['id']}")):
+        for url in (
+            tenant_second.url(f"{res.path}/{created['id']}"),
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+        ):
             assert_error(client.delete(url, headers=tenant_second.headers("admin")), 404)
-        still = client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                           headers=factory.tenant.headers("viewer"))
+        still = client.get(
+            factory.tenant.url(f"{res.path}/{created['id']}"),
+            headers=factory.tenant.headers("viewer"),
+        )
         assert still.status_code == 200
 
 
@@ -295,16 +342,19 @@ class TestAuthentication:
         assert factory.list_all(res.path) == []
 
     @pytest.mark.parametrize("key", ["garbage", "uiq_nope_nope", "uiq__"])
-    def test_invalid_key(self, res: Resource, factory: Factory, client: TestClient,
-                         key: str) -> None:
-        response = client.get(factory.tenant.url(res.path),
-                              headers={"Authorization": f"Bearer {key}"})
+    def test_invalid_key(
+        self, res: Resource, factory: Factory, client: TestClient, key: str
+    ) -> None:
+        response = client.get(
+            factory.tenant.url(res.path), headers={"Authorization": f"Bearer {key}"}
+        )
         assert_error(response, 401, error="InvalidApiKey")
 
     def test_wrong_secret(self, res: Resource, factory: Factory, client: TestClient) -> None:
         key = factory.tenant.keys["admin"]
-        response = client.get(factory.tenant.url(res.path),
-                              headers={"Authorization": f"Bearer {key[:-4]}AAAA"})
+        response = client.get(
+            factory.tenant.url(res.path), headers={"Authorization": f"Bearer {key[:-4]}AAAA"}
+        )
         assert_error(response, 401, error="InvalidApiKey")
 
     def test_revoked_key(self, res: Resource, factory: Factory, client: TestClient) -> None:
@@ -317,8 +367,9 @@ class TestAuthentication:
         revoked = client.post(f"/api/v1/api-keys/{created.json()['id']}/revoke", headers=admin)
         assert revoked.status_code == 200, revoked.text
         assert_error(client.get(url, headers={"Authorization": f"Bearer {key}"}), 401)
-        response = client.post(url, json=factory.payload(res.path),
-                               headers={"Authorization": f"Bearer {key}"})
+        response = client.post(
+            url, json=factory.payload(res.path), headers={"Authorization": f"Bearer {key}"}
+        )
         assert_error(response, 401)
 
 
@@ -330,9 +381,11 @@ class TestRoles:
         assert created["id"] in ids
 
     def test_viewer_may_not_create(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.post(factory.tenant.url(res.path),
-                                       json=factory.payload(res.path),
-                                       headers=factory.tenant.headers("viewer"))
+        response = factory.client.post(
+            factory.tenant.url(res.path),
+            json=factory.payload(res.path),
+            headers=factory.tenant.headers("viewer"),
+        )
         assert_error(response, 403, error="Forbidden")
 
     def test_viewer_may_not_change(self, res: Resource, factory: Factory) -> None:
@@ -348,8 +401,7 @@ class TestRoles:
         created = factory.create(res.path)
         auditor = factory.tenant.headers("auditor")
         listed = factory.client.get(factory.tenant.url(res.path), headers=auditor)
-        got = factory.client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                 headers=auditor)
+        got = factory.client.get(factory.tenant.url(f"{res.path}/{created['id']}"), headers=auditor)
         if res.path in GOVERNANCE_PATHS:
             assert listed.status_code == 200, listed.text
             assert got.status_code == 200, got.text
@@ -358,9 +410,11 @@ class TestRoles:
             assert_error(got, 403, error="Forbidden")
 
     def test_auditor_may_not_create(self, res: Resource, factory: Factory) -> None:
-        response = factory.client.post(factory.tenant.url(res.path),
-                                       json=factory.payload(res.path),
-                                       headers=factory.tenant.headers("auditor"))
+        response = factory.client.post(
+            factory.tenant.url(res.path),
+            json=factory.payload(res.path),
+            headers=factory.tenant.headers("auditor"),
+        )
         assert_error(response, 403, error="Forbidden")
 
 
@@ -371,10 +425,15 @@ class TestCompanyLimitedKey:
         limited = factory.tenant.headers("limited")
         client = factory.client
         assert_error(client.get(factory.tenant.url(res.path), headers=limited), 404)
-        assert_error(client.get(factory.tenant.url(f"{res.path}/{created['id']}"),
-                                headers=limited), 404)
-        assert_error(client.post(factory.tenant.url(res.path), json=factory.payload(res.path),
-                                 headers=limited), 404)
+        assert_error(
+            client.get(factory.tenant.url(f"{res.path}/{created['id']}"), headers=limited), 404
+        )
+        assert_error(
+            client.post(
+                factory.tenant.url(res.path), json=factory.payload(res.path), headers=limited
+            ),
+            404,
+        )
 
     def test_own_company_works(self, res: Resource, factory: Factory) -> None:
         company_b = factory.tenant.company_b
@@ -384,10 +443,12 @@ class TestCompanyLimitedKey:
         listed = limited.list_all(res.path, company=company_b, role="limited")
         assert [row["id"] for row in listed] == [created["id"]]
 
-    def test_company_b_rows_do_not_leak_into_company_a(self, res: Resource,
-                                                       factory: Factory) -> None:
+    def test_company_b_rows_do_not_leak_into_company_a(
+        self, res: Resource, factory: Factory
+    ) -> None:
         in_b = factory.create(res.path, company=factory.tenant.company_b)
         assert in_b["id"] not in {row["id"] for row in factory.list_all(res.path)}
-        response = factory.client.get(factory.tenant.url(f"{res.path}/{in_b['id']}"),
-                                      headers=factory.tenant.headers("admin"))
+        response = factory.client.get(
+            factory.tenant.url(f"{res.path}/{in_b['id']}"), headers=factory.tenant.headers("admin")
+        )
         assert_error(response, 404)

@@ -90,8 +90,10 @@ class TestForBackend:
     def test_postgresql_quotes_every_identifier(self) -> None:
         out = for_backend(SEED_TRAINING_RUN, "postgresql")
         assert 'INSERT INTO "AIModelTrainingRun" (' in out
-        assert '"tenantId", "companyId", "modelId", "runName", "status", "startTime", ' \
-               '"epochs", "batchSize"' in out
+        assert (
+            '"tenantId", "companyId", "modelId", "runName", "status", "startTime", '
+            '"epochs", "batchSize"' in out
+        )
         assert out.split("VALUES")[1] == SEED_TRAINING_RUN.split("VALUES")[1]
 
     def test_sqlite_only_replaces_now(self) -> None:
@@ -121,22 +123,35 @@ def _prepare(url: str) -> dict[str, Any]:
     factory = make_sessionmaker(engine)
     with unit_of_work(factory) as session:
         admin.create_tenant(session, name="Tenant one", tenant_id="tenant1")
-        admin.create_company(session, tenant_id="tenant1", name="Company one",
-                             company_id="company1")
+        admin.create_company(
+            session, tenant_id="tenant1", name="Company one", company_id="company1"
+        )
         bind_system(session)
-        session.add(AIModel(id="model1", tenant_id="tenant1", company_id="company1",
-                            model_name="seed_model", model_version="v0.1",
-                            model_type="classification", algorithm="random_forest"))
+        session.add(
+            AIModel(
+                id="model1",
+                tenant_id="tenant1",
+                company_id="company1",
+                model_name="seed_model",
+                model_version="v0.1",
+                model_type="classification",
+                algorithm="random_forest",
+            )
+        )
         session.flush()
-        _, own_key = admin.create_key(session, tenant_id="tenant1", role=Role.viewer,
-                                      company_ids=["company1"])
+        _, own_key = admin.create_key(
+            session, tenant_id="tenant1", role=Role.viewer, company_ids=["company1"]
+        )
         admin.create_tenant(session, name="Other", tenant_id="other-tenant")
-        admin.create_company(session, tenant_id="other-tenant", name="Other company",
-                             company_id="other-company")
+        admin.create_company(
+            session, tenant_id="other-tenant", name="Other company", company_id="other-company"
+        )
         _, other_key = admin.create_key(session, tenant_id="other-tenant", role=Role.admin)
     engine.dispose()
-    return {"own": {"Authorization": f"Bearer {own_key}"},
-            "other": {"Authorization": f"Bearer {other_key}"}}
+    return {
+        "own": {"Authorization": f"Bearer {own_key}"},
+        "other": {"Authorization": f"Bearer {other_key}"},
+    }
 
 
 def _run_seed_sql(url: str, backend: str) -> None:
@@ -161,21 +176,31 @@ class TestSeedUsageExamples:
 
     def _visible_to_tenant1(self, client: TestClient, headers: dict[str, str]) -> None:
         base = "/api/v1/companies/company1"
-        models = client.get(f"{base}/models", params={"modelName": "expense_classifier"},
-                            headers=headers).json()["items"]
+        models = client.get(
+            f"{base}/models", params={"modelName": "expense_classifier"}, headers=headers
+        ).json()["items"]
         assert len(models) == 1
         model = models[0]
         assert model["id"]
         assert model["id"] != "model1"
         assert (model["tenantId"], model["companyId"]) == ("tenant1", "company1")
-        assert (model["modelVersion"], model["modelType"], model["algorithm"],
-                model["status"]) == ("v1.0", "classification", "random_forest", "training")
+        assert (model["modelVersion"], model["modelType"], model["algorithm"], model["status"]) == (
+            "v1.0",
+            "classification",
+            "random_forest",
+            "training",
+        )
         assert model["createdAt"]
         assert model["updatedAt"]
 
         (run,) = self._list(client, f"{base}/training-runs", headers)
-        assert (run["modelId"], run["runName"], run["status"], run["epochs"],
-                run["batchSize"]) == ("model1", "training_run_001", "running", 100, 32)
+        assert (run["modelId"], run["runName"], run["status"], run["epochs"], run["batchSize"]) == (
+            "model1",
+            "training_run_001",
+            "running",
+            100,
+            32,
+        )
         assert run["startTime"] is not None
 
         (prediction,) = self._list(client, f"{base}/predictions", headers)
@@ -187,12 +212,19 @@ class TestSeedUsageExamples:
 
         (metric,) = self._list(client, f"{base}/performance-metrics", headers)
         assert (metric["modelId"], metric["metricType"], metric["trend"]) == (
-            "model1", "accuracy", "improving")
+            "model1",
+            "accuracy",
+            "improving",
+        )
         assert metric["metricValue"] == pytest.approx(0.92)
         assert metric["metricDate"] is not None
 
-        for path, row in (("models", model), ("training-runs", run),
-                          ("predictions", prediction), ("performance-metrics", metric)):
+        for path, row in (
+            ("models", model),
+            ("training-runs", run),
+            ("predictions", prediction),
+            ("performance-metrics", metric),
+        ):
             got = client.get(f"{base}/{path}/{row['id']}", headers=headers)
             assert got.status_code == 200, got.text
             assert got.json() == row

@@ -13,8 +13,12 @@ def test_readyz(client: TestClient) -> None:
 
 
 def test_create_model(client: TestClient, tenant: TenantFixture) -> None:
-    body = {"modelName": "m", "modelVersion": "v1.0", "modelType": "regression",
-            "algorithm": "xgboost"}
+    body = {
+        "modelName": "m",
+        "modelVersion": "v1.0",
+        "modelType": "regression",
+        "algorithm": "xgboost",
+    }
     response = client.post(tenant.url("models"), json=body, headers=tenant.headers("editor"))
     assert response.status_code == 201, response.text
     assert response.json()["companyId"] == tenant.company_id

@@ -26,8 +26,9 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def new_key(client: TestClient, tenant: TenantFixture, role: str = "admin",
-            by: str = "admin", **extra: Any) -> dict[str, Any]:
+def new_key(
+    client: TestClient, tenant: TenantFixture, role: str = "admin", by: str = "admin", **extra: Any
+) -> dict[str, Any]:
     response = client.post(KEYS, json={"role": role, **extra}, headers=tenant.headers(by))
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
@@ -50,10 +51,11 @@ class TestCreateApiKey:
         assert not {"keyHash", "hash", "secret"} & set(row)
         assert client.get(WHOAMI, headers=bearer(key)).json()["role"] == "viewer"
 
-    def test_stored_hashed(self, client: TestClient, tenant: TenantFixture,
-                           session_factory: sessionmaker[Session]) -> None:
+    def test_stored_hashed(
+        self, client: TestClient, tenant: TenantFixture, session_factory: sessionmaker[Session]
+    ) -> None:
         created = new_key(client, tenant)
-        key_id, secret = created["key"][len("uiq_"):].split("_", 1)
+        key_id, secret = created["key"][len("uiq_") :].split("_", 1)
         assert key_id == created["id"]
         with unit_of_work(session_factory) as session:
             bind_system(session)
@@ -77,20 +79,26 @@ class TestCreateApiKey:
         headers = bearer(created["key"])
         assert created["companyIds"] == [tenant.company_b]
         assert client.get(WHOAMI, headers=headers).json()["companyIds"] == [tenant.company_b]
-        assert client.get(tenant.url("models", tenant.company_b), headers=headers) \
-            .status_code == 200
+        assert (
+            client.get(tenant.url("models", tenant.company_b), headers=headers).status_code == 200
+        )
         assert_error(client.get(tenant.url("models"), headers=headers), 404)
 
-    def test_unknown_company(self, client: TestClient, tenant: TenantFixture,
-                             tenant_second: TenantFixture) -> None:
+    def test_unknown_company(
+        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+    ) -> None:
         for company in ("nope", tenant_second.company_id):
-            response = client.post(KEYS, json={"role": "viewer", "companyIds": [company]},
-                                   headers=tenant.headers("admin"))
+            response = client.post(
+                KEYS,
+                json={"role": "viewer", "companyIds": [company]},
+                headers=tenant.headers("admin"),
+            )
             assert_error(response, 422, fields=("companyIds",))
 
     def test_empty_company_list(self, client: TestClient, tenant: TenantFixture) -> None:
-        response = client.post(KEYS, json={"role": "viewer", "companyIds": []},
-                               headers=tenant.headers("admin"))
+        response = client.post(
+            KEYS, json={"role": "viewer", "companyIds": []}, headers=tenant.headers("admin")
+        )
         assert_error(response, 422, fields=("companyIds",))
 
     @pytest.mark.parametrize("role", ["viewer", "editor", "auditor"])
@@ -109,16 +117,22 @@ class TestLimitedAdmin:
         response = client.post(KEYS, json={"role": "viewer"}, headers=tenant.headers("limited"))
         assert_error(response, 403, error="Forbidden")
 
-    def test_cannot_grant_a_company_it_cannot_see(self, client: TestClient,
-                                                  tenant: TenantFixture) -> None:
-        response = client.post(KEYS, json={"role": "viewer", "companyIds": [tenant.company_id]},
-                               headers=tenant.headers("limited"))
+    def test_cannot_grant_a_company_it_cannot_see(
+        self, client: TestClient, tenant: TenantFixture
+    ) -> None:
+        response = client.post(
+            KEYS,
+            json={"role": "viewer", "companyIds": [tenant.company_id]},
+            headers=tenant.headers("limited"),
+        )
         assert_error(response, 403)
 
-    def test_may_create_key_for_its_company(self, client: TestClient,
-                                            tenant: TenantFixture) -> None:
-        created = new_key(client, tenant, role="viewer", by="limited",
-                          companyIds=[tenant.company_b])
+    def test_may_create_key_for_its_company(
+        self, client: TestClient, tenant: TenantFixture
+    ) -> None:
+        created = new_key(
+            client, tenant, role="viewer", by="limited", companyIds=[tenant.company_b]
+        )
         assert created["companyIds"] == [tenant.company_b]
 
     def test_cannot_create_company(self, client: TestClient, tenant: TenantFixture) -> None:
@@ -138,8 +152,7 @@ class TestRevokeApiKey:
         response = client.post(f"{KEYS}/{created['id']}/revoke", headers=tenant.headers("admin"))
         assert response.status_code == 200, response.text
         assert response.json()["revokedAt"] is not None
-        assert_error(client.get(WHOAMI, headers=bearer(created["key"])), 401,
-                     error="InvalidApiKey")
+        assert_error(client.get(WHOAMI, headers=bearer(created["key"])), 401, error="InvalidApiKey")
 
     def test_revoke_twice_is_harmless(self, client: TestClient, tenant: TenantFixture) -> None:
         created = new_key(client, tenant)
@@ -149,16 +162,18 @@ class TestRevokeApiKey:
         assert second.status_code == 200
         assert second.json()["revokedAt"] == first["revokedAt"]
 
-    def test_other_tenants_key(self, client: TestClient, tenant: TenantFixture,
-                               tenant_second: TenantFixture) -> None:
+    def test_other_tenants_key(
+        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+    ) -> None:
         victim = tenant_second.key_ids["viewer"]
         response = client.post(f"{KEYS}/{victim}/revoke", headers=tenant.headers("admin"))
         assert_error(response, 404)
         assert client.get(WHOAMI, headers=tenant_second.headers("viewer")).status_code == 200
 
     def test_editor_may_not_revoke(self, client: TestClient, tenant: TenantFixture) -> None:
-        response = client.post(f"{KEYS}/{tenant.key_ids['viewer']}/revoke",
-                               headers=tenant.headers("editor"))
+        response = client.post(
+            f"{KEYS}/{tenant.key_ids['viewer']}/revoke", headers=tenant.headers("editor")
+        )
         assert_error(response, 403)
 
 
@@ -183,52 +198,65 @@ class TestCompanies:
         assert {tenant.company_id, tenant.company_b, company["id"]} == set(ids)
         got = client.get(f"{COMPANIES}/{company['id']}", headers=tenant.headers("viewer"))
         assert got.json() == company
-        renamed = client.patch(f"{COMPANIES}/{company['id']}", json={"name": "Branch 2"},
-                               headers=admin)
+        renamed = client.patch(
+            f"{COMPANIES}/{company['id']}", json={"name": "Branch 2"}, headers=admin
+        )
         assert renamed.status_code == 200, renamed.text
         assert renamed.json()["name"] == "Branch 2"
 
     def test_chosen_id(self, client: TestClient, tenant: TenantFixture) -> None:
         company_id = f"{tenant.id}-chosen"
-        created = client.post(COMPANIES, json={"name": "X", "id": company_id},
-                              headers=tenant.headers("admin"))
+        created = client.post(
+            COMPANIES, json={"name": "X", "id": company_id}, headers=tenant.headers("admin")
+        )
         assert created.json()["id"] == company_id
-        again = client.post(COMPANIES, json={"name": "Y", "id": company_id},
-                            headers=tenant.headers("admin"))
+        again = client.post(
+            COMPANIES, json={"name": "Y", "id": company_id}, headers=tenant.headers("admin")
+        )
         assert_error(again, 409, fields=("id",))
 
     def test_new_company_usable_at_once(self, client: TestClient, tenant: TenantFixture) -> None:
-        company = client.post(COMPANIES, json={"name": "New"},
-                              headers=tenant.headers("admin")).json()
-        response = client.get(tenant.url("models", company["id"]),
-                              headers=tenant.headers("viewer"))
+        company = client.post(
+            COMPANIES, json={"name": "New"}, headers=tenant.headers("admin")
+        ).json()
+        response = client.get(tenant.url("models", company["id"]), headers=tenant.headers("viewer"))
         assert response.status_code == 200, response.text
 
     @pytest.mark.parametrize("role", ["viewer", "editor", "auditor"])
-    def test_only_admins_create(self, client: TestClient, tenant: TenantFixture,
-                                role: str) -> None:
+    def test_only_admins_create(self, client: TestClient, tenant: TenantFixture, role: str) -> None:
         response = client.post(COMPANIES, json={"name": "C"}, headers=tenant.headers(role))
         assert_error(response, 403)
-        patched = client.patch(f"{COMPANIES}/{tenant.company_id}", json={"name": "C"},
-                               headers=tenant.headers(role))
+        patched = client.patch(
+            f"{COMPANIES}/{tenant.company_id}", json={"name": "C"}, headers=tenant.headers(role)
+        )
         assert_error(patched, 403)
 
     def test_validation(self, client: TestClient, tenant: TenantFixture) -> None:
         admin = tenant.headers("admin")
         assert_error(client.post(COMPANIES, json={}, headers=admin), 422, fields=("name",))
-        assert_error(client.post(COMPANIES, json={"name": "x" * 300}, headers=admin), 422,
-                     fields=("name",))
-        assert_error(client.post(COMPANIES, json={"name": "x", "tenantId": "t"}, headers=admin),
-                     422, fields=("tenantId",))
-        assert_error(client.patch(f"{COMPANIES}/{tenant.company_id}", json={"name": None},
-                                  headers=admin), 422, fields=("name",))
+        assert_error(
+            client.post(COMPANIES, json={"name": "x" * 300}, headers=admin), 422, fields=("name",)
+        )
+        assert_error(
+            client.post(COMPANIES, json={"name": "x", "tenantId": "t"}, headers=admin),
+            422,
+            fields=("tenantId",),
+        )
+        assert_error(
+            client.patch(f"{COMPANIES}/{tenant.company_id}", json={"name": None}, headers=admin),
+            422,
+            fields=("name",),
+        )
 
-    def test_other_tenant(self, client: TestClient, tenant: TenantFixture,
-                          tenant_second: TenantFixture) -> None:
+    def test_other_tenant(
+        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+    ) -> None:
         admin = tenant_second.headers("admin")
         assert_error(client.get(f"{COMPANIES}/{tenant.company_id}", headers=admin), 404)
-        assert_error(client.patch(f"{COMPANIES}/{tenant.company_id}", json={"name": "pwned"},
-                                  headers=admin), 404)
+        assert_error(
+            client.patch(f"{COMPANIES}/{tenant.company_id}", json={"name": "pwned"}, headers=admin),
+            404,
+        )
         ids = {item["id"] for item in client.get(COMPANIES, headers=admin).json()}
         assert ids == {tenant_second.company_id, tenant_second.company_b}
         name = client.get(f"{COMPANIES}/{tenant.company_id}", headers=tenant.headers()).json()
@@ -241,8 +269,9 @@ class TestCompanies:
 class TestUsers:
     def test_create_and_list(self, client: TestClient, tenant: TenantFixture) -> None:
         admin = tenant.headers("admin")
-        created = client.post(USERS, json={"email": "ann@example.com", "name": "Ann"},
-                              headers=admin)
+        created = client.post(
+            USERS, json={"email": "ann@example.com", "name": "Ann"}, headers=admin
+        )
         assert created.status_code == 201, created.text
         assert created.json()["tenantId"] == tenant.id
         emails = [user["email"] for user in client.get(USERS, headers=admin).json()]
@@ -251,14 +280,19 @@ class TestUsers:
     def test_duplicate_email(self, client: TestClient, tenant: TenantFixture) -> None:
         admin = tenant.headers("admin")
         client.post(USERS, json={"email": "bo@example.com"}, headers=admin)
-        assert_error(client.post(USERS, json={"email": "bo@example.com"}, headers=admin), 409,
-                     fields=("email",))
+        assert_error(
+            client.post(USERS, json={"email": "bo@example.com"}, headers=admin),
+            409,
+            fields=("email",),
+        )
 
-    def test_same_email_in_other_tenant(self, client: TestClient, tenant: TenantFixture,
-                                        tenant_second: TenantFixture) -> None:
+    def test_same_email_in_other_tenant(
+        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+    ) -> None:
         for fixture in (tenant, tenant_second):
-            response = client.post(USERS, json={"email": "cy@example.com"},
-                                   headers=fixture.headers("admin"))
+            response = client.post(
+                USERS, json={"email": "cy@example.com"}, headers=fixture.headers("admin")
+            )
             assert response.status_code == 201, response.text
         listed = client.get(USERS, headers=tenant_second.headers("admin")).json()
         assert [user["tenantId"] for user in listed] == [tenant_second.id]
@@ -266,17 +300,23 @@ class TestUsers:
     @pytest.mark.parametrize("role", ["viewer", "editor", "auditor"])
     def test_only_admins(self, client: TestClient, tenant: TenantFixture, role: str) -> None:
         assert_error(client.get(USERS, headers=tenant.headers(role)), 403)
-        assert_error(client.post(USERS, json={"email": "d@example.com"},
-                                 headers=tenant.headers(role)), 403)
+        assert_error(
+            client.post(USERS, json={"email": "d@example.com"}, headers=tenant.headers(role)), 403
+        )
 
-    def test_key_for_user(self, client: TestClient, tenant: TenantFixture,
-                          tenant_second: TenantFixture) -> None:
-        user = client.post(USERS, json={"email": "eve@example.com"},
-                           headers=tenant.headers("admin")).json()
+    def test_key_for_user(
+        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+    ) -> None:
+        user = client.post(
+            USERS, json={"email": "eve@example.com"}, headers=tenant.headers("admin")
+        ).json()
         created = new_key(client, tenant, role="viewer", userId=user["id"])
         assert created["userId"] == user["id"]
-        foreign = client.post(KEYS, json={"role": "viewer", "userId": user["id"]},
-                              headers=tenant_second.headers("admin"))
+        foreign = client.post(
+            KEYS,
+            json={"role": "viewer", "userId": user["id"]},
+            headers=tenant_second.headers("admin"),
+        )
         assert_error(foreign, 422, fields=("userId",))
 
 
@@ -284,8 +324,12 @@ class TestWhoAmI:
     @pytest.mark.parametrize("role", ["viewer", "editor", "admin", "auditor"])
     def test_role(self, client: TestClient, tenant: TenantFixture, role: str) -> None:
         body = client.get(WHOAMI, headers=tenant.headers(role)).json()
-        assert body == {"tenantId": tenant.id, "role": role, "companyIds": None,
-                        "keyId": tenant.key_ids[role]}
+        assert body == {
+            "tenantId": tenant.id,
+            "role": role,
+            "companyIds": None,
+            "keyId": tenant.key_ids[role],
+        }
 
     def test_limited(self, client: TestClient, tenant: TenantFixture) -> None:
         body = client.get(WHOAMI, headers=tenant.headers("limited")).json()
@@ -299,8 +343,9 @@ class TestWhoAmI:
         assert_error(client.get(WHOAMI), 401, error="InvalidApiKey")
 
 
-def _audit(client: TestClient, tenant: TenantFixture, role: str = "admin",
-           **params: Any) -> list[dict[str, Any]]:
+def _audit(
+    client: TestClient, tenant: TenantFixture, role: str = "admin", **params: Any
+) -> list[dict[str, Any]]:
     response = client.get(AUDIT, params={"limit": 500, **params}, headers=tenant.headers(role))
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
@@ -308,9 +353,9 @@ def _audit(client: TestClient, tenant: TenantFixture, role: str = "admin",
 
 
 class TestAuditLog:
-    def test_create_update_delete_each_write_one_row(self, client: TestClient,
-                                                     tenant: TenantFixture,
-                                                     factory: Factory) -> None:
+    def test_create_update_delete_each_write_one_row(
+        self, client: TestClient, tenant: TenantFixture, factory: Factory
+    ) -> None:
         model = factory.create("models")
         url = tenant.url(f"models/{model['id']}")
         editor = tenant.headers("editor")
@@ -332,10 +377,10 @@ class TestAuditLog:
         assert delete["before"] == updated
         assert delete["after"] is None
 
-    def test_tenancy_changes_are_audited(self, client: TestClient,
-                                         tenant: TenantFixture) -> None:
-        company = client.post(COMPANIES, json={"name": "Audited"},
-                              headers=tenant.headers("admin")).json()
+    def test_tenancy_changes_are_audited(self, client: TestClient, tenant: TenantFixture) -> None:
+        company = client.post(
+            COMPANIES, json={"name": "Audited"}, headers=tenant.headers("admin")
+        ).json()
         key = new_key(client, tenant, role="viewer")
         client.post(f"{KEYS}/{key['id']}/revoke", headers=tenant.headers("admin"))
         assert [r["action"] for r in _audit(client, tenant, rowId=company["id"])] == ["create"]
@@ -343,20 +388,28 @@ class TestAuditLog:
         assert [row["action"] for row in key_rows] == ["revoke", "create"]
         assert key["key"] not in str(key_rows)
 
-    def test_failed_write_leaves_no_row(self, client: TestClient, tenant: TenantFixture,
-                                        factory: Factory) -> None:
+    def test_failed_write_leaves_no_row(
+        self, client: TestClient, tenant: TenantFixture, factory: Factory
+    ) -> None:
         before = _audit(client, tenant)
         model = factory.create("models")
-        duplicate = factory.post("models", factory.payload(
-            "models", modelName=model["modelName"], modelVersion=model["modelVersion"]))
+        duplicate = factory.post(
+            "models",
+            factory.payload(
+                "models", modelName=model["modelName"], modelVersion=model["modelVersion"]
+            ),
+        )
         assert duplicate.status_code == 409
         assert len(_audit(client, tenant)) == len(before) + 1
 
     def test_filters(self, client: TestClient, tenant: TenantFixture, factory: Factory) -> None:
         model = factory.create("models")
         in_b = factory.create("pipelines", company=tenant.company_b)
-        client.patch(tenant.url(f"models/{model['id']}"), json={"accuracy": 0.7},
-                     headers=tenant.headers("editor"))
+        client.patch(
+            tenant.url(f"models/{model['id']}"),
+            json={"accuracy": 0.7},
+            headers=tenant.headers("editor"),
+        )
         by_table = _audit(client, tenant, tableName="AIDataPipeline")
         assert [row["rowId"] for row in by_table] == [in_b["id"]]
         by_action = _audit(client, tenant, action="update")
@@ -369,8 +422,9 @@ class TestAuditLog:
         by_actor = _audit(client, tenant, actorKeyId=tenant.key_ids["editor"])
         assert {row["rowId"] for row in by_actor} == {model["id"], in_b["id"]}
 
-    def test_cursor_pagination(self, client: TestClient, tenant: TenantFixture,
-                               factory: Factory) -> None:
+    def test_cursor_pagination(
+        self, client: TestClient, tenant: TenantFixture, factory: Factory
+    ) -> None:
         for _ in range(3):
             factory.create("configs")
         everything = _audit(client, tenant)
@@ -388,10 +442,10 @@ class TestAuditLog:
                 break
         assert seen == [row["id"] for row in everything]
 
-    @pytest.mark.parametrize(("role", "status"),
-                             [("viewer", 403), ("editor", 403), ("auditor", 200), ("admin", 200)])
-    def test_roles(self, client: TestClient, tenant: TenantFixture, role: str,
-                   status: int) -> None:
+    @pytest.mark.parametrize(
+        ("role", "status"), [("viewer", 403), ("editor", 403), ("auditor", 200), ("admin", 200)]
+    )
+    def test_roles(self, client: TestClient, tenant: TenantFixture, role: str, status: int) -> None:
         response = client.get(AUDIT, headers=tenant.headers(role))
         assert response.status_code == status, response.text
         if status == 403:
@@ -400,9 +454,13 @@ class TestAuditLog:
     def test_anonymous(self, client: TestClient) -> None:
         assert_error(client.get(AUDIT), 401)
 
-    def test_other_tenants_rows_invisible(self, client: TestClient, tenant: TenantFixture,
-                                          tenant_second: TenantFixture,
-                                          factory: Factory) -> None:
+    def test_other_tenants_rows_invisible(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
+        factory: Factory,
+    ) -> None:
         model = factory.create("models")
         theirs = _audit(client, tenant_second)
         assert theirs, "the fixture's own companies and keys are audited"
@@ -411,9 +469,9 @@ class TestAuditLog:
         assert _audit(client, tenant_second, rowId=model["id"]) == []
         assert _audit(client, tenant_second, companyId=tenant.company_id) == []
 
-    def test_limited_key_sees_its_companies_only(self, client: TestClient,
-                                                 tenant: TenantFixture,
-                                                 factory: Factory) -> None:
+    def test_limited_key_sees_its_companies_only(
+        self, client: TestClient, tenant: TenantFixture, factory: Factory
+    ) -> None:
         factory.create("models")
         factory.create("models", company=tenant.company_b)
         rows = _audit(client, tenant, role="limited")
@@ -421,12 +479,14 @@ class TestAuditLog:
         assert {row["companyId"] for row in rows} == {tenant.company_b}
 
     @pytest.mark.parametrize("method", ["PATCH", "PUT", "DELETE"])
-    def test_no_route_changes_audit_rows(self, client: TestClient, tenant: TenantFixture,
-                                         method: str) -> None:
+    def test_no_route_changes_audit_rows(
+        self, client: TestClient, tenant: TenantFixture, method: str
+    ) -> None:
         row = _audit(client, tenant)[0]
         for url in (AUDIT, f"{AUDIT}/{row['id']}"):
-            response = client.request(method, url, json={"action": "x"},
-                                      headers=tenant.headers("admin"))
+            response = client.request(
+                method, url, json={"action": "x"}, headers=tenant.headers("admin")
+            )
             assert response.status_code in (404, 405), response.text
         assert _audit(client, tenant)[0] == row
 
@@ -436,12 +496,21 @@ class TestAuditLog:
 
 
 class TestAuditLogAppendOnlyInDatabase:
-    @pytest.mark.parametrize("statement", [
-        'UPDATE "AuditLog" SET "action" = \'tampered\' WHERE "tenantId" = :tenant',
-        'DELETE FROM "AuditLog" WHERE "tenantId" = :tenant',
-    ], ids=["update", "delete"])
-    def test_refused(self, tenant: TenantFixture, session_factory: sessionmaker[Session],
-                     client: TestClient, statement: str) -> None:
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            'UPDATE "AuditLog" SET "action" = \'tampered\' WHERE "tenantId" = :tenant',
+            'DELETE FROM "AuditLog" WHERE "tenantId" = :tenant',
+        ],
+        ids=["update", "delete"],
+    )
+    def test_refused(
+        self,
+        tenant: TenantFixture,
+        session_factory: sessionmaker[Session],
+        client: TestClient,
+        statement: str,
+    ) -> None:
         before = _audit(client, tenant)
         assert before
         engine = session_factory.kw["bind"]

@@ -13,8 +13,20 @@ PACKAGE = Path(urutiq_ai.__file__).resolve().parent
 
 # A module of a domain may import only domains at or before its own position.
 DOMAIN_ORDER = (
-    "core", "tenancy", "crud", "config", "registry", "experiments", "pipelines", "quality",
-    "training", "deployments", "predictions", "feedback", "monitoring", "explainability",
+    "core",
+    "tenancy",
+    "crud",
+    "config",
+    "registry",
+    "experiments",
+    "pipelines",
+    "quality",
+    "training",
+    "deployments",
+    "predictions",
+    "feedback",
+    "monitoring",
+    "explainability",
     "governance",
 )
 # Entry points above every domain: they may import any of them.
@@ -31,10 +43,7 @@ def _domain(path: Path) -> str:
 
 
 # Known violations, each a bug to fix in src/ (strict: the test says when it is fixed).
-KNOWN_VIOLATIONS = {
-    "pipelines/schemas.py": "BUG: pipelines (before training) imports RunStatus from "
-                            "training.schemas; move RunStatus to core or crud",
-}
+KNOWN_VIOLATIONS: dict[str, str] = {}
 
 
 def _domain_module_params() -> list[object]:
@@ -43,8 +52,11 @@ def _domain_module_params() -> list[object]:
         if _domain(path) not in DOMAIN_ORDER:
             continue
         name = str(path.relative_to(PACKAGE))
-        marks = ([pytest.mark.xfail(reason=KNOWN_VIOLATIONS[name], strict=True)]
-                 if name in KNOWN_VIOLATIONS else [])
+        marks = (
+            [pytest.mark.xfail(reason=KNOWN_VIOLATIONS[name], strict=True)]
+            if name in KNOWN_VIOLATIONS
+            else []
+        )
         params.append(pytest.param(path, id=name, marks=marks))
     return params
 
@@ -78,9 +90,9 @@ class TestDomainOrder:
     def test_imports_only_lower_domains(self, path: Path) -> None:
         own = DOMAIN_ORDER.index(_domain(path))
         higher = sorted(
-            target for target in _imported_domains(path)
-            if target in TOP_LEVEL or (target in DOMAIN_ORDER
-                                       and DOMAIN_ORDER.index(target) > own)
+            target
+            for target in _imported_domains(path)
+            if target in TOP_LEVEL or (target in DOMAIN_ORDER and DOMAIN_ORDER.index(target) > own)
         )
         assert not higher, f"{path.relative_to(PACKAGE)} imports higher layers {higher}"
 
@@ -88,7 +100,10 @@ class TestDomainOrder:
 def _imports_sqlalchemy(code: str) -> bool:
     result = subprocess.run(
         [sys.executable, "-c", f"{code}\nimport sys\nprint('sqlalchemy' in sys.modules)"],
-        capture_output=True, text=True, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return result.stdout.strip().splitlines()[-1] == "True"
 
@@ -114,8 +129,11 @@ class TestNoSqlalchemyOnTheWire:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                         else [node.module or ""])
+                names = (
+                    [alias.name for alias in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                )
                 assert not any(name.split(".")[0] == "sqlalchemy" for name in names), module
 
     def test_sdk_does_not_import_sqlalchemy(self) -> None:

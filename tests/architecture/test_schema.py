@@ -15,22 +15,41 @@ TABLES = Base.metadata.tables
 
 # Every enumerated Key Field of the seed and exactly its values.
 SEED_ENUMS: dict[tuple[str, str], set[str]] = {
-    ("AIModel", "modelType"): {"classification", "regression", "clustering",
-                               "anomaly_detection"},
+    ("AIModel", "modelType"): {"classification", "regression", "clustering", "anomaly_detection"},
     ("AIModel", "status"): {"training", "active", "deprecated", "failed"},
     ("AIModelTrainingRun", "status"): {"running", "completed", "failed", "cancelled"},
-    ("AIModelPrediction", "predictionType"): {"anomaly", "classification", "regression",
-                                              "forecast"},
+    ("AIModelPrediction", "predictionType"): {
+        "anomaly",
+        "classification",
+        "regression",
+        "forecast",
+    },
     ("AIModelFeatureImportance", "method"): {"permutation", "shap", "built_in"},
-    ("AIDataPipeline", "pipelineType"): {"data_collection", "preprocessing",
-                                         "feature_engineering", "validation"},
+    ("AIDataPipeline", "pipelineType"): {
+        "data_collection",
+        "preprocessing",
+        "feature_engineering",
+        "validation",
+    },
     ("AIDataPipeline", "status"): {"active", "paused", "error"},
     ("AIDataPipelineRun", "status"): {"running", "completed", "failed", "cancelled"},
-    ("AIDataQuality", "qualityMetric"): {"completeness", "accuracy", "consistency",
-                                         "timeliness", "validity"},
+    ("AIDataQuality", "qualityMetric"): {
+        "completeness",
+        "accuracy",
+        "consistency",
+        "timeliness",
+        "validity",
+    },
     ("AIDataQuality", "status"): {"pass", "fail", "warning"},
-    ("AIPerformanceMetrics", "metricType"): {"accuracy", "precision", "recall", "f1", "mae",
-                                             "rmse", "latency"},
+    ("AIPerformanceMetrics", "metricType"): {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "mae",
+        "rmse",
+        "latency",
+    },
     ("AIPerformanceMetrics", "timeWindow"): {"daily", "weekly", "monthly"},
     ("AIPerformanceMetrics", "trend"): {"improving", "declining", "stable"},
     ("AIDriftDetection", "driftType"): {"data_drift", "concept_drift", "label_drift"},
@@ -41,14 +60,23 @@ SEED_ENUMS: dict[tuple[str, str], set[str]] = {
     ("AIExperiment", "status"): {"active", "completed", "archived"},
     ("AIDeployment", "environment"): {"development", "staging", "production"},
     ("AIDeployment", "status"): {"deploying", "active", "failed", "rolled_back"},
-    ("AIGovernance", "policyType"): {"bias_detection", "fairness", "transparency", "privacy",
-                                     "security"},
+    ("AIGovernance", "policyType"): {
+        "bias_detection",
+        "fairness",
+        "transparency",
+        "privacy",
+        "security",
+    },
     ("AIGovernance", "status"): {"active", "inactive", "draft"},
-    ("AIGovernanceViolation", "violationType"): {"bias", "fairness", "privacy", "security",
-                                                 "transparency"},
+    ("AIGovernanceViolation", "violationType"): {
+        "bias",
+        "fairness",
+        "privacy",
+        "security",
+        "transparency",
+    },
     ("AIGovernanceViolation", "severity"): {"low", "medium", "high", "critical"},
-    ("AIGovernanceViolation", "status"): {"open", "investigating", "resolved",
-                                          "false_positive"},
+    ("AIGovernanceViolation", "status"): {"open", "investigating", "resolved", "false_positive"},
     ("AIConfig", "configType"): {"prompts", "categories", "behavior", "industry"},
 }
 
@@ -97,17 +125,22 @@ class TestEnumerations:
         assert {member.value for member in enum} == SEED_ENUMS[(table, column)]
 
     def test_no_other_enumerations(self) -> None:
-        found = {(table.name, column.name) for table in TABLES.values()
-                 if table.name.startswith("AI")
-                 for column in table.columns if isinstance(column.type, Enum)}
+        found = {
+            (table.name, column.name)
+            for table in TABLES.values()
+            if table.name.startswith("AI")
+            for column in table.columns
+            if isinstance(column.type, Enum)
+        }
         assert found == set(SEED_ENUMS)
 
 
 class TestForeignKeys:
     @pytest.mark.parametrize(("table", "column"), sorted(SEED_FOREIGN_KEYS))
     def test_declared(self, table: str, column: str) -> None:
-        targets = {(fk.column.table.name, fk.column.name)
-                   for fk in _column(table, column).foreign_keys}
+        targets = {
+            (fk.column.table.name, fk.column.name) for fk in _column(table, column).foreign_keys
+        }
         assert targets == {(SEED_FOREIGN_KEYS[(table, column)], "id")}
 
     @pytest.mark.parametrize("res", RESOURCES, ids=lambda res: res.path)
@@ -120,9 +153,11 @@ class TestForeignKeys:
 class TestUniqueNames:
     @pytest.mark.parametrize("table", sorted(SEED_UNIQUE))
     def test_unique_per_company(self, table: str) -> None:
-        groups = [tuple(column.name for column in constraint.columns)
-                  for constraint in TABLES[table].constraints
-                  if isinstance(constraint, UniqueConstraint)]
+        groups = [
+            tuple(column.name for column in constraint.columns)
+            for constraint in TABLES[table].constraints
+            if isinstance(constraint, UniqueConstraint)
+        ]
         assert SEED_UNIQUE[table] in groups, groups
 
     @pytest.mark.parametrize("table", sorted(SEED_UNIQUE))

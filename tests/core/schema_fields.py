@@ -59,5 +59,8 @@ def _is_string_list(annotation: Any) -> bool:
 
 def string_list_fields(schema: type[BaseModel]) -> list[str]:
     """camelCase names of the JSON fields that must hold an array of strings."""
-    return [to_camel(name) for name, info in schema.model_fields.items()
-            if any(_is_string_list(m) for m in _members(info.annotation))]
+    return [
+        to_camel(name)
+        for name, info in schema.model_fields.items()
+        if any(_is_string_list(m) for m in _members(info.annotation))
+    ]

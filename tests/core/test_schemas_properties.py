@@ -21,25 +21,37 @@ from urutiq_ai.core.errors import ValidationError
 from urutiq_ai.core.pagination import SortSpec, decode_cursor, encode_cursor
 from urutiq_ai.crud.resource import Resource
 
-PROPERTY_SETTINGS = settings(max_examples=50, deadline=None,
-                             suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY_SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 FAKE_DEPS = {"models": "model1", "pipelines": "pipeline1", "governance-policies": "policy1"}
 
-ENUM_CASES = [pytest.param(res, field, id=f"{res.path}-{field}")
-              for res in RESOURCES for field in enum_fields(res.create_schema)]
-JSON_CASES = [pytest.param(res, field, id=f"{res.path}-{field}")
-              for res in RESOURCES for field in json_fields(res.create_schema)
-              if field not in string_list_fields(res.create_schema)]
-STRING_LIST_CASES = [pytest.param(res, field, id=f"{res.path}-{field}")
-                     for res in RESOURCES for field in string_list_fields(res.create_schema)]
+ENUM_CASES = [
+    pytest.param(res, field, id=f"{res.path}-{field}")
+    for res in RESOURCES
+    for field in enum_fields(res.create_schema)
+]
+JSON_CASES = [
+    pytest.param(res, field, id=f"{res.path}-{field}")
+    for res in RESOURCES
+    for field in json_fields(res.create_schema)
+    if field not in string_list_fields(res.create_schema)
+]
+STRING_LIST_CASES = [
+    pytest.param(res, field, id=f"{res.path}-{field}")
+    for res in RESOURCES
+    for field in string_list_fields(res.create_schema)
+]
 
 # Strings without leading or trailing whitespace: see TestJsonWhitespace for why.
-texts = st.text(max_size=20).map(str.strip)
+texts = st.text(max_size=20)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False) | texts,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(texts, children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | texts,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(texts, children, max_size=5),
     max_leaves=20,
 )
 
@@ -136,25 +148,22 @@ class TestStringListFields:
 
     @pytest.mark.parametrize(("res", "field"), STRING_LIST_CASES)
     @PROPERTY_SETTINGS
-    @given(value=json_values.filter(
-        lambda v: not (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        and v is not None))
+    @given(
+        value=json_values.filter(
+            lambda v: (
+                not (isinstance(v, list) and all(isinstance(i, str) for i in v)) and v is not None
+            )
+        )
+    )
     def test_anything_else_rejected(self, res: Resource, field: str, value: Any) -> None:
         with pytest.raises(PydanticValidationError) as caught:
             _validate(res, **{field: json.dumps(value)})
         assert field in _error_fields(caught.value)
 
 
-WHITESPACE_BUG = (
-    "BUG: RequestSchema's str_strip_whitespace also strips every string inside JSON fields "
-    "(values and keys), so {'sep': ' '} is stored as {'sep': ''}"
-)
-
-
 class TestJsonWhitespace:
     """JSON content is data: its strings are kept exactly, spaces included."""
 
-    @pytest.mark.xfail(reason=WHITESPACE_BUG, strict=True)
     @pytest.mark.parametrize("as_text", [False, True], ids=["structure", "json-text"])
     def test_kept_in_every_json_field(self, as_text: bool) -> None:
         value = {"sep": " ", " key ": ["  padded  ", "tab\t"]}
@@ -164,7 +173,6 @@ class TestJsonWhitespace:
             parsed = _validate(res, **{field: given_value})
             assert parsed.model_dump(by_alias=True)[field] == value, case.id
 
-    @pytest.mark.xfail(reason=WHITESPACE_BUG, strict=True)
     def test_kept_in_string_lists(self) -> None:
         for case in STRING_LIST_CASES:
             res, field = case.values
@@ -172,15 +180,24 @@ class TestJsonWhitespace:
             assert parsed.model_dump(by_alias=True)[field] == [" amount ", "vendor\n"], case.id
 
 
-cursor_values = (st.none() | st.booleans() | st.integers() | st.text(max_size=30)
-                 | st.floats(allow_nan=False, allow_infinity=False)
-                 | st.datetimes(timezones=st.just(UTC)))
+cursor_values = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.datetimes(timezones=st.just(UTC))
+)
 
 
 class TestCursor:
     @PROPERTY_SETTINGS
-    @given(field=st.sampled_from(["createdAt", "modelName", "metricDate"]),
-           descending=st.booleans(), value=cursor_values, row_id=st.text(max_size=64))
+    @given(
+        field=st.sampled_from(["createdAt", "modelName", "metricDate"]),
+        descending=st.booleans(),
+        value=cursor_values,
+        row_id=st.text(max_size=64),
+    )
     def test_round_trip(self, field: str, descending: bool, value: Any, row_id: str) -> None:
         sort = SortSpec(field=field, descending=descending)
         cursor = encode_cursor(sort, value, row_id)

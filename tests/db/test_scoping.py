@@ -19,10 +19,10 @@ PROBE_ROLE = "urutiq_rls_probe"
 
 
 @pytest.fixture
-def two_models(client: TestClient, tenant: TenantFixture,
-               tenant_second: TenantFixture) -> tuple[dict[str, str], dict[str, str]]:
-    return Factory(client, tenant).create("models"), Factory(client, tenant_second).create(
-        "models")
+def two_models(
+    client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture
+) -> tuple[dict[str, str], dict[str, str]]:
+    return Factory(client, tenant).create("models"), Factory(client, tenant_second).create("models")
 
 
 @pytest.fixture
@@ -42,8 +42,9 @@ class TestUnboundSession:
         with pytest.raises(UnscopedQuery):
             session.scalars(select(AIModel)).all()
 
-    def test_get_raises(self, session: Session,
-                        two_models: tuple[dict[str, str], dict[str, str]]) -> None:
+    def test_get_raises(
+        self, session: Session, two_models: tuple[dict[str, str], dict[str, str]]
+    ) -> None:
         with pytest.raises(UnscopedQuery):
             session.get(AIModel, two_models[0]["id"])
 
@@ -62,7 +63,9 @@ class TestUnboundSession:
 
 class TestBoundSession:
     def test_raw_select_sees_only_own_tenant(
-        self, session: Session, tenant: TenantFixture,
+        self,
+        session: Session,
+        tenant: TenantFixture,
         two_models: tuple[dict[str, str], dict[str, str]],
     ) -> None:
         bind_scope(session, _scope(tenant))
@@ -72,7 +75,9 @@ class TestBoundSession:
         assert two_models[1]["id"] not in {row.id for row in rows}
 
     def test_cannot_load_other_tenants_row_by_id(
-        self, session: Session, tenant: TenantFixture,
+        self,
+        session: Session,
+        tenant: TenantFixture,
         two_models: tuple[dict[str, str], dict[str, str]],
     ) -> None:
         bind_scope(session, _scope(tenant))
@@ -81,7 +86,9 @@ class TestBoundSession:
         assert session.get(AIModel, foreign) is None
 
     def test_column_select_is_scoped(
-        self, session: Session, tenant: TenantFixture,
+        self,
+        session: Session,
+        tenant: TenantFixture,
         two_models: tuple[dict[str, str], dict[str, str]],
     ) -> None:
         bind_scope(session, _scope(tenant))
@@ -97,9 +104,12 @@ def rls_probe(backend: str, session_factory: sessionmaker[Session]) -> str:
         pytest.skip("row-level security is PostgreSQL's")
     engine = session_factory.kw["bind"]
     with engine.begin() as conn:
-        conn.execute(text(
-            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PROBE_ROLE}') "
-            f"THEN CREATE ROLE {PROBE_ROLE} NOLOGIN; END IF; END $$"))
+        conn.execute(
+            text(
+                f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PROBE_ROLE}') "
+                f"THEN CREATE ROLE {PROBE_ROLE} NOLOGIN; END IF; END $$"
+            )
+        )
         conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {PROBE_ROLE}"))
         conn.execute(text(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {PROBE_ROLE}"))
     return PROBE_ROLE
@@ -115,31 +125,41 @@ class TestRowLevelSecurity:
             return set(conn.scalars(text('SELECT DISTINCT "tenantId" FROM "AIModel"')).all())
 
     def test_tenant_setting_limits_rows(
-        self, rls_probe: str, session_factory: sessionmaker[Session], tenant: TenantFixture,
+        self,
+        rls_probe: str,
+        session_factory: sessionmaker[Session],
+        tenant: TenantFixture,
         two_models: object,
     ) -> None:
         del rls_probe, two_models
         seen = self._tenants_seen(
-            session_factory, f"SELECT set_config('urutiq.tenant_id', '{tenant.id}', true)")
+            session_factory, f"SELECT set_config('urutiq.tenant_id', '{tenant.id}', true)"
+        )
         assert seen == {tenant.id}
 
     def test_system_setting_sees_all(
-        self, rls_probe: str, session_factory: sessionmaker[Session], tenant: TenantFixture,
-        tenant_second: TenantFixture, two_models: object,
+        self,
+        rls_probe: str,
+        session_factory: sessionmaker[Session],
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
+        two_models: object,
     ) -> None:
         del rls_probe, two_models
-        seen = self._tenants_seen(session_factory,
-                                  "SELECT set_config('urutiq.system', 'on', true)")
+        seen = self._tenants_seen(session_factory, "SELECT set_config('urutiq.system', 'on', true)")
         assert {tenant.id, tenant_second.id} <= seen
 
-    def test_no_setting_sees_nothing(self, rls_probe: str,
-                                     session_factory: sessionmaker[Session],
-                                     two_models: object) -> None:
+    def test_no_setting_sees_nothing(
+        self, rls_probe: str, session_factory: sessionmaker[Session], two_models: object
+    ) -> None:
         del rls_probe, two_models
         assert self._tenants_seen(session_factory, "") == set()
 
     def test_session_scope_applies_to_core_sql(
-        self, rls_probe: str, session: Session, tenant: TenantFixture,
+        self,
+        rls_probe: str,
+        session: Session,
+        tenant: TenantFixture,
         two_models: tuple[dict[str, str], dict[str, str]],
     ) -> None:
         """A session bound to a tenant, as the app binds it, filters even hand-written SQL."""
@@ -150,13 +170,19 @@ class TestRowLevelSecurity:
         assert two_models[1]["id"] not in seen
 
     def test_insert_for_another_tenant_is_refused(
-        self, rls_probe: str, session: Session, tenant: TenantFixture,
+        self,
+        rls_probe: str,
+        session: Session,
+        tenant: TenantFixture,
         tenant_second: TenantFixture,
     ) -> None:
         set_database_role(session, rls_probe)
         bind_scope(session, _scope(tenant))
         with pytest.raises(DBAPIError, match="row-level security"):
-            session.execute(text(
-                'INSERT INTO "AIModel" ("tenantId", "companyId", "modelName", "modelVersion", '
-                '"modelType", "algorithm") VALUES (:t, :c, \'x\', \'v1\', \'regression\', \'y\')'),
-                {"t": tenant_second.id, "c": tenant_second.company_id})
+            session.execute(
+                text(
+                    'INSERT INTO "AIModel" ("tenantId", "companyId", "modelName", "modelVersion", '
+                    "\"modelType\", \"algorithm\") VALUES (:t, :c, 'x', 'v1', 'regression', 'y')"
+                ),
+                {"t": tenant_second.id, "c": tenant_second.company_id},
+            )

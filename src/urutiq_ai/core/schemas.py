@@ -7,6 +7,7 @@ SQLAlchemy: the SDK imports it.
 
 import json
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -32,9 +33,13 @@ _COMMON = ConfigDict(
 
 
 class RequestSchema(BaseModel):
-    """A create or update payload: camelCase keys, unknown keys rejected."""
+    """A create or update payload: camelCase keys, unknown keys rejected.
 
-    model_config = ConfigDict(**_COMMON, extra="forbid", str_strip_whitespace=True)
+    Python callers (the SDK) may also use the snake_case names. Names and short texts are
+    stripped of surrounding whitespace; JSON values are kept exactly as sent.
+    """
+
+    model_config = ConfigDict(**_COMMON, extra="forbid")
 
 
 class ReadSchema(BaseModel):
@@ -80,15 +85,24 @@ MAX_JSON_CHARS = 1_000_000
 
 Json = Annotated[JsonValue, BeforeValidator(_parse_json_text), AfterValidator(_check_size)]
 JsonStringList = Annotated[Json, AfterValidator(_string_list)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-ShortText = Annotated[str, StringConstraints(max_length=255)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
 LongText = Annotated[str, StringConstraints(max_length=100_000)]
 LogText = Annotated[str, StringConstraints(max_length=5_000_000)]
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 Count = Annotated[int, Field(ge=0)]
 
 T = TypeVar("T")
+
+
+class RunStatus(StrEnum):
+    """The lifecycle of a run (training runs, pipeline runs)."""
+
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
 
 
 class Page(BaseModel, Generic[T]):

@@ -17,9 +17,9 @@ from urutiq_ai.core.schemas import (
     Name,
     Ref,
     RequestSchema,
+    RunStatus,
     ShortText,
 )
-from urutiq_ai.training.schemas import RunStatus
 
 __all__ = ["RunStatus"]
 

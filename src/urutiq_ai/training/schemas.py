@@ -1,18 +1,21 @@
 """AIModelTrainingRun on the wire."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import Field
 
-from urutiq_ai.core.schemas import CompanyOwnedRead, Count, Json, LogText, Name, Ref, RequestSchema
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Count,
+    Json,
+    LogText,
+    Name,
+    Ref,
+    RequestSchema,
+    RunStatus,
+)
 
-
-class RunStatus(StrEnum):
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-    cancelled = "cancelled"
+__all__ = ["RunStatus"]
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.completed, RunStatus.failed, RunStatus.cancelled})
