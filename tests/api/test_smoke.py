@@ -1,6 +1,10 @@
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
+from urutiq_ai.api.app import create_app
+from urutiq_ai.core.settings import Settings
 
 
 def test_healthz(client: TestClient) -> None:
@@ -22,3 +26,20 @@ def test_create_model(client: TestClient, tenant: TenantFixture) -> None:
     response = client.post(tenant.url("models"), json=body, headers=tenant.headers("editor"))
     assert response.status_code == 201, response.text
     assert response.json()["companyId"] == tenant.company_id
+
+
+def test_readyz_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    path = tmp_path / "absent.db"
+    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    response = TestClient(app).get("/readyz")
+    assert response.status_code == 503
+    assert "urutiq-ai db upgrade" in response.json()["detail"]
+    assert not path.exists()
+
+
+def test_readyz_unmigrated_database(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    response = TestClient(create_app(Settings(database_url=f"sqlite:///{path}"))).get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["error"] == "NotReady"

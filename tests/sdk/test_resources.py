@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
 from tests.sdk.conftest import SdkFactory
+from urutiq_ai.catalog import RESOURCES
 from urutiq_ai.config.schemas import AIConfigRead
 from urutiq_ai.core.schemas import Page
 from urutiq_ai.pipelines.schemas import AIDataPipelineCreate, PipelineStatus
@@ -24,6 +25,14 @@ class TestClientAttributes:
         for spec in RESOURCE_SPECS:
             assert getattr(sdk, spec.attribute).spec is spec
             assert sdk.resource(spec.path) is getattr(sdk, spec.attribute)
+
+    def test_matches_the_server_catalog(self) -> None:
+        """The SDK keeps its own table (it may not import the server's); they must agree."""
+        server = {
+            res.path: (res.read_schema, res.create_schema, res.update_schema) for res in RESOURCES
+        }
+        sdk_side = {spec.path: (spec.read, spec.create, spec.update) for spec in RESOURCE_SPECS}
+        assert sdk_side == server
 
     def test_unknown_resource_path(self, sdk: Client) -> None:
         with pytest.raises(KeyError):

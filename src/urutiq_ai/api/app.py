@@ -14,7 +14,7 @@ from sqlalchemy import text
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
 from urutiq_ai.catalog import RESOURCES
-from urutiq_ai.core.db import make_engine, make_sessionmaker
+from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
 from urutiq_ai.tenancy.router import router as tenancy_router
@@ -64,6 +64,11 @@ def readyz(request: Request) -> Any:
     from urutiq_ai.core.migrations import current_revision, head_revision  # alembic: lazy
 
     engine = request.app.state.engine
+    if sqlite_file_missing(request.app.state.settings.database_url):
+        return JSONResponse(
+            error_body("NotReady", "the database file does not exist: run 'urutiq-ai db upgrade'"),
+            status_code=503,
+        )
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

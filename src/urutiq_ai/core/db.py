@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -27,7 +28,7 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -178,6 +179,14 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE: take the write lock up front, so two writers queue on the
         # busy timeout instead of failing on a read-to-write lock upgrade.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def sqlite_file_missing(url: str) -> bool:
+    """True for a SQLite URL whose file does not exist (connecting would create it empty)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return False
+    return not Path(parsed.database).exists()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
