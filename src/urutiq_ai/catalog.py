@@ -3,6 +3,8 @@
 Importing this module also maps every table, which Alembic and the app need.
 """
 
+from fastapi import APIRouter
+
 from urutiq_ai.config.service import CONFIGS
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments.service import DEPLOYMENTS
@@ -16,6 +18,7 @@ from urutiq_ai.predictions.service import PREDICTIONS
 from urutiq_ai.quality.service import DATA_QUALITY
 from urutiq_ai.registry.service import MODELS
 from urutiq_ai.tenancy import models as tenancy_models
+from urutiq_ai.training.router import router as training_router
 from urutiq_ai.training.service import TRAINING_RUNS
 
 RESOURCES: tuple[Resource, ...] = (
@@ -37,5 +40,8 @@ RESOURCES: tuple[Resource, ...] = (
 )
 
 BY_PATH = {res.path: res for res in RESOURCES}
+
+# Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (training_router,)
 
 __all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

@@ -14,6 +14,7 @@ PACKAGE = Path(urutiq_ai.__file__).resolve().parent
 # A module of a domain may import only domains at or before its own position.
 DOMAIN_ORDER = (
     "core",
+    "ml",  # pure numerical code: may import core only, never a domain
     "tenancy",
     "crud",
     "config",
@@ -30,7 +31,7 @@ DOMAIN_ORDER = (
     "governance",
 )
 # Entry points above every domain: they may import any of them.
-TOP_LEVEL = frozenset({"api", "cli", "sdk", "web", "catalog", "migrations", "__init__"})
+TOP_LEVEL = frozenset({"api", "cli", "sdk", "web", "catalog", "migrations", "demo", "__init__"})
 
 
 def _modules() -> list[Path]:

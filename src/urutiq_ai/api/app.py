@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
-from urutiq_ai.catalog import RESOURCES
+from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES
 from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing
+from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
 from urutiq_ai.tenancy.router import router as tenancy_router
@@ -29,8 +30,11 @@ def include_api_routes(app: FastAPI) -> None:
     routers carry their full prefix and are included once (this halves start-up work).
     """
     app.include_router(tenancy_router, prefix=API_PREFIX)
+    company_prefix = f"{API_PREFIX}/companies/{{companyId}}"
     for resource in RESOURCES:
-        app.include_router(build_router(resource), prefix=f"{API_PREFIX}/companies/{{companyId}}")
+        app.include_router(build_router(resource), prefix=company_prefix)
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, prefix=company_prefix)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.executor = InlineExecutor(JobRuntime(app.state.sessionmaker, settings))
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     # row-level security applies even when the connection user owns the tables.
     database_role: str | None = None
     artifacts: str = "./urutiq-data/artifacts"
+    sources: str = "./urutiq-data/sources"
     url: str | None = None
     api_key: str | None = None
     company: str | None = None

@@ -1,6 +1,6 @@
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, enum_type
@@ -41,3 +41,27 @@ class AIModel(Base, CompanyOwned):
         String(64), ForeignKey("AIExperiment.id"), index=True
     )
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class ModelArtifact(Base, CompanyOwned):
+    """The fitted pipeline of a model version and what serving and monitoring need of it.
+
+    Not a seed table (so not named AI...): the seed's AIModel has no place for the
+    artifact, its hash, the column types the pipeline expects or the reference profile of
+    its training data.
+    """
+
+    __tablename__ = "ModelArtifact"
+    __table_args__ = (UniqueConstraint("tenant_id", "company_id", "model_id"),)
+
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
+    uri: Mapped[str] = mapped_column(String(2048), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    column_types: Mapped[Any] = mapped_column(JSONValue, nullable=False)
+    classes: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    reference_profile: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    training_spec: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    training_run_id: Mapped[str | None] = mapped_column(String(64))

@@ -4,9 +4,19 @@ Lifecycle: ``training`` -> ``active`` | ``failed``; ``active`` -> ``deprecated``
 A deprecated or failed version is final: train a new version instead.
 """
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import Conflict, FieldError, NotFound, field_error
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
-from urutiq_ai.registry.models import AIModel
-from urutiq_ai.registry.schemas import AIModelCreate, AIModelRead, AIModelUpdate
+from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.registry.models import AIModel, ModelArtifact
+from urutiq_ai.registry.repository import ArtifactRepository, ModelRepository
+from urutiq_ai.registry.schemas import AIModelCreate, AIModelRead, AIModelUpdate, ModelStatus
+from urutiq_ai.registry.versions import next_version, parse_version, same_version
 
 MODEL_TRANSITIONS = transitions(
     training=("active", "failed"),
@@ -26,3 +36,86 @@ MODELS = Resource(
     transitions=MODEL_TRANSITIONS,
     deletable=True,
 )
+
+
+class ArtifactMissing(NotFound):
+    pass
+
+
+class ModelNotActive(Conflict):
+    pass
+
+
+def versions_of(session: Session, ctx: TenantContext, model_name: str) -> list[str]:
+    """Every version of ``model_name`` in the context's company."""
+    return ModelRepository(session, ctx).versions(model_name)
+
+
+def choose_version(
+    session: Session, ctx: TenantContext, *, model_name: str, requested: str | None
+) -> str:
+    """``requested`` if it is a valid, unused semantic version; else the next version."""
+    existing = versions_of(session, ctx, model_name)
+    if requested is None:
+        return next_version(existing)
+    if parse_version(requested) is None:
+        raise field_error("modelVersion", f"{requested!r} is not a semantic version (e.g. 1.2.0)")
+    if any(same_version(requested, version) for version in existing):
+        raise DuplicateResource(
+            f"{model_name} {requested} exists in this company",
+            fields=[FieldError("modelVersion", "already used for this modelName")],
+        )
+    return requested
+
+
+def register_version(session: Session, ctx: TenantContext, *, data: AIModelCreate) -> AIModel:
+    """A new model version in ``training`` status, with the same rules and audit as the API."""
+    model: AIModel = crud_service.create_row(session, ctx, MODELS, data)
+    return model
+
+
+def get_model(session: Session, ctx: TenantContext, model_id: str) -> AIModel:
+    model: AIModel = crud_service.get_row(session, ctx, MODELS, model_id)
+    return model
+
+
+def record_artifact(
+    session: Session, ctx: TenantContext, artifact: ModelArtifact, *, model: AIModel
+) -> ModelArtifact:
+    """Attach the fitted pipeline's stored bytes (and what serving needs) to ``model``."""
+    artifact.model_id = model.id
+    ArtifactRepository(session, ctx).add(artifact, company_id=model.company_id)
+    session.flush()
+    return artifact
+
+
+def get_artifact(session: Session, ctx: TenantContext, model: AIModel) -> ModelArtifact:
+    artifact = ArtifactRepository(session, ctx).for_model(model.id)
+    if artifact is None:
+        raise ArtifactMissing(f"model {model.id!r} has no stored pipeline (was it trained here?)")
+    return artifact
+
+
+def finish_training(
+    session: Session, ctx: TenantContext, model: AIModel, *, metrics: dict[str, Any]
+) -> AIModel:
+    """training -> active, with the validation metrics the seed's columns hold (audited)."""
+    update = AIModelUpdate(
+        status=ModelStatus.active,
+        accuracy=metrics.get("accuracy"),
+        precision=metrics.get("precision"),
+        recall=metrics.get("recall"),
+        f1_score=metrics.get("f1Score"),
+    )
+    updated: AIModel = crud_service.update_row(session, ctx, MODELS, model.id, update)
+    return updated
+
+
+def fail_training(session: Session, ctx: TenantContext, model: AIModel, *, reason: str) -> None:
+    """training -> failed, the reason appended to the description (audited)."""
+    if model.status != ModelStatus.training:
+        return
+    note = f"Training failed: {reason}"[:2000]
+    description = f"{model.description}\n{note}" if model.description else note
+    update = AIModelUpdate(status=ModelStatus.failed, description=description)
+    crud_service.update_row(session, ctx, MODELS, model.id, update)

@@ -1,19 +1,24 @@
 """AIModelTrainingRun on the wire."""
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
     Count,
     Json,
     LogText,
+    LongText,
     Name,
+    ReadSchema,
     Ref,
     RequestSchema,
     RunStatus,
+    ShortText,
 )
+from urutiq_ai.registry.schemas import ModelType
 
 __all__ = ["RunStatus"]
 
@@ -73,3 +78,54 @@ class AIModelTrainingRunRead(CompanyOwnedRead):
     training_metrics: Json | None
     validation_metrics: Json | None
     logs: str | None
+
+
+class SourceSpec(RequestSchema):
+    """Where training data comes from: exactly one of ``table``, ``query`` or ``file``.
+
+    ``table``: a table of the platform database; rows are limited to the company.
+    ``query``: one SELECT that returns ``tenantId`` and ``companyId`` columns; it is wrapped
+    and limited to the company the same way (admin keys only, since a query could join
+    other tables). ``file``: a Parquet or CSV file in the company's folder of the server's
+    sources folder, ``<URUTIQ_SOURCES>/<tenantId>/<companyId>/``.
+    """
+
+    table: Name | None = None
+    query: LongText | None = None
+    file: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "SourceSpec":
+        given = [name for name in ("table", "query", "file") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of table, query or file")
+        return self
+
+
+class TrainRequest(RequestSchema):
+    """Train a model version: from a template, or from a full spec (template fields overridden)."""
+
+    template: Name | None = None
+    model_name: Name | None = None
+    model_version: ShortText | None = Field(default=None, description="Default: next version.")
+    model_type: ModelType | None = None
+    algorithm: Name | None = None
+    source: SourceSpec | None = None
+    feature_columns: list[Name] | None = None
+    target_column: ShortText | None = None
+    label_column: ShortText | None = Field(
+        default=None, description="Anomaly detection: ground-truth column used for evaluation only."
+    )
+    hyperparameters: dict[str, Any] | None = None
+    validation_split: float | None = Field(default=None, gt=0.0, lt=0.9)
+    random_state: int | None = None
+    run_name: ShortText | None = None
+    description: LongText | None = None
+
+
+class TrainStarted(ReadSchema):
+    model_id: str
+    run_id: str
+    model_name: str
+    model_version: str
+    status: str

@@ -1,16 +1,39 @@
-"""Training runs: ``running`` -> ``completed`` | ``failed`` | ``cancelled`` (all final).
+"""Training runs and the training of model versions.
 
-End states stamp ``endTime`` and ``duration`` when the caller does not give them.
+Runs: ``running`` -> ``completed`` | ``failed`` | ``cancelled`` (all final); end states
+stamp ``endTime`` and ``duration`` when the caller does not give them.
+
+:func:`start_training` checks a request before anything is written (template, model
+type, algorithm, hyperparameters, source and columns: 422 listing every problem),
+registers the new version in ``training`` status with a ``running`` run, and hands the
+fitting to a job once the transaction commits. :func:`cancel_run` marks a running run
+``cancelled``; the job sees it between epochs and stops.
 """
 
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.errors import FieldError, Forbidden, InvalidStatusTransition, ValidationError
+from urutiq_ai.core.jobs import Job, enqueue
+from urutiq_ai.core.naming import to_camel
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.models import AIModel
+from urutiq_ai.registry.schemas import AIModelCreate
 from urutiq_ai.training.models import AIModelTrainingRun
+from urutiq_ai.training.repository import SourceRepository
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
     AIModelTrainingRunRead,
     AIModelTrainingRunUpdate,
+    RunStatus,
+    TrainRequest,
 )
+from urutiq_ai.training.templates import TEMPLATES
 
 TRAINING_RUNS = Resource(
     path="training-runs",
@@ -25,3 +48,125 @@ TRAINING_RUNS = Resource(
     transitions=transitions(**RUN_TRANSITIONS_MOVES),
     on_change=stamp_run_times,
 )
+
+TRAIN_JOB = "urutiq_ai.training.tasks:run_training"
+REQUIRED = ("model_name", "model_type", "algorithm", "source", "feature_columns")
+
+
+def resolve_request(data: TrainRequest) -> TrainRequest:
+    """The request with its template's values filled in where the request is silent."""
+    given = data.model_dump(exclude_unset=True, exclude_none=True)
+    if data.template is None:
+        merged = given
+    elif data.template not in TEMPLATES:
+        raise ValidationError(
+            f"unknown template {data.template!r}",
+            fields=[FieldError("template", f"use one of {sorted(TEMPLATES)}")],
+        )
+    else:
+        merged = {**TEMPLATES[data.template], **given}
+    resolved = TrainRequest.model_validate(merged)
+    missing = [
+        FieldError(to_camel(name), "required")
+        for name in REQUIRED
+        if getattr(resolved, name) in (None, [])
+    ]
+    if missing:
+        raise ValidationError("the training request is incomplete", fields=missing)
+    return resolved
+
+
+def check_request(
+    session: Session, ctx: TenantContext, data: TrainRequest, *, sources_dir: str
+) -> dict[str, Any]:
+    """Every problem of a resolved request, before any row is written; the valid params."""
+    # The ML registry imports scikit-learn: load it on the first training, not at start-up.
+    from urutiq_ai.ml.algorithms import validate_hyperparameters
+    from urutiq_ai.ml.errors import SpecError
+
+    assert data.source is not None
+    assert data.feature_columns is not None
+    if data.source.query and ctx.role != Role.admin:
+        raise Forbidden("query sources need an admin key (a query can join other tables)")
+    errors: list[FieldError] = []
+    params: dict[str, Any] = {}
+    try:
+        params = validate_hyperparameters(
+            str(data.algorithm), str(data.model_type), data.hyperparameters or {}
+        )
+    except SpecError as exc:
+        errors += [FieldError(field, reason) for field, reason in exc.errors]
+    available = set(SourceRepository(session, ctx, sources_dir=sources_dir).columns(data.source))
+    wanted = [*data.feature_columns, data.target_column, data.label_column]
+    for name in (column for column in wanted if column):
+        if name not in available:
+            errors.append(
+                FieldError(
+                    "featureColumns" if name in data.feature_columns else "targetColumn",
+                    f"no column {name!r} in the source",
+                )
+            )
+    if errors:
+        raise ValidationError("the training request cannot run", fields=errors)
+    return params
+
+
+def start_training(
+    session: Session, ctx: TenantContext, *, data: TrainRequest, sources_dir: str
+) -> tuple[AIModel, AIModelTrainingRun]:
+    """Register a new version and a running run, and queue the fitting (after commit)."""
+    request = resolve_request(data)
+    params = check_request(session, ctx, request, sources_dir=sources_dir)
+    version = registry_service.choose_version(
+        session, ctx, model_name=str(request.model_name), requested=request.model_version
+    )
+    model = registry_service.register_version(
+        session,
+        ctx,
+        data=AIModelCreate(
+            model_name=str(request.model_name),
+            model_version=version,
+            model_type=request.model_type,
+            algorithm=str(request.algorithm),
+            hyperparameters=params,
+            feature_columns=request.feature_columns,
+            target_column=request.target_column,
+            description=request.description,
+        ),
+    )
+    run = crud_service.create_row(
+        session,
+        ctx,
+        TRAINING_RUNS,
+        AIModelTrainingRunCreate(
+            model_id=model.id,
+            run_name=request.run_name or f"{model.model_name}-{version}",
+            status=RunStatus.running,
+        ),
+    )
+    spec = request.model_dump(mode="json", exclude_none=True) | {"hyperparameters": params}
+    enqueue(
+        session,
+        Job(
+            name=TRAIN_JOB,
+            tenant_id=ctx.tenant_id,
+            company_id=model.company_id,
+            payload={"model_id": model.id, "run_id": run.id, "spec": spec},
+            principal_id=ctx.principal_id,
+        ),
+    )
+    return model, run
+
+
+def cancel_run(session: Session, ctx: TenantContext, *, run_id: str) -> AIModelTrainingRun:
+    """Ask a running training to stop; it stops between epochs and its model ends failed."""
+    run: AIModelTrainingRun = crud_service.get_row(session, ctx, TRAINING_RUNS, run_id)
+    if run.status != RunStatus.running:
+        raise InvalidStatusTransition(
+            f"run {run_id!r} is {run.status.value}, not running",
+            fields=[FieldError("status", "only a running run can be cancelled")],
+        )
+    updated: AIModelTrainingRun = crud_service.update_row(
+        session, ctx, TRAINING_RUNS, run_id, AIModelTrainingRunUpdate(status=RunStatus.cancelled)
+    )
+    return updated

@@ -1,0 +1,45 @@
+"""Training verbs beside the training-runs CRUD: start a training, cancel a run."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.training import service
+from urutiq_ai.training.models import AIModelTrainingRun
+from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
+
+router = APIRouter(tags=["training-runs"])
+
+
+def _writer(ctx: CompanyScope) -> TenantContext:
+    require_roles(ctx, WRITERS, "train models")
+    return ctx
+
+
+Writer = Annotated[TenantContext, Depends(_writer)]
+
+
+@router.post("/train", response_model=TrainStarted, status_code=202)
+def train(request: Request, session: SessionDep, ctx: Writer, data: TrainRequest) -> TrainStarted:
+    """Start training a model version (from a template or a full spec); poll the run."""
+    model, run = service.start_training(
+        session, ctx, data=data, sources_dir=request.app.state.settings.sources
+    )
+    return TrainStarted(
+        model_id=model.id,
+        run_id=run.id,
+        model_name=model.model_name,
+        model_version=model.model_version,
+        status=run.status.value,
+    )
+
+
+@router.post("/training-runs/{id}/cancel", response_model=AIModelTrainingRunRead)
+def cancel_training_run(
+    session: SessionDep, ctx: Writer, run_id: Annotated[str, Path(alias="id", max_length=64)]
+) -> AIModelTrainingRun:
+    """Stop a running training at its next epoch; its model version ends ``failed``."""
+    return service.cancel_run(session, ctx, run_id=run_id)

@@ -1,0 +1,192 @@
+"""The training job: load the company's data, fit, store, and keep the run row current.
+
+Runs in an executor thread (or a worker process later), one short unit of work per
+step, so a client polling the run sees each epoch's loss as it lands. Any failure ends
+the run ``failed`` with the reason in ``logs`` and the model ``failed``; a run cancelled
+through the API stops at the next epoch and its model ends ``failed``.
+"""
+
+import time
+import traceback
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
+from urutiq_ai.ml import artifacts as ml_artifacts
+from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
+from urutiq_ai.ml.profile import reference_profile
+from urutiq_ai.ml.training import Progress, TrainResult, TrainSpec, train
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.artifacts import ArtifactStore, artifact_key
+from urutiq_ai.registry.models import ModelArtifact
+from urutiq_ai.tenancy import context
+from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
+from urutiq_ai.training.models import AIModelTrainingRun
+from urutiq_ai.training.repository import SourceRepository
+from urutiq_ai.training.schemas import RunStatus, SourceSpec
+
+CANCEL_CHECK_SECONDS = 0.5
+
+
+class RunSession:
+    """Short units of work on one run, in the job's scope."""
+
+    def __init__(self, runtime: JobRuntime, job: Job) -> None:
+        self.runtime = runtime
+        self.ctx = context.for_job(job.tenant_id, [job.company_id], principal_id=job.principal_id)
+        self.run_id = str(job.payload["run_id"])
+        self.model_id = str(job.payload["model_id"])
+        self._last_check = 0.0
+        self._cancelled = False
+
+    def open(self) -> AbstractContextManager[Session]:
+        return job_unit_of_work(self.runtime, self.ctx)
+
+    def run(self, session: Session) -> AIModelTrainingRun:
+        row = session.get(AIModelTrainingRun, self.run_id)
+        assert row is not None, "the run row is committed before its job is queued"
+        return row
+
+    def log(self, line: str) -> None:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        with self.open() as session:
+            run = self.run(session)
+            run.logs = f"{run.logs or ''}{stamp} {line}\n"
+
+    def progress(self, step: Progress) -> None:
+        with self.open() as session:
+            run = self.run(session)
+            run.training_metrics = [
+                *(run.training_metrics or []),
+                {"epoch": step.epoch, "loss": step.loss},
+            ]
+            if step.validation_loss is not None:
+                run.validation_metrics = [
+                    *(run.validation_metrics or []),
+                    {"epoch": step.epoch, "loss": step.validation_loss},
+                ]
+            run.loss, run.validation_loss, run.epochs = step.loss, step.validation_loss, step.epoch
+
+    def should_stop(self) -> bool:
+        now = time.monotonic()
+        if not self._cancelled and now - self._last_check >= CANCEL_CHECK_SECONDS:
+            self._last_check = now
+            with self.open() as session:
+                self._cancelled = self.run(session).status == RunStatus.cancelled
+        return self._cancelled
+
+
+def run_training(runtime: JobRuntime, job: Job) -> None:
+    """The body of a training job (see the module docstring)."""
+    runner = RunSession(runtime, job)
+    spec = job.payload["spec"]
+    try:
+        runner.log(f"loading {spec['source']}")
+        frame = _load(runner, spec)
+        runner.log(f"{len(frame)} rows; fitting {spec['algorithm']} ({spec['model_type']})")
+        result = train(
+            frame, _train_spec(spec), on_progress=runner.progress, should_stop=runner.should_stop
+        )
+        _store(runner, result, frame, spec)
+        runner.log(
+            "completed: "
+            + ", ".join(f"{k}={v:.4f}" for k, v in result.metrics.items() if isinstance(v, float))
+        )
+        _after_training(runner, result)
+    except TrainingCancelled:
+        _end(runner, RunStatus.cancelled, "cancelled on request")
+    except SpecError as exc:
+        _end(runner, RunStatus.failed, "; ".join(f"{f}: {r}" for f, r in exc.errors))
+    except MLError as exc:
+        _end(runner, RunStatus.failed, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any failure must end on the run row
+        _end(runner, RunStatus.failed, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+
+
+def _load(runner: RunSession, spec: dict[str, Any]) -> Any:
+    with runner.open() as session:
+        repo = SourceRepository(session, runner.ctx, sources_dir=runner.runtime.settings.sources)
+        frame = repo.load(SourceSpec.model_validate(spec["source"]))
+    target = spec.get("target_column")
+    if target and target in frame.columns:
+        frame = frame[frame[target].notna()].reset_index(drop=True)
+    return frame
+
+
+def _train_spec(spec: dict[str, Any]) -> TrainSpec:
+    return TrainSpec(
+        model_type=spec["model_type"],
+        algorithm=spec["algorithm"],
+        feature_columns=list(spec["feature_columns"]),
+        target_column=spec.get("target_column"),
+        label_column=spec.get("label_column"),
+        hyperparameters=spec["hyperparameters"],
+        validation_split=spec.get("validation_split", 0.2),
+        random_state=spec.get("random_state", 42),
+    )
+
+
+def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, Any]) -> None:
+    data = ml_artifacts.dump_pipeline(result.pipeline)
+    store = ArtifactStore(runner.runtime.settings.artifacts)
+    profile = reference_profile(frame[result.feature_columns], result.column_types)
+    with runner.open() as session:
+        model = registry_service.get_model(session, runner.ctx, runner.model_id)
+        uri = store.put(
+            artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.joblib"), data
+        )
+        registry_service.record_artifact(
+            session,
+            runner.ctx,
+            ModelArtifact(
+                uri=uri,
+                sha256=ml_artifacts.sha256(data),
+                size_bytes=len(data),
+                column_types=result.column_types,
+                classes=result.classes,
+                reference_profile=profile,
+                training_spec=spec,
+                training_run_id=runner.run_id,
+            ),
+            model=model,
+        )
+        registry_service.finish_training(session, runner.ctx, model, metrics=result.metrics)
+        run = runner.run(session)
+        run.accuracy = result.metrics.get("accuracy")
+        run.epochs, run.batch_size = result.epochs, result.batch_size
+        run.learning_rate = result.learning_rate
+        run.validation_metrics = run.validation_metrics or []
+        run.training_metrics = run.training_metrics or []
+        run.status = RunStatus.completed
+        _stamp_end(run)
+        run.validation_accuracy = result.metrics.get("accuracy")
+
+
+def _after_training(runner: RunSession, result: TrainResult) -> None:
+    for hook in AFTER_TRAINING:
+        try:
+            with runner.open() as session:
+                model = registry_service.get_model(session, runner.ctx, runner.model_id)
+                hook(session, runner.ctx, TrainedModel(model=model, result=result, log=runner.log))
+        except Exception as exc:  # noqa: BLE001 - the model is trained; report, do not undo
+            runner.log(f"after-training step {hook.__name__} failed: {exc}")
+
+
+def _end(runner: RunSession, status: RunStatus, reason: str) -> None:
+    with runner.open() as session:
+        run = runner.run(session)
+        run.logs = f"{run.logs or ''}{status.value}: {reason}\n"
+        if run.status == RunStatus.running:
+            run.status = status
+        _stamp_end(run)
+        model = registry_service.get_model(session, runner.ctx, runner.model_id)
+        registry_service.fail_training(session, runner.ctx, model, reason=reason.splitlines()[0])
+
+
+def _stamp_end(run: AIModelTrainingRun) -> None:
+    run.end_time = run.end_time or datetime.now(UTC)
+    if run.start_time is not None and run.duration is None:
+        run.duration = max((run.end_time - run.start_time).total_seconds(), 0.0)

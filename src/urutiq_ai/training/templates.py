@@ -1,0 +1,51 @@
+"""The accounting templates: one-command trainings on the platform's ledger tables.
+
+Each names its source, features, target and a sound algorithm with hyperparameters;
+any field of a training request overrides the template's. The tables are those the
+demo ledger writes (``urutiq_ai.demo.write_sql``) and that a UrutiIQ database exports.
+"""
+
+from typing import Any
+
+TEMPLATES: dict[str, dict[str, Any]] = {
+    "expense_classifier": {
+        "model_name": "expense_classifier",
+        "model_type": "classification",
+        "algorithm": "random_forest",
+        "source": {"table": "LedgerExpense"},
+        "feature_columns": ["vendorName", "description", "amount"],
+        "target_column": "category",
+        "hyperparameters": {"n_estimators": 200},
+        "description": "Expense category from vendor, description and amount.",
+    },
+    "anomaly_detection": {
+        "model_name": "anomaly_detection",
+        "model_type": "anomaly_detection",
+        "algorithm": "isolation_forest",
+        "source": {"table": "LedgerEntryFeatures"},
+        "feature_columns": [
+            "amountLog",
+            "postedHour",
+            "postedWeekday",
+            "isWeekend",
+            "isRoundAmount",
+            "vendorAccountFrequency",
+            "vendorAmountSameWeek",
+            "isReversal",
+        ],
+        "label_column": "isAnomaly",
+        "hyperparameters": {"n_estimators": 200, "contamination": 0.02},
+        "description": "Unusual journal entries (duplicates, off-hours, odd vendor/account pairs, "
+        "splits below approval limits, reversals).",
+    },
+    "cashflow_prediction": {
+        "model_name": "cashflow_prediction",
+        "model_type": "regression",
+        "algorithm": "xgboost",
+        "source": {"table": "LedgerInvoice"},
+        "feature_columns": ["segment", "region", "paymentTermsDays", "amount", "issueDate"],
+        "target_column": "daysToPay",
+        "hyperparameters": {"n_estimators": 200, "max_depth": 4, "learning_rate": 0.1},
+        "description": "Days until a customer invoice is paid.",
+    },
+}
