@@ -111,10 +111,20 @@ def grant_app_role(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, backend: str) -> Iterator[FastAPI]:
+def app(
+    database_url: str, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FastAPI]:
     role = APP_ROLE if backend == "postgresql" else None
-    application = create_app(Settings(database_url=database_url, database_role=role))
+    data = tmp_path_factory.mktemp(f"data_{backend}")
+    settings = Settings(
+        database_url=database_url,
+        database_role=role,
+        artifacts=str(data / "artifacts"),
+        sources=str(data / "sources"),
+    )
+    application = create_app(settings)
     yield application
+    application.state.executor.shutdown(wait=True)
     application.state.engine.dispose()
 
 

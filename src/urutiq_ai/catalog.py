@@ -14,6 +14,7 @@ from urutiq_ai.feedback.service import FEEDBACK
 from urutiq_ai.governance.service import POLICIES, VIOLATIONS
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
+from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
 from urutiq_ai.quality.service import DATA_QUALITY
 from urutiq_ai.registry.service import MODELS
@@ -42,6 +43,6 @@ RESOURCES: tuple[Resource, ...] = (
 BY_PATH = {res.path: res for res in RESOURCES}
 
 # Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.
-DOMAIN_ROUTERS: tuple[APIRouter, ...] = (training_router,)
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (training_router, predictions_router)
 
 __all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

@@ -143,7 +143,7 @@ def data_dir(database_url: str) -> Path:
     return DEFAULT_DATA_DIR
 
 
-def _write_secret(path: Path, secret: str) -> None:
+def write_secret(path: Path, secret: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
@@ -167,7 +167,7 @@ def bootstrap() -> None:
         typer.echo("A tenant already exists: nothing created.")
         key = key_file.read_text().strip() if key_file.is_file() else None
     else:
-        _write_secret(key_file, created.plaintext_key)
+        write_secret(key_file, created.plaintext_key)
         typer.echo(
             f"Created tenant {created.tenant.id}, company {created.company.id} and an admin key."
         )

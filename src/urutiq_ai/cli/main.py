@@ -8,7 +8,7 @@
 
 import typer
 
-from urutiq_ai.cli import account, admin, resources, server
+from urutiq_ai.cli import account, admin, demo, resources, server, training
 
 app = typer.Typer(
     name="urutiq-ai",
@@ -39,10 +39,15 @@ keys_app.command("list")(account.list_keys)
 audit_app = _group("The append-only audit log (admin or auditor key).")
 audit_app.command("list")(account.list_audit_log)
 
+demo_app = _group("The demo tenant: ledgers, trained templates and history (in-process).")
+demo_app.command("load")(demo.load)
+
 app.command("serve")(server.serve)
+app.command("train")(training.train)
 app.command("bootstrap")(admin.bootstrap)
 app.command("whoami")(account.whoami)
 app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")

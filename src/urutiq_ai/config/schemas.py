@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, RequestSchema
 
 
@@ -25,5 +27,5 @@ class AIConfigUpdate(RequestSchema):
 
 class AIConfigRead(CompanyOwnedRead):
     config_type: ConfigType
-    config_data: Json
+    config_data: JsonValue
     is_active: bool

@@ -101,6 +101,20 @@ class InlineExecutor:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
+class SyncExecutor:
+    """Runs each job to its end in the committing thread (CLI commands, demo loading)."""
+
+    def __init__(self, runtime: JobRuntime) -> None:
+        self.runtime = runtime
+
+    def submit(self, job: Job) -> None:
+        run_job(self.runtime, job)
+        return None
+
+    def shutdown(self, *, wait: bool = True) -> None:  # noqa: ARG002 - nothing to wait for
+        return None
+
+
 def attach_executor(session: Session, executor: Executor | None) -> None:
     session.info[EXECUTOR_KEY] = executor
 

@@ -84,6 +84,8 @@ def _string_list(value: Any) -> Any:
 MAX_JSON_CHARS = 1_000_000
 
 Json = Annotated[JsonValue, BeforeValidator(_parse_json_text), AfterValidator(_check_size)]
+# A JSON value taken as given: a string stays a string (for values such as a label).
+PlainJson = Annotated[JsonValue, AfterValidator(_check_size)]
 JsonStringList = Annotated[Json, AfterValidator(_string_list)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Name, Ref, RequestSchema
 
@@ -51,6 +51,6 @@ class AIDeploymentRead(CompanyOwnedRead):
     status: DeploymentStatus
     endpoint: str | None
     version: int
-    config: Json | None
-    health_check: Json | None
-    performance: Json | None
+    config: JsonValue | None
+    health_check: JsonValue | None
+    performance: JsonValue | None

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, LongText, Name, Ref, RequestSchema
 
 
@@ -41,9 +43,9 @@ class AIExperimentRead(CompanyOwnedRead):
     objective: str | None
     status: ExperimentStatus
     hypothesis: str | None
-    methodology: Json | None
+    methodology: JsonValue | None
     baseline_model: str | None
     current_model: str | None
-    success_metrics: Json | None
-    results: Json | None
+    success_metrics: JsonValue | None
+    results: JsonValue | None
     conclusions: str | None

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Ref, RequestSchema, Score, ShortText
 
 
@@ -48,7 +50,7 @@ class AILearningFeedbackRead(CompanyOwnedRead):
     model_id: str | None
     prediction_id: str | None
     feedback_type: FeedbackType
-    feedback_data: Json | None
+    feedback_data: JsonValue | None
     is_positive: bool | None
     confidence: float | None
     impact: Impact | None

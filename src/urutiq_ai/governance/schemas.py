@@ -3,6 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
     Json,
@@ -80,11 +82,11 @@ class AIGovernanceRead(CompanyOwnedRead):
     policy_type: PolicyType
     status: PolicyStatus
     description: str | None
-    rules: Json | None
-    thresholds: Json | None
-    monitoring: Json | None
-    alerts: Json | None
-    compliance: Json | None
+    rules: JsonValue | None
+    thresholds: JsonValue | None
+    monitoring: JsonValue | None
+    alerts: JsonValue | None
+    compliance: JsonValue | None
 
 
 class AIGovernanceViolationCreate(RequestSchema):
@@ -113,7 +115,7 @@ class AIGovernanceViolationRead(CompanyOwnedRead):
     violation_type: ViolationType
     severity: Severity
     description: str
-    details: Json | None
+    details: JsonValue | None
     status: ViolationStatus
     resolution: str | None
     resolved_by: str | None

@@ -3,6 +3,8 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Ref, RequestSchema, ShortText
 
 
@@ -89,10 +91,10 @@ class AIDriftDetectionRead(CompanyOwnedRead):
     model_id: str | None
     drift_type: DriftType
     feature_name: str | None
-    baseline_value: Json | None
-    current_value: Json | None
+    baseline_value: JsonValue | None
+    current_value: JsonValue | None
     drift_score: float
     threshold: float | None
     status: DriftStatus
-    analysis: Json | None
-    recommendations: Json | None
+    analysis: JsonValue | None
+    recommendations: JsonValue | None

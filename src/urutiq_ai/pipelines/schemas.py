@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from croniter import croniter
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, JsonValue
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -75,11 +75,11 @@ class AIDataPipelineRead(CompanyOwnedRead):
     pipeline_type: PipelineType
     status: PipelineStatus
     schedule: str | None
-    config: Json | None
-    source_tables: Json | None
-    target_tables: Json | None
-    transformations: Json | None
-    validation_rules: Json | None
+    config: JsonValue | None
+    source_tables: JsonValue | None
+    target_tables: JsonValue | None
+    transformations: JsonValue | None
+    validation_rules: JsonValue | None
     description: str | None
 
 
@@ -125,4 +125,4 @@ class AIDataPipelineRunRead(CompanyOwnedRead):
     input_size: int | None
     output_size: int | None
     logs: str | None
-    metrics: Json | None
+    metrics: JsonValue | None

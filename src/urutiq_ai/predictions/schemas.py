@@ -1,10 +1,19 @@
 """AIModelPrediction on the wire."""
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, JsonValue, model_validator
 
-from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Ref, RequestSchema, Score
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Json,
+    PlainJson,
+    ReadSchema,
+    Ref,
+    RequestSchema,
+    Score,
+)
 
 
 class PredictionType(StrEnum):
@@ -21,7 +30,7 @@ class AIModelPredictionCreate(RequestSchema):
     prediction: Json
     confidence: Score | None = None
     probability: Score | None = None
-    actual_value: Json | None = None
+    actual_value: PlainJson | None = None
     is_correct: bool | None = None
     error: float | None = Field(default=None, ge=0)
 
@@ -29,7 +38,7 @@ class AIModelPredictionCreate(RequestSchema):
 class AIModelPredictionUpdate(RequestSchema):
     """Only the outcome of a prediction changes after the fact."""
 
-    actual_value: Json | None = None
+    actual_value: PlainJson | None = None
     is_correct: bool | None = None
     error: float | None = Field(default=None, ge=0)
 
@@ -37,10 +46,63 @@ class AIModelPredictionUpdate(RequestSchema):
 class AIModelPredictionRead(CompanyOwnedRead):
     model_id: str
     prediction_type: PredictionType
-    input_data: Json
-    prediction: Json
+    input_data: JsonValue
+    prediction: JsonValue
     confidence: float | None
     probability: float | None
-    actual_value: Json | None
+    actual_value: JsonValue | None
     is_correct: bool | None
     error: float | None
+
+
+MAX_BATCH = 10_000
+
+
+class PredictRequest(RequestSchema):
+    """One row (``row``) or a batch (``rows``, up to 10,000) of raw feature values."""
+
+    row: dict[str, Any] | None = None
+    rows: list[dict[str, Any]] | None = Field(default=None, max_length=MAX_BATCH)
+    log: bool = Field(default=True, description="Store each prediction (AIModelPrediction).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "PredictRequest":
+        if (self.row is None) == (self.rows is None):
+            raise ValueError("give exactly one of row or rows")
+        if self.rows is not None and not self.rows:
+            raise ValueError("rows is empty")
+        return self
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        return [self.row] if self.row is not None else list(self.rows or [])
+
+
+class PredictionResult(ReadSchema):
+    prediction_id: str | None
+    prediction: Any
+    confidence: float | None
+    probabilities: dict[str, float] | None
+
+
+class PredictResponse(ReadSchema):
+    model_id: str
+    model_name: str
+    model_version: str
+    predictions: list[PredictionResult]
+
+
+class ActualValue(RequestSchema):
+    actual_value: PlainJson
+
+
+class ActualValueItem(RequestSchema):
+    prediction_id: Ref
+    actual_value: PlainJson
+
+
+class ActualValuesRequest(RequestSchema):
+    items: list[ActualValueItem] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ActualValuesResult(ReadSchema):
+    updated: int

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from pydantic import JsonValue
+
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Name, RequestSchema, ShortText
 
 
@@ -43,5 +45,5 @@ class AIDataQualityRead(CompanyOwnedRead):
     metric_value: float
     threshold: float | None
     status: QualityStatus
-    issues: Json | None
-    recommendations: Json | None
+    issues: JsonValue | None
+    recommendations: JsonValue | None

@@ -1,5 +1,6 @@
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.registry.models import AIModel, ModelArtifact
+from urutiq_ai.registry.schemas import ModelStatus
 
 
 class ModelRepository(TenantRepository[AIModel]):
@@ -8,6 +9,14 @@ class ModelRepository(TenantRepository[AIModel]):
     def versions(self, model_name: str) -> list[str]:
         stmt = self.base_statement().where(AIModel.model_name == model_name)
         return [row.model_version for row in self.session.scalars(stmt)]
+
+    def latest_active(self, model_name: str) -> AIModel | None:
+        stmt = (
+            self.base_statement()
+            .where(AIModel.model_name == model_name, AIModel.status == ModelStatus.active)
+            .order_by(AIModel.created_at.desc())
+        )
+        return self.session.scalars(stmt.limit(1)).first()
 
 
 class ArtifactRepository(TenantRepository[ModelArtifact]):

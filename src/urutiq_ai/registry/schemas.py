@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -74,8 +74,8 @@ class AIModelRead(CompanyOwnedRead):
     precision: float | None
     recall: float | None
     f1_score: float | None
-    hyperparameters: Json | None
-    feature_columns: Json | None
+    hyperparameters: JsonValue | None
+    feature_columns: JsonValue | None
     target_column: str | None
     experiment_id: str | None
     description: str | None

@@ -68,6 +68,11 @@ def choose_version(
     return requested
 
 
+def latest_active(session: Session, ctx: TenantContext, model_name: str) -> AIModel | None:
+    """The newest active version of ``model_name`` in the context's company, if any."""
+    return ModelRepository(session, ctx).latest_active(model_name)
+
+
 def register_version(session: Session, ctx: TenantContext, *, data: AIModelCreate) -> AIModel:
     """A new model version in ``training`` status, with the same rules and audit as the API."""
     model: AIModel = crud_service.create_row(session, ctx, MODELS, data)

@@ -32,6 +32,7 @@ from urutiq_ai.sdk._errors import (
     ValidationError,
 )
 from urutiq_ai.sdk._resources import RESOURCE_SPECS, ResourceClient, ResourceSpec
+from urutiq_ai.sdk._serving import ServingClient, TrainingClient
 from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClient, UsersClient
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "ResourceClient",
     "ResourceSpec",
     "ServerError",
+    "ServingClient",
+    "TrainingClient",
     "Unauthorized",
     "UrutiqError",
     "UsersClient",

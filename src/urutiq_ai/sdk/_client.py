@@ -11,6 +11,7 @@ from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._resources import ResourceClient
+from urutiq_ai.sdk._serving import ServingClient, TrainingClient
 from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClient, UsersClient
 from urutiq_ai.sdk._transport import Transport, parse
 from urutiq_ai.tenancy.schemas import WhoAmI
@@ -107,6 +108,8 @@ class Client:
         self.users = UsersClient(t)
         self.api_keys = ApiKeysClient(t)
         self.audit_log = AuditLogClient(t)
+        self.training = TrainingClient(t)
+        self.serving = ServingClient(t)
 
     @property
     def company(self) -> str | None:

@@ -2,11 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from urutiq_ai.core.context import Role
 from urutiq_ai.core.schemas import (
-    Json,
     Name,
     ReadSchema,
     Ref,
@@ -88,8 +87,8 @@ class AuditLogRead(ReadSchema):
     action: str
     table_name: str
     row_id: str | None
-    before: Json | None
-    after: Json | None
+    before: JsonValue | None
+    after: JsonValue | None
     created_at: datetime
 
 

@@ -68,6 +68,10 @@ def get_tenant(session: Session, tenant_id: str) -> Tenant:
     return tenant
 
 
+def get_tenant_or_none(session: Session, tenant_id: str) -> Tenant | None:
+    return TenantRepository(session).get(tenant_id)
+
+
 def first_tenant(session: Session) -> Tenant | None:
     return TenantRepository(session).first()
 

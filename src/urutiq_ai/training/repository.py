@@ -6,8 +6,8 @@ that lacks those columns is refused.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import MetaData, Table, and_, column, select, text
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session
@@ -16,7 +16,11 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import field_error
 from urutiq_ai.training.schemas import SourceSpec
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 OWNER_COLUMNS = ("tenantId", "companyId")
+Records = tuple[list[str], list[tuple[Any, ...]]]
 
 
 class SourceRepository:
@@ -29,16 +33,24 @@ class SourceRepository:
         """The column names a source offers (without reading its rows, where possible)."""
         if source.table:
             return [c.name for c in self._table(source.table).columns]
-        return list(self.load(source, limit=1).columns)
+        if source.query:
+            return self._load_query(source.query, 1)[0]
+        return list(self.load_file(str(source.file), limit=1).columns)
 
-    def load(self, source: SourceSpec, *, limit: int | None = None) -> pd.DataFrame:
+    def load(self, source: SourceSpec) -> "pd.DataFrame":
         """The source's rows of the context's company (tenantId/companyId dropped)."""
-        if source.table:
-            frame = self._load_table(source.table, limit)
-        elif source.query:
-            frame = self._load_query(source.query, limit)
+        # pandas loads with the first training, not with the server (it is only needed here).
+        import pandas as pd
+
+        if source.file:
+            frame = self.load_file(source.file)
         else:
-            frame = self._load_file(str(source.file), limit)
+            names, rows = (
+                self._load_table(source.table, None)
+                if source.table
+                else self._load_query(str(source.query), None)
+            )
+            frame = pd.DataFrame.from_records(rows, columns=names)
         return frame.drop(columns=[c for c in OWNER_COLUMNS if c in frame.columns])
 
     def _company(self) -> str:
@@ -54,7 +66,7 @@ class SourceRepository:
             raise field_error("source.table", f"table {name!r} has no tenantId/companyId columns")
         return table
 
-    def _load_table(self, name: str, limit: int | None) -> pd.DataFrame:
+    def _load_table(self, name: str, limit: int | None) -> Records:
         table = self._table(name)
         stmt = select(table).where(
             table.c.tenantId == self.ctx.tenant_id, table.c.companyId == self._company()
@@ -62,9 +74,9 @@ class SourceRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         result = self.session.execute(stmt)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
 
-    def _load_query(self, query: str, limit: int | None) -> pd.DataFrame:
+    def _load_query(self, query: str, limit: int | None) -> Records:
         body = query.strip().rstrip(";")
         if not body.lower().startswith(("select", "with")) or ";" in body:
             raise field_error("source.query", "must be one SELECT statement")
@@ -81,10 +93,12 @@ class SourceRepository:
         if limit is not None:
             stmt = stmt.limit(limit)
         result = self.session.execute(stmt)
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
 
-    def _load_file(self, name: str, limit: int | None) -> pd.DataFrame:
+    def load_file(self, name: str, *, limit: int | None = None) -> "pd.DataFrame":
         """A file of the company's own folder: <sources>/<tenantId>/<companyId>/<name>."""
+        import pandas as pd
+
         folder = (self.sources_dir / self.ctx.tenant_id / self._company()).resolve()
         path = (folder / name).resolve()
         if not path.is_relative_to(folder) or not path.is_file():

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -75,8 +75,8 @@ class AIModelTrainingRunRead(CompanyOwnedRead):
     validation_loss: float | None
     accuracy: float | None
     validation_accuracy: float | None
-    training_metrics: Json | None
-    validation_metrics: Json | None
+    training_metrics: JsonValue | None
+    validation_metrics: JsonValue | None
     logs: str | None
 
 

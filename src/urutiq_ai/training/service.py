@@ -144,7 +144,8 @@ def start_training(
             status=RunStatus.running,
         ),
     )
-    spec = request.model_dump(mode="json", exclude_none=True) | {"hyperparameters": params}
+    spec = request.model_dump(mode="json", by_alias=False, exclude_none=True)
+    spec["hyperparameters"] = params
     enqueue(
         session,
         Job(
@@ -159,7 +160,8 @@ def start_training(
 
 
 def cancel_run(session: Session, ctx: TenantContext, *, run_id: str) -> AIModelTrainingRun:
-    """Ask a running training to stop; it stops between epochs and its model ends failed."""
+    """Cancel a running training: the run ends ``cancelled`` and its model ``failed`` now;
+    the job stops at its next epoch (or, if it was finishing, discards its result)."""
     run: AIModelTrainingRun = crud_service.get_row(session, ctx, TRAINING_RUNS, run_id)
     if run.status != RunStatus.running:
         raise InvalidStatusTransition(
@@ -169,4 +171,6 @@ def cancel_run(session: Session, ctx: TenantContext, *, run_id: str) -> AIModelT
     updated: AIModelTrainingRun = crud_service.update_row(
         session, ctx, TRAINING_RUNS, run_id, AIModelTrainingRunUpdate(status=RunStatus.cancelled)
     )
+    model = registry_service.get_model(session, ctx, run.model_id)
+    registry_service.fail_training(session, ctx, model, reason="the training was cancelled")
     return updated

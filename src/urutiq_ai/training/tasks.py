@@ -29,6 +29,7 @@ from urutiq_ai.training.repository import SourceRepository
 from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
 CANCEL_CHECK_SECONDS = 0.5
+PROGRESS_SECONDS = 0.5
 
 
 class RunSession:
@@ -41,6 +42,10 @@ class RunSession:
         self.model_id = str(job.payload["model_id"])
         self._last_check = 0.0
         self._cancelled = False
+        self._training: list[dict[str, Any]] = []
+        self._validation: list[dict[str, Any]] = []
+        self._last_step: Progress | None = None
+        self._last_write = 0.0
 
     def open(self) -> AbstractContextManager[Session]:
         return job_unit_of_work(self.runtime, self.ctx)
@@ -57,18 +62,28 @@ class RunSession:
             run.logs = f"{run.logs or ''}{stamp} {line}\n"
 
     def progress(self, step: Progress) -> None:
+        """Buffer a curve point; write the curves at most every PROGRESS_SECONDS.
+
+        xgboost reports every boosting round: a write per point would rewrite a growing
+        JSON array thousands of times. The complete curves are written at the end.
+        """
+        self._training.append({"epoch": step.epoch, "loss": step.loss})
+        if step.validation_loss is not None:
+            self._validation.append({"epoch": step.epoch, "loss": step.validation_loss})
+        self._last_step = step
+        if time.monotonic() - self._last_write >= PROGRESS_SECONDS:
+            self.write_curves()
+
+    def write_curves(self) -> None:
+        self._last_write = time.monotonic()
+        step = self._last_step
         with self.open() as session:
             run = self.run(session)
-            run.training_metrics = [
-                *(run.training_metrics or []),
-                {"epoch": step.epoch, "loss": step.loss},
-            ]
-            if step.validation_loss is not None:
-                run.validation_metrics = [
-                    *(run.validation_metrics or []),
-                    {"epoch": step.epoch, "loss": step.validation_loss},
-                ]
-            run.loss, run.validation_loss, run.epochs = step.loss, step.validation_loss, step.epoch
+            run.training_metrics = list(self._training)
+            run.validation_metrics = list(self._validation)
+            if step is not None:
+                run.loss, run.validation_loss = step.loss, step.validation_loss
+                run.epochs = step.epoch
 
     def should_stop(self) -> bool:
         now = time.monotonic()
@@ -90,12 +105,10 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
         result = train(
             frame, _train_spec(spec), on_progress=runner.progress, should_stop=runner.should_stop
         )
+        runner.write_curves()
         _store(runner, result, frame, spec)
-        runner.log(
-            "completed: "
-            + ", ".join(f"{k}={v:.4f}" for k, v in result.metrics.items() if isinstance(v, float))
-        )
         _after_training(runner, result)
+        _complete(runner, result)
     except TrainingCancelled:
         _end(runner, RunStatus.cancelled, "cancelled on request")
     except SpecError as exc:
@@ -134,6 +147,8 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
     store = ArtifactStore(runner.runtime.settings.artifacts)
     profile = reference_profile(frame[result.feature_columns], result.column_types)
     with runner.open() as session:
+        if runner.run(session).status == RunStatus.cancelled:
+            raise TrainingCancelled("cancelled while finishing")
         model = registry_service.get_model(session, runner.ctx, runner.model_id)
         uri = store.put(
             artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.joblib"), data
@@ -154,25 +169,35 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
             model=model,
         )
         registry_service.finish_training(session, runner.ctx, model, metrics=result.metrics)
+
+
+def _complete(runner: RunSession, result: TrainResult) -> None:
+    """The run's final figures; it is marked completed last, after the after-training steps."""
+    summary = ", ".join(f"{k}={v:.4f}" for k, v in result.metrics.items() if isinstance(v, float))
+    with runner.open() as session:
         run = runner.run(session)
-        run.accuracy = result.metrics.get("accuracy")
         run.epochs, run.batch_size = result.epochs, result.batch_size
         run.learning_rate = result.learning_rate
-        run.validation_metrics = run.validation_metrics or []
-        run.training_metrics = run.training_metrics or []
-        run.status = RunStatus.completed
-        _stamp_end(run)
         run.validation_accuracy = result.metrics.get("accuracy")
+        run.logs = f"{run.logs or ''}completed: {summary}\n"
+        if run.status == RunStatus.running:
+            run.status = RunStatus.completed
+        _stamp_end(run)
 
 
 def _after_training(runner: RunSession, result: TrainResult) -> None:
     for hook in AFTER_TRAINING:
+        lines: list[str] = []  # logged after the hook's unit of work: SQLite has one writer
         try:
             with runner.open() as session:
                 model = registry_service.get_model(session, runner.ctx, runner.model_id)
-                hook(session, runner.ctx, TrainedModel(model=model, result=result, log=runner.log))
+                hook(
+                    session, runner.ctx, TrainedModel(model=model, result=result, log=lines.append)
+                )
         except Exception as exc:  # noqa: BLE001 - the model is trained; report, do not undo
-            runner.log(f"after-training step {hook.__name__} failed: {exc}")
+            lines.append(f"after-training step {hook.__name__} failed: {exc}")
+        for line in lines:
+            runner.log(line)
 
 
 def _end(runner: RunSession, status: RunStatus, reason: str) -> None:

@@ -23,18 +23,19 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "model_type": "anomaly_detection",
         "algorithm": "isolation_forest",
         "source": {"table": "LedgerEntryFeatures"},
+        # The demo's engineered features (urutiq_ai.demo.features.NUMERIC_FEATURES); free
+        # text is left out on purpose: random splits over TF-IDF blocks drown the signal.
         "feature_columns": [
-            "amountLog",
-            "postedHour",
-            "postedWeekday",
+            "amountZScore",
+            "offHoursDistance",
             "isWeekend",
             "isRoundAmount",
-            "vendorAccountFrequency",
-            "vendorAmountSameWeek",
+            "vendorAccountFrequencyLog",
+            "vendorAmountEarlierSameWeek",
             "isReversal",
         ],
         "label_column": "isAnomaly",
-        "hyperparameters": {"n_estimators": 200, "contamination": 0.02},
+        "hyperparameters": {"n_estimators": 200, "contamination": 0.035},
         "description": "Unusual journal entries (duplicates, off-hours, odd vendor/account pairs, "
         "splits below approval limits, reversals).",
     },

@@ -57,12 +57,8 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("ModelArtifact", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ModelArtifact_companyId"), ["companyId"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_ModelArtifact_createdAt"), ["createdAt"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_ModelArtifact_companyId"), ["companyId"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ModelArtifact_createdAt"), ["createdAt"], unique=False)
         batch_op.create_index(batch_op.f("ix_ModelArtifact_modelId"), ["modelId"], unique=False)
         batch_op.create_index(batch_op.f("ix_ModelArtifact_tenantId"), ["tenantId"], unique=False)
     _guard()

@@ -1,0 +1,48 @@
+"""``urutiq-ai demo load``: the demo tenant, ledgers, trained templates and history."""
+
+from typing import Annotated
+
+import typer
+
+from urutiq_ai.cli._output import fail
+from urutiq_ai.cli.admin import data_dir, write_secret
+from urutiq_ai.core.settings import get_settings
+
+DEMO_KEY_FILE = "demo-key"
+
+
+def load(
+    scale: Annotated[
+        float, typer.Option("--scale", min=0.1, max=5.0, help="Ledger size (1.0: ~7,000 entries).")
+    ] = 1.0,
+) -> None:
+    """Load the demo into the configured database (idempotent); the key is the last line."""
+    # The loader trains models: scikit-learn and pandas load here, not at CLI start.
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from urutiq_ai.demo.loader import load_demo
+
+    settings = get_settings()
+    key_file = data_dir(settings.database_url) / DEMO_KEY_FILE
+    try:
+        result, key = load_demo(settings, scale=scale, report=typer.echo)
+    except SQLAlchemyError as exc:
+        fail(f"cannot load the demo: {exc} (did you run `urutiq-ai db upgrade`?)")
+    if key is not None:
+        write_secret(key_file, key)
+        typer.echo(
+            f"Demo loaded: tenant {result.tenant_id}, companies "
+            f"{', '.join(result.company_ids)}, {result.predictions} predictions."
+        )
+    else:
+        typer.echo(f"The demo is already loaded (tenant {result.tenant_id}): nothing changed.")
+        key = key_file.read_text().strip() if key_file.is_file() else None
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"API: {base} (docs at {base}/docs); companies: {', '.join(result.company_ids)}")
+    if key is None:
+        fail(
+            f"no demo key stored in {key_file}: create one with "
+            "`urutiq-ai keys create --tenant demo --role admin`"
+        )
+    typer.echo(f"Demo admin key (stored in {key_file}):")
+    typer.echo(key)

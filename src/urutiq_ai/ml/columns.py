@@ -1,0 +1,181 @@
+"""Column kinds: inference on training data and validation of prediction input."""
+
+import datetime as dt
+import math
+import numbers
+import re
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from urutiq_ai.ml.errors import InputError
+
+
+class ColumnKind(StrEnum):
+    """How a feature column is preprocessed."""
+
+    NUMERIC = "numeric"
+    BOOLEAN = "boolean"
+    CATEGORICAL = "categorical"
+    TEXT = "text"
+    DATETIME = "datetime"
+
+
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+TEXT_MIN_WORDS = 3.0
+"""An object column whose values average at least this many words is free text."""
+TEXT_UNIQUE_RATIO = 0.5
+"""...or whose distinct-value ratio exceeds this while holding multi-word values."""
+_BOOL_STRINGS = {"true": True, "false": False}
+
+
+def infer_column_types(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    overrides: Mapping[str, ColumnKind | str] | None = None,
+) -> dict[str, ColumnKind]:
+    """Infer the kind of each of ``columns``; ``overrides`` win over inference.
+
+    Rules: bool dtype -> boolean; other numeric dtypes -> numeric; datetime dtype or strings
+    that are all ISO dates -> datetime; other object/string columns -> text when the values
+    average >= 3 words, or have a unique ratio > 0.5 with more than one word on average;
+    otherwise categorical.
+    """
+    given = {name: ColumnKind(kind) for name, kind in (overrides or {}).items()}
+    return {name: given.get(name) or _infer_one(frame[name]) for name in columns}
+
+
+def _infer_one(series: pd.Series) -> ColumnKind:
+    if pd.api.types.is_bool_dtype(series):
+        return ColumnKind.BOOLEAN
+    if pd.api.types.is_numeric_dtype(series):
+        return ColumnKind.NUMERIC
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return ColumnKind.DATETIME
+    values = series.dropna()
+    if len(values) == 0:
+        return ColumnKind.CATEGORICAL
+    if values.map(lambda v: isinstance(v, bool | np.bool_)).all():
+        return ColumnKind.BOOLEAN
+    text = values.astype(str)
+    if text.map(lambda v: bool(_ISO_DATE.match(v.strip()))).all():
+        return ColumnKind.DATETIME
+    words = text.str.split().str.len().mean()
+    unique_ratio = text.nunique() / len(text)
+    if words >= TEXT_MIN_WORDS or (unique_ratio > TEXT_UNIQUE_RATIO and words > 1.0):
+        return ColumnKind.TEXT
+    return ColumnKind.CATEGORICAL
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and NaT."""
+    if value is None or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _check_value(kind: ColumnKind, value: Any) -> str | None:
+    """Return why ``value`` does not fit ``kind``, or None when it does."""
+    if is_missing(value):
+        return None
+    if kind is ColumnKind.NUMERIC:
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+        return None if ok else f"expected a number, got {type(value).__name__}"
+    if kind is ColumnKind.BOOLEAN:
+        ok = isinstance(value, bool | np.bool_) or value in (0, 1)
+        return None if ok else f"expected a boolean, got {type(value).__name__}"
+    if kind is ColumnKind.TEXT:
+        return None if isinstance(value, str) else f"expected text, got {type(value).__name__}"
+    if kind is ColumnKind.DATETIME:
+        if isinstance(value, dt.date | np.datetime64):
+            return None
+        ok = isinstance(value, str) and bool(_ISO_DATE.match(value.strip()))
+        return None if ok else "expected an ISO 8601 date or datetime"
+    ok = isinstance(value, str | numbers.Number | np.bool_)
+    return None if ok else f"expected a category value, got {type(value).__name__}"
+
+
+def validate_rows(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
+    feature_columns: Sequence[str],
+    column_types: Mapping[str, ColumnKind | str],
+) -> pd.DataFrame:
+    """Check prediction input against the model's features and return a typed DataFrame.
+
+    Raises :class:`InputError` listing every missing field, every extra field and every
+    wrongly typed value (``("amount", "row 2: expected a number, got str")``); nulls are
+    allowed everywhere. The result has exactly ``feature_columns`` in order, numeric and
+    boolean columns as floats and ISO strings parsed into datetimes.
+    """
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    errors = _shape_errors(rows, frame, feature_columns)
+    for name in feature_columns:
+        if name not in frame.columns:
+            continue
+        kind = ColumnKind(column_types[name])
+        for position, value in enumerate(frame[name].tolist()):
+            reason = _check_value(kind, value)
+            if reason is not None:
+                errors.append((name, f"row {position}: {reason}"))
+                break
+    if errors:
+        raise InputError(errors)
+    return coerce_frame(frame[list(feature_columns)], column_types)
+
+
+def _shape_errors(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
+    frame: pd.DataFrame,
+    feature_columns: Sequence[str],
+) -> list[tuple[str, str]]:
+    errors: list[tuple[str, str]] = []
+    wanted = set(feature_columns)
+    records = [] if isinstance(rows, pd.DataFrame) else list(rows)
+    for name in feature_columns:
+        absent = [i for i, record in enumerate(records) if name not in record]
+        if name not in frame.columns or absent:
+            where = f" (rows {absent[:10]})" if absent and len(absent) < len(records) else ""
+            errors.append((name, f"missing field{where}"))
+    errors.extend((name, "unknown field") for name in frame.columns if name not in wanted)
+    if len(frame) == 0:
+        errors.append(("rows", "no rows given"))
+    return errors
+
+
+def coerce_frame(frame: pd.DataFrame, column_types: Mapping[str, ColumnKind | str]) -> pd.DataFrame:
+    """Return a copy with numeric/boolean columns as floats and datetime columns parsed."""
+    out = frame.copy()
+    for name in out.columns:
+        kind = ColumnKind(column_types[name])
+        if kind is ColumnKind.NUMERIC:
+            out[name] = pd.to_numeric(out[name], errors="coerce").astype(float)
+        elif kind is ColumnKind.BOOLEAN:
+            out[name] = to_bool_float(out[name])
+        elif kind is ColumnKind.DATETIME:
+            out[name] = to_datetime(out[name])
+    return out
+
+
+def to_bool_float(values: pd.Series) -> pd.Series:
+    """Map booleans, 0/1 and "true"/"false" strings to 1.0/0.0 (NaN when missing)."""
+
+    def convert(value: Any) -> float:
+        if is_missing(value):
+            return math.nan
+        if isinstance(value, str):
+            parsed = _BOOL_STRINGS.get(value.strip().lower())
+            return math.nan if parsed is None else float(parsed)
+        return float(bool(value))
+
+    return values.map(convert).astype(float)
+
+
+def to_datetime(values: pd.Series) -> pd.Series:
+    """Parse dates (ISO strings or datetimes) as naive UTC timestamps; unparseable -> NaT."""
+    parsed = pd.to_datetime(values, errors="coerce", utc=True, format="ISO8601")
+    return parsed.dt.tz_convert(None)

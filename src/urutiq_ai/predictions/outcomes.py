@@ -1,0 +1,73 @@
+"""Outcomes of predictions: the actual value, and whether the prediction was right.
+
+Classification and anomaly predictions get ``isCorrect`` (the label equals the actual
+value, compared as text, so ``true``/``"True"`` and ``1``/``"1"`` agree); regression and
+forecast predictions get ``error``, the absolute difference.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import FieldError, NotFound, ValidationError
+from urutiq_ai.predictions.models import AIModelPrediction
+from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.predictions.schemas import PredictionType
+from urutiq_ai.tenancy import service as tenancy_service
+
+NUMERIC_TYPES = frozenset({PredictionType.regression, PredictionType.forecast})
+
+
+def predicted_value(prediction: AIModelPrediction) -> Any:
+    stored = prediction.prediction
+    return stored.get("prediction") if isinstance(stored, dict) else stored
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
+
+
+def outcome(prediction: AIModelPrediction, actual: Any, *, field: str) -> dict[str, Any]:
+    """The columns to set for ``actual``: actualValue plus isCorrect or error."""
+    if prediction.prediction_type in NUMERIC_TYPES:
+        try:
+            error = abs(float(predicted_value(prediction)) - float(actual))
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                "a regression outcome must be a number",
+                fields=[FieldError(field, f"expected a number, got {actual!r}")],
+            ) from exc
+        return {"actual_value": actual, "error": error, "is_correct": None}
+    is_correct = _as_text(predicted_value(prediction)) == _as_text(actual)
+    return {"actual_value": actual, "is_correct": is_correct, "error": None}
+
+
+def record_actuals(
+    session: Session, ctx: TenantContext, items: Sequence[tuple[str, Any]]
+) -> list[AIModelPrediction]:
+    """Set the actual values of many predictions of the company (404 if one is unknown)."""
+    repo = PredictionRepository(session, ctx)
+    found = {row.id: row for row in repo.by_ids([pid for pid, _ in items])}
+    missing = [pid for pid, _ in items if pid not in found]
+    if missing:
+        raise NotFound(f"no predictions {missing[:10]} in this company")
+    for position, (prediction_id, actual) in enumerate(items):
+        row = found[prediction_id]
+        for name, value in outcome(row, actual, field=f"items.{position}.actualValue").items():
+            setattr(row, name, value)
+    session.flush()
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="actuals",
+        row=next(iter(found.values())),
+        company_id=next(iter(found.values())).company_id,
+        after={"predictions": len(items)},
+    )
+    return [found[pid] for pid, _ in items]

@@ -1,0 +1,79 @@
+"""Serving routes: predict with a model version, and record the actual outcomes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.predictions.models import AIModelPrediction
+from urutiq_ai.predictions.outcomes import record_actuals
+from urutiq_ai.predictions.schemas import (
+    ActualValue,
+    ActualValuesRequest,
+    ActualValuesResult,
+    AIModelPredictionRead,
+    PredictionResult,
+    PredictRequest,
+    PredictResponse,
+)
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+
+router = APIRouter(tags=["predictions"])
+IdPath = Annotated[str, Path(alias="id", max_length=64)]
+
+
+def _writer(ctx: CompanyScope) -> TenantContext:
+    require_roles(ctx, WRITERS, "predict and record outcomes")
+    return ctx
+
+
+Writer = Annotated[TenantContext, Depends(_writer)]
+
+
+@router.post("/models/{id}/predict", response_model=PredictResponse)
+def predict(
+    request: Request, session: SessionDep, ctx: Writer, model_id: IdPath, data: PredictRequest
+) -> PredictResponse:
+    """Predict one row or up to 10,000; each is stored unless ``log`` is false."""
+    # serving loads the ML stack; import it on the first prediction, not at start-up.
+    from urutiq_ai.ml.predict import to_jsonable
+    from urutiq_ai.predictions import serving
+
+    store = ArtifactStore(request.app.state.settings.artifacts)
+    model, results = serving.predict_rows(
+        session, ctx, model_id=model_id, rows=data.all_rows(), log=data.log, store=store
+    )
+    return PredictResponse(
+        model_id=model.id,
+        model_name=model.model_name,
+        model_version=model.model_version,
+        predictions=[
+            PredictionResult(
+                prediction_id=pid,
+                prediction=to_jsonable(out.prediction),
+                confidence=out.confidence,
+                probabilities=out.probabilities,
+            )
+            for pid, out in results
+        ],
+    )
+
+
+@router.put("/predictions/{id}/actual", response_model=AIModelPredictionRead)
+def record_actual(
+    session: SessionDep, ctx: Writer, prediction_id: IdPath, data: ActualValue
+) -> AIModelPrediction:
+    """Record what really happened; sets isCorrect (labels) or error (numbers)."""
+    (row,) = record_actuals(session, ctx, [(prediction_id, data.actual_value)])
+    return row
+
+
+@router.post("/predictions/actuals", response_model=ActualValuesResult)
+def record_actuals_bulk(
+    session: SessionDep, ctx: Writer, data: ActualValuesRequest
+) -> ActualValuesResult:
+    """Record many outcomes at once (up to 10,000)."""
+    rows = record_actuals(session, ctx, [(i.prediction_id, i.actual_value) for i in data.items])
+    return ActualValuesResult(updated=len(rows))

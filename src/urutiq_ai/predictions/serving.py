@@ -1,0 +1,154 @@
+"""Serving: predict with a stored model version, log the predictions, record outcomes.
+
+Imported lazily by the predictions router: it loads the ML stack (numpy, pandas,
+scikit-learn), which must stay off the server's start path.
+"""
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import new_id, utcnow
+from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.ml import artifacts as ml_artifacts
+from urutiq_ai.ml.columns import validate_rows
+from urutiq_ai.ml.errors import ArtifactTampered, InputError
+from urutiq_ai.ml.predict import predict, to_jsonable
+from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.predictions.schemas import PredictionType
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.registry.models import AIModel, ModelArtifact
+from urutiq_ai.registry.schemas import ModelStatus
+from urutiq_ai.tenancy import service as tenancy_service
+
+PREDICTION_TYPES = {
+    "classification": PredictionType.classification,
+    "regression": PredictionType.regression,
+    "clustering": PredictionType.classification,
+    "anomaly_detection": PredictionType.anomaly,
+}
+CACHE_SIZE = 16
+
+
+class PipelineCache:
+    """Verified pipelines by (model id, sha256): loaded and hash-checked once per process."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, artifact: ModelArtifact, store: ArtifactStore) -> Any:
+        key = (artifact.model_id, artifact.sha256)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        pipeline = ml_artifacts.load_pipeline(store.get(artifact.uri), artifact.sha256)
+        with self._lock:
+            self._items[key] = pipeline
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return pipeline
+
+
+PIPELINES = PipelineCache()
+
+
+class ModelNotServable(ValidationError):
+    status_code = 409
+
+
+class ArtifactIntegrityError(ValidationError):
+    status_code = 500
+
+
+def load_model(
+    session: Session, ctx: TenantContext, model: AIModel, store: ArtifactStore
+) -> tuple[Any, ModelArtifact]:
+    """The verified pipeline of an active model (409 if not active; 500 if tampered)."""
+    if model.status != ModelStatus.active:
+        raise ModelNotServable(
+            f"model {model.id!r} is {model.status.value}, not active",
+            fields=[FieldError("status", "only active models predict")],
+        )
+    artifact = registry_service.get_artifact(session, ctx, model)
+    try:
+        return PIPELINES.get(artifact, store), artifact
+    except ArtifactTampered as exc:
+        raise ArtifactIntegrityError(str(exc)) from exc
+
+
+def predict_rows(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    model_id: str,
+    rows: list[dict[str, Any]],
+    log: bool,
+    store: ArtifactStore,
+    created_at: datetime | None = None,
+) -> tuple[AIModel, list[tuple[str | None, Any]]]:
+    """Predict ``rows`` with an active model; store them (one bulk write) unless ``log`` is off.
+
+    Rows are checked against the model's feature columns first: missing, extra or wrongly
+    typed fields answer 422 listing them, and nothing is stored. ``created_at`` backdates
+    the stored rows (the demo's simulated history; the API never passes it).
+    """
+    model = registry_service.get_model(session, ctx, model_id)
+    pipeline, artifact = load_model(session, ctx, model, store)
+    try:
+        frame = validate_rows(rows, list(model.feature_columns or []), artifact.column_types)
+    except InputError as exc:
+        raise ValidationError(
+            "the rows do not fit the model's feature columns",
+            fields=[FieldError(f"rows.{name}", reason) for name, reason in exc.errors],
+        ) from exc
+    outputs = predict(pipeline, frame, model_type=model.model_type.value)
+    ids: list[str | None] = [new_id() if log else None for _ in outputs]
+    if log:
+        _log_predictions(session, ctx, model, rows, outputs, ids, created_at or utcnow())
+    return model, list(zip(ids, outputs, strict=True))
+
+
+def _log_predictions(
+    session: Session,
+    ctx: TenantContext,
+    model: AIModel,
+    rows: list[dict[str, Any]],
+    outputs: list[Any],
+    ids: list[str | None],
+    now: datetime,
+) -> None:
+    prediction_type = PREDICTION_TYPES[model.model_type.value]
+    records = [
+        {
+            "id": row_id,
+            "model_id": model.id,
+            "prediction_type": prediction_type,
+            "input_data": row,
+            "prediction": {
+                "prediction": to_jsonable(out.prediction),
+                "probabilities": out.probabilities,
+            },
+            "confidence": out.confidence,
+            "probability": out.confidence,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row_id, row, out in zip(ids, rows, outputs, strict=True)
+    ]
+    PredictionRepository(session, ctx).bulk_add(records, company_id=model.company_id)
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="predict",
+        row=model,
+        company_id=model.company_id,
+        after={"modelId": model.id, "predictions": len(records)},
+    )

@@ -1,0 +1,107 @@
+"""Training and serving through the SDK: train, follow, cancel, predict, record outcomes."""
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+from urutiq_ai.predictions.schemas import (
+    ActualValue,
+    ActualValuesRequest,
+    ActualValuesResult,
+    AIModelPredictionRead,
+    PredictRequest,
+    PredictResponse,
+)
+from urutiq_ai.sdk._errors import UrutiqError
+from urutiq_ai.sdk._transport import Transport, build_payload, parse
+from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
+
+FINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled"})
+
+
+class TrainingClient:
+    """Start trainings (from a template or a full spec), follow and cancel their runs."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def train(self, *, company: str | None = None, **fields: Any) -> TrainStarted:
+        """Start training, e.g. ``train(template="expense_classifier")``; returns at once."""
+        body = build_payload(TrainRequest, None, fields)
+        path = self._transport.company_path("train", company)
+        return parse(TrainStarted, self._transport.request("POST", path, json=body))
+
+    def run(self, run_id: str, *, company: str | None = None) -> AIModelTrainingRunRead:
+        path = self._transport.company_path(f"training-runs/{quote(run_id, safe='')}", company)
+        return parse(AIModelTrainingRunRead, self._transport.request("GET", path))
+
+    def cancel(self, run_id: str, *, company: str | None = None) -> AIModelTrainingRunRead:
+        """Stop a running training at its next epoch; its model version ends failed."""
+        path = self._transport.company_path(
+            f"training-runs/{quote(run_id, safe='')}/cancel", company
+        )
+        return parse(AIModelTrainingRunRead, self._transport.request("POST", path))
+
+    def wait(
+        self,
+        run_id: str,
+        *,
+        company: str | None = None,
+        poll_seconds: float = 0.5,
+        timeout: float | None = None,
+        on_update: Callable[[AIModelTrainingRunRead], None] | None = None,
+    ) -> AIModelTrainingRunRead:
+        """Poll a run until it ends (``on_update`` sees every poll); returns the final run."""
+        started = time.monotonic()
+        while True:
+            run = self.run(run_id, company=company)
+            if on_update is not None:
+                on_update(run)
+            if run.status.value in FINAL_RUN_STATUSES:
+                return run
+            if timeout is not None and time.monotonic() - started > timeout:
+                raise UrutiqError(f"run {run_id} still running after {timeout} s")
+            time.sleep(poll_seconds)
+
+
+class ServingClient:
+    """Predict with a model version and record what really happened."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def predict(
+        self,
+        model_id: str,
+        rows: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+        *,
+        log: bool = True,
+        company: str | None = None,
+    ) -> PredictResponse:
+        """Predict one row (a mapping) or a batch (a sequence of up to 10,000 mappings)."""
+        given: dict[str, Any] = (
+            {"row": dict(rows)} if isinstance(rows, Mapping) else {"rows": [dict(r) for r in rows]}
+        )
+        body = build_payload(PredictRequest, None, {**given, "log": log})
+        path = self._transport.company_path(f"models/{quote(model_id, safe='')}/predict", company)
+        return parse(PredictResponse, self._transport.request("POST", path, json=body))
+
+    def record_actual(
+        self, prediction_id: str, actual_value: Any, *, company: str | None = None
+    ) -> AIModelPredictionRead:
+        """Set a prediction's actual value; the server fills isCorrect or error."""
+        body = build_payload(ActualValue, None, {"actual_value": actual_value})
+        path = self._transport.company_path(
+            f"predictions/{quote(prediction_id, safe='')}/actual", company
+        )
+        return parse(AIModelPredictionRead, self._transport.request("PUT", path, json=body))
+
+    def record_actuals(
+        self, items: Mapping[str, Any], *, company: str | None = None
+    ) -> ActualValuesResult:
+        """Set many actual values at once: ``{predictionId: actualValue}``."""
+        payload = [{"prediction_id": pid, "actual_value": value} for pid, value in items.items()]
+        body = build_payload(ActualValuesRequest, None, {"items": payload})
+        path = self._transport.company_path("predictions/actuals", company)
+        return parse(ActualValuesResult, self._transport.request("POST", path, json=body))
