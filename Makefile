@@ -1,4 +1,4 @@
-# urutiq-ai: `make run` serves the API on http://127.0.0.1:8000, `make test` runs the suite.
+# urutiq-ai: `make run` loads the demo and serves http://127.0.0.1:8000, `make test` runs the suite.
 # Needs only Python 3.11+: uv (pinned) is installed into .tools/, the project into .venv/
 # from the committed uv.lock.
 
@@ -29,7 +29,7 @@ install: $(VENV)/.installed
 
 run: install compile
 	$(BIN)/urutiq-ai db upgrade
-	$(BIN)/urutiq-ai bootstrap
+	$(BIN)/urutiq-ai demo load
 	$(BIN)/urutiq-ai serve
 
 test: install

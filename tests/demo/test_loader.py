@@ -1,0 +1,90 @@
+"""``demo load`` and ``train`` end to end on a fresh SQLite database (CLI and loader)."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from urutiq_ai.cli.main import app
+from urutiq_ai.core.migrations import upgrade
+from urutiq_ai.core.settings import get_settings
+from urutiq_ai.demo.loader import COMPANIES
+from urutiq_ai.training.templates import TEMPLATES
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A migrated SQLite database with the demo loaded once, at a small scale."""
+    folder: Path = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder}/urutiq.db"
+    upgrade(url)
+    env = {"URUTIQ_DATABASE_URL": url, "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
+           "URUTIQ_SOURCES": str(folder / "sources")}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        result = RUNNER.invoke(app, ["demo", "load", "--scale", "0.2"])
+        assert result.exit_code == 0, result.output
+        env["URUTIQ_API_KEY"] = result.output.strip().splitlines()[-1]
+        yield env
+    get_settings.cache_clear()
+
+
+def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        get_settings.cache_clear()
+        result = RUNNER.invoke(app, list(args))
+    get_settings.cache_clear()
+    return result.exit_code, result.output
+
+
+class TestDemoLoad:
+    def test_every_company_has_the_templates_trained(self, demo_env: dict[str, str]) -> None:
+        for company_id, *_ in COMPANIES:
+            code, output = invoke(demo_env, "models", "list", "--company", company_id, "--json")
+            assert code == 0, output
+            models = json.loads(output)
+            assert {m["modelName"] for m in models} == set(TEMPLATES)
+            assert {m["status"] for m in models} == {"active"}
+
+    def test_runs_have_curves_and_history_has_outcomes(self, demo_env: dict[str, str]) -> None:
+        company = COMPANIES[0][0]
+        _, runs = invoke(demo_env, "training-runs", "list", "--company", company, "--json")
+        assert all(run["status"] == "completed" for run in json.loads(runs))
+        assert any(len(run["trainingMetrics"]) > 1 for run in json.loads(runs))
+        _, output = invoke(demo_env, "predictions", "list", "--company", company, "--json",
+                           "--limit", "50")
+        predictions = json.loads(output)
+        assert predictions
+        assert all(p["actualValue"] is not None for p in predictions)
+
+    def test_second_load_changes_nothing_and_prints_the_key(
+        self, demo_env: dict[str, str]
+    ) -> None:
+        code, output = invoke(demo_env, "demo", "load", "--scale", "0.2")
+        assert code == 0, output
+        assert "already loaded" in output
+        assert output.strip().splitlines()[-1] == demo_env["URUTIQ_API_KEY"]
+
+
+class TestTrainCommand:
+    def test_train_a_template_and_report_metrics(self, demo_env: dict[str, str]) -> None:
+        company = COMPANIES[0][0]
+        code, output = invoke(demo_env, "train", "--template", "expense_classifier",
+                              "--company", company, "--param", "n_estimators=20")
+        assert code == 0, output
+        assert "expense_classifier 1.1.0" in output
+        assert "f1_score" in output
+
+    def test_bad_hyperparameter_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:
+        code, output = invoke(demo_env, "train", "--template", "expense_classifier",
+                              "--company", COMPANIES[0][0], "--param", "max_depth=-1")
+        assert code == 1
+        assert "hyperparameters.max_depth" in output
