@@ -9,6 +9,7 @@ from urutiq_ai.config.service import CONFIGS
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments.service import DEPLOYMENTS
 from urutiq_ai.experiments.service import EXPERIMENTS
+from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.feedback.service import FEEDBACK
 from urutiq_ai.governance.service import POLICIES, VIOLATIONS
@@ -17,6 +18,7 @@ from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
 from urutiq_ai.quality.service import DATA_QUALITY
+from urutiq_ai.registry.router import router as registry_router
 from urutiq_ai.registry.service import MODELS
 from urutiq_ai.tenancy import models as tenancy_models
 from urutiq_ai.training.router import router as training_router
@@ -43,6 +45,11 @@ RESOURCES: tuple[Resource, ...] = (
 BY_PATH = {res.path: res for res in RESOURCES}
 
 # Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.
-DOMAIN_ROUTERS: tuple[APIRouter, ...] = (training_router, predictions_router)
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
+    registry_router,
+    training_router,
+    predictions_router,
+    explainability_router,
+)
 
 __all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

@@ -22,8 +22,11 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     folder: Path = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{folder}/urutiq.db"
     upgrade(url)
-    env = {"URUTIQ_DATABASE_URL": url, "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
-           "URUTIQ_SOURCES": str(folder / "sources")}
+    env = {
+        "URUTIQ_DATABASE_URL": url,
+        "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
+        "URUTIQ_SOURCES": str(folder / "sources"),
+    }
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
@@ -59,15 +62,14 @@ class TestDemoLoad:
         _, runs = invoke(demo_env, "training-runs", "list", "--company", company, "--json")
         assert all(run["status"] == "completed" for run in json.loads(runs))
         assert any(len(run["trainingMetrics"]) > 1 for run in json.loads(runs))
-        _, output = invoke(demo_env, "predictions", "list", "--company", company, "--json",
-                           "--limit", "50")
+        _, output = invoke(
+            demo_env, "predictions", "list", "--company", company, "--json", "--limit", "50"
+        )
         predictions = json.loads(output)
         assert predictions
         assert all(p["actualValue"] is not None for p in predictions)
 
-    def test_second_load_changes_nothing_and_prints_the_key(
-        self, demo_env: dict[str, str]
-    ) -> None:
+    def test_second_load_changes_nothing_and_prints_the_key(self, demo_env: dict[str, str]) -> None:
         code, output = invoke(demo_env, "demo", "load", "--scale", "0.2")
         assert code == 0, output
         assert "already loaded" in output
@@ -77,14 +79,30 @@ class TestDemoLoad:
 class TestTrainCommand:
     def test_train_a_template_and_report_metrics(self, demo_env: dict[str, str]) -> None:
         company = COMPANIES[0][0]
-        code, output = invoke(demo_env, "train", "--template", "expense_classifier",
-                              "--company", company, "--param", "n_estimators=20")
+        code, output = invoke(
+            demo_env,
+            "train",
+            "--template",
+            "expense_classifier",
+            "--company",
+            company,
+            "--param",
+            "n_estimators=20",
+        )
         assert code == 0, output
         assert "expense_classifier 1.1.0" in output
         assert "f1_score" in output
 
     def test_bad_hyperparameter_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:
-        code, output = invoke(demo_env, "train", "--template", "expense_classifier",
-                              "--company", COMPANIES[0][0], "--param", "max_depth=-1")
+        code, output = invoke(
+            demo_env,
+            "train",
+            "--template",
+            "expense_classifier",
+            "--company",
+            COMPANIES[0][0],
+            "--param",
+            "max_depth=-1",
+        )
         assert code == 1
         assert "hyperparameters.max_depth" in output

@@ -17,24 +17,34 @@ ROW = {"vendorName": "AWS", "description": "cloud hosting", "amount": 120.0}
 
 def trained_model(client: TestClient, tenant: TenantFixture, seed: Seed, **overrides: Any) -> str:
     seed(tenant)
-    started = client.post(tenant.url("train"), json=train_request(**overrides),
-                          headers=tenant.headers("editor")).json()
+    started = client.post(
+        tenant.url("train"), json=train_request(**overrides), headers=tenant.headers("editor")
+    ).json()
     run = wait_for_run(client, tenant, started["runId"])
     assert run["status"] == "completed", run["logs"]
     return str(started["modelId"])
 
 
 def stored(client: TestClient, tenant: TenantFixture, model_id: str) -> list[dict[str, Any]]:
-    body = client.get(tenant.url("predictions"), params={"modelId": model_id, "limit": 500},
-                      headers=tenant.headers()).json()
+    body = client.get(
+        tenant.url("predictions"),
+        params={"modelId": model_id, "limit": 500},
+        headers=tenant.headers(),
+    ).json()
     items: list[dict[str, Any]] = body["items"]
     return items
 
 
-def predict(client: TestClient, tenant: TenantFixture, model_id: str,
-            body: dict[str, Any], role: str = "editor") -> Any:
-    return client.post(tenant.url(f"models/{model_id}/predict"), json=body,
-                       headers=tenant.headers(role))
+def predict(
+    client: TestClient,
+    tenant: TenantFixture,
+    model_id: str,
+    body: dict[str, Any],
+    role: str = "editor",
+) -> Any:
+    return client.post(
+        tenant.url(f"models/{model_id}/predict"), json=body, headers=tenant.headers(role)
+    )
 
 
 class TestPredict:
@@ -81,18 +91,27 @@ class TestPredict:
         self, client: TestClient, tenant: TenantFixture, seed_expenses: Seed
     ) -> None:
         seed_expenses(tenant, single_class=True, n=60)
-        started = client.post(tenant.url("train"), json=train_request(),
-                              headers=tenant.headers("editor")).json()
+        started = client.post(
+            tenant.url("train"), json=train_request(), headers=tenant.headers("editor")
+        ).json()
         wait_for_run(client, tenant, started["runId"])
         response = predict(client, tenant, started["modelId"], {"row": ROW})
         assert response.status_code == 409
 
-    def test_roles_and_tenants(self, client: TestClient, tenant: TenantFixture,
-                               tenant_second: TenantFixture, seed_expenses: Seed) -> None:
+    def test_roles_and_tenants(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
+        seed_expenses: Seed,
+    ) -> None:
         model_id = trained_model(client, tenant, seed_expenses)
         assert predict(client, tenant, model_id, {"row": ROW}, role="viewer").status_code == 403
-        other = client.post(tenant_second.url(f"models/{model_id}/predict"), json={"row": ROW},
-                            headers=tenant_second.headers("editor"))
+        other = client.post(
+            tenant_second.url(f"models/{model_id}/predict"),
+            json={"row": ROW},
+            headers=tenant_second.headers("editor"),
+        )
         assert other.status_code == 404
 
     def test_a_tampered_artifact_is_refused(
@@ -116,38 +135,58 @@ class TestActuals:
     ) -> None:
         model_id = trained_model(client, tenant, seed_expenses)
         rows = predict(client, tenant, model_id, {"rows": [ROW, ROW]}).json()["predictions"]
-        right = client.put(tenant.url(f"predictions/{rows[0]['predictionId']}/actual"),
-                           json={"actualValue": "software"}, headers=tenant.headers("editor"))
-        wrong = client.put(tenant.url(f"predictions/{rows[1]['predictionId']}/actual"),
-                           json={"actualValue": "travel"}, headers=tenant.headers("editor"))
+        right = client.put(
+            tenant.url(f"predictions/{rows[0]['predictionId']}/actual"),
+            json={"actualValue": "software"},
+            headers=tenant.headers("editor"),
+        )
+        wrong = client.put(
+            tenant.url(f"predictions/{rows[1]['predictionId']}/actual"),
+            json={"actualValue": "travel"},
+            headers=tenant.headers("editor"),
+        )
         assert right.json()["isCorrect"] is True
         assert wrong.json()["isCorrect"] is False
 
     def test_regression_outcome_in_bulk(
         self, client: TestClient, tenant: TenantFixture, seed_expenses: Seed
     ) -> None:
-        model_id = trained_model(client, tenant, seed_expenses, modelName="cost",
-                                 modelType="regression", algorithm="linear_regression",
-                                 featureColumns=["amount"], targetColumn="cost",
-                                 hyperparameters={})
+        model_id = trained_model(
+            client,
+            tenant,
+            seed_expenses,
+            modelName="cost",
+            modelType="regression",
+            algorithm="linear_regression",
+            featureColumns=["amount"],
+            targetColumn="cost",
+            hyperparameters={},
+        )
         result = predict(client, tenant, model_id, {"row": {"amount": 100.0}}).json()
         (prediction,) = result["predictions"]
         body = {"items": [{"predictionId": prediction["predictionId"], "actualValue": 130.0}]}
-        response = client.post(tenant.url("predictions/actuals"), json=body,
-                               headers=tenant.headers("editor"))
+        response = client.post(
+            tenant.url("predictions/actuals"), json=body, headers=tenant.headers("editor")
+        )
         assert response.json() == {"updated": 1}
         (row,) = stored(client, tenant, model_id)
         assert row["error"] == pytest.approx(abs(prediction["prediction"] - 130.0))
         assert row["actualValue"] == 130.0
 
     def test_unknown_or_foreign_prediction(
-        self, client: TestClient, tenant: TenantFixture, tenant_second: TenantFixture,
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
         seed_expenses: Seed,
     ) -> None:
         model_id = trained_model(client, tenant, seed_expenses)
         (result,) = predict(client, tenant, model_id, {"row": ROW}).json()["predictions"]
-        response = client.put(tenant_second.url(f"predictions/{result['predictionId']}/actual"),
-                              json={"actualValue": "x"}, headers=tenant_second.headers("editor"))
+        response = client.put(
+            tenant_second.url(f"predictions/{result['predictionId']}/actual"),
+            json={"actualValue": "x"},
+            headers=tenant_second.headers("editor"),
+        )
         assert response.status_code == 404
         (row,) = stored(client, tenant, model_id)
         assert row["actualValue"] is None

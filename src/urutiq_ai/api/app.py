@@ -31,10 +31,11 @@ def include_api_routes(app: FastAPI) -> None:
     """
     app.include_router(tenancy_router, prefix=API_PREFIX)
     company_prefix = f"{API_PREFIX}/companies/{{companyId}}"
-    for resource in RESOURCES:
-        app.include_router(build_router(resource), prefix=company_prefix)
+    # Domain verbs first: their fixed paths (/models/compare) must win over /models/{id}.
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=company_prefix)
+    for resource in RESOURCES:
+        app.include_router(build_router(resource), prefix=company_prefix)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

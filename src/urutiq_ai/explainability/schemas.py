@@ -1,10 +1,11 @@
 """AIModelFeatureImportance on the wire."""
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
-from urutiq_ai.core.schemas import CompanyOwnedRead, Name, Ref, RequestSchema
+from urutiq_ai.core.schemas import CompanyOwnedRead, Name, ReadSchema, Ref, RequestSchema
 
 
 class ImportanceMethod(StrEnum):
@@ -32,3 +33,24 @@ class AIModelFeatureImportanceRead(CompanyOwnedRead):
     importance: float
     rank: int | None
     method: ImportanceMethod
+
+
+class ComputeImportance(RequestSchema):
+    method: ImportanceMethod
+
+
+class ExplainRequest(RequestSchema):
+    row: dict[str, Any]
+    top_k: int = Field(default=5, ge=1, le=50)
+
+
+class Contribution(ReadSchema):
+    feature: str
+    value: Any
+    contribution: float
+
+
+class Explanation(ReadSchema):
+    model_id: str
+    prediction: Any
+    contributions: list[Contribution]

@@ -32,5 +32,9 @@ class ArtifactStore:
         return data
 
 
+VALIDATION_TARGET = "__target__"
+"""The target's column in a stored validation sample (beside the feature columns)."""
+
+
 def artifact_key(tenant_id: str, company_id: str, model_id: str, name: str) -> str:
     return f"{tenant_id}/{company_id}/{model_id}/{name}"

@@ -65,3 +65,7 @@ class ModelArtifact(Base, CompanyOwned):
     reference_profile: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     training_spec: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     training_run_id: Mapped[str | None] = mapped_column(String(64))
+    # A bounded sample of the validation split (features + target, Parquet), for importances
+    # and explanations computed on request after training.
+    validation_uri: Mapped[str | None] = mapped_column(String(2048))
+    validation_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -18,6 +18,12 @@ class ModelRepository(TenantRepository[AIModel]):
         )
         return self.session.scalars(stmt.limit(1)).first()
 
+    def active_versions(self, model_name: str) -> list[AIModel]:
+        stmt = self.base_statement().where(
+            AIModel.model_name == model_name, AIModel.status == ModelStatus.active
+        )
+        return list(self.session.scalars(stmt))
+
 
 class ArtifactRepository(TenantRepository[ModelArtifact]):
     model = ModelArtifact

@@ -10,6 +10,7 @@ from urutiq_ai.core.schemas import (
     JsonStringList,
     LongText,
     Name,
+    ReadSchema,
     Ref,
     RequestSchema,
     Score,
@@ -79,3 +80,27 @@ class AIModelRead(CompanyOwnedRead):
     target_column: str | None
     experiment_id: str | None
     description: str | None
+
+
+class VersionSide(ReadSchema):
+    id: str
+    model_name: str
+    model_version: str
+    model_type: ModelType
+    algorithm: str
+    status: ModelStatus
+    metrics: dict[str, float | None]
+    hyperparameters: JsonValue | None
+    feature_columns: JsonValue | None
+    target_column: str | None
+
+
+class VersionComparison(ReadSchema):
+    """Two versions side by side, with what differs."""
+
+    left: VersionSide
+    right: VersionSide
+    metric_deltas: dict[str, float | None]
+    hyperparameter_changes: dict[str, list[JsonValue]]
+    features_added: list[str]
+    features_removed: list[str]

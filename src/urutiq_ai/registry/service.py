@@ -9,13 +9,26 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import Conflict, FieldError, NotFound, field_error
+from urutiq_ai.core.errors import (
+    Conflict,
+    FieldError,
+    InvalidStatusTransition,
+    NotFound,
+    field_error,
+)
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.registry.compare import compare
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.repository import ArtifactRepository, ModelRepository
-from urutiq_ai.registry.schemas import AIModelCreate, AIModelRead, AIModelUpdate, ModelStatus
+from urutiq_ai.registry.schemas import (
+    AIModelCreate,
+    AIModelRead,
+    AIModelUpdate,
+    ModelStatus,
+    VersionComparison,
+)
 from urutiq_ai.registry.versions import next_version, parse_version, same_version
 
 MODEL_TRANSITIONS = transitions(
@@ -124,3 +137,35 @@ def fail_training(session: Session, ctx: TenantContext, model: AIModel, *, reaso
     description = f"{model.description}\n{note}" if model.description else note
     update = AIModelUpdate(status=ModelStatus.failed, description=description)
     crud_service.update_row(session, ctx, MODELS, model.id, update)
+
+
+def compare_versions(
+    session: Session, ctx: TenantContext, *, left_id: str, right_id: str
+) -> VersionComparison:
+    """Two versions of the company side by side (any two models; usually one name)."""
+    return compare(get_model(session, ctx, left_id), get_model(session, ctx, right_id))
+
+
+def promote(session: Session, ctx: TenantContext, *, model_id: str) -> AIModel:
+    """Make a trained (active) version the current one: other active versions of the same
+    modelName become ``deprecated``. A version that is not active cannot be promoted."""
+    model = get_model(session, ctx, model_id)
+    if model.status != ModelStatus.active:
+        raise InvalidStatusTransition(
+            f"only an active (trained) version can be promoted; this one is {model.status.value}",
+            fields=[FieldError("status", "must be active")],
+        )
+    for other in ModelRepository(session, ctx).active_versions(model.model_name):
+        if other.id != model.id:
+            crud_service.update_row(
+                session, ctx, MODELS, other.id, AIModelUpdate(status=ModelStatus.deprecated)
+            )
+    return model
+
+
+def deprecate(session: Session, ctx: TenantContext, *, model_id: str) -> AIModel:
+    """active -> deprecated (final)."""
+    updated: AIModel = crud_service.update_row(
+        session, ctx, MODELS, model_id, AIModelUpdate(status=ModelStatus.deprecated)
+    )
+    return updated

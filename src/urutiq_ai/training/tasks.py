@@ -20,7 +20,7 @@ from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
 from urutiq_ai.ml.profile import reference_profile
 from urutiq_ai.ml.training import Progress, TrainResult, TrainSpec, train
 from urutiq_ai.registry import service as registry_service
-from urutiq_ai.registry.artifacts import ArtifactStore, artifact_key
+from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore, artifact_key
 from urutiq_ai.registry.models import ModelArtifact
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
@@ -29,6 +29,7 @@ from urutiq_ai.training.repository import SourceRepository
 from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
 CANCEL_CHECK_SECONDS = 0.5
+VALIDATION_SAMPLE_ROWS = 2_000
 PROGRESS_SECONDS = 0.5
 
 
@@ -142,8 +143,17 @@ def _train_spec(spec: dict[str, Any]) -> TrainSpec:
     )
 
 
+def validation_sample(result: TrainResult) -> Any:
+    """Up to VALIDATION_SAMPLE_ROWS validation rows, with the target in VALIDATION_TARGET."""
+    sample = result.validation_frame.head(VALIDATION_SAMPLE_ROWS).copy()
+    if result.validation_target is not None:
+        sample[VALIDATION_TARGET] = list(result.validation_target.head(VALIDATION_SAMPLE_ROWS))
+    return sample
+
+
 def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, Any]) -> None:
     data = ml_artifacts.dump_pipeline(result.pipeline)
+    validation = ml_artifacts.dump_pipeline(validation_sample(result))
     store = ArtifactStore(runner.runtime.settings.artifacts)
     profile = reference_profile(frame[result.feature_columns], result.column_types)
     with runner.open() as session:
@@ -152,6 +162,10 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
         model = registry_service.get_model(session, runner.ctx, runner.model_id)
         uri = store.put(
             artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.joblib"), data
+        )
+        validation_uri = store.put(
+            artifact_key(model.tenant_id, model.company_id, model.id, "validation.joblib"),
+            validation,
         )
         registry_service.record_artifact(
             session,
@@ -165,6 +179,8 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
                 reference_profile=profile,
                 training_spec=spec,
                 training_run_id=runner.run_id,
+                validation_uri=validation_uri,
+                validation_sha256=ml_artifacts.sha256(validation),
             ),
             model=model,
         )

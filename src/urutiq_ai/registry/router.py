@@ -1,0 +1,52 @@
+"""Registry verbs beside the models CRUD: compare versions, promote, deprecate."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import READERS, WRITERS
+from urutiq_ai.registry import service
+from urutiq_ai.registry.models import AIModel
+from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
+from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+
+router = APIRouter(tags=["models"])
+IdPath = Annotated[str, Path(alias="id", max_length=64)]
+
+
+def _reader(ctx: CompanyScope) -> TenantContext:
+    require_roles(ctx, READERS, "read models")
+    return ctx
+
+
+def _writer(ctx: CompanyScope) -> TenantContext:
+    require_roles(ctx, WRITERS, "change models")
+    return ctx
+
+
+Reader = Annotated[TenantContext, Depends(_reader)]
+Writer = Annotated[TenantContext, Depends(_writer)]
+
+
+@router.get("/models/compare", response_model=VersionComparison)
+def compare_models(
+    session: SessionDep,
+    ctx: Reader,
+    left: Annotated[str, Query(max_length=64, description="The reference version's id")],
+    right: Annotated[str, Query(max_length=64, description="The version compared to it")],
+) -> VersionComparison:
+    """Two versions side by side: metrics (and their deltas), hyperparameters, features."""
+    return service.compare_versions(session, ctx, left_id=left, right_id=right)
+
+
+@router.post("/models/{id}/promote", response_model=AIModelRead)
+def promote_model(session: SessionDep, ctx: Writer, model_id: IdPath) -> AIModel:
+    """Make this active version the current one; other active versions are deprecated."""
+    return service.promote(session, ctx, model_id=model_id)
+
+
+@router.post("/models/{id}/deprecate", response_model=AIModelRead)
+def deprecate_model(session: SessionDep, ctx: Writer, model_id: IdPath) -> AIModel:
+    """Retire an active version (final)."""
+    return service.deprecate(session, ctx, model_id=model_id)
