@@ -106,3 +106,82 @@ class TestTrainCommand:
         )
         assert code == 1
         assert "hyperparameters.max_depth" in output
+
+
+def _model_id(env: dict[str, str], name: str) -> str:
+    _, output = invoke(
+        env,
+        "models",
+        "list",
+        "--company",
+        COMPANIES[0][0],
+        "--json",
+        "--where",
+        f"modelName={name}",
+        "--status",
+        "active",
+    )
+    return str(json.loads(output)[0]["id"])
+
+
+class TestModelCommands:
+    def test_importance_table(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier")
+        code, output = invoke(
+            demo_env, "models", "importance", model, "--company", COMPANIES[0][0], "--json"
+        )
+        assert code == 0, output
+        assert {row["method"] for row in json.loads(output)} == {"built_in", "permutation"}
+
+    def test_predict_from_a_json_file(self, demo_env: dict[str, str], tmp_path: Path) -> None:
+        model = _model_id(demo_env, "expense_classifier")
+        rows = tmp_path / "rows.json"
+        rows.write_text(
+            json.dumps(
+                [
+                    {
+                        "vendorName": "Amazon Web Services",
+                        "description": "Monthly hosting",
+                        "amount": 420,
+                    }
+                ]
+            )
+        )
+        code, output = invoke(
+            demo_env,
+            "predict",
+            "--model",
+            model,
+            "--input",
+            str(rows),
+            "--company",
+            COMPANIES[0][0],
+        )
+        assert code == 0, output
+        (prediction,) = json.loads(output)
+        assert prediction["predictionId"]
+
+    def test_predict_bad_rows_exit_1(self, demo_env: dict[str, str], tmp_path: Path) -> None:
+        model = _model_id(demo_env, "expense_classifier")
+        rows = tmp_path / "rows.csv"
+        rows.write_text("vendorName,amount\nAWS,12\n")
+        code, output = invoke(
+            demo_env,
+            "predict",
+            "--model",
+            model,
+            "--input",
+            str(rows),
+            "--company",
+            COMPANIES[0][0],
+        )
+        assert code == 1
+        assert "rows.description" in output
+
+    def test_compare_two_versions(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "cashflow_prediction")
+        code, output = invoke(
+            demo_env, "models", "compare", model, model, "--company", COMPANIES[0][0], "--json"
+        )
+        assert code == 0, output
+        assert json.loads(output)["featuresAdded"] == []

@@ -6,9 +6,11 @@
   authentication and scoping apply; with no URL the SDK runs the app in-process.
 """
 
+from collections.abc import Callable
+
 import typer
 
-from urutiq_ai.cli import account, admin, demo, resources, server, training
+from urutiq_ai.cli import account, admin, demo, models, resources, server, training
 
 app = typer.Typer(
     name="urutiq-ai",
@@ -52,5 +54,15 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit-log")
+MODEL_VERBS: dict[str, Callable[..., None]] = {
+    "compare": models.compare,
+    "promote": models.promote,
+    "deprecate": models.deprecate,
+    "importance": models.importance,
+}
 for name, group in resources.resource_groups():
+    if name == "models":
+        for verb, command in MODEL_VERBS.items():
+            group.command(verb)(command)
     app.add_typer(group, name=name)
+app.command("predict")(models.predict)

@@ -32,7 +32,7 @@ from urutiq_ai.sdk._errors import (
     ValidationError,
 )
 from urutiq_ai.sdk._resources import RESOURCE_SPECS, ResourceClient, ResourceSpec
-from urutiq_ai.sdk._serving import ServingClient, TrainingClient
+from urutiq_ai.sdk._serving import RegistryClient, ServingClient, TrainingClient
 from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClient, UsersClient
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "InvalidStatusTransition",
     "NotFound",
     "Page",
+    "RegistryClient",
     "ResourceClient",
     "ResourceSpec",
     "ServerError",

@@ -11,7 +11,7 @@ from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._resources import ResourceClient
-from urutiq_ai.sdk._serving import ServingClient, TrainingClient
+from urutiq_ai.sdk._serving import RegistryClient, ServingClient, TrainingClient
 from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClient, UsersClient
 from urutiq_ai.sdk._transport import Transport, parse
 from urutiq_ai.tenancy.schemas import WhoAmI
@@ -110,6 +110,7 @@ class Client:
         self.audit_log = AuditLogClient(t)
         self.training = TrainingClient(t)
         self.serving = ServingClient(t)
+        self.registry = RegistryClient(t)
 
     @property
     def company(self) -> str | None:

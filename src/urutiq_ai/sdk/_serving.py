@@ -5,6 +5,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
+from urutiq_ai.explainability.schemas import (
+    AIModelFeatureImportanceRead,
+    ExplainRequest,
+    Explanation,
+)
 from urutiq_ai.predictions.schemas import (
     ActualValue,
     ActualValuesRequest,
@@ -13,8 +18,9 @@ from urutiq_ai.predictions.schemas import (
     PredictRequest,
     PredictResponse,
 )
+from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
 from urutiq_ai.sdk._errors import UrutiqError
-from urutiq_ai.sdk._transport import Transport, build_payload, parse
+from urutiq_ai.sdk._transport import Transport, build_payload, parse, parse_list
 from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
 
 FINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled"})
@@ -105,3 +111,49 @@ class ServingClient:
         body = build_payload(ActualValuesRequest, None, {"items": payload})
         path = self._transport.company_path("predictions/actuals", company)
         return parse(ActualValuesResult, self._transport.request("POST", path, json=body))
+
+
+class RegistryClient:
+    """Registry and explainability verbs: compare, promote, deprecate, importances, explain."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def _model_path(self, model_id: str, verb: str, company: str | None) -> str:
+        return self._transport.company_path(f"models/{quote(model_id, safe='')}/{verb}", company)
+
+    def compare(self, left: str, right: str, *, company: str | None = None) -> VersionComparison:
+        """Two versions side by side (``right`` relative to ``left``)."""
+        path = self._transport.company_path("models/compare", company)
+        body = self._transport.request("GET", path, params=[("left", left), ("right", right)])
+        return parse(VersionComparison, body)
+
+    def promote(self, model_id: str, *, company: str | None = None) -> AIModelRead:
+        """Make an active version the current one; other active versions are deprecated."""
+        body = self._transport.request("POST", self._model_path(model_id, "promote", company))
+        return parse(AIModelRead, body)
+
+    def deprecate(self, model_id: str, *, company: str | None = None) -> AIModelRead:
+        body = self._transport.request("POST", self._model_path(model_id, "deprecate", company))
+        return parse(AIModelRead, body)
+
+    def compute_importances(
+        self, model_id: str, method: str, *, company: str | None = None
+    ) -> list[AIModelFeatureImportanceRead]:
+        """(Re)compute importances by ``method``: built_in, permutation or shap."""
+        path = self._model_path(model_id, "feature-importances", company)
+        body = self._transport.request("POST", path, json={"method": method})
+        return parse_list(AIModelFeatureImportanceRead, body)
+
+    def explain(
+        self,
+        model_id: str,
+        row: Mapping[str, Any],
+        *,
+        top_k: int = 5,
+        company: str | None = None,
+    ) -> Explanation:
+        """The prediction for ``row`` and its top feature contributions."""
+        payload = build_payload(ExplainRequest, None, {"row": dict(row), "top_k": top_k})
+        path = self._model_path(model_id, "explain", company)
+        return parse(Explanation, self._transport.request("POST", path, json=payload))

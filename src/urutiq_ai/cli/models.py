@@ -1,0 +1,160 @@
+"""Model verbs through the SDK: compare, promote, deprecate, importance, explain, predict."""
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import fail, print_json, print_record, print_table
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+
+ModelArg = Annotated[str, typer.Argument(help="The model version's id.")]
+IMPORTANCE_COLUMNS = ("rank", "feature_name", "importance", "method")
+
+
+def compare(
+    left: Annotated[str, typer.Argument(help="The reference version's id.")],
+    right: Annotated[str, typer.Argument(help="The version compared to it.")],
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Two versions side by side: metrics and deltas, hyperparameters, features."""
+    with sdk_client(url, api_key, company) as client:
+        result = client.registry.compare(left, right)
+    if as_json:
+        print_json(result)
+        return
+    table = Table(
+        title=f"{result.left.model_name}: {result.left.model_version} -> "
+        f"{result.right.model_version}"
+    )
+    for column in ("", result.left.model_version, result.right.model_version, "delta"):
+        table.add_column(column)
+    for name, delta in result.metric_deltas.items():
+        table.add_row(
+            name, _num(result.left.metrics[name]), _num(result.right.metrics[name]), _num(delta)
+        )
+    for name, (old, new) in result.hyperparameter_changes.items():
+        table.add_row(f"hyperparameters.{name}", json.dumps(old), json.dumps(new), "")
+    table.add_row("features added", "", ", ".join(result.features_added), "")
+    table.add_row("features removed", ", ".join(result.features_removed), "", "")
+    Console().print(table)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:+.4f}" if value < 0 else f"{value:.4f}"
+
+
+def promote(
+    model_id: ModelArg,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Make an active version the current one (other active versions are deprecated)."""
+    with sdk_client(url, api_key, company) as client:
+        print_record(client.registry.promote(model_id))
+
+
+def deprecate(
+    model_id: ModelArg,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Retire an active version (final)."""
+    with sdk_client(url, api_key, company) as client:
+        print_record(client.registry.deprecate(model_id))
+
+
+def importance(
+    model_id: ModelArg,
+    method: Annotated[
+        str | None, typer.Option("--method", help="built_in, permutation, shap")
+    ] = None,
+    compute: Annotated[bool, typer.Option("--compute", help="(Re)compute first.")] = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Show a model's feature importances, ranked (optionally computing them first)."""
+    rows: list[Any]
+    with sdk_client(url, api_key, company) as client:
+        if compute:
+            rows = client.registry.compute_importances(model_id, method or "permutation")
+        else:
+            filters: dict[str, Any] = {"model_id": model_id, "sort": "-importance", "limit": 500}
+            if method:
+                filters["method"] = method
+            rows = client.feature_importances.list(**filters).items
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(
+            "feature importances",
+            IMPORTANCE_COLUMNS,
+            sorted(rows, key=_by_method_and_rank),
+        )
+
+
+def _by_method_and_rank(row: Any) -> tuple[str, int]:
+    return str(row.method), int(row.rank or 0)
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    text = sys.stdin.read() if str(path) == "-" else path.read_text()
+    if path.suffix == ".csv":
+        return [_number_or_text(row) for row in csv.DictReader(text.splitlines())]
+    document = json.loads(text)
+    return document if isinstance(document, list) else [document]
+
+
+def _number_or_text(row: dict[str, str]) -> dict[str, Any]:
+    def convert(value: str) -> Any:
+        if value == "":
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+    return {key: convert(value) for key, value in row.items()}
+
+
+def predict(
+    model: Annotated[str, typer.Option("--model", help="The model version's id.")],
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input", help="JSON (object or list) or CSV file of rows; - for standard input."
+        ),
+    ],
+    output: Annotated[str, typer.Option("--output", help="json or csv")] = "json",
+    log: Annotated[bool, typer.Option("--log/--no-log", help="Store the predictions.")] = True,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Predict rows from a file with a model version; prints JSON or CSV."""
+    try:
+        rows = _read_rows(input_path)
+    except (OSError, ValueError) as exc:
+        fail(f"cannot read {input_path}: {exc}")
+    with sdk_client(url, api_key, company) as client:
+        result = client.serving.predict(model, rows, log=log)
+    records = [p.model_dump(mode="json") for p in result.predictions]
+    if output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["predictionId", "prediction", "confidence"])
+        for item in records:
+            writer.writerow([item["predictionId"], item["prediction"], item["confidence"]])
+    else:
+        typer.echo(json.dumps(records, indent=2))
