@@ -185,3 +185,31 @@ class TestModelCommands:
         )
         assert code == 0, output
         assert json.loads(output)["featuresAdded"] == []
+
+
+class TestReset:
+    def test_reset_starts_over_with_a_new_key(self, tmp_path: Path) -> None:
+        url = f"sqlite:///{tmp_path}/reset.db"
+        upgrade(url)
+        env = {
+            "URUTIQ_DATABASE_URL": url,
+            "URUTIQ_ARTIFACTS": str(tmp_path / "artifacts"),
+            "URUTIQ_SOURCES": str(tmp_path / "sources"),
+        }
+        _, first = invoke(env, "demo", "load", "--scale", "0.1")
+        old_key = first.strip().splitlines()[-1]
+        code, second = invoke(env, "demo", "load", "--scale", "0.1", "--reset")
+        assert code == 0, second
+        new_key = second.strip().splitlines()[-1]
+        assert new_key != old_key
+        company = COMPANIES[0][0]
+        code, output = invoke(
+            {**env, "URUTIQ_API_KEY": new_key}, "models", "list", "--company", company, "--json"
+        )
+        assert code == 0, output
+        assert sorted(m["modelVersion"] for m in json.loads(output)) == ["1.0.0"] * 3
+        code, output = invoke(
+            {**env, "URUTIQ_API_KEY": old_key}, "models", "list", "--company", company
+        )
+        assert code == 1
+        assert "revoked" in output

@@ -15,6 +15,9 @@ def load(
     scale: Annotated[
         float, typer.Option("--scale", min=0.1, max=5.0, help="Ledger size (1.0: ~7,000 entries).")
     ] = 1.0,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Start over: delete the demo's models and data first.")
+    ] = False,
 ) -> None:
     """Load the demo into the configured database (idempotent); the key is the last line."""
     # The loader trains models: scikit-learn and pandas load here, not at CLI start.
@@ -25,7 +28,7 @@ def load(
     settings = get_settings()
     key_file = data_dir(settings.database_url) / DEMO_KEY_FILE
     try:
-        result, key = load_demo(settings, scale=scale, report=typer.echo)
+        result, key = load_demo(settings, scale=scale, report=typer.echo, reset=reset)
     except SQLAlchemyError as exc:
         fail(f"cannot load the demo: {exc} (did you run `urutiq-ai db upgrade`?)")
     if key is not None:

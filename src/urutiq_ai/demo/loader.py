@@ -55,17 +55,30 @@ Report = Callable[[str], None]
 
 
 def load_demo(
-    settings: Settings, *, scale: float = 1.0, report: Report = print, weeks: int = HISTORY_WEEKS
+    settings: Settings,
+    *,
+    scale: float = 1.0,
+    report: Report = print,
+    weeks: int = HISTORY_WEEKS,
+    reset: bool = False,
 ) -> tuple[DemoResult, str | None]:
-    """Load the demo (see the module docstring); returns the result and the new admin key."""
+    """Load the demo (see the module docstring); returns the result and the new admin key.
+
+    ``reset`` starts over: the demo tenant's AI rows are deleted and its keys revoked (its
+    audit log stays: it is append-only), then everything is loaded again.
+    """
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     try:
         with unit_of_work(factory) as session:
             bind_system(session)
-            if tenancy_service.get_tenant_or_none(session, DEMO_TENANT) is not None:
-                return DemoResult(False, DEMO_TENANT, [c[0] for c in COMPANIES]), None
-        key = _create_tenant(factory)
+            exists = tenancy_service.get_tenant_or_none(session, DEMO_TENANT) is not None
+            if exists and reset:
+                admin.purge_ai_data(session, tenant_id=DEMO_TENANT)
+                report("demo: previous models, runs and predictions deleted, keys revoked")
+        if exists and not reset:
+            return DemoResult(False, DEMO_TENANT, [c[0] for c in COMPANIES]), None
+        key = _new_demo_key(factory) if exists else _create_tenant(factory)
         result = DemoResult(True, DEMO_TENANT, [c[0] for c in COMPANIES])
         runtime = JobRuntime(factory, settings)
         for company_id, _, profile, seed in COMPANIES:
@@ -78,6 +91,14 @@ def load_demo(
         return result, key
     finally:
         engine.dispose()
+
+
+def _new_demo_key(factory: Any) -> str:
+    with unit_of_work(factory) as session:
+        _, key = admin.create_key(
+            session, tenant_id=DEMO_TENANT, role=Role.admin, name="demo admin"
+        )
+    return key
 
 
 def _create_tenant(factory: Any) -> str:

@@ -16,6 +16,7 @@ from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.tenancy import context, service
 from urutiq_ai.tenancy.errors import ApiKeyNotFound
 from urutiq_ai.tenancy.models import ApiKey, Company, Tenant
+from urutiq_ai.tenancy.repository import TenantPurgeRepository
 from urutiq_ai.tenancy.schemas import ApiKeyCreate, CompanyCreate
 
 
@@ -83,3 +84,18 @@ def bootstrap_local(session: Session) -> Bootstrap | None:
     )
     key, plaintext = create_key(session, tenant_id=tenant.id, role=Role.admin, name="local admin")
     return Bootstrap(tenant=tenant, company=company, key=key, plaintext_key=plaintext)
+
+
+def purge_ai_data(session: Session, *, tenant_id: str) -> dict[str, int]:
+    """Delete every AI row of a tenant (models, runs, predictions, ...), children first.
+
+    The tenant, its companies, users and the append-only audit log stay; the tenant's
+    API keys are revoked. Used by ``urutiq-ai demo load --reset``.
+    """
+    bind_system(session)
+    tenant = service.get_tenant(session, tenant_id)
+    counts = TenantPurgeRepository(session).delete_ai_rows(tenant.id)
+    ctx = _admin_scope(session, tenant.id)
+    for key in service.list_api_keys(session, ctx):
+        service.revoke_api_key(session, ctx, key_id=key.id)
+    return counts

@@ -4,9 +4,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core.db import Base
 from urutiq_ai.core.repository import TenantLevelRepository
 from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, Tenant, User
 
@@ -115,3 +116,25 @@ class AuditLogRepository(TenantLevelRepository[AuditLog]):
         if until is not None:
             conditions.append(AuditLog.created_at < until)
         return stmt.where(*conditions) if conditions else stmt
+
+
+KEPT_TABLES = frozenset({"Tenant", "Company", "User", "ApiKey", "AuditLog"})
+
+
+class TenantPurgeRepository:
+    """System-level deletion of a tenant's AI rows (every table with tenantId but ours)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def delete_ai_rows(self, tenant_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for table in reversed(Base.metadata.sorted_tables):  # children before parents
+            tenant_column = next((c for c in table.columns if c.name == "tenantId"), None)
+            if table.name in KEPT_TABLES or tenant_column is None:
+                continue
+            result = self.session.execute(
+                delete(table).where(tenant_column == tenant_id)  # tenancy: global
+            )
+            counts[table.name] = int(getattr(result, "rowcount", 0) or 0)
+        return counts
