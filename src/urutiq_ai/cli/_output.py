@@ -41,9 +41,37 @@ def cell(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float):
         return f"{value:.4g}"
+    if is_curve(value):
+        return sparkline(value)
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SPARK_WIDTH = 30
+
+
+def is_curve(value: Any) -> bool:
+    """A loss curve: a non-empty list of {"epoch", "loss"} points."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(p, dict) and {"epoch", "loss"} <= p.keys() for p in value)
+    )
+
+
+def sparkline(points: list[dict[str, Any]]) -> str:
+    """``200 points, 25.48 -> 10.44 █▆▅▄▃▂▂▁``: a loss curve in one line."""
+    losses = [float(p["loss"]) for p in points if p["loss"] is not None]
+    if not losses:
+        return f"{len(points)} points"
+    step = max(1, len(losses) // SPARK_WIDTH)
+    sampled = losses[::step]
+    low, high = min(sampled), max(sampled)
+    span = (high - low) or 1.0
+    marks = "".join(SPARKS[int((v - low) / span * (len(SPARKS) - 1))] for v in sampled)
+    return f"{len(points)} points, {losses[0]:.4g} -> {losses[-1]:.4g} {marks}"
 
 
 def print_table(
