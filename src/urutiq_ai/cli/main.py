@@ -66,3 +66,6 @@ for name, group in resources.resource_groups():
             group.command(verb)(command)
     app.add_typer(group, name=name)
 app.command("predict")(models.predict)
+importance_app = _group("Feature importances of a model version.")
+importance_app.command("show")(models.importance)
+app.add_typer(importance_app, name="importance")
