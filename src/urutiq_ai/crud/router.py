@@ -17,7 +17,7 @@ from urutiq_ai.core.pagination import parse_sort
 from urutiq_ai.core.schemas import Page
 from urutiq_ai.crud import service
 from urutiq_ai.crud.resource import Resource
-from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 _ID = Path(alias="id", max_length=64)
 PAGE_LIMIT_DEFAULT = 50
@@ -86,16 +86,8 @@ def build_router(res: Resource) -> APIRouter:
     read_schema = res.read_schema
     list_query = build_list_query(res)
 
-    def reader(ctx: CompanyScope) -> TenantContext:
-        require_roles(ctx, res.read_roles, f"read {res.path}")
-        return ctx
-
-    def writer(ctx: CompanyScope) -> TenantContext:
-        require_roles(ctx, res.write_roles, f"change {res.path}")
-        return ctx
-
-    Reader = Annotated[TenantContext, Depends(reader)]
-    Writer = Annotated[TenantContext, Depends(writer)]
+    Reader = Annotated[TenantContext, Depends(company_role(res.read_roles, f"read {res.path}"))]
+    Writer = Annotated[TenantContext, Depends(company_role(res.write_roles, f"change {res.path}"))]
 
     def create(session: SessionDep, ctx: Writer, data: Any) -> Any:
         return service.create_row(session, ctx, res, data)

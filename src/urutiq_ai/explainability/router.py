@@ -15,24 +15,14 @@ from urutiq_ai.explainability.schemas import (
     Explanation,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["feature-importances"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
-def _reader(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, READERS, "explain models")
-    return ctx
-
-
-def _writer(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, WRITERS, "compute feature importances")
-    return ctx
-
-
-Reader = Annotated[TenantContext, Depends(_reader)]
-Writer = Annotated[TenantContext, Depends(_writer)]
+Reader = Annotated[TenantContext, Depends(company_role(READERS, "explain models"))]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "compute feature importances"))]
 
 
 def _store(request: Request) -> ArtifactStore:

@@ -18,18 +18,13 @@ from urutiq_ai.predictions.schemas import (
     PredictResponse,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["predictions"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
-def _writer(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, WRITERS, "predict and record outcomes")
-    return ctx
-
-
-Writer = Annotated[TenantContext, Depends(_writer)]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "predict and record outcomes"))]
 
 
 @router.post("/models/{id}/predict", response_model=PredictResponse)

@@ -9,24 +9,14 @@ from urutiq_ai.crud.resource import READERS, WRITERS
 from urutiq_ai.registry import service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
-from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["models"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
-def _reader(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, READERS, "read models")
-    return ctx
-
-
-def _writer(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, WRITERS, "change models")
-    return ctx
-
-
-Reader = Annotated[TenantContext, Depends(_reader)]
-Writer = Annotated[TenantContext, Depends(_writer)]
+Reader = Annotated[TenantContext, Depends(company_role(READERS, "read models"))]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "change models"))]
 
 
 @router.get("/models/compare", response_model=VersionComparison)

@@ -86,3 +86,16 @@ AuditPrincipal = Annotated[
     TenantContext,
     Depends(role_dependency(frozenset({Role.admin, Role.auditor}), "read the audit log")),
 ]
+
+
+def company_role(roles: frozenset[Role], action: str) -> Callable[..., TenantContext]:
+    """A dependency: the company scope, 403 unless its role is in ``roles``.
+
+    Use as ``Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "train"))]``.
+    """
+
+    def dependency(ctx: CompanyScope) -> TenantContext:
+        require_roles(ctx, roles, action)
+        return ctx
+
+    return dependency

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Request
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import WRITERS
-from urutiq_ai.tenancy.deps import CompanyScope, SessionDep, require_roles
+from urutiq_ai.tenancy.deps import SessionDep, company_role
 from urutiq_ai.training import service
 from urutiq_ai.training.models import AIModelTrainingRun
 from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
@@ -14,12 +14,7 @@ from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, Tra
 router = APIRouter(tags=["training-runs"])
 
 
-def _writer(ctx: CompanyScope) -> TenantContext:
-    require_roles(ctx, WRITERS, "train models")
-    return ctx
-
-
-Writer = Annotated[TenantContext, Depends(_writer)]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "train models"))]
 
 
 @router.post("/train", response_model=TrainStarted, status_code=202)
