@@ -12,6 +12,23 @@ from sklearn.preprocessing import LabelEncoder
 from xgboost import XGBModel
 
 TREE_MODELS = (RandomForestClassifier, RandomForestRegressor, IsolationForest, XGBModel)
+SMALL_BATCH = 64
+"""Up to this many rows, forests are evaluated tree by tree in this thread (see below)."""
+
+
+def forest_proba(forest: RandomForestClassifier, X: Any) -> np.ndarray:
+    """The forest's class probabilities, summed tree by tree without joblib.
+
+    scikit-learn dispatches every tree through ``joblib.Parallel`` even with ``n_jobs=1``,
+    about 45 µs per tree: for one row that is most of the forest's cost (8.8 of 11.5 ms for
+    200 trees). The result is the same average of the trees' probabilities (a test checks
+    it equals ``forest.predict_proba``).
+    """
+    checked = forest._validate_X_predict(X)
+    total = np.zeros((checked.shape[0], forest.n_classes_), dtype=float)
+    for tree in forest.estimators_:
+        total += tree.predict_proba(checked, check_input=False)
+    return total / len(forest.estimators_)
 
 
 class LabelledClassifier(ClassifierMixin, BaseEstimator):
@@ -39,6 +56,8 @@ class LabelledClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        if isinstance(self.estimator_, RandomForestClassifier) and X.shape[0] <= SMALL_BATCH:
+            return forest_proba(self.estimator_, X)
         return np.asarray(self.estimator_.predict_proba(X), dtype=float)
 
     def predict(self, X: Any) -> np.ndarray:
