@@ -39,4 +39,34 @@ def serve(
 ) -> None:
     """Serve the API (docs at /docs); the app is built by uvicorn from the settings."""
     settings = get_settings()
+    _sweep_orphaned_runs(settings.database_url)
     uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port)
+
+
+def _sweep_orphaned_runs(database_url: str) -> None:
+    """Embedded mode (SQLite): runs left ``running`` by a previous server are failed.
+
+    Only one process serves an embedded database, so a running run at start has no job
+    behind it. On PostgreSQL other replicas may be running jobs: worker heartbeats
+    (pipelines issue) will handle that case.
+    """
+    if not database_url.startswith("sqlite"):
+        return
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from urutiq_ai import catalog  # noqa: F401 - maps every table
+    from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing, unit_of_work
+    from urutiq_ai.training.service import fail_orphaned_runs
+
+    if sqlite_file_missing(database_url):
+        return
+    engine = make_engine(database_url)
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            found = fail_orphaned_runs(session)
+        if found:
+            typer.echo(f"Marked {found} training run(s) left running by a stopped server failed.")
+    except SQLAlchemyError:
+        pass  # not migrated yet: /readyz says so
+    finally:
+        engine.dispose()

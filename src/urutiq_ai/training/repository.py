@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import field_error
-from urutiq_ai.training.schemas import SourceSpec
+from urutiq_ai.training.models import AIModelTrainingRun
+from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,3 +111,16 @@ class SourceRepository:
         else:
             raise field_error("source.file", "only .parquet and .csv files are read")
         return frame.head(limit) if limit is not None else frame
+
+
+class RunningRunsRepository:
+    """System-level: training runs still marked ``running`` in any tenant (startup sweep)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all_running(self) -> list[AIModelTrainingRun]:
+        stmt = select(AIModelTrainingRun).where(  # tenancy: global (system sweep)
+            AIModelTrainingRun.status == RunStatus.running
+        )
+        return list(self.session.scalars(stmt))

@@ -18,14 +18,16 @@ from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.errors import FieldError, Forbidden, InvalidStatusTransition, ValidationError
 from urutiq_ai.core.jobs import Job, enqueue
 from urutiq_ai.core.naming import to_camel
+from urutiq_ai.core.scoping import bind_system
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import AIModelCreate
+from urutiq_ai.tenancy import context
 from urutiq_ai.training.models import AIModelTrainingRun
-from urutiq_ai.training.repository import SourceRepository
+from urutiq_ai.training.repository import RunningRunsRepository, SourceRepository
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
     AIModelTrainingRunRead,
@@ -174,3 +176,21 @@ def cancel_run(session: Session, ctx: TenantContext, *, run_id: str) -> AIModelT
     model = registry_service.get_model(session, ctx, run.model_id)
     registry_service.fail_training(session, ctx, model, reason="the training was cancelled")
     return updated
+
+
+ORPHAN_REASON = "the server stopped while this run was running; train again"
+
+
+def fail_orphaned_runs(session: Session) -> int:
+    """Mark every ``running`` run failed (and its model): for an embedded server's start,
+    when no other process can be running jobs. Returns how many were found."""
+    bind_system(session)
+    runs = RunningRunsRepository(session).all_running()
+    for run in runs:
+        run.status = RunStatus.failed
+        run.logs = f"{run.logs or ''}failed: {ORPHAN_REASON}\n"
+        stamp_run_times(run, {"status": RunStatus.failed})
+        ctx = context.for_job(run.tenant_id, [run.company_id])
+        model = registry_service.get_model(session, ctx, run.model_id)
+        registry_service.fail_training(session, ctx, model, reason=ORPHAN_REASON)
+    return len(runs)
