@@ -140,3 +140,17 @@ class TestNoSqlalchemyOnTheWire:
     def test_sdk_does_not_import_sqlalchemy(self) -> None:
         pytest.importorskip("urutiq_ai.sdk")
         assert not _imports_sqlalchemy("import urutiq_ai.sdk")
+
+
+class TestServerStartPath:
+    def test_importing_the_app_loads_no_ml_stack(self) -> None:
+        """The server must start fast: numpy, pandas, scikit-learn load with the first job."""
+        code = (
+            "import sys, urutiq_ai.api.app, urutiq_ai.cli.main; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'sklearn', 'xgboost', 'shap') "
+            "if m in sys.modules))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == "[]"
