@@ -116,6 +116,16 @@ def predict_rows(
     return model, list(zip(ids, outputs, strict=True))
 
 
+PROBABILITY_DIGITS = 6
+
+
+def _rounded(probabilities: dict[str, float] | None) -> dict[str, float] | None:
+    """Stored probabilities to 6 decimals: 17-digit floats were most of each row's JSON."""
+    if probabilities is None:
+        return None
+    return {label: round(p, PROBABILITY_DIGITS) for label, p in probabilities.items()}
+
+
 def _log_predictions(
     session: Session,
     ctx: TenantContext,
@@ -134,7 +144,7 @@ def _log_predictions(
             "input_data": row,
             "prediction": {
                 "prediction": to_jsonable(out.prediction),
-                "probabilities": out.probabilities,
+                "probabilities": _rounded(out.probabilities),
             },
             "confidence": out.confidence,
             "probability": out.confidence,
