@@ -103,3 +103,28 @@ def print_record(record: BaseModel) -> None:
     for name in type(record).model_fields:
         table.add_row(to_camel(name), cell(getattr(record, name)))
     Console().print(table)
+
+
+def print_listing(
+    title: str,
+    columns: Sequence[str],
+    lister: Any,
+    *,
+    all_pages: bool,
+    as_json: bool,
+    cursor: str | None,
+    **query: Any,
+) -> None:
+    """One page (or every page with ``all_pages``) of an SDK lister, as JSON or a table.
+
+    ``lister`` is any SDK client with ``list(cursor=..., **query)`` and ``iterate(**query)``.
+    """
+    if all_pages:
+        items, next_cursor = list(lister.iterate(**query)), None
+    else:
+        page = lister.list(cursor=cursor, **query)
+        items, next_cursor = page.items, page.next_cursor
+    if as_json:
+        print_json(items)
+    else:
+        print_table(title, columns, items, next_cursor)

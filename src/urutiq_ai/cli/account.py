@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from urutiq_ai.cli._output import print_json, print_record, print_table
+from urutiq_ai.cli._output import print_json, print_listing, print_record, print_table
 from urutiq_ai.cli._sdk import (
     AllOption,
     ApiKeyOption,
@@ -64,16 +64,16 @@ def list_audit_log(
     """List the audit log, newest first (admin or auditor key)."""
     filters = {"table_name": table, "action": action, "company_id": company_id}
     with sdk_client(url, api_key) as client:
-        if all_pages:
-            items = list(client.audit_log.iterate(limit=limit, **filters))
-            next_cursor = None
-        else:
-            page = client.audit_log.list(limit=limit, cursor=cursor, **filters)
-            items, next_cursor = page.items, page.next_cursor
-    if as_json:
-        print_json(items)
-    else:
-        print_table("audit log", AUDIT_COLUMNS, items, next_cursor)
+        print_listing(
+            "audit log",
+            AUDIT_COLUMNS,
+            client.audit_log,
+            all_pages=all_pages,
+            as_json=as_json,
+            cursor=cursor,
+            limit=limit,
+            **filters,
+        )
 
 
 def whoami(

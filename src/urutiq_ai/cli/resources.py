@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from urutiq_ai.cli._output import print_json, print_record, print_table
+from urutiq_ai.cli._output import print_json, print_listing, print_record
 from urutiq_ai.cli._sdk import (
     AllOption,
     ApiKeyOption,
@@ -98,17 +98,17 @@ def _list_command(spec: ResourceSpec[Any, Any, Any]) -> Any:
         if status:
             filters["status"] = status
         with sdk_client(url, api_key, company) as client:
-            resource = client.resource(spec.path)
-            if all_pages:
-                items = list(resource.iterate(sort=sort, limit=limit, **filters))
-                next_cursor = None
-            else:
-                page = resource.list(sort=sort, limit=limit, cursor=cursor, **filters)
-                items, next_cursor = page.items, page.next_cursor
-        if as_json:
-            print_json(items)
-        else:
-            print_table(spec.path, columns, items, next_cursor)
+            print_listing(
+                spec.path,
+                columns,
+                client.resource(spec.path),
+                all_pages=all_pages,
+                as_json=as_json,
+                cursor=cursor,
+                sort=sort,
+                limit=limit,
+                **filters,
+            )
 
     list_rows.__doc__ = f"List {spec.path}, newest first (filters: --status, --where)."
     if not spec.has_status:

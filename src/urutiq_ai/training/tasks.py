@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
+from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
 from urutiq_ai.ml.profile import reference_profile
@@ -198,7 +199,7 @@ def _complete(runner: RunSession, result: TrainResult) -> None:
         run.logs = f"{run.logs or ''}completed: {summary}\n"
         if run.status == RunStatus.running:
             run.status = RunStatus.completed
-        _stamp_end(run)
+        stamp_run_times(run, {"status": run.status})
 
 
 def _after_training(runner: RunSession, result: TrainResult) -> None:
@@ -222,12 +223,6 @@ def _end(runner: RunSession, status: RunStatus, reason: str) -> None:
         run.logs = f"{run.logs or ''}{status.value}: {reason}\n"
         if run.status == RunStatus.running:
             run.status = status
-        _stamp_end(run)
+        stamp_run_times(run, {"status": run.status})
         model = registry_service.get_model(session, runner.ctx, runner.model_id)
         registry_service.fail_training(session, runner.ctx, model, reason=reason.splitlines()[0])
-
-
-def _stamp_end(run: AIModelTrainingRun) -> None:
-    run.end_time = run.end_time or datetime.now(UTC)
-    if run.start_time is not None and run.duration is None:
-        run.duration = max((run.end_time - run.start_time).total_seconds(), 0.0)
