@@ -100,6 +100,44 @@ def _check_value(kind: ColumnKind, value: Any) -> str | None:
     return None if ok else f"expected a category value, got {type(value).__name__}"
 
 
+def check_records(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
+    feature_columns: Sequence[str],
+    column_types: Mapping[str, ColumnKind | str],
+) -> None:
+    """Raise :class:`InputError` unless every row holds exactly ``feature_columns``, well typed.
+
+    Lists every missing field, every extra field and the first wrongly typed value of each
+    column (``("amount", "row 2: expected a number, got str")``); nulls are allowed
+    everywhere. Plain Python: it reads the rows as given, without building a DataFrame.
+    """
+    if isinstance(rows, pd.DataFrame):
+        columns = [str(c) for c in rows.columns]
+        values_of = {name: rows[name].tolist() for name in feature_columns if name in rows}
+        records: list[Mapping[str, Any]] = []
+    else:
+        records = list(rows)
+        seen: dict[str, None] = {}
+        for record in records:
+            seen.update(dict.fromkeys(record))
+        columns = list(seen)
+        values_of = {
+            name: [record.get(name) for record in records]
+            for name in feature_columns
+            if name in seen
+        }
+    errors = _shape_errors(records, columns, len(rows), feature_columns)
+    for name, values in values_of.items():
+        kind = ColumnKind(column_types[name])
+        for position, value in enumerate(values):
+            reason = _check_value(kind, value)
+            if reason is not None:
+                errors.append((name, f"row {position}: {reason}"))
+                break
+    if errors:
+        raise InputError(errors)
+
+
 def validate_rows(
     rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
     feature_columns: Sequence[str],
@@ -107,42 +145,40 @@ def validate_rows(
 ) -> pd.DataFrame:
     """Check prediction input against the model's features and return a typed DataFrame.
 
-    Raises :class:`InputError` listing every missing field, every extra field and every
-    wrongly typed value (``("amount", "row 2: expected a number, got str")``); nulls are
-    allowed everywhere. The result has exactly ``feature_columns`` in order, numeric and
-    boolean columns as floats and ISO strings parsed into datetimes.
+    Raises :class:`InputError` as :func:`check_records` does. The result has exactly
+    ``feature_columns`` in order, numeric and boolean columns as floats and ISO strings
+    parsed into datetimes.
     """
+    check_records(rows, feature_columns, column_types)
+    return typed_frame(rows, feature_columns, column_types)
+
+
+def typed_frame(
+    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
+    feature_columns: Sequence[str],
+    column_types: Mapping[str, ColumnKind | str],
+) -> pd.DataFrame:
+    """Rows already checked by :func:`check_records` as the typed frame pipelines take."""
     frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
-    errors = _shape_errors(rows, frame, feature_columns)
-    for name in feature_columns:
-        if name not in frame.columns:
-            continue
-        kind = ColumnKind(column_types[name])
-        for position, value in enumerate(frame[name].tolist()):
-            reason = _check_value(kind, value)
-            if reason is not None:
-                errors.append((name, f"row {position}: {reason}"))
-                break
-    if errors:
-        raise InputError(errors)
     return coerce_frame(frame[list(feature_columns)], column_types)
 
 
 def _shape_errors(
-    rows: Sequence[Mapping[str, Any]] | pd.DataFrame,
-    frame: pd.DataFrame,
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[str],
+    row_count: int,
     feature_columns: Sequence[str],
 ) -> list[tuple[str, str]]:
     errors: list[tuple[str, str]] = []
     wanted = set(feature_columns)
-    records = [] if isinstance(rows, pd.DataFrame) else list(rows)
+    present = set(columns)
     for name in feature_columns:
         absent = [i for i, record in enumerate(records) if name not in record]
-        if name not in frame.columns or absent:
+        if name not in present or absent:
             where = f" (rows {absent[:10]})" if absent and len(absent) < len(records) else ""
             errors.append((name, f"missing field{where}"))
-    errors.extend((name, "unknown field") for name in frame.columns if name not in wanted)
-    if len(frame) == 0:
+    errors.extend((name, "unknown field") for name in columns if name not in wanted)
+    if row_count == 0:
         errors.append(("rows", "no rows given"))
     return errors
 
@@ -164,15 +200,17 @@ def coerce_frame(frame: pd.DataFrame, column_types: Mapping[str, ColumnKind | st
 def to_bool_float(values: pd.Series) -> pd.Series:
     """Map booleans, 0/1 and "true"/"false" strings to 1.0/0.0 (NaN when missing)."""
 
-    def convert(value: Any) -> float:
-        if is_missing(value):
-            return math.nan
-        if isinstance(value, str):
-            parsed = _BOOL_STRINGS.get(value.strip().lower())
-            return math.nan if parsed is None else float(parsed)
-        return float(bool(value))
+    return values.map(bool_float).astype(float)
 
-    return values.map(convert).astype(float)
+
+def bool_float(value: Any) -> float:
+    """One value as 1.0/0.0: booleans, 0/1 and "true"/"false" strings; NaN when missing."""
+    if is_missing(value):
+        return math.nan
+    if isinstance(value, str):
+        parsed = _BOOL_STRINGS.get(value.strip().lower())
+        return math.nan if parsed is None else float(parsed)
+    return float(bool(value))
 
 
 def to_datetime(values: pd.Series) -> pd.Series:

@@ -12,8 +12,9 @@ What each model type returns:
   anomaly score ``-score_samples`` in [0, 1] (about 0.5 or less is normal, near 1 anomalous).
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,9 @@ from sklearn.ensemble import IsolationForest
 from sklearn.pipeline import Pipeline
 
 from urutiq_ai.ml.errors import MLError
+
+Rows: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]]
+"""A frame from ``validate_rows`` for a pipeline; checked records for a ``RowScorer``."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,7 @@ def infer_model_type(pipeline: Pipeline) -> str:
     return "classification" if hasattr(final, "predict_proba") else "regression"
 
 
-def anomaly_scores(pipeline: Pipeline, rows: pd.DataFrame) -> np.ndarray:
+def anomaly_scores(pipeline: Any, rows: Rows) -> np.ndarray:
     """Isolation-forest anomaly scores in [0, 1]; higher is more anomalous."""
     return np.clip(-np.asarray(pipeline.score_samples(rows), dtype=float), 0.0, 1.0)
 
@@ -78,8 +82,12 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def predict(pipeline: Pipeline, rows: pd.DataFrame, *, model_type: str) -> list[PredictionOut]:
-    """Predict every row of ``rows`` (raw feature columns, e.g. from ``validate_rows``)."""
+def predict(pipeline: Any, rows: Rows, *, model_type: str) -> list[PredictionOut]:
+    """Predict every row of ``rows`` with a fitted pipeline or its compiled ``RowScorer``.
+
+    A pipeline takes raw feature columns as a frame (``validate_rows``); a
+    :class:`~urutiq_ai.ml.rowpath.RowScorer` takes the checked records themselves.
+    """
     if len(rows) == 0:
         return []
     if model_type == "classification":
@@ -96,7 +104,7 @@ def predict(pipeline: Pipeline, rows: pd.DataFrame, *, model_type: str) -> list[
     raise MLError(f"unknown model type {model_type!r}")
 
 
-def _classify(pipeline: Pipeline, rows: pd.DataFrame) -> list[PredictionOut]:
+def _classify(pipeline: Any, rows: Rows) -> list[PredictionOut]:
     proba = np.asarray(pipeline.predict_proba(rows), dtype=float)
     classes = np.asarray(pipeline.classes_)
     best = proba.argmax(axis=1)
@@ -109,7 +117,7 @@ def _classify(pipeline: Pipeline, rows: pd.DataFrame) -> list[PredictionOut]:
     ]
 
 
-def _cluster(pipeline: Pipeline, rows: pd.DataFrame) -> list[PredictionOut]:
+def _cluster(pipeline: Any, rows: Rows) -> list[PredictionOut]:
     distances = np.asarray(pipeline.transform(rows), dtype=float)
     nearest = distances.argmin(axis=1)
     ordered = np.sort(distances, axis=1)

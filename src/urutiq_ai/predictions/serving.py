@@ -6,6 +6,7 @@ scikit-learn), which must stay off the server's start path.
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +16,10 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import new_id, utcnow
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.ml import artifacts as ml_artifacts
-from urutiq_ai.ml.columns import validate_rows
+from urutiq_ai.ml.columns import check_records, typed_frame
 from urutiq_ai.ml.errors import ArtifactTampered, InputError
 from urutiq_ai.ml.predict import predict, to_jsonable
+from urutiq_ai.ml.rowpath import SMALL_BATCH, RowScorer, compile_scorer
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
 from urutiq_ai.registry import service as registry_service
@@ -35,26 +37,38 @@ PREDICTION_TYPES = {
 CACHE_SIZE = 16
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """A verified pipeline, and its compiled few-rows path when it has one."""
+
+    pipeline: Any
+    scorer: RowScorer | None
+
+    def scorer_for(self, rows: list[dict[str, Any]]) -> RowScorer | None:
+        return self.scorer if len(rows) <= SMALL_BATCH else None
+
+
 class PipelineCache:
     """Verified pipelines by (model id, sha256): loaded and hash-checked once per process."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
 
-    def get(self, artifact: ModelArtifact, store: ArtifactStore) -> Any:
+    def get(self, artifact: ModelArtifact, store: ArtifactStore) -> LoadedModel:
         key = (artifact.model_id, artifact.sha256)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
         pipeline = ml_artifacts.load_pipeline(store.get(artifact.uri), artifact.sha256)
+        loaded = LoadedModel(pipeline, compile_scorer(pipeline))
         with self._lock:
-            self._items[key] = pipeline
+            self._items[key] = loaded
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
-        return pipeline
+        return loaded
 
 
 PIPELINES = PipelineCache()
@@ -72,14 +86,22 @@ def load_model(
     session: Session, ctx: TenantContext, model: AIModel, store: ArtifactStore
 ) -> tuple[Any, ModelArtifact]:
     """The verified pipeline of an active model (409 if not active; 500 if tampered)."""
+    _require_active(model)
+    artifact = registry_service.get_artifact(session, ctx, model)
+    return _load(artifact, store).pipeline, artifact
+
+
+def _require_active(model: AIModel) -> None:
     if model.status != ModelStatus.active:
         raise ModelNotServable(
             f"model {model.id!r} is {model.status.value}, not active",
             fields=[FieldError("status", "only active models predict")],
         )
-    artifact = registry_service.get_artifact(session, ctx, model)
+
+
+def _load(artifact: ModelArtifact, store: ArtifactStore) -> LoadedModel:
     try:
-        return PIPELINES.get(artifact, store), artifact
+        return PIPELINES.get(artifact, store)
     except ArtifactTampered as exc:
         raise ArtifactIntegrityError(str(exc)) from exc
 
@@ -100,16 +122,24 @@ def predict_rows(
     typed fields answer 422 listing them, and nothing is stored. ``created_at`` backdates
     the stored rows (the demo's simulated history; the API never passes it).
     """
-    model = registry_service.get_model(session, ctx, model_id)
-    pipeline, artifact = load_model(session, ctx, model, store)
+    model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
+    _require_active(model)
+    artifact = registry_service.require_artifact(model, stored)
+    loaded = _load(artifact, store)
+    features = list(model.feature_columns or [])
     try:
-        frame = validate_rows(rows, list(model.feature_columns or []), artifact.column_types)
+        check_records(rows, features, artifact.column_types)
     except InputError as exc:
         raise ValidationError(
             "the rows do not fit the model's feature columns",
             fields=[FieldError(f"rows.{name}", reason) for name, reason in exc.errors],
         ) from exc
-    outputs = predict(pipeline, frame, model_type=model.model_type.value)
+    scorer = loaded.scorer_for(rows)
+    if scorer is not None:
+        outputs = predict(scorer, rows, model_type=model.model_type.value)
+    else:
+        frame = typed_frame(rows, features, artifact.column_types)
+        outputs = predict(loaded.pipeline, frame, model_type=model.model_type.value)
     ids: list[str | None] = [new_id() if log else None for _ in outputs]
     if log:
         _log_predictions(session, ctx, model, rows, outputs, ids, created_at or utcnow())

@@ -1,3 +1,5 @@
+from sqlalchemy.orm import defer
+
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.schemas import ModelStatus
@@ -17,6 +19,25 @@ class ModelRepository(TenantRepository[AIModel]):
             .order_by(AIModel.created_at.desc())
         )
         return self.session.scalars(stmt.limit(1)).first()
+
+    def with_artifact(self, model_id: str) -> tuple[AIModel, ModelArtifact | None] | None:
+        """The model and its stored pipeline's row in one query (the predict path's).
+
+        The reference profile and training spec (kilobytes of JSON serving does not read)
+        are left to load on first access.
+        """
+        same_company = (ModelArtifact.model_id == AIModel.id) & (
+            ModelArtifact.company_id == AIModel.company_id
+        )
+        stmt = (
+            self.base_statement()
+            .where(AIModel.id == model_id)
+            .outerjoin(ModelArtifact, same_company)
+            .add_columns(ModelArtifact)
+            .options(defer(ModelArtifact.reference_profile), defer(ModelArtifact.training_spec))
+        )
+        found = self.session.execute(stmt).one_or_none()
+        return None if found is None else (found[0], found[1])
 
     def active_versions(self, model_name: str) -> list[AIModel]:
         stmt = self.base_statement().where(

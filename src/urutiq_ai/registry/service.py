@@ -108,7 +108,21 @@ def record_artifact(
 
 
 def get_artifact(session: Session, ctx: TenantContext, model: AIModel) -> ModelArtifact:
-    artifact = ArtifactRepository(session, ctx).for_model(model.id)
+    return require_artifact(model, ArtifactRepository(session, ctx).for_model(model.id))
+
+
+def get_model_with_artifact(
+    session: Session, ctx: TenantContext, model_id: str
+) -> tuple[AIModel, ModelArtifact | None]:
+    """The model (404 as :func:`get_model`) and its artifact row, if any, in one query."""
+    found = ModelRepository(session, ctx).with_artifact(model_id)
+    if found is None:
+        raise crud_service.ResourceNotFound(f"{MODELS.title} {model_id!r} not found")
+    return found
+
+
+def require_artifact(model: AIModel, artifact: ModelArtifact | None) -> ModelArtifact:
+    """``artifact``, or ArtifactMissing when the model has none."""
     if artifact is None:
         raise ArtifactMissing(f"model {model.id!r} has no stored pipeline (was it trained here?)")
     return artifact

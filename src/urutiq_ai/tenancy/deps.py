@@ -16,7 +16,6 @@ from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.errors import Forbidden
 from urutiq_ai.core.jobs import attach_executor
 from urutiq_ai.core.scoping import bind_scope, set_database_role
-from urutiq_ai.core.types import CompanyId
 from urutiq_ai.tenancy import service
 
 
@@ -53,13 +52,11 @@ Principal = Annotated[TenantContext, Depends(get_principal)]
 
 
 def get_company_scope(
-    session: SessionDep,
     principal: Principal,
     company_id: Annotated[str, Path(alias="companyId", max_length=64)],
 ) -> TenantContext:
     """The caller's scope narrowed to the path's company; 404 if it may not see it."""
-    company = service.get_company(session, principal, company_id)
-    return principal.for_company(CompanyId(company.id))
+    return service.company_scope(principal, company_id)
 
 
 CompanyScope = Annotated[TenantContext, Depends(get_company_scope)]

@@ -16,6 +16,7 @@ from urutiq_ai.core.db import new_id
 from urutiq_ai.core.errors import FieldError, Forbidden, field_error
 from urutiq_ai.core.pagination import PageResult, SortSpec, encode_cursor, paginate_statement
 from urutiq_ai.core.scoping import system_scope
+from urutiq_ai.core.types import CompanyId
 from urutiq_ai.tenancy import context, security
 from urutiq_ai.tenancy.errors import (
     ApiKeyNotFound,
@@ -89,6 +90,17 @@ def get_company(session: Session, ctx: TenantContext, company_id: str) -> Compan
     if company is None:
         raise CompanyNotFound(f"Company {company_id!r} not found")
     return company
+
+
+def company_scope(principal: TenantContext, company_id: str) -> TenantContext:
+    """``principal`` narrowed to ``company_id``; 404 unless it is one the principal may see.
+
+    The principal's companies were read with its key in this transaction
+    (:func:`authenticate`), so this needs no query of its own.
+    """
+    if company_id not in principal.company_ids:
+        raise CompanyNotFound(f"Company {company_id!r} not found")
+    return principal.for_company(CompanyId(company_id))
 
 
 def tenant_company_ids(session: Session, ctx: TenantContext) -> list[str]:
