@@ -13,6 +13,7 @@ from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.feedback.service import FEEDBACK
 from urutiq_ai.governance.service import POLICIES, VIOLATIONS
+from urutiq_ai.monitoring.router import router as monitoring_router
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
@@ -50,6 +51,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     training_router,
     predictions_router,
     explainability_router,
+    monitoring_router,
 )
 
 __all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

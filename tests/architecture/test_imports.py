@@ -31,7 +31,9 @@ DOMAIN_ORDER = (
     "governance",
 )
 # Entry points above every domain: they may import any of them.
-TOP_LEVEL = frozenset({"api", "cli", "sdk", "web", "catalog", "migrations", "demo", "__init__"})
+TOP_LEVEL = frozenset(
+    {"api", "cli", "sdk", "web", "catalog", "migrations", "demo", "drift", "__init__"}
+)
 
 
 def _modules() -> list[Path]:

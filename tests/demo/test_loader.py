@@ -108,7 +108,8 @@ class TestTrainCommand:
         assert "hyperparameters.max_depth" in output
 
 
-def _model_id(env: dict[str, str], name: str) -> str:
+def _model_id(env: dict[str, str], name: str, *, first: bool = False) -> str:
+    """The newest active version of ``name`` (``first``: the demo's own, with its history)."""
     _, output = invoke(
         env,
         "models",
@@ -120,6 +121,8 @@ def _model_id(env: dict[str, str], name: str) -> str:
         f"modelName={name}",
         "--status",
         "active",
+        "--sort",
+        "createdAt" if first else "-createdAt",
     )
     return str(json.loads(output)[0]["id"])
 
@@ -213,3 +216,64 @@ class TestReset:
         )
         assert code == 1
         assert "revoked" in output
+
+
+class TestDriftCheckCommand:
+    def test_json_and_table(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier", first=True)
+        company = COMPANIES[0][0]
+        code, output = invoke(
+            demo_env, "drift", "check", "--model", model, "--window", "3w", "--company", company,
+            "--json",
+        )  # fmt: skip
+        assert code == 0, output
+        result = json.loads(output)
+        assert result["predictions"] > 0
+        features = {row["featureName"] for row in result["detections"]}
+        assert features == {"vendorName", "amount", None}
+        assert "description" in result["skipped"]
+        code, output = invoke(
+            demo_env, "drift", "check", "--model", model, "--window", "3w", "--company", company
+        )
+        assert code == 0, output
+        assert "vendorName" in output
+        assert "Dataset drift:" in output
+
+    def test_bad_window_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier")
+        code, output = invoke(
+            demo_env, "drift", "check", "--model", model, "--window", "soon", "--company",
+            COMPANIES[0][0],
+        )  # fmt: skip
+        assert code == 1
+        assert "window" in output
+
+
+class TestPerfShowCommand:
+    def test_compute_and_show_weekly(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier", first=True)
+        company = COMPANIES[0][0]
+        code, output = invoke(
+            demo_env, "perf", "show", "--model", model, "--window", "weekly", "--compute",
+            "--company", company, "--json",
+        )  # fmt: skip
+        assert code == 0, output
+        series = json.loads(output)
+        assert set(series) == {"accuracy", "precision", "recall", "f1"}
+        points = series["accuracy"]["points"]
+        assert len(points) >= 5
+        assert all(0.0 <= point["value"] <= 1.0 for point in points)
+        assert points[0]["trend"] is None
+        assert {point["trend"] for point in points[1:]} <= {"improving", "declining", "stable"}
+        code, output = invoke(demo_env, "perf", "show", "--model", model, "--company", company)
+        assert code == 0, output
+        assert "weekly performance" in output
+
+    def test_bad_window_exits_1(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier")
+        code, output = invoke(
+            demo_env, "perf", "show", "--model", model, "--window", "hourly", "--compute",
+            "--company", COMPANIES[0][0],
+        )  # fmt: skip
+        assert code == 1
+        assert "timeWindow" in output

@@ -10,7 +10,17 @@ from collections.abc import Callable
 
 import typer
 
-from urutiq_ai.cli import account, admin, demo, models, resources, server, training
+from urutiq_ai.cli import (
+    account,
+    admin,
+    demo,
+    drift,
+    models,
+    performance,
+    resources,
+    server,
+    training,
+)
 
 app = typer.Typer(
     name="urutiq-ai",
@@ -44,12 +54,23 @@ audit_app.command("list")(account.list_audit_log)
 demo_app = _group("The demo tenant: ledgers, trained templates and history (in-process).")
 demo_app.command("load")(demo.load)
 
+drift_app = _group(
+    "Drift: two data sets ad hoc (compare), or a model's inputs vs its training data (check)."
+)
+drift_app.command("compare")(drift.compare)
+drift_app.command("check")(drift.check)
+
+perf_app = _group("A model's performance over time, from its predictions' actual values.")
+perf_app.command("show")(performance.show)
+
 app.command("serve")(server.serve)
 app.command("train")(training.train)
 app.command("bootstrap")(admin.bootstrap)
 app.command("whoami")(account.whoami)
 app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
+app.add_typer(drift_app, name="drift")
+app.add_typer(perf_app, name="perf")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")

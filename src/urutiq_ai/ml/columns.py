@@ -32,6 +32,9 @@ TEXT_MIN_WORDS = 3.0
 TEXT_UNIQUE_RATIO = 0.5
 """...or whose distinct-value ratio exceeds this while holding multi-word values."""
 _BOOL_STRINGS = {"true": True, "false": False}
+INFER_SAMPLE = 10_000
+"""Object columns with more distinct values are classified on a seeded sample of this many
+rows (the rules read each distinct value once, weighted by its count)."""
 
 
 def infer_column_types(
@@ -44,7 +47,8 @@ def infer_column_types(
     Rules: bool dtype -> boolean; other numeric dtypes -> numeric; datetime dtype or strings
     that are all ISO dates -> datetime; other object/string columns -> text when the values
     average >= 3 words, or have a unique ratio > 0.5 with more than one word on average;
-    otherwise categorical.
+    otherwise categorical. Object columns with more than ``INFER_SAMPLE`` distinct values
+    are judged on a seeded sample of that many rows.
     """
     given = {name: ColumnKind(kind) for name, kind in (overrides or {}).items()}
     return {name: given.get(name) or _infer_one(frame[name]) for name in columns}
@@ -60,13 +64,23 @@ def _infer_one(series: pd.Series) -> ColumnKind:
     values = series.dropna()
     if len(values) == 0:
         return ColumnKind.CATEGORICAL
-    if values.map(lambda v: isinstance(v, bool | np.bool_)).all():
+    codes, distinct = pd.factorize(values)
+    if len(distinct) > INFER_SAMPLE:
+        rows = np.random.default_rng(0).choice(len(codes), size=INFER_SAMPLE, replace=False)
+        codes, distinct = pd.factorize(values.iloc[np.sort(rows)])
+    return _infer_from_distinct(list(distinct), np.bincount(codes, minlength=len(distinct)))
+
+
+def _infer_from_distinct(distinct: list[Any], counts: np.ndarray) -> ColumnKind:
+    """The rules of :func:`infer_column_types` over distinct values and their counts."""
+    if all(isinstance(v, bool | np.bool_) for v in distinct):
         return ColumnKind.BOOLEAN
-    text = values.astype(str)
-    if text.map(lambda v: bool(_ISO_DATE.match(v.strip()))).all():
+    texts = [str(v) for v in distinct]
+    if all(_ISO_DATE.match(text.strip()) for text in texts):
         return ColumnKind.DATETIME
-    words = text.str.split().str.len().mean()
-    unique_ratio = text.nunique() / len(text)
+    word_counts = np.array([len(text.split()) for text in texts], dtype=float)
+    words = float((word_counts * counts).sum() / counts.sum())
+    unique_ratio = len(set(texts)) / int(counts.sum())
     if words >= TEXT_MIN_WORDS or (unique_ratio > TEXT_UNIQUE_RATIO and words > 1.0):
         return ColumnKind.TEXT
     return ColumnKind.CATEGORICAL
@@ -200,6 +214,8 @@ def coerce_frame(frame: pd.DataFrame, column_types: Mapping[str, ColumnKind | st
 def to_bool_float(values: pd.Series) -> pd.Series:
     """Map booleans, 0/1 and "true"/"false" strings to 1.0/0.0 (NaN when missing)."""
 
+    if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+        return values.astype(float)
     return values.map(bool_float).astype(float)
 
 

@@ -1,11 +1,18 @@
 """AIPerformanceMetrics and AIDriftDetection on the wire."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import JsonValue
+from pydantic import Field, JsonValue, PositiveFloat, field_validator
 
-from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Ref, RequestSchema, ShortText
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    Json,
+    ReadSchema,
+    Ref,
+    RequestSchema,
+    ShortText,
+)
 
 
 class MetricType(StrEnum):
@@ -98,3 +105,109 @@ class AIDriftDetectionRead(CompanyOwnedRead):
     status: DriftStatus
     analysis: JsonValue | None
     recommendations: JsonValue | None
+
+
+# -- drift checks -------------------------------------------------------------------------
+
+WINDOW_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_WINDOW_SECONDS = 366 * 86400
+
+
+class DriftMethod(StrEnum):
+    """The statistics a drift check may use (see ``urutiq_ai.ml.drift``)."""
+
+    ks = "ks"
+    chisquare = "chisquare"
+    z = "z"
+    wasserstein = "wasserstein"
+    jensenshannon = "jensenshannon"
+    psi = "psi"
+
+
+def parse_window(text: str) -> timedelta:
+    """``"7d"``, ``"24h"``, ``"2w"`` as a timedelta; ValueError naming the format otherwise."""
+    raw = text.strip().lower()
+    unit = raw[-1:] if raw else ""
+    if unit not in WINDOW_UNITS or not raw[:-1].isdigit() or int(raw[:-1]) <= 0:
+        raise ValueError("use a positive whole number of hours, days or weeks, e.g. 24h, 7d, 2w")
+    seconds = int(raw[:-1]) * WINDOW_UNITS[unit]
+    if seconds > MAX_WINDOW_SECONDS:
+        raise ValueError("at most 366 days")
+    return timedelta(seconds=seconds)
+
+
+class DriftCheckRequest(RequestSchema):
+    """Compare a model's recent prediction inputs with its training data."""
+
+    window: str = Field(
+        default="7d",
+        max_length=16,
+        description="How far back from now (or from `end`) to read predictions: 24h, 7d, 2w.",
+    )
+    end: datetime | None = Field(default=None, description="End of the window (default: now).")
+    methods: dict[str, DriftMethod] | None = Field(
+        default=None, description='Per-feature method overrides, e.g. {"amount": "psi"}.'
+    )
+    thresholds: dict[str, PositiveFloat] | None = Field(
+        default=None, description="Per-feature thresholds (p-value for tests, else distance)."
+    )
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_window(value)
+        return value
+
+
+class DriftCheckResult(ReadSchema):
+    """One drift check: the data-set verdict and the rows it stored (one per feature, plus
+    one data-set row without a feature name)."""
+
+    model_id: str
+    window_start: datetime
+    window_end: datetime
+    predictions: int
+    dataset_drift: bool
+    drift_share: float
+    drifted_features: list[str]
+    skipped: dict[str, str]
+    detections: list[AIDriftDetectionRead]
+
+
+# -- performance over time ------------------------------------------------------------------
+
+
+class ComputePerformanceRequest(RequestSchema):
+    """Compute a model's metrics per calendar window from its predictions' outcomes."""
+
+    time_window: TimeWindow = Field(
+        default=TimeWindow.weekly, description="daily, weekly (ISO, Monday) or monthly, in UTC."
+    )
+    start: datetime | None = Field(default=None, description="Only predictions made from here.")
+    end: datetime | None = Field(default=None, description="Only predictions made before this.")
+
+
+class PerformanceResult(ReadSchema):
+    """The windows computed and the rows stored (one per window and metric)."""
+
+    model_id: str
+    time_window: TimeWindow
+    windows: int
+    outcomes: int
+    metrics: list[AIPerformanceMetricsRead]
+
+
+class SeriesPoint(ReadSchema):
+    date: datetime
+    value: float
+    comparison_value: float | None
+    trend: Trend | None
+
+
+class PerformanceSeries(ReadSchema):
+    """One metric of one model over time, oldest first (for charts)."""
+
+    model_id: str
+    metric_type: MetricType
+    time_window: TimeWindow
+    points: list[SeriesPoint]

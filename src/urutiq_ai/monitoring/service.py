@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics
+from urutiq_ai.monitoring.repository import PerformanceRepository
 from urutiq_ai.monitoring.schemas import (
     AIDriftDetectionCreate,
     AIDriftDetectionRead,
@@ -16,7 +17,10 @@ from urutiq_ai.monitoring.schemas import (
     AIPerformanceMetricsCreate,
     AIPerformanceMetricsRead,
     AIPerformanceMetricsUpdate,
+    MetricType,
+    TimeWindow,
 )
+from urutiq_ai.registry import service as registry_service
 
 
 def _default_metric_date(
@@ -52,3 +56,17 @@ DRIFT_DETECTIONS = Resource(
     filters=("drift_type", "status", "model_id", "feature_name"),
     refs={"model_id": "AIModel"},
 )
+
+
+def performance_series(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    model_id: str,
+    metric_type: MetricType,
+    time_window: TimeWindow,
+) -> list[AIPerformanceMetrics]:
+    """The stored points of one metric of a model, oldest first (404 for an unknown model)."""
+    model = registry_service.get_model(session, ctx, model_id)
+    rows = PerformanceRepository(session, ctx).for_model(model.id, time_window)
+    return [row for row in rows if row.metric_type == metric_type]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, NotFound, ValidationError
+from urutiq_ai.ml.labels import label_text
 from urutiq_ai.predictions.models import AIModelPrediction
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
@@ -25,14 +26,6 @@ def predicted_value(prediction: AIModelPrediction) -> Any:
     return stored.get("prediction") if isinstance(stored, dict) else stored
 
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip().lower()
-
-
 def outcome(prediction: AIModelPrediction, actual: Any, *, field: str) -> dict[str, Any]:
     """The columns to set for ``actual``: actualValue plus isCorrect or error."""
     if prediction.prediction_type in NUMERIC_TYPES:
@@ -44,7 +37,7 @@ def outcome(prediction: AIModelPrediction, actual: Any, *, field: str) -> dict[s
                 fields=[FieldError(field, f"expected a number, got {actual!r}")],
             ) from exc
         return {"actual_value": actual, "error": error, "is_correct": None}
-    is_correct = _as_text(predicted_value(prediction)) == _as_text(actual)
+    is_correct = label_text(predicted_value(prediction)) == label_text(actual)
     return {"actual_value": actual, "is_correct": is_correct, "error": None}
 
 

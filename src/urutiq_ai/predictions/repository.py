@@ -1,4 +1,5 @@
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -18,3 +19,46 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
     def by_ids(self, ids: Sequence[str]) -> list[AIModelPrediction]:
         stmt = self.base_statement().where(AIModelPrediction.id.in_(ids))
         return list(self.session.scalars(stmt))
+
+    def inputs_between(
+        self, model_id: str, start: datetime, end: datetime, *, batch: int = 2000
+    ) -> Iterator[Any]:
+        """The stored inputs of a model's predictions made in ``[start, end)``, streamed in
+        batches (a window of a million predictions never sits in memory as rows)."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(AIModelPrediction.input_data)
+            .where(
+                AIModelPrediction.model_id == model_id,
+                AIModelPrediction.created_at >= start,
+                AIModelPrediction.created_at < end,
+            )
+            .execution_options(yield_per=batch)
+        )
+        yield from self.session.scalars(stmt)
+
+    def outcomes_between(
+        self, model_id: str, start: datetime | None, end: datetime | None, *, batch: int = 2000
+    ) -> Iterator[tuple[datetime, Any, Any]]:
+        """(createdAt, prediction, actualValue) of a model's predictions that have an actual
+        value, oldest first, streamed in batches; ``start``/``end`` bound ``[start, end)``."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(
+                AIModelPrediction.created_at,
+                AIModelPrediction.prediction,
+                AIModelPrediction.actual_value,
+            )
+            .where(
+                AIModelPrediction.model_id == model_id,
+                AIModelPrediction.actual_value.is_not(None),
+            )
+            .order_by(AIModelPrediction.created_at)
+            .execution_options(yield_per=batch)
+        )
+        if start is not None:
+            stmt = stmt.where(AIModelPrediction.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(AIModelPrediction.created_at < end)
+        for row in self.session.execute(stmt):
+            yield row[0], row[1], row[2]

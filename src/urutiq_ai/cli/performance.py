@@ -1,0 +1,80 @@
+"""A model's performance over time through the SDK: ``perf show`` (with ``--compute``)."""
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import cell
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+
+if TYPE_CHECKING:
+    from urutiq_ai.monitoring.schemas import PerformanceSeries
+
+METRICS = {
+    "classification": ("accuracy", "precision", "recall", "f1"),
+    "anomaly_detection": ("accuracy", "precision", "recall", "f1"),
+    "regression": ("mae", "rmse"),
+}
+TREND_MARKS = {"improving": "▲", "declining": "▼", "stable": "="}
+
+ModelOption = Annotated[str, typer.Option("--model", help="The model version's id.")]
+WindowOption = Annotated[
+    str, typer.Option("--window", help="Calendar window: daily, weekly or monthly.")
+]
+ComputeOption = Annotated[
+    bool,
+    typer.Option("--compute", help="Compute from the predictions' actual values first."),
+]
+
+
+def show(
+    model: ModelOption,
+    window: WindowOption = "weekly",
+    compute: ComputeOption = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """The model's metrics per window with their trend (▲ improving, ▼ declining, = stable)."""
+    with sdk_client(url, api_key, company) as client:
+        if compute:
+            client.monitoring.compute_performance(model, time_window=window)
+        model_type = client.models.get(model).model_type
+        series = {
+            metric: client.monitoring.performance_series(model, metric, time_window=window)
+            for metric in METRICS.get(str(model_type), ())
+        }
+    if as_json:
+        document = {name: s.model_dump(mode="json", by_alias=True) for name, s in series.items()}
+        typer.echo(json.dumps(document, indent=2))
+        return
+    _print(model, window, series)
+
+
+def _print(model: str, window: str, series: dict[str, "PerformanceSeries"]) -> None:
+    dates = sorted({point.date for s in series.values() for point in s.points})
+    console = Console()
+    if not dates:
+        console.print(
+            f"No {window} metrics stored for model {model}: record actual values, then run "
+            "with --compute.",
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    table = Table(title=f"Model {model}: {window} performance")
+    table.add_column("window start")
+    for metric in series:
+        table.add_column(metric)
+    for date in dates:
+        cells = [cell(date)]
+        for s in series.values():
+            point = next((p for p in s.points if p.date == date), None)
+            mark = TREND_MARKS.get(point.trend.value, "") if point and point.trend else ""
+            cells.append(f"{point.value:.4f} {mark}".rstrip() if point else "")
+        table.add_row(*cells)
+    console.print(table)

@@ -1,0 +1,148 @@
+"""A model's live performance per calendar window, from predictions with known outcomes.
+
+Windows are calendar-aligned in UTC: a day starts at 00:00, a week on Monday 00:00 (ISO
+weeks), a month on its first day. Each window with at least one outcome gets:
+
+* classification: ``accuracy``; ``precision``, ``recall`` and ``f1`` macro-averaged over the
+  labels seen in the window (scikit-learn, ``zero_division=0``);
+* anomaly detection: ``accuracy``; ``precision``, ``recall`` and ``f1`` of the anomaly class
+  (``true``);
+* regression: ``mae`` and ``rmse``.
+
+Labels are compared as text (``True``/``"true"``/``"True"`` agree, and so do ``1``,
+``1.0`` and ``"1"``), as when a prediction's ``isCorrect`` is set.
+
+**Trend** against the previous window's value: ``stable`` while the change is within
+``TREND_TOLERANCE`` (2%) of the previous value; otherwise ``improving`` or ``declining``
+depending on the metric's direction (a higher accuracy or a lower MAE is improving).
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+
+from urutiq_ai.ml.errors import MLError
+from urutiq_ai.ml.labels import label_text
+
+WINDOWS = ("daily", "weekly", "monthly")
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
+REGRESSION_METRICS = ("mae", "rmse")
+LOWER_IS_BETTER = frozenset({"mae", "rmse", "latency"})
+TREND_TOLERANCE = 0.02
+FLOAT_SLACK = 1e-12
+ANOMALY = "true"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One prediction with its known outcome."""
+
+    at: datetime
+    predicted: Any
+    actual: Any
+
+
+@dataclass(frozen=True)
+class WindowMetrics:
+    """The metrics of one calendar window and how many outcomes they rest on."""
+
+    start: datetime
+    count: int
+    values: dict[str, float]
+
+
+def window_start(moment: datetime, window: str) -> datetime:
+    """The UTC start of the calendar ``window`` (daily, weekly, monthly) holding ``moment``."""
+    at = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if window == "daily":
+        return day
+    if window == "weekly":
+        return day - timedelta(days=day.weekday())
+    if window == "monthly":
+        return day.replace(day=1)
+    raise MLError(f"unknown time window {window!r}; use one of {', '.join(WINDOWS)}")
+
+
+def previous_window_start(start: datetime, window: str) -> datetime:
+    """The start of the window just before the one starting at ``start``."""
+    return window_start(start - timedelta(microseconds=1), window)
+
+
+def metrics_by_window(
+    outcomes: Iterable[Outcome], *, kind: str, window: str
+) -> list[WindowMetrics]:
+    """Group ``outcomes`` by calendar window and compute ``kind``'s metrics for each.
+
+    ``kind`` is ``classification``, ``anomaly_detection`` or ``regression``. Windows come
+    back oldest first; a regression outcome that is not a number raises :class:`MLError`.
+    """
+    groups: dict[datetime, list[Outcome]] = {}
+    for item in outcomes:
+        groups.setdefault(window_start(item.at, window), []).append(item)
+    return [
+        WindowMetrics(start, len(items), _metrics(items, kind))
+        for start, items in sorted(groups.items())
+    ]
+
+
+def _metrics(items: Sequence[Outcome], kind: str) -> dict[str, float]:
+    if kind == "regression":
+        return regression_metrics([i.predicted for i in items], [i.actual for i in items])
+    if kind in ("classification", "anomaly_detection"):
+        predicted, actual = [i.predicted for i in items], [i.actual for i in items]
+        return classification_metrics(predicted, actual, anomaly=kind != "classification")
+    raise MLError(f"no outcome metrics for {kind!r} models")
+
+
+def classification_metrics(
+    predicted: Sequence[Any], actual: Sequence[Any], *, anomaly: bool = False
+) -> dict[str, float]:
+    """accuracy, precision, recall, f1 (macro; of the anomaly class for anomaly models)."""
+    y_pred = [label_text(v) for v in predicted]
+    y_true = [label_text(v) for v in actual]
+    if anomaly:
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            y_true, y_pred, labels=[ANOMALY], average="macro", zero_division=0
+        )
+    else:
+        precision, recall, f1, _ = precision_recall_fscore_support(
+            y_true, y_pred, average="macro", zero_division=0
+        )
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+    }
+
+
+def regression_metrics(predicted: Sequence[Any], actual: Sequence[Any]) -> dict[str, float]:
+    """Mean absolute error and root mean squared error."""
+    try:
+        errors = np.asarray(predicted, dtype=float) - np.asarray(actual, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise MLError(f"regression outcomes must be numbers: {exc}") from exc
+    if np.isnan(errors).any():
+        raise MLError("regression outcomes must be numbers: a value is missing")
+    return {
+        "mae": float(np.mean(np.abs(errors))),
+        "rmse": float(math.sqrt(np.mean(errors**2))),
+    }
+
+
+def trend(metric: str, value: float, previous: float | None) -> str | None:
+    """improving / declining / stable against ``previous`` (None when there is none)."""
+    if previous is None:
+        return None
+    change = value - previous
+    # a hair of slack: 0.918 - 0.9 is 0.018000000000000016 in floats, and 2% is stable
+    if abs(change) <= TREND_TOLERANCE * abs(previous) + FLOAT_SLACK:
+        return "stable"
+    better = change < 0 if metric in LOWER_IS_BETTER else change > 0
+    return "improving" if better else "declining"

@@ -1,0 +1,137 @@
+"""A model's performance over time: computed from its predictions with actual values.
+
+Imported lazily (it loads scikit-learn through ``urutiq_ai.ml.performance``).
+
+One computation reads the model's predictions that have an ``actualValue`` (streamed),
+groups them by calendar window and stores one AIPerformanceMetrics row per window and
+metric: ``metricDate`` is the window's start, ``comparisonValue`` the previous calendar
+window's value (computed now or stored before) and ``trend`` the direction against it.
+Recomputing a window replaces its rows' values, never adds a second row.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.ml import performance as ml_performance
+from urutiq_ai.ml.errors import MLError
+from urutiq_ai.monitoring.models import AIPerformanceMetrics
+from urutiq_ai.monitoring.repository import PerformanceRepository
+from urutiq_ai.monitoring.schemas import MetricType, TimeWindow, Trend
+from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.models import AIModel
+from urutiq_ai.tenancy import service as tenancy_service
+
+KINDS = {
+    "classification": "classification",
+    "anomaly_detection": "anomaly_detection",
+    "regression": "regression",
+}
+
+
+@dataclass
+class PerformanceRun:
+    model: AIModel
+    windows: list[ml_performance.WindowMetrics]
+    rows: list[AIPerformanceMetrics]
+
+
+def compute_performance(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    model_id: str,
+    time_window: TimeWindow,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> PerformanceRun:
+    """Compute and store ``model_id``'s metrics per ``time_window`` over ``[start, end)``."""
+    model = registry_service.get_model(session, ctx, model_id)
+    kind = KINDS.get(model.model_type.value)
+    if kind is None:
+        raise ValidationError(
+            f"{model.model_type.value} models have no outcomes to measure",
+            fields=[FieldError("modelId", "only classification, anomaly and regression models")],
+        )
+    rows = PredictionRepository(session, ctx).outcomes_between(model.id, start, end)
+    outcomes = (
+        ml_performance.Outcome(at, predicted_value_of(prediction), actual)
+        for at, prediction, actual in rows
+    )
+    try:
+        windows = ml_performance.metrics_by_window(outcomes, kind=kind, window=time_window.value)
+    except MLError as exc:
+        raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
+    if not windows:
+        raise ValidationError(
+            f"model {model.id!r} has no predictions with actual values in this range",
+            fields=[FieldError("window", "record actual values first, or widen the range")],
+        )
+    stored = _store(session, ctx, model, time_window, windows)
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="compute_performance",
+        row=model,
+        company_id=model.company_id,
+        after={"modelId": model.id, "timeWindow": time_window.value, "windows": len(windows)},
+    )
+    return PerformanceRun(model, windows, stored)
+
+
+def predicted_value_of(stored: Any) -> Any:
+    """The label or number inside a stored ``prediction`` JSON value."""
+    return stored.get("prediction") if isinstance(stored, dict) else stored
+
+
+def _store(
+    session: Session,
+    ctx: TenantContext,
+    model: AIModel,
+    time_window: TimeWindow,
+    windows: list[ml_performance.WindowMetrics],
+) -> list[AIPerformanceMetrics]:
+    repository = PerformanceRepository(session, ctx)
+    existing = {
+        (row.metric_type.value, _naive(row.metric_date)): row
+        for row in repository.for_model(model.id, time_window)
+    }
+    values = {
+        (metric, _naive(window.start)): value
+        for window in windows
+        for metric, value in window.values.items()
+    }
+    out = []
+    for window in windows:
+        before = ml_performance.previous_window_start(window.start, time_window.value)
+        for metric, value in window.values.items():
+            previous = values.get((metric, _naive(before)))
+            if previous is None and (metric, _naive(before)) in existing:
+                previous = existing[(metric, _naive(before))].metric_value
+            row = existing.get((metric, _naive(window.start)))
+            if row is None:
+                row = AIPerformanceMetrics(
+                    model_id=model.id,
+                    metric_type=MetricType(metric),
+                    time_window=time_window,
+                    metric_date=window.start,
+                    metric_value=value,
+                )
+                repository.add(row, company_id=model.company_id)
+            row.metric_value = value
+            row.comparison_value = previous
+            direction = ml_performance.trend(metric, value, previous)
+            row.trend = Trend(direction) if direction else None
+            out.append(row)
+    session.flush()
+    return out
+
+
+def _naive(moment: datetime) -> datetime:
+    """Window starts compared without tzinfo (SQLite returns naive UTC values)."""
+    return moment.replace(tzinfo=None)

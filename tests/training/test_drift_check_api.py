@@ -1,0 +1,189 @@
+"""A model's data-drift check through the API and the SDK: stored rows, verdicts, bad input."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import TenantFixture
+from tests.training.conftest import VENDORS
+from tests.training.test_serving_api import predict, trained_model
+from urutiq_ai.sdk import Client
+
+Seed = Callable[..., None]
+
+
+def input_rows(n: int, seed: int, *, shifted: bool = False) -> list[dict[str, Any]]:
+    """Rows like the training table's; shifted: amounts tripled, a new vendor mix."""
+    rng = np.random.default_rng(seed)
+    names = ["AWS", "Zoom"] if shifted else list(VENDORS)
+    rows = []
+    for i in range(n):
+        vendor = names[i % len(names)]
+        amount = float(rng.lognormal(5, 0.5)) * (3.0 if shifted else 1.0)
+        rows.append({"vendorName": vendor, "description": f"item {i}", "amount": amount})
+    return rows
+
+
+def check(client: TestClient, tenant: TenantFixture, model_id: str, **body: Any) -> Any:
+    return client.post(
+        tenant.url(f"models/{model_id}/drift-checks"),
+        json={"window": "1d", **body},
+        headers=tenant.headers("editor"),
+    )
+
+
+def detections(client: TestClient, tenant: TenantFixture, model_id: str) -> list[dict[str, Any]]:
+    body = client.get(
+        tenant.url("drift-detections"),
+        params={"modelId": model_id, "limit": 100},
+        headers=tenant.headers(),
+    ).json()
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+@pytest.fixture
+def model_id(client: TestClient, tenant: TenantFixture, seed_expenses: Seed) -> str:
+    return trained_model(client, tenant, seed_expenses)
+
+
+def log_predictions(
+    client: TestClient, tenant: TenantFixture, model_id: str, rows: list[dict[str, Any]]
+) -> None:
+    response = predict(client, tenant, model_id, {"rows": rows})
+    assert response.status_code == 200, response.text
+
+
+class TestDriftCheck:
+    def test_stable_inputs_raise_no_drift(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(200, seed=5))
+        response = check(client, tenant, model_id)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["predictions"] == 200
+        assert body["datasetDrift"] is False
+        assert body["driftedFeatures"] == []
+        assert "description" in body["skipped"]
+        by_feature = {row["featureName"]: row for row in body["detections"]}
+        assert set(by_feature) == {"vendorName", "amount", None}
+        assert by_feature["amount"]["analysis"]["method"] == "ks"
+        assert by_feature["amount"]["status"] == "normal"
+        assert by_feature["vendorName"]["status"] == "normal"
+        assert by_feature[None]["analysis"]["scope"] == "dataset"
+        stored = detections(client, tenant, model_id)
+        assert sorted(r["id"] for r in stored) == sorted(r["id"] for r in body["detections"])
+
+    def test_shifted_inputs_are_detected_per_feature(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(200, seed=6, shifted=True))
+        body = check(client, tenant, model_id).json()
+        assert body["datasetDrift"] is True
+        assert sorted(body["driftedFeatures"]) == ["amount", "vendorName"]
+        by_feature = {row["featureName"]: row for row in body["detections"]}
+        amount = by_feature["amount"]
+        assert amount["status"] == "detected"
+        assert amount["driftScore"] < amount["threshold"]
+        assert amount["currentValue"]["mean"] > 2 * amount["baselineValue"]["mean"]
+        assert amount["recommendations"]
+        vendor = by_feature["vendorName"]
+        signals = {s["signal"]: s for s in vendor["analysis"]["signals"]}
+        assert signals["unseen_categories"]["top"][0]["category"] == "Zoom"
+        assert vendor["analysis"]["window"]["predictions"] == 200
+        assert by_feature[None]["status"] == "detected"
+
+    def test_method_and_threshold_overrides(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(100, seed=7))
+        body = check(
+            client,
+            tenant,
+            model_id,
+            methods={"amount": "psi"},
+            thresholds={"amount": 5.0},
+        ).json()
+        amount = next(r for r in body["detections"] if r["featureName"] == "amount")
+        assert amount["analysis"]["method"] == "psi"
+        assert amount["threshold"] == 5.0
+        assert amount["status"] == "normal"
+
+    def test_the_sdk_runs_the_same_check(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(60, seed=8, shifted=True))
+        sdk = Client(api_key=tenant.keys["editor"], company=tenant.company_id, http_client=client)
+        result = sdk.monitoring.check_drift(model_id, window="1d")
+        assert result.dataset_drift is True
+        assert {d.feature_name for d in result.detections} == {"vendorName", "amount", None}
+
+
+class TestDriftCheckBadInput:
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"window": "7x"}, "window"),
+            ({"window": "0d"}, "window"),
+            ({"window": "400d"}, "window"),
+            ({"methods": {"nope": "ks"}}, "methods.nope"),
+            ({"methods": {"amount": "bogus"}}, "methods.amount"),
+            ({"thresholds": {"amount": -1}}, "thresholds.amount"),
+            ({"methods": {"vendorName": "ks"}}, "methods.vendorName"),
+        ],
+    )
+    def test_rejected_with_the_field_and_nothing_stored(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        model_id: str,
+        body: dict[str, Any],
+        field: str,
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(40, seed=9))
+        response = check(client, tenant, model_id, **body)
+        assert response.status_code == 422, response.text
+        assert field in [f["field"] for f in response.json()["fields"]]
+        assert detections(client, tenant, model_id) == []
+
+    def test_a_window_without_predictions(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        response = check(client, tenant, model_id)
+        assert response.status_code == 422
+        assert response.json()["fields"][0]["field"] == "window"
+        assert "no predictions" in response.json()["detail"]
+
+    def test_too_few_predictions(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        log_predictions(client, tenant, model_id, input_rows(10, seed=10))
+        response = check(client, tenant, model_id)
+        assert response.status_code == 422
+        assert "at least 30" in response.json()["fields"][0]["reason"]
+        assert detections(client, tenant, model_id) == []
+
+    def test_unknown_model_other_tenant_and_roles(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
+        model_id: str,
+    ) -> None:
+        assert check(client, tenant, "no-such-model").status_code == 404
+        foreign = client.post(
+            tenant_second.url(f"models/{model_id}/drift-checks"),
+            json={"window": "1d"},
+            headers=tenant_second.headers("editor"),
+        )
+        assert foreign.status_code == 404
+        viewer = client.post(
+            tenant.url(f"models/{model_id}/drift-checks"),
+            json={"window": "1d"},
+            headers=tenant.headers("viewer"),
+        )
+        assert viewer.status_code == 403
