@@ -481,7 +481,7 @@ def stage_breakdown(setup: Setup, n: int, *, log: bool) -> tuple[float, dict[str
     wrapped = [
         (tenancy_service, "authenticate", "authenticate API key (system scope)"),
         (registry_service, "get_model_with_artifact", "AIModel + artifact rows (one SELECT)"),
-        (serving, "_load", "cached verified pipeline"),
+        (serving, "load_verified", "cached verified pipeline"),
         (serving, "check_records", "check_records (input validation)"),
         (serving, "predict", "ml.predict (row path)"),
         (serving, "_log_predictions", "log: bulk insert + audit row"),

@@ -229,14 +229,23 @@ class TestDriftCheckCommand:
         assert code == 0, output
         result = json.loads(output)
         assert result["predictions"] > 0
-        features = {row["featureName"] for row in result["detections"]}
-        assert features == {"vendorName", "amount", None}
+        subjects = {(row["driftType"], row["featureName"]) for row in result["detections"]}
+        assert subjects == {
+            ("data_drift", "vendorName"),
+            ("data_drift", "amount"),
+            ("data_drift", None),
+            ("label_drift", "prediction"),
+            ("label_drift", "actualValue"),
+            ("concept_drift", None),
+        }
         assert "description" in result["skipped"]
+        assert set(result["statuses"]) == {"data_drift", "label_drift", "concept_drift"}
         code, output = invoke(
             demo_env, "drift", "check", "--model", model, "--window", "3w", "--company", company
         )
         assert code == 0, output
         assert "vendorName" in output
+        assert "concept_drift" in output
         assert "Dataset drift:" in output
 
     def test_bad_window_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:

@@ -806,3 +806,9 @@ class TestInputShapes:
     def test_the_distance_warning_band_starts_at_exactly_80_percent(self) -> None:
         assert drift.status_of(Method.psi, 0.08, 0.1) is Status.warning
         assert drift.status_of(Method.psi, 0.0799, 0.1) is Status.normal
+
+
+def test_the_api_offers_exactly_the_engine_methods() -> None:
+    from urutiq_ai.monitoring.schemas import DriftMethod
+
+    assert {m.value for m in DriftMethod} == {m.value for m in Method}

@@ -69,12 +69,23 @@ class TestDriftCheck:
         assert body["datasetDrift"] is False
         assert body["driftedFeatures"] == []
         assert "description" in body["skipped"]
-        by_feature = {row["featureName"]: row for row in body["detections"]}
-        assert set(by_feature) == {"vendorName", "amount", None}
-        assert by_feature["amount"]["analysis"]["method"] == "ks"
-        assert by_feature["amount"]["status"] == "normal"
-        assert by_feature["vendorName"]["status"] == "normal"
-        assert by_feature[None]["analysis"]["scope"] == "dataset"
+        by_feature = {(row["driftType"], row["featureName"]): row for row in body["detections"]}
+        assert set(by_feature) == {
+            ("data_drift", "vendorName"),
+            ("data_drift", "amount"),
+            ("data_drift", None),
+            ("label_drift", "prediction"),
+        }
+        assert by_feature[("data_drift", "amount")]["analysis"]["method"] == "ks"
+        assert by_feature[("data_drift", "amount")]["status"] == "normal"
+        assert by_feature[("data_drift", "vendorName")]["status"] == "normal"
+        assert by_feature[("data_drift", None)]["analysis"]["scope"] == "dataset"
+        assert by_feature[("label_drift", "prediction")]["status"] == "normal"
+        # no outcomes yet: said, not stored as normal
+        assert "outcomes" not in body["skipped"]
+        assert "at least 30" in body["skipped"]["concept_drift"]
+        assert "at least 30" in body["skipped"]["label_drift.actualValue"]
+        assert body["statuses"] == {"data_drift": "normal", "label_drift": "normal"}
         stored = detections(client, tenant, model_id)
         assert sorted(r["id"] for r in stored) == sorted(r["id"] for r in body["detections"])
 
@@ -82,9 +93,10 @@ class TestDriftCheck:
         self, client: TestClient, tenant: TenantFixture, model_id: str
     ) -> None:
         log_predictions(client, tenant, model_id, input_rows(200, seed=6, shifted=True))
-        body = check(client, tenant, model_id).json()
+        body = check(client, tenant, model_id, types=["data_drift"]).json()
         assert body["datasetDrift"] is True
         assert sorted(body["driftedFeatures"]) == ["amount", "vendorName"]
+        assert {row["driftType"] for row in body["detections"]} == {"data_drift"}
         by_feature = {row["featureName"]: row for row in body["detections"]}
         amount = by_feature["amount"]
         assert amount["status"] == "detected"
@@ -108,7 +120,11 @@ class TestDriftCheck:
             methods={"amount": "psi"},
             thresholds={"amount": 5.0},
         ).json()
-        amount = next(r for r in body["detections"] if r["featureName"] == "amount")
+        amount = next(
+            r
+            for r in body["detections"]
+            if r["featureName"] == "amount" and r["driftType"] == "data_drift"
+        )
         assert amount["analysis"]["method"] == "psi"
         assert amount["threshold"] == 5.0
         assert amount["status"] == "normal"
@@ -118,7 +134,7 @@ class TestDriftCheck:
     ) -> None:
         log_predictions(client, tenant, model_id, input_rows(60, seed=8, shifted=True))
         sdk = Client(api_key=tenant.keys["editor"], company=tenant.company_id, http_client=client)
-        result = sdk.monitoring.check_drift(model_id, window="1d")
+        result = sdk.monitoring.check_drift(model_id, window="1d", types=["data_drift"])
         assert result.dataset_drift is True
         assert {d.feature_name for d in result.detections} == {"vendorName", "amount", None}
 
@@ -134,6 +150,8 @@ class TestDriftCheckBadInput:
             ({"methods": {"amount": "bogus"}}, "methods.amount"),
             ({"thresholds": {"amount": -1}}, "thresholds.amount"),
             ({"methods": {"vendorName": "ks"}}, "methods.vendorName"),
+            ({"types": []}, "types"),
+            ({"types": ["weather"]}, "types.0"),
         ],
     )
     def test_rejected_with_the_field_and_nothing_stored(
@@ -187,3 +205,69 @@ class TestDriftCheckBadInput:
             headers=tenant.headers("viewer"),
         )
         assert viewer.status_code == 403
+
+
+def record_outcomes(
+    client: TestClient, tenant: TenantFixture, results: list[dict[str, Any]], wrong: range
+) -> None:
+    """Actual values: the prediction itself, except at the positions in ``wrong``."""
+    categories = sorted({category for category, _ in VENDORS.values()})
+    items = []
+    for index, result in enumerate(results):
+        actual = result["prediction"]
+        if index in wrong:
+            actual = next(c for c in categories if c != actual)
+        items.append({"predictionId": result["predictionId"], "actualValue": actual})
+    response = client.post(
+        tenant.url("predictions/actuals"), json={"items": items}, headers=tenant.headers("editor")
+    )
+    assert response.status_code == 200, response.text
+
+
+class TestOutcomeDrift:
+    def predict_rows(
+        self, client: TestClient, tenant: TenantFixture, model_id: str, n: int
+    ) -> list[dict[str, Any]]:
+        response = predict(client, tenant, model_id, {"rows": input_rows(n, seed=11)})
+        assert response.status_code == 200, response.text
+        results: list[dict[str, Any]] = response.json()["predictions"]
+        return results
+
+    def test_right_outcomes_are_no_concept_drift(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        results = self.predict_rows(client, tenant, model_id, 120)
+        record_outcomes(client, tenant, results, wrong=range(0))
+        body = check(client, tenant, model_id, types=["label_drift", "concept_drift"]).json()
+        rows = {(r["driftType"], r["featureName"]): r for r in body["detections"]}
+        assert set(rows) == {
+            ("label_drift", "prediction"),
+            ("label_drift", "actualValue"),
+            ("concept_drift", None),
+        }
+        concept_row = rows[("concept_drift", None)]
+        assert concept_row["status"] == "normal"
+        assert concept_row["currentValue"]["value"] == 1.0
+        assert concept_row["baselineValue"]["metric"] == "accuracy"
+        assert concept_row["analysis"]["errorStream"]["detector"] == "ADWIN"
+        assert concept_row["analysis"]["errorStream"]["risingCuts"] == []
+        assert body["skipped"] == {}
+
+    def test_errors_that_start_midway_are_concept_drift(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        # two requests: within one batch every prediction has the same createdAt
+        earlier = self.predict_rows(client, tenant, model_id, 150)
+        later = self.predict_rows(client, tenant, model_id, 150)
+        record_outcomes(client, tenant, earlier, wrong=range(0))
+        record_outcomes(client, tenant, later, wrong=range(150))
+        body = check(client, tenant, model_id, types=["concept_drift"]).json()
+        (row,) = body["detections"]
+        assert row["driftType"] == "concept_drift"
+        assert row["status"] == "detected"
+        stream = row["analysis"]["errorStream"]
+        assert stream["risingCuts"]
+        assert stream["errorAfter"] > stream["errorBefore"]
+        assert row["driftScore"] >= row["threshold"]  # accuracy 0.5 vs about 1.0 at training
+        assert row["recommendations"]
+        assert body["statuses"] == {"concept_drift": "detected"}

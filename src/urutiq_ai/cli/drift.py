@@ -194,11 +194,20 @@ WindowOption = Annotated[
 ]
 
 
+TypeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--type", help="data_drift, label_drift or concept_drift; repeatable (default: all)."
+    ),
+]
+
+
 def check(
     model: ModelOption,
     window: WindowOption = "7d",
     method: MethodOption = None,
     threshold: ThresholdOption = None,
+    drift_type: TypeOption = None,
     as_json: JsonOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
@@ -212,7 +221,7 @@ def check(
     }
     with sdk_client(url, api_key, company) as client:
         result = client.monitoring.check_drift(
-            model, window=window, methods=methods, thresholds=thresholds
+            model, window=window, methods=methods, thresholds=thresholds, types=drift_type
         )
     if as_json:
         print_json(result)
@@ -224,17 +233,16 @@ def _print_check(result: "DriftCheckResult") -> None:
     console = Console()
     table = Table(
         title=f"Drift of model {result.model_id}: {result.predictions} predictions from "
-        f"{cell(result.window_start)} to {cell(result.window_end)} vs its training data"
+        f"{cell(result.window_start)} to {cell(result.window_end)}"
     )
-    for header in ("feature", "method", "score", "threshold", "status", "signals"):
+    for header in ("type", "subject", "method", "score", "threshold", "status", "signals"):
         table.add_column(header)
     for row in result.detections:
-        if row.feature_name is None:
-            continue
         analysis: dict[str, Any] = row.analysis if isinstance(row.analysis, dict) else {}
         table.add_row(
-            Text(row.feature_name),
-            str(analysis.get("method", "")),
+            row.drift_type.value,
+            Text(_subject(row.feature_name, analysis)),
+            str(analysis.get("method") or analysis.get("metric") or ""),
             cell(row.drift_score),
             cell(row.threshold),
             Text(row.status.value, style=STATUS_STYLES[row.status.value]),
@@ -243,10 +251,19 @@ def _print_check(result: "DriftCheckResult") -> None:
     console.print(table)
     for name, reason in result.skipped.items():
         console.print(f"Skipped {name}: {reason}", markup=False, soft_wrap=True)
+    statuses = ", ".join(f"{kind} {status.value}" for kind, status in result.statuses.items())
     verdict = "Dataset drift: yes" if result.dataset_drift else "Dataset drift: no"
     drifted = ", ".join(result.drifted_features) or "none"
     console.print(
-        f"{verdict} (drifted: {drifted}; share {result.drift_share:.0%})",
+        f"{verdict} (drifted features: {drifted}; share {result.drift_share:.0%}). {statuses}",
         markup=False,
         soft_wrap=True,
     )
+
+
+def _subject(feature: str | None, analysis: dict[str, Any]) -> str:
+    """What a row is about: a feature, ``prediction``/``actualValue``, or the whole scope."""
+    if feature is not None:
+        return feature
+    scope = analysis.get("scope")
+    return "(data set)" if scope == "dataset" else f"({scope or 'model'})"

@@ -11,7 +11,6 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.explainability import service
 from urutiq_ai.explainability.models import AIModelFeatureImportance
-from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.columns import validate_rows
 from urutiq_ai.ml.errors import InputError, MLError
 from urutiq_ai.ml.explain import explain_row
@@ -28,11 +27,10 @@ class NotExplainable(ValidationError):
 
 
 def _validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any:
-    if not artifact.validation_uri or not artifact.validation_sha256:
+    sample = serving.validation_sample(artifact, store)
+    if sample is None:
         raise NotExplainable("this model version has no stored validation sample (retrain it)")
-    return ml_artifacts.load_pipeline(
-        store.get(artifact.validation_uri), artifact.validation_sha256
-    )
+    return sample
 
 
 def compute_importances(

@@ -1,19 +1,21 @@
-"""Data drift of a model: its training profile against the inputs of its recent predictions.
+"""Drift of a model: data drift here, label and concept drift in ``outcome_drift``.
 
 Imported lazily (it loads numpy, pandas and scipy through ``urutiq_ai.ml.drift``).
 
 One check reads the predictions the model made in a window (streamed from the database,
-kept only as per-feature values), compares every feature with the reference profile saved
-at training (``ModelArtifact.referenceProfile``: a sample of up to 1,000 values per numeric
-feature, full category counts per categorical or boolean feature) and stores one
+kept only as per-feature values). **Data drift** compares every feature with the reference
+profile saved at training (``ModelArtifact.referenceProfile``: a sample of up to 1,000 values
+per numeric feature, full category counts per categorical or boolean feature) and stores one
 AIDriftDetection row per compared feature plus one data-set row (``featureName`` null:
 ``driftScore`` is the share of drifted features, ``threshold`` the share that makes the data
-set drift). Text and date features are listed as skipped with the reason. All rows of one
-check are written in one transaction; a check that cannot run (no predictions in the
-window, too few to test) answers 422 and writes nothing.
+set drift). Text and date features are listed as skipped with the reason. **Label** and
+**concept drift** compare the window's predictions and outcomes with the stored validation
+sample (see :mod:`urutiq_ai.monitoring.outcome_drift`). All rows of one check are written in
+one transaction; a check that cannot run (no predictions in the window, too few to test)
+answers 422 and writes nothing.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +33,8 @@ from urutiq_ai.monitoring.repository import DriftRepository
 from urutiq_ai.monitoring.schemas import DriftStatus, DriftType
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
-from urutiq_ai.registry.models import AIModel
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.tenancy import service as tenancy_service
 
 MIN_CURRENT_ROWS = 30
@@ -42,6 +45,10 @@ DATE_SKIPPED = "date features are not compared (time always moves)"
 
 class NoReferenceProfile(Conflict):
     pass
+
+
+ALL_TYPES = (DriftType.data_drift, DriftType.label_drift, DriftType.concept_drift)
+STATUS_ORDER = {DriftStatus.normal: 0, DriftStatus.warning: 1, DriftStatus.detected: 2}
 
 
 @dataclass
@@ -55,23 +62,35 @@ class DriftCheck:
     report: ml_drift.DriftReport
     rows: list[AIDriftDetection]
 
+    def statuses(self) -> dict[str, DriftStatus]:
+        """The worst status of each drift type the check stored."""
+        worst: dict[str, DriftStatus] = {}
+        for row in self.rows:
+            key = row.drift_type.value
+            if key not in worst or STATUS_ORDER[row.status] > STATUS_ORDER[worst[key]]:
+                worst[key] = row.status
+        return worst
 
-def check_data_drift(
+
+def check_drift(
     session: Session,
     ctx: TenantContext,
     *,
     model_id: str,
     window: timedelta,
+    store: ArtifactStore,
     end: datetime | None = None,
     methods: Mapping[str, str] | None = None,
     thresholds: Mapping[str, float] | None = None,
+    types: Collection[DriftType] = ALL_TYPES,
 ) -> DriftCheck:
-    """Run one data-drift check of ``model_id`` over ``[end - window, end)`` and store it."""
+    """Run one drift check of ``model_id`` over ``[end - window, end)`` and store it.
+
+    ``types``: data drift (inputs vs the training profile), label drift and concept drift
+    (predictions and outcomes vs the validation sample, see ``outcome_drift``).
+    """
     model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
     artifact = registry_service.require_artifact(model, stored)
-    profile = artifact.reference_profile
-    if not profile or not profile.get("features"):
-        raise NoReferenceProfile(f"model {model.id!r} has no reference profile to compare with")
     window_end = end or utcnow()
     window_start = window_end - window
     features = list(model.feature_columns or [])
@@ -79,6 +98,58 @@ def check_data_drift(
     inputs = PredictionRepository(session, ctx).inputs_between(model.id, window_start, window_end)
     values, count = _collect(inputs, features)
     _require_enough(count, model.id, window_start, window_end)
+    report = ml_drift.DriftReport([], {}, 0, count)
+    rows: list[AIDriftDetection] = []
+    if DriftType.data_drift in types:
+        report = _data_drift(model, artifact, values, count, methods, thresholds)
+        rows += _data_rows(model, report, window_start, window_end)
+    outcome_types = [kind for kind in types if kind is not DriftType.data_drift]
+    if outcome_types:
+        from urutiq_ai.monitoring import outcome_drift
+
+        more, skipped = outcome_drift.check(
+            session,
+            ctx,
+            model=model,
+            artifact=artifact,
+            store=store,
+            start=window_start,
+            end=window_end,
+            types=outcome_types,
+        )
+        rows += more
+        report.skipped.update(skipped)
+    repository = DriftRepository(session, ctx)
+    for row in rows:
+        repository.add(row, company_id=model.company_id)
+    session.flush()
+    check = DriftCheck(model, window_start, window_end, count, report, rows)
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="drift_check",
+        row=model,
+        company_id=model.company_id,
+        after={
+            "modelId": model.id,
+            "predictions": count,
+            "statuses": {kind: status.value for kind, status in check.statuses().items()},
+        },
+    )
+    return check
+
+
+def _data_drift(
+    model: AIModel,
+    artifact: ModelArtifact,
+    values: Mapping[str, list[Any]],
+    count: int,
+    methods: Mapping[str, str] | None,
+    thresholds: Mapping[str, float] | None,
+) -> ml_drift.DriftReport:
+    profile = artifact.reference_profile
+    if not profile or not profile.get("features"):
+        raise NoReferenceProfile(f"model {model.id!r} has no reference profile to compare with")
     reference, current, skipped = _samples(profile["features"], artifact.column_types, values)
     try:
         report = ml_drift.compare_samples(
@@ -95,16 +166,7 @@ def check_data_drift(
             fields=[FieldError(name, reason) for name, reason in exc.errors],
         ) from exc
     report.skipped.update(skipped)
-    rows = _store(session, ctx, model, report, window_start, window_end)
-    tenancy_service.record_audit(
-        session,
-        ctx,
-        action="drift_check",
-        row=model,
-        company_id=model.company_id,
-        after={"modelId": model.id, "datasetDrift": report.dataset_drift, "predictions": count},
-    )
-    return DriftCheck(model, window_start, window_end, count, report, rows)
+    return report
 
 
 def _check_overrides(
@@ -199,17 +261,11 @@ def _profile_categories(summary: Mapping[str, Any]) -> ml_drift.ColumnSample:
     )
 
 
-def _store(
-    session: Session,
-    ctx: TenantContext,
-    model: AIModel,
-    report: ml_drift.DriftReport,
-    start: datetime,
-    end: datetime,
+def _data_rows(
+    model: AIModel, report: ml_drift.DriftReport, start: datetime, end: datetime
 ) -> list[AIDriftDetection]:
     window = {"from": start.isoformat(), "to": end.isoformat(), "predictions": report.current_rows}
     reference = {"source": "training profile", "modelVersion": model.model_version}
-    repository = DriftRepository(session, ctx)
     rows = [
         AIDriftDetection(
             model_id=model.id,
@@ -226,9 +282,6 @@ def _store(
         for column in report.columns
     ]
     rows.append(_dataset_row(model, report, window, reference))
-    for row in rows:
-        repository.add(row, company_id=model.company_id)
-    session.flush()
     return rows
 
 

@@ -11,7 +11,6 @@ Recomputing a window replaces its rows' values, never adds a second row.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring.models import AIPerformanceMetrics
 from urutiq_ai.monitoring.repository import PerformanceRepository
 from urutiq_ai.monitoring.schemas import MetricType, TimeWindow, Trend
+from urutiq_ai.predictions.outcomes import stored_value
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
@@ -60,7 +60,7 @@ def compute_performance(
         )
     rows = PredictionRepository(session, ctx).outcomes_between(model.id, start, end)
     outcomes = (
-        ml_performance.Outcome(at, predicted_value_of(prediction), actual)
+        ml_performance.Outcome(at, stored_value(prediction), actual)
         for at, prediction, actual in rows
     )
     try:
@@ -82,11 +82,6 @@ def compute_performance(
         after={"modelId": model.id, "timeWindow": time_window.value, "windows": len(windows)},
     )
     return PerformanceRun(model, windows, stored)
-
-
-def predicted_value_of(stored: Any) -> Any:
-    """The label or number inside a stored ``prediction`` JSON value."""
-    return stored.get("prediction") if isinstance(stored, dict) else stored
 
 
 def _store(

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
@@ -20,6 +20,7 @@ from urutiq_ai.monitoring.schemas import (
     TimeWindow,
     parse_window,
 )
+from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["monitoring"])
@@ -34,21 +35,24 @@ Reader = Annotated[TenantContext, Depends(company_role(READERS, "read monitoring
     status_code=status.HTTP_201_CREATED,
 )
 def run_drift_check(
-    session: SessionDep, ctx: Writer, model_id: IdPath, data: DriftCheckRequest
+    request: Request, session: SessionDep, ctx: Writer, model_id: IdPath, data: DriftCheckRequest
 ) -> DriftCheckResult:
-    """Compare the model's recent prediction inputs with its training data, per feature,
-    and store the results (one row per feature plus a data-set row)."""
+    """Compare the model's recent inputs with its training data (data drift), its
+    predictions and outcomes with its validation data (label and concept drift), and store
+    the results."""
     # drift loads numpy/pandas/scipy: import it on first use, not at start-up.
     from urutiq_ai.monitoring import drift
 
-    check = drift.check_data_drift(
+    check = drift.check_drift(
         session,
         ctx,
         model_id=model_id,
         window=parse_window(data.window),
+        store=ArtifactStore(request.app.state.settings.artifacts),
         end=data.end,
         methods={name: method.value for name, method in (data.methods or {}).items()},
         thresholds=data.thresholds,
+        types=data.types or drift.ALL_TYPES,
     )
     return DriftCheckResult(
         model_id=check.model.id,
@@ -58,6 +62,7 @@ def run_drift_check(
         dataset_drift=check.report.dataset_drift,
         drift_share=check.report.drift_share,
         drifted_features=check.report.drifted,
+        statuses=check.statuses(),
         skipped=check.report.skipped,
         detections=[AIDriftDetectionRead.model_validate(row) for row in check.rows],
     )

@@ -151,6 +151,11 @@ class DriftCheckRequest(RequestSchema):
     thresholds: dict[str, PositiveFloat] | None = Field(
         default=None, description="Per-feature thresholds (p-value for tests, else distance)."
     )
+    types: list[DriftType] | None = Field(
+        default=None,
+        description="data_drift, label_drift, concept_drift (default: all three).",
+        min_length=1,
+    )
 
     @field_validator("window")
     @classmethod
@@ -160,8 +165,8 @@ class DriftCheckRequest(RequestSchema):
 
 
 class DriftCheckResult(ReadSchema):
-    """One drift check: the data-set verdict and the rows it stored (one per feature, plus
-    one data-set row without a feature name)."""
+    """One drift check: the data-set verdict of its data drift, the worst status of each
+    drift type, what was skipped and why, and the rows it stored."""
 
     model_id: str
     window_start: datetime
@@ -170,6 +175,7 @@ class DriftCheckResult(ReadSchema):
     dataset_drift: bool
     drift_share: float
     drifted_features: list[str]
+    statuses: dict[str, DriftStatus]
     skipped: dict[str, str]
     detections: list[AIDriftDetectionRead]
 

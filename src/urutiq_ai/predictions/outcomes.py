@@ -22,7 +22,11 @@ NUMERIC_TYPES = frozenset({PredictionType.regression, PredictionType.forecast})
 
 
 def predicted_value(prediction: AIModelPrediction) -> Any:
-    stored = prediction.prediction
+    return stored_value(prediction.prediction)
+
+
+def stored_value(stored: Any) -> Any:
+    """The label or number inside a stored ``prediction`` JSON value."""
     return stored.get("prediction") if isinstance(stored, dict) else stored
 
 

@@ -20,14 +20,21 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
         stmt = self.base_statement().where(AIModelPrediction.id.in_(ids))
         return list(self.session.scalars(stmt))
 
-    def inputs_between(
-        self, model_id: str, start: datetime, end: datetime, *, batch: int = 2000
-    ) -> Iterator[Any]:
+    def inputs_between(self, model_id: str, start: datetime, end: datetime) -> Iterator[Any]:
         """The stored inputs of a model's predictions made in ``[start, end)``, streamed in
         batches (a window of a million predictions never sits in memory as rows)."""
+        return self._column_between(AIModelPrediction.input_data, model_id, start, end)
+
+    def predictions_between(self, model_id: str, start: datetime, end: datetime) -> Iterator[Any]:
+        """The stored ``prediction`` values of a model's predictions in ``[start, end)``."""
+        return self._column_between(AIModelPrediction.prediction, model_id, start, end)
+
+    def _column_between(
+        self, column: Any, model_id: str, start: datetime, end: datetime, batch: int = 2000
+    ) -> Iterator[Any]:
         stmt = (
             self.base_statement()
-            .with_only_columns(AIModelPrediction.input_data)
+            .with_only_columns(column)
             .where(
                 AIModelPrediction.model_id == model_id,
                 AIModelPrediction.created_at >= start,

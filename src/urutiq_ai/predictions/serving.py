@@ -88,7 +88,20 @@ def load_model(
     """The verified pipeline of an active model (409 if not active; 500 if tampered)."""
     _require_active(model)
     artifact = registry_service.get_artifact(session, ctx, model)
-    return _load(artifact, store).pipeline, artifact
+    return load_verified(artifact, store).pipeline, artifact
+
+
+def validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any | None:
+    """The stored validation rows (features and ``VALIDATION_TARGET``), hash-verified; None
+    for a version trained before samples were kept."""
+    if not artifact.validation_uri or not artifact.validation_sha256:
+        return None
+    try:
+        return ml_artifacts.load_pipeline(
+            store.get(artifact.validation_uri), artifact.validation_sha256
+        )
+    except ArtifactTampered as exc:
+        raise ArtifactIntegrityError(str(exc)) from exc
 
 
 def _require_active(model: AIModel) -> None:
@@ -99,7 +112,8 @@ def _require_active(model: AIModel) -> None:
         )
 
 
-def _load(artifact: ModelArtifact, store: ArtifactStore) -> LoadedModel:
+def load_verified(artifact: ModelArtifact, store: ArtifactStore) -> LoadedModel:
+    """The cached pipeline of ``artifact`` (hash-checked on first load; 500 if tampered)."""
     try:
         return PIPELINES.get(artifact, store)
     except ArtifactTampered as exc:
@@ -125,7 +139,7 @@ def predict_rows(
     model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
     _require_active(model)
     artifact = registry_service.require_artifact(model, stored)
-    loaded = _load(artifact, store)
+    loaded = load_verified(artifact, store)
     features = list(model.feature_columns or [])
     try:
         check_records(rows, features, artifact.column_types)

@@ -1,6 +1,6 @@
 """Monitoring through the SDK: drift checks, performance over time."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from urllib.parse import quote
 
@@ -28,11 +28,15 @@ class MonitoringClient:
         end: datetime | None = None,
         methods: Mapping[str, str] | None = None,
         thresholds: Mapping[str, float] | None = None,
+        types: Sequence[str] | None = None,
         company: str | None = None,
     ) -> DriftCheckResult:
-        """Compare the inputs of the model's predictions in ``window`` (``24h``, ``7d``,
-        ``2w``, ending at ``end`` or now) with its training data, per feature."""
+        """Check the model's predictions in ``window`` (``24h``, ``7d``, ``2w``, ending at
+        ``end`` or now): inputs vs training data per feature (``data_drift``), predictions
+        and outcomes vs validation data (``label_drift``, ``concept_drift``); all by default."""
         fields: dict[str, object] = {"window": window}
+        if types:
+            fields["types"] = list(types)
         if end is not None:
             fields["end"] = end
         if methods:
