@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -108,14 +109,16 @@ class TestTrainCommand:
         assert "hyperparameters.max_depth" in output
 
 
-def _model_id(env: dict[str, str], name: str, *, first: bool = False) -> str:
+def _model_id(
+    env: dict[str, str], name: str, *, first: bool = False, company: str = COMPANIES[0][0]
+) -> str:
     """The newest active version of ``name`` (``first``: the demo's own, with its history)."""
     _, output = invoke(
         env,
         "models",
         "list",
         "--company",
-        COMPANIES[0][0],
+        company,
         "--json",
         "--where",
         f"modelName={name}",
@@ -286,3 +289,48 @@ class TestPerfShowCommand:
         )  # fmt: skip
         assert code == 1
         assert "timeWindow" in output
+
+
+class TestDemoMonitoring:
+    """The demo trains the expense classifier on the ledger's reference period; its last two
+    simulated weeks come from the shifted period (new vendors, inflated amounts)."""
+
+    def detections(self, env: dict[str, str], company: str) -> list[dict[str, Any]]:
+        model = _model_id(env, "expense_classifier", first=True, company=company)
+        code, output = invoke(
+            env, "drift-detections", "list", "--company", company, "--json",
+            "--where", f"modelId={model}", "--where", "driftType=data_drift", "--limit", "50",
+        )  # fmt: skip
+        assert code == 0, output
+        rows: list[dict[str, Any]] = json.loads(output)
+        return rows
+
+    @pytest.mark.parametrize("company", [c[0] for c in COMPANIES])
+    def test_the_shifted_weeks_drift_and_the_stable_weeks_do_not(
+        self, demo_env: dict[str, str], company: str
+    ) -> None:
+        rows = self.detections(demo_env, company)
+        by_window: dict[str, dict[str | None, dict[str, Any]]] = {}
+        for row in rows:
+            by_window.setdefault(row["analysis"]["window"]["to"], {})[row["featureName"]] = row
+        # the demo's own two checks are the first ones stored (other tests run more)
+        first_stored = sorted(
+            by_window, key=lambda end: min(r["createdAt"] for r in by_window[end].values())
+        )[:2]
+        assert len(first_stored) == 2
+        stable, shifted = (by_window[end] for end in sorted(first_stored))
+        assert stable["vendorName"]["status"] == "normal"
+        assert stable["amount"]["status"] == "normal"
+        assert stable[None]["status"] == "normal"
+        assert shifted["vendorName"]["status"] == "detected"
+        signals = {s["signal"] for s in shifted["vendorName"]["analysis"]["signals"]}
+        assert "unseen_categories" in signals  # vendors that only trade in the shifted period
+        assert shifted[None]["status"] == "detected"
+
+    def test_weekly_performance_is_computed(self, demo_env: dict[str, str]) -> None:
+        model = _model_id(demo_env, "expense_classifier", first=True)
+        code, output = invoke(
+            demo_env, "perf", "show", "--model", model, "--company", COMPANIES[0][0], "--json"
+        )
+        assert code == 0, output
+        assert len(json.loads(output)["f1"]["points"]) >= 5

@@ -177,7 +177,7 @@ class TestScoresThroughCompare:
 
     def test_jensenshannon_on_shares(self) -> None:
         ref = exact(2000, {"a": 0.5, "b": 0.3, "c": 0.2}, 1)
-        cur = exact(1000, {"a": 0.45, "b": 0.3, "c": 0.25}, 2)
+        cur = exact(2000, {"a": 0.45, "b": 0.3, "c": 0.25}, 2)
         column = one_column(ref, cur)
         assert column.method is Method.jensenshannon
         expected = distance.jensenshannon([0.5, 0.3, 0.2, 0.0], [0.45, 0.3, 0.25, 0.0], base=2)
@@ -259,6 +259,24 @@ class TestDefaultMethod:
         assert (column.method, column.kind) == (method, kind)
         assert column.threshold == drift.DEFAULT_THRESHOLDS[method]
         assert column.status is Status.normal
+
+    @pytest.mark.parametrize(
+        ("values", "small", "large"),
+        [
+            (_numeric(5000, 50), Method.ks, Method.wasserstein),
+            (
+                exact(5000, {"a": 0.6, "b": 0.3, "c": 0.1}, 0),
+                Method.chisquare,
+                Method.jensenshannon,
+            ),
+        ],
+    )
+    def test_a_small_current_window_gets_the_test(
+        self, values: np.ndarray, small: Method, large: Method
+    ) -> None:
+        # a distance from a small window is inflated by sampling noise alone
+        assert one_column(values, values[:1000]).method is small
+        assert one_column(values, values[:1001]).method is large
 
     def test_counts_non_null_reference_values_only(self) -> None:
         ref = np.concatenate([_numeric(1000, 50), np.full(500, np.nan)])

@@ -8,7 +8,7 @@ Idempotent: when the demo tenant exists it changes nothing and returns its store
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,7 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.tenancy import admin, context
 from urutiq_ai.tenancy import service as tenancy_service
 from urutiq_ai.training import service as training_service
-from urutiq_ai.training.schemas import TrainRequest
+from urutiq_ai.training.schemas import SourceSpec, TrainRequest
 from urutiq_ai.training.templates import TEMPLATES
 
 DEMO_TENANT = "demo"
@@ -40,6 +40,13 @@ COMPANIES = (
 )
 HISTORY_WEEKS = 6
 ROWS_PER_WEEK = 40
+EXPENSE_ROWS_PER_WEEK = 100
+SHIFTED_WEEKS = 2
+"""The last weeks of expense predictions come from the ledger's shifted period."""
+DRIFT_WINDOW = timedelta(weeks=SHIFTED_WEEKS)
+REFERENCE_PERIOD_ONLY = {"expense_classifier": "LedgerExpense"}
+"""Templates trained on the reference period only (their table has a ``period`` column), so
+the shifted period is new to them: the demo's drift story."""
 
 
 @dataclass
@@ -81,13 +88,15 @@ def load_demo(
         key = _new_demo_key(factory) if exists else _create_tenant(factory)
         result = DemoResult(True, DEMO_TENANT, [c[0] for c in COMPANIES])
         runtime = JobRuntime(factory, settings)
+        anchor = datetime.now(UTC)  # "now" of the simulated history and its monitors
         for company_id, _, profile, seed in COMPANIES:
             ledger = generate_ledger(seed=seed, scale=scale, company_profile=profile)
             counts = write_sql(ledger, engine, tenant_id=DEMO_TENANT, company_id=company_id)
             report(f"{company_id}: ledger written ({sum(counts.values())} rows)")
             result.models[company_id] = _train_templates(runtime, company_id, report)
-            result.predictions += _simulate_history(runtime, company_id, ledger, weeks)
+            result.predictions += _simulate_history(runtime, company_id, ledger, weeks, anchor)
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
+            _monitor(runtime, company_id, anchor, report)
         return result, key
     finally:
         engine.dispose()
@@ -119,50 +128,121 @@ def _scope(company_id: str) -> TenantContext:
 def _train_templates(runtime: JobRuntime, company_id: str, report: Report) -> list[str]:
     model_ids = []
     for template in TEMPLATES:
+        ctx, request = _training_request(company_id, template)
         with unit_of_work(runtime.sessionmaker) as session:
-            bind_scope(session, _scope(company_id))
+            bind_scope(session, ctx)
             attach_executor(session, SyncExecutor(runtime))
             model, _ = training_service.start_training(
-                session,
-                _scope(company_id),
-                data=TrainRequest(template=template),
-                sources_dir=runtime.settings.sources,
+                session, ctx, data=request, sources_dir=runtime.settings.sources
             )
         model_ids.append(model.id)  # the job ran at commit (SyncExecutor)
         report(f"{company_id}: trained {template} ({model.model_version})")
     return model_ids
 
 
-def _simulate_history(runtime: JobRuntime, company_id: str, ledger: Ledger, weeks: int) -> int:
+def _monitor(runtime: JobRuntime, company_id: str, anchor: datetime, report: Report) -> None:
+    """Weekly performance of every template, and two drift checks of the expense classifier:
+    the stable weeks (nothing should move) and the shifted weeks (vendors and amounts do)."""
+    from urutiq_ai.core.errors import AppError
+    from urutiq_ai.monitoring import drift, performance
+    from urutiq_ai.monitoring.schemas import TimeWindow
+
+    ctx = _scope(company_id)
+    store = ArtifactStore(runtime.settings.artifacts)
+    with unit_of_work(runtime.sessionmaker) as session:
+        bind_scope(session, ctx)
+        for name in TEMPLATES:
+            model = registry_service.latest_active(session, ctx, name)
+            if model is None:
+                continue
+            try:
+                performance.compute_performance(
+                    session, ctx, model_id=model.id, time_window=TimeWindow.weekly
+                )
+            except AppError as exc:
+                report(f"{company_id}: no weekly performance for {name}: {exc}")
+        expenses = registry_service.latest_active(session, ctx, "expense_classifier")
+        if expenses is None:
+            return
+        for label, end in (("stable", anchor - DRIFT_WINDOW), ("shifted", anchor)):
+            try:
+                check = drift.check_drift(
+                    session, ctx, model_id=expenses.id, window=DRIFT_WINDOW, end=end, store=store
+                )
+            except AppError as exc:
+                report(f"{company_id}: drift check of the {label} weeks skipped: {exc}")
+                continue
+            drifted = ", ".join(check.report.drifted) or "none"
+            report(f"{company_id}: drift check of the {label} weeks: drifted features {drifted}")
+
+
+def _training_request(company_id: str, template: str) -> tuple[TenantContext, TrainRequest]:
+    """The template as is, or limited to the reference period (a query source: admin only)."""
+    table = REFERENCE_PERIOD_ONLY.get(template)
+    if table is None:
+        return _scope(company_id), TrainRequest(template=template)
+    query = f'SELECT * FROM "{table}" WHERE "period" = \'reference\''  # noqa: S608 - constant
+    admin_scope = replace(_scope(company_id), role=Role.admin)
+    return admin_scope, TrainRequest(template=template, source=SourceSpec(query=query))
+
+
+def _simulate_history(
+    runtime: JobRuntime, company_id: str, ledger: Ledger, weeks: int, now: datetime
+) -> int:
     """Predictions spread over the past weeks, each with its actual outcome."""
     samples = _samples(ledger)
     total = 0
-    now = datetime.now(UTC)
     with unit_of_work(runtime.sessionmaker) as session:
         bind_scope(session, _scope(company_id))
-        for model_id, (rows, actuals) in _models_with_samples(session, company_id, samples):
-            for week in range(weeks):
-                start = week * ROWS_PER_WEEK
-                chunk, truth = (
-                    rows[start : start + ROWS_PER_WEEK],
-                    actuals[start : start + ROWS_PER_WEEK],
-                )
+        for model_id, weekly in _models_with_samples(session, company_id, samples, weeks):
+            for week, (chunk, truth) in enumerate(weekly):
                 if not chunk:
-                    break
+                    continue
                 when = now - timedelta(weeks=weeks - week)
                 total += _predict_week(session, company_id, model_id, chunk, truth, when, runtime)
     return total
 
 
-def _samples(ledger: Ledger) -> dict[str, tuple[list[dict[str, Any]], list[Any]]]:
+Sample = tuple[list[dict[str, Any]], list[Any]]
+
+
+def _samples(ledger: Ledger) -> dict[str, tuple[Sample, Sample]]:
+    """Per template: (rows, targets) of the reference period and of the shifted period."""
     features = journal_entry_features(ledger)
-    out: dict[str, tuple[list[dict[str, Any]], list[Any]]] = {}
+    out: dict[str, tuple[Sample, Sample]] = {}
     for name, spec in TEMPLATES.items():
         frame = _frame_for(name, ledger, features)
         target = spec.get("target_column") or spec.get("label_column")
         frame = frame[frame[target].notna()].sample(frac=1.0, random_state=3)
-        rows = frame[spec["feature_columns"]].to_dict(orient="records")
-        out[name] = ([_json_row(row) for row in rows], frame[target].tolist())
+        periods = []
+        for period in ("reference", "shifted"):
+            part = frame[frame["period"] == period] if "period" in frame else frame
+            rows = part[spec["feature_columns"]].to_dict(orient="records")
+            periods.append(([_json_row(row) for row in rows], part[target].tolist()))
+        out[name] = (periods[0], periods[1])
+    return out
+
+
+def _weekly(name: str, reference: Sample, shifted: Sample, weeks: int) -> list[Sample]:
+    """The rows predicted each week: for the expense classifier the last ``SHIFTED_WEEKS``
+    weeks come from the shifted period; other templates draw from their whole ledger."""
+    if name not in REFERENCE_PERIOD_ONLY:
+        rows, truth = reference[0] + shifted[0], reference[1] + shifted[1]
+        step = ROWS_PER_WEEK
+        return [
+            (rows[w * step : (w + 1) * step], truth[w * step : (w + 1) * step])
+            for w in range(weeks)
+        ]
+    step = EXPENSE_ROWS_PER_WEEK
+    stable_weeks = max(weeks - SHIFTED_WEEKS, 0)
+    out = [
+        (reference[0][w * step : (w + 1) * step], reference[1][w * step : (w + 1) * step])
+        for w in range(stable_weeks)
+    ]
+    out += [
+        (shifted[0][w * step : (w + 1) * step], shifted[1][w * step : (w + 1) * step])
+        for w in range(weeks - stable_weeks)
+    ]
     return out
 
 
@@ -186,12 +266,15 @@ def _json_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _models_with_samples(
-    session: Session, company_id: str, samples: dict[str, tuple[list[dict[str, Any]], list[Any]]]
-) -> Iterator[tuple[str, tuple[list[dict[str, Any]], list[Any]]]]:
-    for name, sample in samples.items():
+    session: Session,
+    company_id: str,
+    samples: dict[str, tuple[Sample, Sample]],
+    weeks: int,
+) -> Iterator[tuple[str, list[Sample]]]:
+    for name, (reference, shifted) in samples.items():
         model = registry_service.latest_active(session, _scope(company_id), name)
         if model is not None:
-            yield model.id, sample
+            yield model.id, _weekly(name, reference, shifted, weeks)
 
 
 def _predict_week(
