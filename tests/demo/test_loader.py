@@ -235,13 +235,13 @@ class TestDriftCheckCommand:
         subjects = {(row["driftType"], row["featureName"]) for row in result["detections"]}
         assert subjects == {
             ("data_drift", "vendorName"),
+            ("data_drift", "description"),
             ("data_drift", "amount"),
             ("data_drift", None),
             ("label_drift", "prediction"),
             ("label_drift", "actualValue"),
             ("concept_drift", None),
         }
-        assert "description" in result["skipped"]
         assert set(result["statuses"]) == {"data_drift", "label_drift", "concept_drift"}
         code, output = invoke(
             demo_env, "drift", "check", "--model", model, "--window", "3w", "--company", company
@@ -320,6 +320,7 @@ class TestDemoMonitoring:
         assert len(first_stored) == 2
         stable, shifted = (by_window[end] for end in sorted(first_stored))
         assert stable["vendorName"]["status"] == "normal"
+        assert stable["description"]["status"] == "normal"
         assert stable["amount"]["status"] == "normal"
         assert stable[None]["status"] == "normal"
         assert shifted["vendorName"]["status"] == "detected"

@@ -69,3 +69,11 @@ class TestValidateRows:
         with pytest.raises(InputError) as exc:
             validate_rows([{**ROW, "amount": True}], list(TYPES), TYPES)
         assert [field for field, _ in exc.value.errors] == ["amount"]
+
+
+def test_infinite_numbers_are_refused() -> None:
+    from urutiq_ai.ml.columns import check_records
+
+    with pytest.raises(InputError) as caught:
+        check_records([{"amount": float("inf")}], ["amount"], {"amount": "numeric"})
+    assert caught.value.errors == [("amount", "row 0: expected a finite number")]

@@ -16,8 +16,9 @@ from urutiq_ai.ml.drift import ColumnSample, Method, Status
 from urutiq_ai.ml.errors import InputError
 
 SIZES = (300, 1000, 5000, 200_000)
-# 5% -> 9% in a rare class is detected once the samples can tell it from noise (about 320
-# rows per side for p < 0.05); at 300 rows (pooled Z: p = 0.055) it stays visible: a
+# 5% -> 9% in a rare class is detected once the samples can tell it from noise (about 410
+# rows per side for two categories, with Bonferroni); at 300 rows (pooled Z: p = 0.055) it
+# stays visible: a
 # warning for a binary column, listed first among the shifted categories otherwise.
 RARE_SIZES = (1000, 5000, 200_000)
 
@@ -830,3 +831,51 @@ def test_the_api_offers_exactly_the_engine_methods() -> None:
     from urutiq_ai.monitoring.schemas import DriftMethod
 
     assert {m.value for m in DriftMethod} == {m.value for m in Method}
+
+
+class TestWordShares:
+    def test_words_outside_the_vocabulary_count_as_other(self) -> None:
+        sample = drift.word_share_sample(
+            ["Cloud hosting, cloud!", "Taxi to airport", None, "cloud hosting"],
+            ["cloud", "hosting"],
+        )
+        assert sample.counts == {"cloud": 3, "hosting": 2, drift.OTHER: 3}
+        assert sample.nulls == 1
+
+    def test_a_new_vocabulary_drifts(self) -> None:
+        vocabulary = ["cloud", "hosting", "taxi"]
+        reference = ColumnSample(
+            drift.CATEGORICAL, counts={"cloud": 400, "hosting": 400, "taxi": 200, drift.OTHER: 10}
+        )
+        same = drift.word_share_sample(["cloud hosting"] * 200 + ["taxi"] * 100, vocabulary)
+        new = drift.word_share_sample(["video call licence"] * 150 + ["taxi"] * 150, vocabulary)
+        assert drift.compare_column("memo", reference, same).status is Status.normal
+        assert drift.compare_column("memo", reference, new).status is Status.detected
+
+
+class TestReviewFixes:
+    def test_float_coded_profile_categories_match_integer_inputs(self) -> None:
+        from urutiq_ai.ml.profile import reference_profile
+
+        profile = reference_profile(
+            pd.DataFrame({"code": [1, 2, 3, None] * 50}), {"code": "categorical"}
+        )
+        counts = profile["features"]["code"]["categories"]
+        assert set(counts) == {"1", "2", "3"}
+        current = drift.categorical_sample([1, 2, 3] * 50)
+        result = drift.compare_column(
+            "code", ColumnSample(drift.CATEGORICAL, counts=counts), current
+        )
+        assert result.status is Status.normal
+
+    def test_infinite_values_count_as_nulls(self) -> None:
+        sample = drift.numeric_sample([1.0, float("inf"), 2.0, float("-inf"), None])
+        assert list(sample.values) == [1.0, 2.0]
+        assert sample.nulls == 3
+
+    def test_many_categories_use_one_vectorized_test(self) -> None:
+        labels = [f"c{i}" for i in range(5000)]
+        frame = pd.DataFrame({"x": labels * 4})
+        column = one_column(frame["x"], frame["x"])
+        assert column.status is Status.normal
+        assert len(column.analysis["shiftedCategories"]) <= drift.TOP_SHOWN

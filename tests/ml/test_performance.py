@@ -657,3 +657,24 @@ def test_trend_exact_two_percent_in_decimal_values_is_stable(
 def test_regression_metrics_reject_missing_values() -> None:
     with pytest.raises(MLError):
         regression_metrics([None, 2.0], [1.0, 2.0])
+
+
+def test_anomaly_outcomes_are_read_as_flags() -> None:
+    from urutiq_ai.ml.performance import classification_metrics
+
+    metrics = classification_metrics([True, False, True, False], [1, 0, "yes", "no"], anomaly=True)
+    assert metrics == {"accuracy": 1.0, "precision": 1.0, "recall": 1.0, "f1": 1.0}
+
+
+def test_ranges_are_widened_to_whole_windows() -> None:
+    from urutiq_ai.ml.performance import widen
+
+    start, end = widen(
+        datetime(2026, 11, 11, 15, tzinfo=UTC), datetime(2026, 11, 12, 5, tzinfo=UTC), "weekly"
+    )
+    assert (start, end) == (datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
+    aligned = datetime(2026, 12, 1, tzinfo=UTC)
+    assert widen(None, aligned, "monthly") == (None, aligned)
+    assert widen(None, aligned + timedelta(hours=1), "monthly")[1] == datetime(
+        2027, 1, 1, tzinfo=UTC
+    )

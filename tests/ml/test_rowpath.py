@@ -101,3 +101,19 @@ def test_unknown_pipelines_are_left_to_scikit_learn() -> None:
     plain = Pipeline([("scale", StandardScaler()), ("model", RandomForestClassifier())])
     assert compile_scorer(plain.fit(frame, [0, 1, 0, 1])) is None
     assert compile_scorer(RandomForestClassifier()) is None
+
+
+def test_numeric_codes_beside_a_null_agree_with_the_pipeline() -> None:
+    train = pd.DataFrame({"code": [1, 2, 3, 1, 2, 3, 1, 2] * 5, "amount": np.arange(40.0)})
+    types = {"code": "categorical", "amount": "numeric"}
+    pipeline = Pipeline(
+        [
+            ("preprocess", build_preprocessor(types)),
+            ("model", RandomForestClassifier(n_estimators=5, random_state=0)),
+        ]
+    ).fit(train, train["code"] == 1)
+    records = [{"code": 1, "amount": 3.0}, {"code": None, "amount": 4.0}]
+    expected = pipeline[0].transform(validate_rows(records, list(types), types))
+    np.testing.assert_allclose(dense(compiled(pipeline).features(records)), dense(expected))
+    alone = pipeline[0].transform(validate_rows(records[:1], list(types), types))
+    np.testing.assert_allclose(dense(alone)[0], dense(expected)[0])

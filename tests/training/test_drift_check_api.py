@@ -23,7 +23,8 @@ def input_rows(n: int, seed: int, *, shifted: bool = False) -> list[dict[str, An
     for i in range(n):
         vendor = names[i % len(names)]
         amount = float(rng.lognormal(5, 0.5)) * (3.0 if shifted else 1.0)
-        rows.append({"vendorName": vendor, "description": f"item {i}", "amount": amount})
+        words = "video call licence" if vendor == "Zoom" else VENDORS[vendor][1]
+        rows.append({"vendorName": vendor, "description": f"{words} {i}", "amount": amount})
     return rows
 
 
@@ -68,14 +69,17 @@ class TestDriftCheck:
         assert body["predictions"] == 200
         assert body["datasetDrift"] is False
         assert body["driftedFeatures"] == []
-        assert "description" in body["skipped"]
         by_feature = {(row["driftType"], row["featureName"]): row for row in body["detections"]}
         assert set(by_feature) == {
             ("data_drift", "vendorName"),
+            ("data_drift", "description"),
             ("data_drift", "amount"),
             ("data_drift", None),
             ("label_drift", "prediction"),
         }
+        description = by_feature[("data_drift", "description")]
+        assert description["status"] == "normal"
+        assert "cloud" in description["baselineValue"]["shares"]
         assert by_feature[("data_drift", "amount")]["analysis"]["method"] == "ks"
         assert by_feature[("data_drift", "amount")]["status"] == "normal"
         assert by_feature[("data_drift", "vendorName")]["status"] == "normal"
@@ -95,7 +99,7 @@ class TestDriftCheck:
         log_predictions(client, tenant, model_id, input_rows(200, seed=6, shifted=True))
         body = check(client, tenant, model_id, types=["data_drift"]).json()
         assert body["datasetDrift"] is True
-        assert sorted(body["driftedFeatures"]) == ["amount", "vendorName"]
+        assert sorted(body["driftedFeatures"]) == ["amount", "description", "vendorName"]
         assert {row["driftType"] for row in body["detections"]} == {"data_drift"}
         by_feature = {row["featureName"]: row for row in body["detections"]}
         amount = by_feature["amount"]
@@ -136,7 +140,12 @@ class TestDriftCheck:
         sdk = Client(api_key=tenant.keys["editor"], company=tenant.company_id, http_client=client)
         result = sdk.monitoring.check_drift(model_id, window="1d", types=["data_drift"])
         assert result.dataset_drift is True
-        assert {d.feature_name for d in result.detections} == {"vendorName", "amount", None}
+        assert {d.feature_name for d in result.detections} == {
+            "vendorName",
+            "description",
+            "amount",
+            None,
+        }
 
 
 class TestDriftCheckBadInput:

@@ -99,6 +99,8 @@ def _check_value(kind: ColumnKind, value: Any) -> str | None:
         return None
     if kind is ColumnKind.NUMERIC:
         ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+        if ok and not math.isfinite(float(value)):
+            return "expected a finite number"
         return None if ok else f"expected a number, got {type(value).__name__}"
     if kind is ColumnKind.BOOLEAN:
         ok = isinstance(value, bool | np.bool_) or value in (0, 1)

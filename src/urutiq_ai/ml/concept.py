@@ -80,12 +80,18 @@ def _mean(values: Sequence[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
 
+DROP_CAP = 1000.0
+"""The drop reported when the validation metric was perfect (an MAE of 0) and the live one
+is not: any worsening is infinite relative to 0, and stored scores must be finite."""
+
+
 def metric_drop(live: float, trained: float, *, lower_is_better: bool) -> float:
-    """How much worse ``live`` is than ``trained``, relative to ``trained`` (0 if better)."""
+    """How much worse ``live`` is than ``trained``, relative to ``trained`` (0 if better),
+    at most ``DROP_CAP``."""
     if trained == 0:
-        return 0.0 if live == trained else float("inf") if lower_is_better else 0.0
+        return DROP_CAP if lower_is_better and live > 0 else 0.0
     change = (live - trained) if lower_is_better else (trained - live)
-    return max(0.0, change / abs(trained))
+    return min(DROP_CAP, max(0.0, change / abs(trained)))
 
 
 def drop_status(drop: float) -> str:

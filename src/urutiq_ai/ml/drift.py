@@ -39,8 +39,9 @@ p < 2 x threshold; a distance or index is ``detected`` at >= threshold and ``war
 * *rare category shift*: a category below 10% of the reference whose share moved by at least
   25% (relative) and whose two-proportion Z test gives p < 0.05 / k (Bonferroni over the
   column's k categories) is ``detected``: a 5% -> 9% change in a rare class is found at any
-  sample size large enough to tell it from noise (about 320 rows per side), even where a
-  distance stays under 0.1 (it does from 1,000 rows up). Below that it is never hidden:
+  sample size large enough to tell it from noise (about 410 rows per side for two
+  categories, 540 for five, 870 for 46: the Bonferroni factor), even where a distance stays
+  under 0.1 (it does from 1,000 rows up). Below that it is never hidden:
   every column's ``analysis.shiftedCategories`` lists the most moved categories with both
   shares, the relative change and the p-value (at 300 rows, 5% -> 9% has p = 0.055: a
   binary column shows ``warning``).
@@ -51,7 +52,8 @@ Text columns are compared on their number of words per value; date columns are s
 """
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -64,6 +66,7 @@ from scipy.spatial import distance
 
 from urutiq_ai.ml.columns import ColumnKind, infer_column_types, to_bool_float
 from urutiq_ai.ml.errors import InputError
+from urutiq_ai.ml.labels import category_label, number_label
 
 
 class Method(StrEnum):
@@ -208,10 +211,11 @@ class DriftReport:
 
 
 def numeric_sample(values: Any) -> ColumnSample:
-    """The non-null values of a column as floats (unparseable values count as nulls)."""
+    """The non-null values of a column as floats (unparseable and infinite values count as
+    nulls)."""
     series = pd.to_numeric(pd.Series(values), errors="coerce")
     present = series.to_numpy(dtype=float)
-    kept = np.sort(present[~np.isnan(present)])
+    kept = np.sort(present[np.isfinite(present)])
     return ColumnSample(NUMERIC, values=kept, nulls=int(len(present) - len(kept)))
 
 
@@ -237,9 +241,9 @@ def _labels(present: pd.Series) -> pd.Series:
     if pd.api.types.is_integer_dtype(present):
         return present.astype("int64").astype(str)
     if pd.api.types.is_float_dtype(present):
-        return present.map(_number_label)
+        return present.map(number_label)
     if present.dtype == object and any(isinstance(v, float) for v in present.head(1000)):
-        return present.map(lambda v: _number_label(v) if isinstance(v, float) else str(v))
+        return present.map(category_label)
     return present.astype(str)
 
 
@@ -254,6 +258,28 @@ def word_count_sample(values: Any) -> ColumnSample:
     words = np.array([len(str(text).split()) for text in texts], dtype=float)
     counts = np.sort(words[codes])
     return ColumnSample(NUMERIC, values=counts, nulls=int(len(series) - len(present)))
+
+
+WORD = r"\w+"
+"""Words as the training profile counts them (lower-cased ``\\w+`` runs)."""
+
+
+def word_share_sample(values: Any, vocabulary: Collection[str]) -> ColumnSample:
+    """Text as counts of the words in ``vocabulary``; every other word counts as ``OTHER``.
+
+    Words are counted once per distinct text, then weighted by how often it occurs.
+    """
+    series = pd.Series(values)
+    present = series.dropna()
+    codes, texts = pd.factorize(present.astype(str))
+    repeats = np.bincount(codes, minlength=len(texts))
+    known = set(vocabulary)
+    counts: dict[str, int] = {}
+    for text, times in zip(texts, repeats, strict=True):
+        for word in re.findall(WORD, str(text).lower()):
+            label = word if word in known else OTHER
+            counts[label] = counts.get(label, 0) + int(times)
+    return ColumnSample(CATEGORICAL, counts=counts, nulls=int(len(series) - len(present)))
 
 
 def boolean_sample(values: Any) -> ColumnSample:
@@ -405,12 +431,8 @@ def _distinct(sample: ColumnSample) -> int:
 
 def _as_categories(sample: ColumnSample) -> ColumnSample:
     assert sample.values is not None
-    labels = pd.Series(sample.values).map(_number_label)
+    labels = pd.Series(sample.values).map(number_label)
     return ColumnSample(CATEGORICAL, counts=labels.value_counts().to_dict(), nulls=sample.nulls)
-
-
-def _number_label(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def status_of(method: Method, score: float, threshold: float) -> Status:
@@ -585,22 +607,36 @@ def _category_shifts(
     labels: list[str], ref: np.ndarray, cur: np.ndarray, current_size: int
 ) -> list[dict[str, Any]]:
     """Per category: shares, relative change and a two-proportion Z test, most shifted first."""
-    n_ref = float(ref.sum())
-    rows = []
-    for label, hits_ref, hits_cur in zip(labels, ref, cur, strict=True):
-        test = two_proportion_z(hits_ref, n_ref, hits_cur, float(current_size))
-        ref_share, cur_share = hits_ref / n_ref, _share(hits_cur, current_size)
+    n_ref, n_cur = float(ref.sum()), float(current_size)
+    p_values = _two_proportion_p(ref, n_ref, cur, n_cur)
+    rows: list[dict[str, Any]] = []
+    for label, hits_ref, hits_cur, p_value in zip(labels, ref, cur, p_values, strict=True):
+        ref_share, cur_share = float(hits_ref / n_ref), _share(hits_cur, current_size)
         rows.append(
             {
                 "category": label,
                 "referenceShare": ref_share,
                 "currentShare": cur_share,
                 "relativeChange": (cur_share - ref_share) / ref_share if ref_share else None,
-                "pValue": test.score,
+                "pValue": float(p_value),
             }
         )
-    rows.sort(key=lambda row: abs(row["currentShare"] - row["referenceShare"]), reverse=True)
+    rows.sort(key=lambda row: abs(float(row["currentShare"]) - row["referenceShare"]), reverse=True)
     return rows
+
+
+def _two_proportion_p(
+    hits_ref: np.ndarray, n_ref: float, hits_cur: np.ndarray, n_cur: float
+) -> np.ndarray:
+    """:func:`two_proportion_z`'s p-values for many categories at once (same arithmetic):
+    one scipy call instead of one per category (200,000 categories: 36 s -> well under 1 s)."""
+    if n_ref == 0 or n_cur == 0:
+        return np.ones(len(hits_ref))
+    pooled = (hits_ref + hits_cur) / (n_ref + n_cur)
+    spread = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (hits_cur / n_cur - hits_ref / n_ref) / spread
+    return np.where(spread == 0.0, 1.0, 2.0 * stats.norm.sf(np.abs(z)))
 
 
 def _rare_shift_signal(

@@ -1,6 +1,16 @@
-"""Labels compared as text (no numerical imports: the serving path uses it at start-up)."""
+"""Labels compared as text, and anomaly flags (no numerical imports: the serving path uses
+this module at start-up)."""
 
+import math
 from typing import Any
+
+ANOMALY_TRUE_LABELS = frozenset({"true", "1", "yes", "y", "anomaly", "anomalous", "fraud"})
+"""Text labels read as "an anomaly" (case-insensitive); other text means normal."""
+
+
+def is_missing_label(value: Any) -> bool:
+    """None or NaN: no label."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def label_text(value: Any) -> str:
@@ -11,3 +21,35 @@ def label_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip().lower()
+
+
+def number_label(value: float) -> str:
+    """A number as a category label: whole numbers without ``.0`` (``3.0`` -> ``"3"``)."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def anomaly_flag(value: Any) -> bool | None:
+    """A ground-truth or predicted anomaly label as a boolean (None when missing)."""
+    if is_missing_label(value):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ANOMALY_TRUE_LABELS
+    return bool(value)
+
+
+def outcome_label(value: Any, *, anomaly: bool) -> str | None:
+    """The text two outcomes are compared by (None when missing): ``true``/``false`` for
+    anomaly models, :func:`label_text` otherwise."""
+    if anomaly:
+        flag = anomaly_flag(value)
+        return None if flag is None else str(flag).lower()
+    return None if is_missing_label(value) else label_text(value)
+
+
+def category_label(value: Any) -> str:
+    """A present value as a category: whole floats without ``.0`` (a column of codes with a
+    gap arrives as floats), everything else as ``str``. Training, serving and drift agree."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return number_label(value)
+    return str(value)

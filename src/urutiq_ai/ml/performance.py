@@ -6,7 +6,7 @@ weeks), a month on its first day. Each window with at least one outcome gets:
 * classification: ``accuracy``; ``precision``, ``recall`` and ``f1`` macro-averaged over the
   labels seen in the window (scikit-learn, ``zero_division=0``);
 * anomaly detection: ``accuracy``; ``precision``, ``recall`` and ``f1`` of the anomaly class
-  (``true``);
+  (labels read as anomaly flags: ``true``, ``1``, ``"yes"``, ``"fraud"``... are anomalies);
 * regression: ``mae`` and ``rmse``.
 
 Labels are compared as text (``True``/``"true"``/``"True"`` agree, and so do ``1``,
@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
 from urutiq_ai.ml.errors import MLError
-from urutiq_ai.ml.labels import label_text
+from urutiq_ai.ml.labels import outcome_label
 
 WINDOWS = ("daily", "weekly", "monthly")
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
@@ -69,6 +69,28 @@ def window_start(moment: datetime, window: str) -> datetime:
     raise MLError(f"unknown time window {window!r}; use one of {', '.join(WINDOWS)}")
 
 
+def next_window_start(start: datetime, window: str) -> datetime:
+    """The start of the window after the one holding ``start``."""
+    current = window_start(start, window)
+    if window == "daily":
+        return current + timedelta(days=1)
+    if window == "weekly":
+        return current + timedelta(weeks=1)
+    return (current.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def widen(start: datetime | None, end: datetime | None, window: str) -> tuple[Any, Any]:
+    """``[start, end)`` widened to whole windows (None stays open), so that a window is
+    always computed from all its outcomes."""
+    wide_start = window_start(start, window) if start is not None else None
+    wide_end = None
+    if end is not None:
+        aligned = window_start(end, window)
+        at = end.astimezone(UTC) if end.tzinfo else end.replace(tzinfo=UTC)
+        wide_end = aligned if aligned == at else next_window_start(end, window)
+    return wide_start, wide_end
+
+
 def previous_window_start(start: datetime, window: str) -> datetime:
     """The start of the window just before the one starting at ``start``."""
     return window_start(start - timedelta(microseconds=1), window)
@@ -104,8 +126,8 @@ def classification_metrics(
     predicted: Sequence[Any], actual: Sequence[Any], *, anomaly: bool = False
 ) -> dict[str, float]:
     """accuracy, precision, recall, f1 (macro; of the anomaly class for anomaly models)."""
-    y_pred = [label_text(v) for v in predicted]
-    y_true = [label_text(v) for v in actual]
+    y_pred = [outcome_label(v, anomaly=anomaly) or "" for v in predicted]
+    y_true = [outcome_label(v, anomaly=anomaly) or "" for v in actual]
     if anomaly:
         precision, recall, f1, _ = precision_recall_fscore_support(
             y_true, y_pred, labels=[ANOMALY], average="macro", zero_division=0

@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from urutiq_ai.ml.columns import ColumnKind, to_bool_float, to_datetime
+from urutiq_ai.ml.labels import category_label
 
 MAX_CATEGORIES = 50
 """One-hot width per categorical column; rarer values share one "infrequent" column."""
@@ -77,7 +78,7 @@ def _as_category(values: Any) -> np.ndarray:
     frame = pd.DataFrame(values).astype(object)
     return (
         frame.where(frame.notna(), np.nan)
-        .map(lambda v: v if isinstance(v, float) and np.isnan(v) else str(v))
+        .map(lambda v: v if isinstance(v, float) and np.isnan(v) else category_label(v))
         .to_numpy(dtype=object)
     )
 

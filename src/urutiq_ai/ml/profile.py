@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from urutiq_ai.ml.columns import ColumnKind, to_bool_float, to_datetime
+from urutiq_ai.ml.labels import category_label
 
 PROFILE_VERSION = 1
 TOP_CATEGORIES = 50
@@ -100,7 +101,7 @@ def _numeric(values: pd.Series, bins: int, sample_size: int, seed: int) -> dict[
 
 
 def _categorical(series: pd.Series) -> dict[str, Any]:
-    counts = series.dropna().map(str).value_counts()
+    counts = series.dropna().map(category_label).value_counts()
     top = counts.iloc[:TOP_CATEGORIES]
     categories = {str(k): int(v) for k, v in top.items()}
     other = int(counts.iloc[TOP_CATEGORIES:].sum())

@@ -29,6 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from urutiq_ai.ml.columns import bool_float, is_missing, to_datetime
+from urutiq_ai.ml.labels import category_label
 from urutiq_ai.ml.preprocessing import DateParts
 
 SMALL_BATCH = 64
@@ -225,7 +226,7 @@ def _dates(imputer: Any, scaler: Any, width: int) -> Encoder:
 
 def _category_key(value: Any) -> Any:
     """The string the pipeline's ``_as_category`` step makes of one value (None if missing)."""
-    return None if is_missing(value) else str(value)
+    return None if is_missing(value) else category_label(value)
 
 
 def _categorical(steps: Pipeline, column: str, width: int) -> Encoder:

@@ -17,9 +17,9 @@ import pandas as pd
 from urutiq_ai.ml.algorithms import ALGORITHMS, Algorithm, validate_hyperparameters
 from urutiq_ai.ml.columns import ColumnKind, infer_column_types
 from urutiq_ai.ml.errors import MIN_ROWS, MIN_SPLIT_ROWS, SpecError
+from urutiq_ai.ml.labels import anomaly_flag
 
 SUPERVISED = frozenset({"classification", "regression"})
-ANOMALY_TRUE_LABELS = frozenset({"true", "1", "yes", "y", "anomaly", "anomalous", "fraud"})
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,6 @@ def anomaly_flags(values: pd.Series) -> pd.Series:
     def flag(value: Any) -> Any:
         if pd.isna(value):
             return np.nan
-        if isinstance(value, str):
-            return value.strip().lower() in ANOMALY_TRUE_LABELS
-        return bool(value)
+        return anomaly_flag(value)
 
     return values.map(flag)

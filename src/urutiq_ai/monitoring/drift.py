@@ -8,11 +8,12 @@ profile saved at training (``ModelArtifact.referenceProfile``: a sample of up to
 per numeric feature, full category counts per categorical or boolean feature) and stores one
 AIDriftDetection row per compared feature plus one data-set row (``featureName`` null:
 ``driftScore`` is the share of drifted features, ``threshold`` the share that makes the data
-set drift). Text and date features are listed as skipped with the reason. **Label** and
-**concept drift** compare the window's predictions and outcomes with the stored validation
-sample (see :mod:`urutiq_ai.monitoring.outcome_drift`). All rows of one check are written in
-one transaction; a check that cannot run (no predictions in the window, too few to test)
-answers 422 and writes nothing.
+set drift). Text features are compared on their word shares (the profile's 50 most
+frequent training words, every other word as ``__other__``); date features are skipped.
+**Label** and **concept drift** compare the window's predictions and outcomes with the
+stored validation sample (see :mod:`urutiq_ai.monitoring.outcome_drift`). All rows of one
+check are written in one transaction; a check that cannot run (no predictions in the
+window, too few to test) answers 422 and writes nothing.
 """
 
 from collections.abc import Collection, Iterable, Mapping
@@ -39,7 +40,6 @@ from urutiq_ai.tenancy import service as tenancy_service
 
 MIN_CURRENT_ROWS = 30
 """A window with fewer predictions is refused: no test or distance is meaningful below it."""
-TEXT_SKIPPED = "text features are not compared yet (the training profile keeps token statistics)"
 DATE_SKIPPED = "date features are not compared (time always moves)"
 
 
@@ -229,7 +229,8 @@ def _samples(
         if summary is None:
             skipped[name] = "not in the training profile"
         elif kind is ColumnKind.TEXT:
-            skipped[name] = TEXT_SKIPPED
+            reference[name] = _profile_words(summary)
+            current[name] = ml_drift.word_share_sample(column, summary.get("topTokens") or {})
         elif kind is ColumnKind.DATETIME:
             skipped[name] = DATE_SKIPPED
         elif kind is ColumnKind.NUMERIC:
@@ -252,6 +253,19 @@ def _profile_numeric(summary: Mapping[str, Any]) -> ml_drift.ColumnSample:
     present = int(summary.get("count") or 0)
     nulls = round(int(summary.get("nulls") or 0) * len(sample) / present) if present else 0
     return ml_drift.ColumnSample(ml_drift.NUMERIC, values=sample, nulls=nulls)
+
+
+def _profile_words(summary: Mapping[str, Any]) -> ml_drift.ColumnSample:
+    """The profile's top training words, and every other word as ``__other__``: the total
+    is the mean words per value times the values (the profile keeps no exact total)."""
+    top = {str(k): int(v) for k, v in (summary.get("topTokens") or {}).items() if v}
+    tokens = summary.get("tokens") or {}
+    total = round(float(tokens.get("mean") or 0.0) * int(summary.get("count") or 0))
+    other = max(total - sum(top.values()), 0)
+    counts = {**top, ml_drift.OTHER: other} if other else top
+    return ml_drift.ColumnSample(
+        ml_drift.CATEGORICAL, counts=counts, nulls=int(summary.get("nulls") or 0)
+    )
 
 
 def _profile_categories(summary: Mapping[str, Any]) -> ml_drift.ColumnSample:

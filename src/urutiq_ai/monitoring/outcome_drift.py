@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.ml import concept
 from urutiq_ai.ml import drift as ml_drift
-from urutiq_ai.ml.labels import label_text
+from urutiq_ai.ml.errors import InputError
+from urutiq_ai.ml.labels import is_missing_label, outcome_label
 from urutiq_ai.ml.predict import predict
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.schemas import DriftStatus, DriftType
@@ -66,7 +67,7 @@ def check(
     rows: list[AIDriftDetection] = []
     if DriftType.label_drift in types:
         predicted = [stored_value(p) for p in repository.predictions_between(model.id, start, end)]
-        rows.append(_label_row(model, "prediction", reference.predictions, predicted, window))
+        _add_label_row(rows, skipped, model, "prediction", reference.predictions, predicted, window)
     outcomes = list(repository.outcomes_between(model.id, start, end))
     wanted = [kind for kind in types if kind is not DriftType.data_drift]
     if model.model_type.value in NO_OUTCOMES:
@@ -79,13 +80,32 @@ def check(
         )
         skipped.update({_outcome_key(k): reason for k in wanted})
         return rows, skipped
+    if not reference.target:
+        reason = "the validation sample has no labels (e.g. an anomaly model trained unlabelled)"
+        skipped.update({_outcome_key(k): reason for k in wanted})
+        return rows, skipped
     window["outcomes"] = len(outcomes)
     if DriftType.label_drift in types:
         actual = [value for _, _, value in outcomes]
-        rows.append(_label_row(model, "actualValue", reference.target, actual, window))
+        _add_label_row(rows, skipped, model, "actualValue", reference.target, actual, window)
     if DriftType.concept_drift in types:
         rows.append(_concept_row(model, reference, outcomes, window))
     return rows, skipped
+
+
+def _add_label_row(
+    rows: list[AIDriftDetection],
+    skipped: dict[str, str],
+    model: AIModel,
+    subject: str,
+    reference_values: list[Any],
+    current_values: list[Any],
+    window: dict[str, Any],
+) -> None:
+    try:
+        rows.append(_label_row(model, subject, reference_values, current_values, window))
+    except InputError as exc:
+        skipped[f"label_drift.{subject}"] = "; ".join(reason for _, reason in exc.errors)
 
 
 def _outcome_key(kind: DriftType) -> str:
@@ -102,25 +122,38 @@ class _Reference:
         pipeline = serving.load_verified(artifact, store).pipeline
         outputs = predict(pipeline, sample[features], model_type=model.model_type.value)
         self.numeric = model.model_type.value in NUMERIC_MODELS
+        self.anomaly = model.model_type.value == "anomaly_detection"
         self.predictions = [out.prediction for out in outputs]
-        self.target = list(sample[VALIDATION_TARGET]) if VALIDATION_TARGET in sample else []
+        target = list(sample[VALIDATION_TARGET]) if VALIDATION_TARGET in sample else []
+        labelled = [
+            (predicted, actual)
+            for predicted, actual in zip(self.predictions, target, strict=False)
+            if not is_missing_label(actual)
+        ]
+        self.target = [actual for _, actual in labelled]
         self.rows = len(sample)
         self.metric_name = "mae" if self.numeric else "accuracy"
         self.metric = (
-            _metric(self.predictions, self.target, numeric=self.numeric) if self.target else None
+            _metric(
+                [p for p, _ in labelled], self.target, numeric=self.numeric, anomaly=self.anomaly
+            )
+            if labelled
+            else None
         )
 
 
-def _metric(predicted: list[Any], actual: list[Any], *, numeric: bool) -> float:
-    errors = _errors(predicted, actual, numeric=numeric)
+def _metric(predicted: list[Any], actual: list[Any], *, numeric: bool, anomaly: bool) -> float:
+    errors = _errors(predicted, actual, numeric=numeric, anomaly=anomaly)
     return float(sum(errors) / len(errors)) if numeric else 1.0 - sum(errors) / len(errors)
 
 
-def _errors(predicted: list[Any], actual: list[Any], *, numeric: bool) -> list[float]:
+def _errors(
+    predicted: list[Any], actual: list[Any], *, numeric: bool, anomaly: bool
+) -> list[float]:
     if numeric:
         return [abs(float(p) - float(a)) for p, a in zip(predicted, actual, strict=True)]
     return [
-        0.0 if label_text(p) == label_text(a) else 1.0
+        0.0 if outcome_label(p, anomaly=anomaly) == outcome_label(a, anomaly=anomaly) else 1.0
         for p, a in zip(predicted, actual, strict=True)
     ]
 
@@ -132,13 +165,15 @@ def _label_row(
     current_values: list[Any],
     window: dict[str, Any],
 ) -> AIDriftDetection:
+    """Raises InputError when a side has no values (the caller lists it as skipped)."""
     numeric = model.model_type.value in NUMERIC_MODELS
+    anomaly = model.model_type.value == "anomaly_detection"
     if numeric:
         reference = ml_drift.numeric_sample(reference_values)
         current = ml_drift.numeric_sample(current_values)
     else:
-        reference = ml_drift.categorical_sample([label_text(v) for v in reference_values])
-        current = ml_drift.categorical_sample([label_text(v) for v in current_values])
+        reference = ml_drift.categorical_sample(_labels(reference_values, anomaly))
+        current = ml_drift.categorical_sample(_labels(current_values, anomaly))
     result = ml_drift.compare_column(subject, reference, current)
     return AIDriftDetection(
         model_id=model.id,
@@ -156,6 +191,10 @@ def _label_row(
         },
         recommendations=_label_advice(subject, result.status.value),
     )
+
+
+def _labels(values: list[Any], anomaly: bool) -> list[str | None]:
+    return [outcome_label(value, anomaly=anomaly) for value in values]
 
 
 def _label_advice(subject: str, status: str) -> list[str]:
@@ -180,9 +219,10 @@ def _concept_row(
 ) -> AIDriftDetection:
     predicted = [stored_value(p) for _, p, _ in outcomes]
     actual = [a for _, _, a in outcomes]
-    errors = _errors(predicted, actual, numeric=reference.numeric)
+    flags = {"numeric": reference.numeric, "anomaly": reference.anomaly}
+    errors = _errors(predicted, actual, **flags)
     stream = concept.error_stream(errors)
-    live = _metric(predicted, actual, numeric=reference.numeric)
+    live = _metric(predicted, actual, **flags)
     drop = (
         concept.metric_drop(live, reference.metric, lower_is_better=reference.numeric)
         if reference.metric is not None

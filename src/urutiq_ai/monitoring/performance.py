@@ -6,7 +6,8 @@ One computation reads the model's predictions that have an ``actualValue`` (stre
 groups them by calendar window and stores one AIPerformanceMetrics row per window and
 metric: ``metricDate`` is the window's start, ``comparisonValue`` the previous calendar
 window's value (computed now or stored before) and ``trend`` the direction against it.
-Recomputing a window replaces its rows' values, never adds a second row.
+Recomputing a window replaces its rows' values, never adds a second row; ``start`` and
+``end`` are widened to whole windows, so a window is always computed from all its outcomes.
 """
 
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ def compute_performance(
             f"{model.model_type.value} models have no outcomes to measure",
             fields=[FieldError("modelId", "only classification, anomaly and regression models")],
         )
+    start, end = ml_performance.widen(start, end, time_window.value)
     rows = PredictionRepository(session, ctx).outcomes_between(model.id, start, end)
     outcomes = (
         ml_performance.Outcome(at, stored_value(prediction), actual)

@@ -1,7 +1,8 @@
 """Outcomes of predictions: the actual value, and whether the prediction was right.
 
 Classification and anomaly predictions get ``isCorrect`` (the label equals the actual
-value, compared as text, so ``true``/``"True"`` and ``1``/``"1"`` agree); regression and
+value, compared as text, so ``true``/``"True"`` and ``1``/``"1"`` agree; for anomaly
+predictions ``1``, ``"yes"``, ``"fraud"``... all mean an anomaly); regression and
 forecast predictions get ``error``, the absolute difference.
 """
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, NotFound, ValidationError
-from urutiq_ai.ml.labels import label_text
+from urutiq_ai.ml.labels import outcome_label
 from urutiq_ai.predictions.models import AIModelPrediction
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
@@ -41,7 +42,9 @@ def outcome(prediction: AIModelPrediction, actual: Any, *, field: str) -> dict[s
                 fields=[FieldError(field, f"expected a number, got {actual!r}")],
             ) from exc
         return {"actual_value": actual, "error": error, "is_correct": None}
-    is_correct = label_text(predicted_value(prediction)) == label_text(actual)
+    anomaly = prediction.prediction_type == PredictionType.anomaly
+    predicted = outcome_label(predicted_value(prediction), anomaly=anomaly)
+    is_correct = predicted == outcome_label(actual, anomaly=anomaly)
     return {"actual_value": actual, "is_correct": is_correct, "error": None}
 
 
