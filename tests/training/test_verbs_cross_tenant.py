@@ -1,4 +1,5 @@
-"""Every training, registry, serving and explainability verb: another tenant's ids are 404."""
+"""Every training, registry, serving, explainability and monitoring verb: another tenant's
+ids are 404."""
 
 from collections.abc import Callable
 from typing import Any
@@ -26,10 +27,13 @@ def _verbs(model: str, run: str, prediction: str) -> list[tuple[str, str, dict[s
             "predictions/actuals",
             {"items": [{"predictionId": prediction, "actualValue": "software"}]},
         ),
+        ("POST", f"models/{model}/drift-checks", {"window": "1d"}),
+        ("POST", f"models/{model}/performance", {"timeWindow": "weekly"}),
+        ("GET", f"models/{model}/performance-series?metricType=accuracy", None),
     ]
 
 
-@pytest.mark.parametrize("position", range(8))
+@pytest.mark.parametrize("position", range(11))
 def test_other_tenant_gets_404(
     client: TestClient,
     tenant: TenantFixture,

@@ -23,7 +23,7 @@ from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOptio
 if TYPE_CHECKING:
     import pandas as pd
 
-    from urutiq_ai.ml.drift import ColumnDrift, DriftReport
+    from urutiq_ai.ml.drift import DriftReport
     from urutiq_ai.monitoring.schemas import DriftCheckResult
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -149,7 +149,7 @@ def _print_report(
                 cell(column.score),
                 cell(column.threshold),
                 Text(column.status.value, style=STATUS_STYLES[column.status.value]),
-                Text(_signals(column)),
+                Text(_signal_words(column.analysis.get("signals", []))),
             )
         console.print(table)
     else:
@@ -166,12 +166,8 @@ def _print_report(
     )
 
 
-def _signals(column: "ColumnDrift") -> str:
-    """The column's signals in a few words: unseen values and rare-category shifts."""
-    return _signal_words(column.analysis.get("signals", []))
-
-
 def _signal_words(signals: Any) -> str:
+    """Signals in a few words: unseen values and rare-category shifts."""
     parts = []
     for signal in signals:
         if signal["signal"] == "unseen_categories":

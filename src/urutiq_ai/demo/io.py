@@ -54,10 +54,16 @@ def write_sql(
     tenant_id: str,
     company_id: str,
     prefix: str = "Ledger",
+    features: pd.DataFrame | None = None,
 ) -> dict[str, int]:
-    """Replace this tenant/company's rows in every ledger table; returns rows per table."""
+    """Replace this tenant/company's rows in every ledger table; returns rows per table.
+
+    ``features``: the ledger's journal-entry features when the caller has built them already.
+    """
     engine = create_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
-    frames = {**ledger.frames(), "entryFeatures": journal_entry_features(ledger)}
+    if features is None:
+        features = journal_entry_features(ledger)
+    frames = {**ledger.frames(), "entryFeatures": features}
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         for name, frame in frames.items():

@@ -91,10 +91,14 @@ def load_demo(
         anchor = datetime.now(UTC)  # "now" of the simulated history and its monitors
         for company_id, _, profile, seed in COMPANIES:
             ledger = generate_ledger(seed=seed, scale=scale, company_profile=profile)
-            counts = write_sql(ledger, engine, tenant_id=DEMO_TENANT, company_id=company_id)
+            features = journal_entry_features(ledger)
+            counts = write_sql(
+                ledger, engine, tenant_id=DEMO_TENANT, company_id=company_id, features=features
+            )
             report(f"{company_id}: ledger written ({sum(counts.values())} rows)")
             result.models[company_id] = _train_templates(runtime, company_id, report)
-            result.predictions += _simulate_history(runtime, company_id, ledger, weeks, anchor)
+            samples = _samples(ledger, features, limit=weeks * EXPENSE_ROWS_PER_WEEK)
+            result.predictions += _simulate_history(runtime, company_id, samples, weeks, anchor)
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
             _monitor(runtime, company_id, anchor, report)
         return result, key
@@ -187,10 +191,13 @@ def _training_request(company_id: str, template: str) -> tuple[TenantContext, Tr
 
 
 def _simulate_history(
-    runtime: JobRuntime, company_id: str, ledger: Ledger, weeks: int, now: datetime
+    runtime: JobRuntime,
+    company_id: str,
+    samples: dict[str, tuple["Sample", "Sample"]],
+    weeks: int,
+    now: datetime,
 ) -> int:
     """Predictions spread over the past weeks, each with its actual outcome."""
-    samples = _samples(ledger)
     total = 0
     with unit_of_work(runtime.sessionmaker) as session:
         bind_scope(session, _scope(company_id))
@@ -206,9 +213,11 @@ def _simulate_history(
 Sample = tuple[list[dict[str, Any]], list[Any]]
 
 
-def _samples(ledger: Ledger) -> dict[str, tuple[Sample, Sample]]:
-    """Per template: (rows, targets) of the reference period and of the shifted period."""
-    features = journal_entry_features(ledger)
+def _samples(
+    ledger: Ledger, features: pd.DataFrame, *, limit: int
+) -> dict[str, tuple[Sample, Sample]]:
+    """Per template: (rows, targets) of the reference period and of the shifted period, at
+    most ``limit`` of each (the history never uses more)."""
     out: dict[str, tuple[Sample, Sample]] = {}
     for name, spec in TEMPLATES.items():
         frame = _frame_for(name, ledger, features)
@@ -217,6 +226,7 @@ def _samples(ledger: Ledger) -> dict[str, tuple[Sample, Sample]]:
         periods = []
         for period in ("reference", "shifted"):
             part = frame[frame["period"] == period] if "period" in frame else frame
+            part = part.head(limit)
             rows = part[spec["feature_columns"]].to_dict(orient="records")
             periods.append(([_json_row(row) for row in rows], part[target].tolist()))
         out[name] = (periods[0], periods[1])

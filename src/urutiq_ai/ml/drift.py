@@ -67,6 +67,8 @@ from scipy.spatial import distance
 from urutiq_ai.ml.columns import ColumnKind, infer_column_types, to_bool_float
 from urutiq_ai.ml.errors import InputError
 from urutiq_ai.ml.labels import category_label, number_label
+from urutiq_ai.ml.profile import OTHER as OTHER  # re-exported: drift results name it
+from urutiq_ai.ml.profile import WORD
 
 
 class Method(StrEnum):
@@ -85,7 +87,6 @@ class Status(StrEnum):
 
 
 TESTS = frozenset({Method.ks, Method.chisquare, Method.z})
-NUMERIC_METHODS = frozenset(Method)
 CATEGORICAL_METHODS = frozenset({Method.chisquare, Method.z, Method.jensenshannon, Method.psi})
 DEFAULT_THRESHOLDS = {method: (0.05 if method in TESTS else 0.1) for method in Method}
 SMALL_SAMPLE = 1000
@@ -105,7 +106,6 @@ BINS = 10
 WORKERS = 2
 """Columns are prepared and compared on this many threads (numpy and scipy release the GIL)."""
 TOP_SHOWN = 5
-OTHER = "__other__"
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
 
@@ -258,10 +258,6 @@ def word_count_sample(values: Any) -> ColumnSample:
     words = np.array([len(str(text).split()) for text in texts], dtype=float)
     counts = np.sort(words[codes])
     return ColumnSample(NUMERIC, values=counts, nulls=int(len(series) - len(present)))
-
-
-WORD = r"\w+"
-"""Words as the training profile counts them (lower-cased ``\\w+`` runs)."""
 
 
 def word_share_sample(values: Any, vocabulary: Collection[str]) -> ColumnSample:
@@ -430,9 +426,8 @@ def _distinct(sample: ColumnSample) -> int:
 
 
 def _as_categories(sample: ColumnSample) -> ColumnSample:
-    assert sample.values is not None
-    labels = pd.Series(sample.values).map(number_label)
-    return ColumnSample(CATEGORICAL, counts=labels.value_counts().to_dict(), nulls=sample.nulls)
+    categories = categorical_sample(sample.values)
+    return ColumnSample(CATEGORICAL, counts=categories.counts, nulls=sample.nulls)
 
 
 def status_of(method: Method, score: float, threshold: float) -> Status:

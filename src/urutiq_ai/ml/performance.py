@@ -17,15 +17,20 @@ Labels are compared as text (``True``/``"true"``/``"True"`` agree, and so do ``1
 depending on the metric's direction (a higher accuracy or a lower MAE is improving).
 """
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    mean_absolute_error,
+    precision_recall_fscore_support,
+    root_mean_squared_error,
+)
 
+from urutiq_ai.ml import metrics as ml_metrics
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.labels import outcome_label
 
@@ -36,6 +41,13 @@ LOWER_IS_BETTER = frozenset({"mae", "rmse", "latency"})
 TREND_TOLERANCE = 0.02
 FLOAT_SLACK = 1e-12
 ANOMALY = "true"
+CLASSIFICATION_KEYS = {
+    "accuracy": "accuracy",
+    "precision": "precision",
+    "recall": "recall",
+    "f1": "f1Score",
+}
+"""Our metric names -> :func:`urutiq_ai.ml.metrics.classification_metrics`'s (macro)."""
 
 
 @dataclass(frozen=True)
@@ -128,14 +140,12 @@ def classification_metrics(
     """accuracy, precision, recall, f1 (macro; of the anomaly class for anomaly models)."""
     y_pred = [outcome_label(v, anomaly=anomaly) or "" for v in predicted]
     y_true = [outcome_label(v, anomaly=anomaly) or "" for v in actual]
-    if anomaly:
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            y_true, y_pred, labels=[ANOMALY], average="macro", zero_division=0
-        )
-    else:
-        precision, recall, f1, _ = precision_recall_fscore_support(
-            y_true, y_pred, average="macro", zero_division=0
-        )
+    if not anomaly:
+        scores = ml_metrics.classification_metrics(y_true, y_pred)
+        return {key: scores[name] for key, name in CLASSIFICATION_KEYS.items()}
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=[ANOMALY], average="macro", zero_division=0
+    )
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "precision": float(precision),
@@ -145,16 +155,17 @@ def classification_metrics(
 
 
 def regression_metrics(predicted: Sequence[Any], actual: Sequence[Any]) -> dict[str, float]:
-    """Mean absolute error and root mean squared error."""
+    """Mean absolute error and root mean squared error (scikit-learn's)."""
     try:
-        errors = np.asarray(predicted, dtype=float) - np.asarray(actual, dtype=float)
+        y_pred = np.asarray(predicted, dtype=float)
+        y_true = np.asarray(actual, dtype=float)
     except (TypeError, ValueError) as exc:
         raise MLError(f"regression outcomes must be numbers: {exc}") from exc
-    if np.isnan(errors).any():
+    if np.isnan(y_pred).any() or np.isnan(y_true).any():
         raise MLError("regression outcomes must be numbers: a value is missing")
     return {
-        "mae": float(np.mean(np.abs(errors))),
-        "rmse": float(math.sqrt(np.mean(errors**2))),
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+        "rmse": float(root_mean_squared_error(y_true, y_pred)),
     }
 
 

@@ -37,6 +37,8 @@ from urutiq_ai.ml.labels import category_label
 PROFILE_VERSION = 1
 TOP_CATEGORIES = 50
 OTHER = "__other__"
+WORD = r"\w+"
+"""Words of a text: lower-cased ``\\w+`` runs (drift counts them the same way)."""
 
 
 def reference_profile(
@@ -111,7 +113,7 @@ def _categorical(series: pd.Series) -> dict[str, Any]:
 
 
 def _text(series: pd.Series) -> dict[str, Any]:
-    tokens = series.dropna().map(str).str.lower().str.findall(r"\w+")
+    tokens = series.dropna().map(str).str.lower().str.findall(WORD)
     lengths = tokens.map(len).astype(float)
     counter: Counter[str] = Counter(token for values in tokens for token in values)
     stats = {

@@ -31,7 +31,7 @@ from urutiq_ai.ml.columns import ColumnKind
 from urutiq_ai.ml.errors import InputError
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.repository import DriftRepository
-from urutiq_ai.monitoring.schemas import DriftStatus, DriftType
+from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
@@ -48,7 +48,6 @@ class NoReferenceProfile(Conflict):
 
 
 ALL_TYPES = (DriftType.data_drift, DriftType.label_drift, DriftType.concept_drift)
-STATUS_ORDER = {DriftStatus.normal: 0, DriftStatus.warning: 1, DriftStatus.detected: 2}
 
 
 @dataclass

@@ -31,7 +31,7 @@ from urutiq_ai.ml.errors import InputError
 from urutiq_ai.ml.labels import is_missing_label, outcome_label
 from urutiq_ai.ml.predict import predict
 from urutiq_ai.monitoring.models import AIDriftDetection
-from urutiq_ai.monitoring.schemas import DriftStatus, DriftType
+from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
 from urutiq_ai.predictions import serving
 from urutiq_ai.predictions.outcomes import stored_value
 from urutiq_ai.predictions.repository import PredictionRepository
@@ -41,7 +41,6 @@ from urutiq_ai.registry.models import AIModel, ModelArtifact
 MIN_OUTCOMES = 30
 NUMERIC_MODELS = frozenset({"regression"})
 NO_OUTCOMES = frozenset({"clustering"})
-STATUS_ORDER = {"normal": 0, "warning": 1, "detected": 2}
 
 
 def check(
@@ -55,34 +54,31 @@ def check(
     end: datetime,
     types: Collection[DriftType],
 ) -> tuple[list[AIDriftDetection], dict[str, str]]:
-    """The label- and concept-drift rows of one check (not yet added), and what was skipped."""
+    """The label- and concept-drift rows of one check (not yet added), and what was skipped.
+
+    What will be skipped is decided first: the validation sample is only loaded (and the
+    pipeline run on it) when some row needs it.
+    """
     skipped: dict[str, str] = {}
+    outcomes = _usable_outcomes(session, ctx, model, start, end, types, skipped)
+    if DriftType.label_drift not in types and not outcomes:
+        return [], skipped
     sample = serving.validation_sample(artifact, store)
     if sample is None:
         reason = "this model version has no stored validation sample (retrain it)"
         return [], {kind.value: reason for kind in types}
     reference = _Reference(model, artifact, store, sample)
     window: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat()}
-    repository = PredictionRepository(session, ctx)
     rows: list[AIDriftDetection] = []
     if DriftType.label_drift in types:
-        predicted = [stored_value(p) for p in repository.predictions_between(model.id, start, end)]
+        stored = PredictionRepository(session, ctx).predictions_between(model.id, start, end)
+        predicted = [stored_value(p) for p in stored]
         _add_label_row(rows, skipped, model, "prediction", reference.predictions, predicted, window)
-    outcomes = list(repository.outcomes_between(model.id, start, end))
-    wanted = [kind for kind in types if kind is not DriftType.data_drift]
-    if model.model_type.value in NO_OUTCOMES:
-        skipped.update({_outcome_key(k): "clustering models have no outcomes" for k in wanted})
-        return rows, skipped
-    if len(outcomes) < MIN_OUTCOMES:
-        reason = (
-            f"{len(outcomes)} predictions in the window have an actual value; "
-            f"at least {MIN_OUTCOMES} are needed"
-        )
-        skipped.update({_outcome_key(k): reason for k in wanted})
+    if not outcomes:
         return rows, skipped
     if not reference.target:
         reason = "the validation sample has no labels (e.g. an anomaly model trained unlabelled)"
-        skipped.update({_outcome_key(k): reason for k in wanted})
+        skipped.update({_outcome_key(k): reason for k in types})
         return rows, skipped
     window["outcomes"] = len(outcomes)
     if DriftType.label_drift in types:
@@ -91,6 +87,30 @@ def check(
     if DriftType.concept_drift in types:
         rows.append(_concept_row(model, reference, outcomes, window))
     return rows, skipped
+
+
+def _usable_outcomes(
+    session: Session,
+    ctx: TenantContext,
+    model: AIModel,
+    start: datetime,
+    end: datetime,
+    types: Collection[DriftType],
+    skipped: dict[str, str],
+) -> list[tuple[datetime, Any, Any]]:
+    """The window's outcomes, or [] with the reason in ``skipped`` (clustering, too few)."""
+    if model.model_type.value in NO_OUTCOMES:
+        skipped.update({_outcome_key(k): "clustering models have no outcomes" for k in types})
+        return []
+    outcomes = list(PredictionRepository(session, ctx).outcomes_between(model.id, start, end))
+    if len(outcomes) < MIN_OUTCOMES:
+        reason = (
+            f"{len(outcomes)} predictions in the window have an actual value; "
+            f"at least {MIN_OUTCOMES} are needed"
+        )
+        skipped.update({_outcome_key(k): reason for k in types})
+        return []
+    return outcomes
 
 
 def _add_label_row(
@@ -229,7 +249,8 @@ def _concept_row(
         else 0.0
     )
     status = max(
-        ("detected" if stream.detected else "normal", concept.drop_status(drop)),
+        (DriftStatus.detected if stream.detected else DriftStatus.normal),
+        DriftStatus(concept.drop_status(drop)),
         key=STATUS_ORDER.__getitem__,
     )
     return AIDriftDetection(

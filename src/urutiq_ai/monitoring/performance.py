@@ -28,11 +28,8 @@ from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
 
-KINDS = {
-    "classification": "classification",
-    "anomaly_detection": "anomaly_detection",
-    "regression": "regression",
-}
+MEASURED = frozenset({"classification", "anomaly_detection", "regression"})
+"""Model types whose predictions have outcomes to measure (not clustering)."""
 
 
 @dataclass
@@ -53,8 +50,8 @@ def compute_performance(
 ) -> PerformanceRun:
     """Compute and store ``model_id``'s metrics per ``time_window`` over ``[start, end)``."""
     model = registry_service.get_model(session, ctx, model_id)
-    kind = KINDS.get(model.model_type.value)
-    if kind is None:
+    kind = model.model_type.value
+    if kind not in MEASURED:
         raise ValidationError(
             f"{model.model_type.value} models have no outcomes to measure",
             fields=[FieldError("modelId", "only classification, anomaly and regression models")],

@@ -1,6 +1,6 @@
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics
-from urutiq_ai.monitoring.schemas import TimeWindow
+from urutiq_ai.monitoring.schemas import MetricType, TimeWindow
 
 
 class DriftRepository(TenantRepository[AIDriftDetection]):
@@ -10,8 +10,11 @@ class DriftRepository(TenantRepository[AIDriftDetection]):
 class PerformanceRepository(TenantRepository[AIPerformanceMetrics]):
     model = AIPerformanceMetrics
 
-    def for_model(self, model_id: str, time_window: TimeWindow) -> list[AIPerformanceMetrics]:
-        """A model's stored metrics for one kind of window, oldest first."""
+    def for_model(
+        self, model_id: str, time_window: TimeWindow, metric_type: MetricType | None = None
+    ) -> list[AIPerformanceMetrics]:
+        """A model's stored metrics for one kind of window (one metric if given), oldest
+        first."""
         stmt = (
             self.base_statement()
             .where(
@@ -20,4 +23,6 @@ class PerformanceRepository(TenantRepository[AIPerformanceMetrics]):
             )
             .order_by(AIPerformanceMetrics.metric_date, AIPerformanceMetrics.metric_type)
         )
+        if metric_type is not None:
+            stmt = stmt.where(AIPerformanceMetrics.metric_type == metric_type)
         return list(self.session.scalars(stmt))

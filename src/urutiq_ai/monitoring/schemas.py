@@ -49,6 +49,10 @@ class DriftStatus(StrEnum):
     normal = "normal"
 
 
+STATUS_ORDER = {DriftStatus.normal: 0, DriftStatus.warning: 1, DriftStatus.detected: 2}
+"""Drift statuses from least to most severe."""
+
+
 class AIPerformanceMetricsCreate(RequestSchema):
     model_id: Ref | None = None
     metric_type: MetricType

@@ -68,5 +68,4 @@ def performance_series(
 ) -> list[AIPerformanceMetrics]:
     """The stored points of one metric of a model, oldest first (404 for an unknown model)."""
     model = registry_service.get_model(session, ctx, model_id)
-    rows = PerformanceRepository(session, ctx).for_model(model.id, time_window)
-    return [row for row in rows if row.metric_type == metric_type]
+    return PerformanceRepository(session, ctx).for_model(model.id, time_window, metric_type)

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import (
-    Conflict,
     FieldError,
     InvalidStatusTransition,
     NotFound,
@@ -52,10 +51,6 @@ MODELS = Resource(
 
 
 class ArtifactMissing(NotFound):
-    pass
-
-
-class ModelNotActive(Conflict):
     pass
 
 

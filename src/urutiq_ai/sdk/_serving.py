@@ -21,9 +21,12 @@ from urutiq_ai.predictions.schemas import (
 from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
 from urutiq_ai.sdk._errors import UrutiqError
 from urutiq_ai.sdk._transport import Transport, build_payload, parse, parse_list
-from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
-
-FINAL_RUN_STATUSES = frozenset({"completed", "failed", "cancelled"})
+from urutiq_ai.training.schemas import (
+    TERMINAL_RUN_STATUSES,
+    AIModelTrainingRunRead,
+    TrainRequest,
+    TrainStarted,
+)
 
 
 class TrainingClient:
@@ -64,7 +67,7 @@ class TrainingClient:
             run = self.run(run_id, company=company)
             if on_update is not None:
                 on_update(run)
-            if run.status.value in FINAL_RUN_STATUSES:
+            if run.status in TERMINAL_RUN_STATUSES:
                 return run
             if timeout is not None and time.monotonic() - started > timeout:
                 raise UrutiqError(f"run {run_id} still running after {timeout} s")
