@@ -18,6 +18,7 @@ from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
+from urutiq_ai.quality.router import router as quality_router
 from urutiq_ai.quality.service import DATA_QUALITY
 from urutiq_ai.registry.router import router as registry_router
 from urutiq_ai.registry.service import MODELS
@@ -52,6 +53,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     predictions_router,
     explainability_router,
     monitoring_router,
+    quality_router,
 )
 
 __all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]

@@ -17,11 +17,12 @@ DOMAIN_ORDER = (
     "ml",  # pure numerical code: may import core only, never a domain
     "tenancy",
     "crud",
+    "sources",  # reading company data from tables, queries and files
     "config",
     "registry",
     "experiments",
+    "quality",  # the data-quality rule language, which pipelines' validation uses
     "pipelines",
-    "quality",
     "training",
     "deployments",
     "predictions",

@@ -328,6 +328,29 @@ class TestDemoMonitoring:
         assert "unseen_categories" in signals  # vendors that only trade in the shifted period
         assert shifted[None]["status"] == "detected"
 
+    @pytest.mark.parametrize("company", [c[0] for c in COMPANIES])
+    def test_the_shipped_quality_checks_find_the_injected_issues(
+        self, demo_env: dict[str, str], company: str
+    ) -> None:
+        code, output = invoke(
+            demo_env, "data-quality", "list", "--company", company, "--json", "--all"
+        )
+        assert code == 0, output
+        rows = json.loads(output)
+        first_run = [r for r in rows if r["issues"].get("run") == "ledger"][:17]
+        assert len(first_run) == 17
+        failing = {r["issues"]["name"]: r for r in first_run if r["status"] != "pass"}
+        assert set(failing) == {
+            "journal entries balance",
+            "journal entries have a description",
+            "expenses have a description",
+            "expense amounts are positive",
+            "payment ids are unique",
+        }
+        assert failing["journal entries balance"]["issues"]["unbalancedGroups"] == 8
+        assert failing["payment ids are unique"]["issues"]["repeatedKeys"] == 5
+        assert {r["qualityMetric"] for r in first_run} >= {"timeliness", "accuracy"}
+
     def test_weekly_performance_is_computed(self, demo_env: dict[str, str]) -> None:
         model = _model_id(demo_env, "expense_classifier", first=True)
         code, output = invoke(

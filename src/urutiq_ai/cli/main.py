@@ -17,6 +17,7 @@ from urutiq_ai.cli import (
     drift,
     models,
     performance,
+    quality,
     resources,
     server,
     training,
@@ -63,6 +64,9 @@ drift_app.command("check")(drift.check)
 perf_app = _group("A model's performance over time, from its predictions' actual values.")
 perf_app.command("show")(performance.show)
 
+quality_app = _group("Data-quality checks declared in JSON, run on tables and files.")
+quality_app.command("run")(quality.run)
+
 app.command("serve")(server.serve)
 app.command("train")(training.train)
 app.command("bootstrap")(admin.bootstrap)
@@ -71,6 +75,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(drift_app, name="drift")
 app.add_typer(perf_app, name="perf")
+app.add_typer(quality_app, name="quality")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")

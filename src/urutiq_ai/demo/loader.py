@@ -3,7 +3,9 @@
 Loads, in-process and through the ordinary services (same rules, same audit):
 a tenant ``demo`` with two companies, each with its own seeded ledger written to the
 platform tables, the three accounting templates trained (runs with curves, feature
-importances), and several simulated weeks of predictions with their actual outcomes.
+importances), several simulated weeks of predictions with their actual outcomes, the
+monitors' first results (weekly performance, two drift checks) and a data-quality run of
+the shipped ledger checks, which finds the ledger's injected quality issues.
 Idempotent: when the demo tenant exists it changes nothing and returns its stored key.
 """
 
@@ -101,6 +103,7 @@ def load_demo(
             result.predictions += _simulate_history(runtime, company_id, samples, weeks, anchor)
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
             _monitor(runtime, company_id, anchor, report)
+            _check_quality(runtime, company_id, ledger, report)
         return result, key
     finally:
         engine.dispose()
@@ -178,6 +181,33 @@ def _monitor(runtime: JobRuntime, company_id: str, anchor: datetime, report: Rep
                 continue
             drifted = ", ".join(check.report.drifted) or "none"
             report(f"{company_id}: drift check of the {label} weeks: drifted features {drifted}")
+
+
+def _check_quality(runtime: JobRuntime, company_id: str, ledger: Ledger, report: Report) -> None:
+    """The shipped ledger checks on the company's ledger tables (results stored).
+
+    Freshness is measured as of the day the demo's books closed (three days after the last
+    journal date); against today's clock the demo's books are old, and a run of
+    ``urutiq-ai quality run --checks ledger`` says so.
+    """
+    from urutiq_ai.quality import checks, shipped
+    from urutiq_ai.quality.rules import QualityRunRequest
+
+    closed = pd.Timestamp(ledger.journal_entries["entryDate"].max()) + pd.Timedelta(days=3)
+    document = shipped.load("ledger")
+    for check in document["checks"]:
+        if check["check"] == "freshness":
+            check["asOf"] = closed.tz_localize(UTC).isoformat()
+    with unit_of_work(runtime.sessionmaker) as session:
+        bind_scope(session, _scope(company_id))
+        result = checks.run_checks(
+            session,
+            _scope(company_id),
+            QualityRunRequest.model_validate(document),
+            sources_dir=runtime.settings.sources,
+        )
+    failed = ", ".join(r.name for r in result.results if r.status != "pass") or "none"
+    report(f"{company_id}: data quality: {result.passed} of {result.checks} checks pass; {failed}")
 
 
 def _training_request(company_id: str, template: str) -> tuple[TenantContext, TrainRequest]:

@@ -11,6 +11,7 @@ from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._monitoring import MonitoringClient
+from urutiq_ai.sdk._quality import QualityClient
 from urutiq_ai.sdk._resources import ResourceClient
 from urutiq_ai.sdk._serving import RegistryClient, ServingClient, TrainingClient
 from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClient, UsersClient
@@ -113,6 +114,7 @@ class Client:
         self.serving = ServingClient(t)
         self.registry = RegistryClient(t)
         self.monitoring = MonitoringClient(t)
+        self.quality = QualityClient(t)
 
     @property
     def company(self) -> str | None:

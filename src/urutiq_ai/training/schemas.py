@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -19,8 +19,9 @@ from urutiq_ai.core.schemas import (
     ShortText,
 )
 from urutiq_ai.registry.schemas import ModelType
+from urutiq_ai.sources.schemas import SourceSpec
 
-__all__ = ["RunStatus"]
+__all__ = ["RunStatus", "SourceSpec"]
 
 
 TERMINAL_RUN_STATUSES = frozenset({RunStatus.completed, RunStatus.failed, RunStatus.cancelled})
@@ -78,28 +79,6 @@ class AIModelTrainingRunRead(CompanyOwnedRead):
     training_metrics: JsonValue | None
     validation_metrics: JsonValue | None
     logs: str | None
-
-
-class SourceSpec(RequestSchema):
-    """Where training data comes from: exactly one of ``table``, ``query`` or ``file``.
-
-    ``table``: a table of the platform database; rows are limited to the company.
-    ``query``: one SELECT that returns ``tenantId`` and ``companyId`` columns; it is wrapped
-    and limited to the company the same way (admin keys only, since a query could join
-    other tables). ``file``: a Parquet or CSV file in the company's folder of the server's
-    sources folder, ``<URUTIQ_SOURCES>/<tenantId>/<companyId>/``.
-    """
-
-    table: Name | None = None
-    query: LongText | None = None
-    file: ShortText | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "SourceSpec":
-        given = [name for name in ("table", "query", "file") if getattr(self, name)]
-        if len(given) != 1:
-            raise ValueError("give exactly one of table, query or file")
-        return self
 
 
 class TrainRequest(RequestSchema):

@@ -25,9 +25,10 @@ from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import AIModelCreate
+from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.models import AIModelTrainingRun
-from urutiq_ai.training.repository import RunningRunsRepository, SourceRepository
+from urutiq_ai.training.repository import RunningRunsRepository
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
     AIModelTrainingRunRead,

@@ -23,10 +23,10 @@ from urutiq_ai.ml.training import Progress, TrainResult, TrainSpec, train
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore, artifact_key
 from urutiq_ai.registry.models import ModelArtifact
+from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
 from urutiq_ai.training.models import AIModelTrainingRun
-from urutiq_ai.training.repository import SourceRepository
 from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
 CANCEL_CHECK_SECONDS = 0.5

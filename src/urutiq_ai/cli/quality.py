@@ -1,0 +1,130 @@
+"""Data-quality checks through the SDK: ``quality run --checks checks.json``.
+
+``--checks`` is a JSON file (``{"checks": [...]}`` or a bare list, see docs/quality.md) or
+the name of a shipped check set (``ledger``). ``--table``/``--file`` give the default source
+of checks that name none.
+"""
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from urutiq_ai.cli._output import cell, fail, print_json
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.quality import shipped
+
+if TYPE_CHECKING:
+    from urutiq_ai.quality.schemas import QualityRunResult
+
+STATUS_STYLES = {"pass": "green", "warning": "yellow", "fail": "bold red"}
+
+ChecksOption = Annotated[
+    str,
+    typer.Option(
+        "--checks",
+        help=f"A JSON file of checks, or a shipped set: {', '.join(shipped.SHIPPED)}.",
+    ),
+]
+TableOption = Annotated[
+    str | None, typer.Option("--table", help="Default source: a table of the platform database.")
+]
+FileOption = Annotated[
+    str | None,
+    typer.Option("--file", help="Default source: a file of the company's sources folder."),
+]
+StoreOption = Annotated[
+    bool, typer.Option("--store/--no-store", help="Keep the results as data-quality rows.")
+]
+ExitCodeOption = Annotated[
+    bool, typer.Option("--exit-code", help="Exit 2 when a check fails (for CI and scripts).")
+]
+
+
+def run(
+    checks: ChecksOption,
+    table: TableOption = None,
+    file: FileOption = None,
+    store: StoreOption = True,
+    exit_code: ExitCodeOption = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Run data-quality checks on the company's tables or files and show each verdict."""
+    document = _checks_document(checks)
+    if table and file:
+        fail("invalid source", [("--table", "give --table or --file, not both")])
+    source = {"table": table} if table else {"file": file} if file else document.get("source")
+    with sdk_client(url, api_key, company) as client:
+        result = client.quality.run(
+            document["checks"], source=source, store=store, name=document.get("name")
+        )
+    if as_json:
+        print_json(result)
+    else:
+        _print(result)
+    if exit_code and result.status.value == "fail":
+        raise typer.Exit(2)
+
+
+def _checks_document(value: str) -> dict[str, Any]:
+    """The checks file (an object with ``checks``, or a bare list) or a shipped set."""
+    if value in shipped.SHIPPED and not Path(value).exists():
+        return shipped.load(value)
+    path = Path(value)
+    if not path.is_file():
+        fail(
+            f"cannot read {value}", [("--checks", "no such file, and no shipped set of that name")]
+        )
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"cannot read {value}", [("--checks", f"not a JSON file: {exc}")])
+    if isinstance(document, list):
+        document = {"checks": document}
+    if not isinstance(document, dict) or not isinstance(document.get("checks"), list):
+        fail(f"cannot read {value}", [("--checks", 'expected {"checks": [...]} or a JSON list')])
+    return document
+
+
+def _print(result: "QualityRunResult") -> None:
+    console = Console()
+    table = Table(title=f"Data quality{f': {result.name}' if result.name else ''}")
+    for header in (
+        "check",
+        "dimension",
+        "table",
+        "column",
+        "metric",
+        "threshold",
+        "status",
+        "failed",
+    ):
+        table.add_column(header)
+    for row in result.results:
+        table.add_row(
+            Text(row.name),
+            row.quality_metric.value,
+            Text(row.table_name),
+            Text(row.column_name or ""),
+            cell(row.metric_value),
+            cell(row.threshold),
+            Text(row.status.value, style=STATUS_STYLES[row.status.value]),
+            f"{row.rows_failed} of {row.rows_checked}",
+        )
+    console.print(table)
+    for row in result.results:
+        if row.status.value != "pass" and row.recommendations:
+            console.print(f"{row.name}: {row.recommendations[0]}", markup=False, soft_wrap=True)
+    console.print(
+        f"{result.status.value.upper()}: {result.passed} passed, {result.warnings} warnings, "
+        f"{result.failed} failed; {result.rows_read} rows read in {result.duration:.2f} s",
+        markup=False,
+        soft_wrap=True,
+    )

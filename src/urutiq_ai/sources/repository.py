@@ -1,0 +1,169 @@
+"""Reading a source, always limited to the context's company: whole, or in chunks.
+
+Platform tables are not mapped by the ORM, so the tenant safety net does not see these
+reads: every read here filters on ``tenantId`` and ``companyId`` itself, and a source
+that lacks those columns is refused. ``stream`` reads only the columns asked for, in
+chunks (a server-side cursor on PostgreSQL, row groups of Parquet, chunks of CSV), so a
+large table is never held in memory at once.
+"""
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, MetaData, Select, Table, and_, column, select, text
+from sqlalchemy.exc import NoSuchTableError
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import field_error
+from urutiq_ai.sources.schemas import SourceSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+OWNER_COLUMNS = ("tenantId", "companyId")
+CHUNK_ROWS = 100_000
+Records = tuple[list[str], list[tuple[Any, ...]]]
+
+
+class SourceRepository:
+    """Reads of one company's data; ``field`` names the request field in error messages."""
+
+    def __init__(
+        self, session: Session, ctx: TenantContext, *, sources_dir: str, field: str = "source"
+    ) -> None:
+        self.session = session
+        self.ctx = ctx
+        self.sources_dir = Path(sources_dir).resolve()
+        self.field = field
+
+    def columns(self, source: SourceSpec) -> list[str]:
+        """The column names a source offers (without reading its rows, where possible)."""
+        if source.table:
+            return [c.name for c in self._table(source.table).columns]
+        if source.query:
+            return self._load_query(source.query, 1)[0]
+        return list(self.load_file(str(source.file), limit=1).columns)
+
+    def load(self, source: SourceSpec) -> "pd.DataFrame":
+        """The source's rows of the context's company (tenantId/companyId dropped)."""
+        # pandas loads with the first training, not with the server (it is only needed here).
+        import pandas as pd
+
+        if source.file:
+            frame = self.load_file(source.file)
+        else:
+            names, rows = (
+                self._load_table(source.table, None)
+                if source.table
+                else self._load_query(str(source.query), None)
+            )
+            frame = pd.DataFrame.from_records(rows, columns=names)
+        return frame.drop(columns=[c for c in OWNER_COLUMNS if c in frame.columns])
+
+    def stream(
+        self, source: SourceSpec, columns: Sequence[str], *, chunk_rows: int = CHUNK_ROWS
+    ) -> Iterator["pd.DataFrame"]:
+        """The company's rows of ``columns`` (which must exist), ``chunk_rows`` at a time."""
+        import pandas as pd
+
+        names = list(dict.fromkeys(columns))
+        if source.file:
+            yield from self._stream_file(source.file, names, chunk_rows)
+            return
+        if source.table:
+            table = self._table(source.table)
+            stmt: Select[Any] = select(*(table.c[name] for name in names)).where(
+                self._owned(table.c.tenantId, table.c.companyId)
+            )
+        else:
+            stmt = (
+                select(*(column(name) for name in names))
+                .select_from(self._query(str(source.query)))
+                .where(self._owned(column("tenantId"), column("companyId")))
+            )
+        result = self.session.execute(stmt.execution_options(yield_per=chunk_rows))
+        for rows in result.partitions():
+            yield pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+
+    def _stream_file(
+        self, name: str, columns: list[str], chunk_rows: int
+    ) -> Iterator["pd.DataFrame"]:
+        import pandas as pd
+        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+        path = self._file_path(name)
+        if path.suffix == ".parquet":
+            with pq.ParquetFile(path) as parquet:
+                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
+                    yield batch.to_pandas()
+        else:
+            yield from pd.read_csv(path, usecols=columns, chunksize=chunk_rows)
+
+    def _company(self) -> str:
+        (company_id,) = self.ctx.company_ids
+        return company_id
+
+    def _owned(self, tenant: Any, company: Any) -> ColumnElement[bool]:
+        return and_(tenant == self.ctx.tenant_id, company == self._company())
+
+    def _table(self, name: str) -> Table:
+        try:
+            table = Table(name, MetaData(), autoload_with=self.session.connection())
+        except NoSuchTableError as exc:
+            raise field_error(f"{self.field}.table", f"no table {name!r} in the database") from exc
+        if not set(OWNER_COLUMNS) <= {c.name for c in table.columns}:
+            raise field_error(
+                f"{self.field}.table", f"table {name!r} has no tenantId/companyId columns"
+            )
+        return table
+
+    def _load_table(self, name: str, limit: int | None) -> Records:
+        table = self._table(name)
+        stmt = select(table).where(self._owned(table.c.tenantId, table.c.companyId))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        result = self.session.execute(stmt)
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
+
+    def _query(self, query: str) -> Any:
+        body = query.strip().rstrip(";")
+        if not body.lower().startswith(("select", "with")) or ";" in body:
+            raise field_error(f"{self.field}.query", "must be one SELECT statement")
+        return text(body).columns().subquery("src")
+
+    def _load_query(self, query: str, limit: int | None) -> Records:
+        inner = self._query(query)
+        stmt = (
+            select(text("*"))
+            .select_from(inner)
+            .where(self._owned(column("tenantId"), column("companyId")))
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        result = self.session.execute(stmt)
+        return list(result.keys()), [tuple(row) for row in result.fetchall()]
+
+    def _file_path(self, name: str) -> Path:
+        """A file of the company's own folder: <sources>/<tenantId>/<companyId>/<name>."""
+        folder = (self.sources_dir / self.ctx.tenant_id / self._company()).resolve()
+        path = (folder / name).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            raise field_error(
+                f"{self.field}.file", f"no file {name!r} in the company's sources folder"
+            )
+        if path.suffix not in (".parquet", ".csv"):
+            raise field_error(f"{self.field}.file", "only .parquet and .csv files are read")
+        return path
+
+    def load_file(self, name: str, *, limit: int | None = None) -> "pd.DataFrame":
+        """A Parquet or CSV file of the company's folder (its first ``limit`` rows)."""
+        import pandas as pd
+
+        path = self._file_path(name)
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, nrows=limit)
+        return frame.head(limit) if limit is not None else frame
