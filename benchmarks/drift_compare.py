@@ -24,15 +24,13 @@ uses the larger peak, data sets included.
 
 import argparse
 import json
-import multiprocessing
-import resource
 import sys
-import threading
 import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from _memory import RssSampler, in_child, peak_rss_bytes
 
 TARGET_SECONDS = 5.0
 TARGET_BYTES = 2 * 1024**3
@@ -69,39 +67,6 @@ def make_frame(rows: int, seed: int, *, shifted: bool) -> pd.DataFrame:
     columns["memo_1"] = rng.choice(phrases, rows, p=weights_1 / weights_1.sum())
     columns["memo_2"] = rng.choice(phrases, rows)
     return pd.DataFrame(columns)
-
-
-def peak_rss_bytes() -> int:
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
-
-
-class RssSampler:
-    """The highest resident set seen while the block runs (polled every 5 ms)."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._poll, daemon=True)
-
-    @staticmethod
-    def current() -> int:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize()
-
-    def _poll(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.current())
-            time.sleep(0.005)
-
-    def __enter__(self) -> "RssSampler":
-        self.peak = self.current()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.current())
 
 
 def run_ours(rows: int, repeat: int) -> dict[str, Any]:
@@ -188,12 +153,6 @@ def run_baseline(rows: int, repeat: int, methods: dict[str, str], kinds: dict[st
         "loadedBytes": loaded,
         "duringBytes": during,
     }
-
-
-def in_child(target: Any, *args: Any) -> Any:
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(1) as pool:
-        return pool.apply(target, args)
 
 
 def main() -> None:

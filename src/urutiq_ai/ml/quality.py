@@ -33,8 +33,6 @@ from urutiq_ai.ml.expressions import Expression
 SAMPLE_ROWS = 20
 """Most offending rows (or groups, or keys) a measurement keeps as examples."""
 
-BLANK = re.compile(r"^\s*$")
-
 
 class ValueType(StrEnum):
     integer = "integer"
@@ -164,11 +162,11 @@ class RowCheck(Check):
 
 def _missing(series: pd.Series) -> np.ndarray:
     """Null, or text that is empty or only whitespace."""
-    missing = series.isna().to_numpy().copy()
+    missing = series.isna().to_numpy(dtype=bool).copy()
     if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        text = series[~missing].astype("string")
-        blank = text.str.fullmatch(BLANK.pattern).fillna(False).to_numpy(dtype=bool)
-        missing[np.flatnonzero(~missing)[blank]] = True
+        text = series.astype("str") if series.dtype == object else series
+        blank = (text.str.strip().str.len() == 0).to_numpy(dtype=bool, na_value=False)
+        missing |= blank
     return missing
 
 
@@ -322,7 +320,8 @@ class Unique(Check):
             if repeated.any():
                 shown = frame.loc[repeated, [*self.keys, *self.sample_columns]]
                 self.sample.extend(_records(shown, SAMPLE_ROWS - len(self.sample)))
-        self.seen = np.sort(np.concatenate([self.seen, hashes]), kind="stable")
+        # two sorted runs: the stable sort (timsort) merges them in linear time
+        self.seen = np.sort(np.concatenate([self.seen, np.sort(hashes)]), kind="stable")
 
     def finish(self) -> Measurement:
         distinct, counts = np.unique(self.seen, return_counts=True)
@@ -360,6 +359,7 @@ class _GroupSums:
         self.values = list(values)
         self.parts: list[pd.DataFrame] = []
         self.pending = 0
+        self.compacted = 0
         self.rows = 0
 
     def add(self, frame: pd.DataFrame) -> None:
@@ -370,9 +370,11 @@ class _GroupSums:
         part = numbers.groupby(self.keys, dropna=True, sort=False)[self.values].sum(min_count=1)
         self.parts.append(part)
         self.pending += len(part)
-        if self.pending > self.COMPACT_ROWS and len(self.parts) > 1:
+        # compact when the parts outgrow the last compacted total: amortized linear work
+        if self.pending > max(self.COMPACT_ROWS, self.compacted) and len(self.parts) > 1:
             self.parts = [self.total()]
-            self.pending = len(self.parts[0])
+            self.compacted = len(self.parts[0])
+            self.pending = 0
 
     def total(self) -> pd.DataFrame:
         if not self.parts:
@@ -533,9 +535,8 @@ class ReferenceMatch(Check):
             pd.MultiIndex.from_frame(frame[self.key]) if len(self.key) > 1 else frame[self.key[0]]
         )
         expected = reference.reindex(index).to_numpy()
-        actual = frame[self.column].to_numpy()
         missing = pd.isna(expected)
-        agree = _agree(actual, expected, self.tolerance) & ~missing
+        agree = _agree(frame[self.column], expected, self.tolerance) & ~missing
         failed = ~agree
         self.missing += int(missing.sum())
         self.rows_failed += int(failed.sum())
@@ -560,13 +561,12 @@ class ReferenceMatch(Check):
         )
 
 
-def _agree(actual: np.ndarray, expected: np.ndarray, tolerance: float) -> np.ndarray:
-    actual_numbers = pd.to_numeric(pd.Series(actual), errors="coerce").to_numpy(dtype=float)
-    expected_numbers = pd.to_numeric(pd.Series(expected), errors="coerce").to_numpy(dtype=float)
-    numeric = ~np.isnan(actual_numbers) & ~np.isnan(expected_numbers)
-    close = np.abs(actual_numbers - expected_numbers) <= tolerance + 1e-9
-    equal = np.array([a == e for a, e in zip(actual, expected, strict=True)], dtype=bool)
-    return np.where(numeric, close, equal)
+def _agree(actual: pd.Series, expected: np.ndarray, tolerance: float) -> np.ndarray:
+    """Numbers within ``tolerance`` when both sides are numeric columns, else equal values."""
+    if pd.api.types.is_numeric_dtype(actual) and pd.api.types.is_numeric_dtype(expected):
+        gap = np.abs(actual.to_numpy(dtype=float) - expected.astype(float))
+        return np.asarray(gap <= tolerance + 1e-9)
+    return np.asarray(actual.to_numpy(dtype=object) == expected.astype(object), dtype=bool)
 
 
 class ControlTotal(Check):

@@ -53,7 +53,8 @@ def run_checks(
     started = time.perf_counter()
     _require_query_rights(ctx, data)
     repo = SourceRepository(session, ctx, sources_dir=sources_dir)
-    plan = [_plan(repo, index, rule, data.source) for index, rule in enumerate(data.checks)]
+    known: dict[str, list[str]] = {}
+    plan = [_plan(repo, index, rule, data.source, known) for index, rule in enumerate(data.checks)]
     for planned in plan:
         _read_reference(session, ctx, sources_dir, planned)
     rows_read = 0
@@ -76,7 +77,14 @@ def _require_query_rights(ctx: TenantContext, data: rules.QualityRunRequest) -> 
         raise Forbidden("query sources need an admin key (a query can join other tables)")
 
 
-def _plan(repo: SourceRepository, index: int, rule: Any, default: SourceSpec | None) -> Planned:
+def _plan(
+    repo: SourceRepository,
+    index: int,
+    rule: Any,
+    default: SourceSpec | None,
+    known: dict[str, list[str]],
+) -> Planned:
+    """Check the rule's columns against its source (whose columns are read once per run)."""
     source = rule.source or default
     if source is None:
         raise field_error(
@@ -88,7 +96,10 @@ def _plan(repo: SourceRepository, index: int, rule: Any, default: SourceSpec | N
         sources_dir=str(repo.sources_dir),
         field=f"checks.{index}.source" if rule.source else "source",
     )
-    available = field_repo.columns(source)
+    key = source.model_dump_json()
+    if key not in known:
+        known[key] = field_repo.columns(source)
+    available = known[key]
     for field, names in _named_columns(rule):
         _require_columns(f"checks.{index}.{field}", names, available, source)
     sample = _sample_columns(rule, available)

@@ -44,7 +44,12 @@ class SourceRepository:
             return [c.name for c in self._table(source.table).columns]
         if source.query:
             return self._load_query(source.query, 1)[0]
-        return list(self.load_file(str(source.file), limit=1).columns)
+        path = self._file_path(str(source.file))
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+            return list(pq.read_schema(path).names)
+        return list(self.load_file(str(source.file), limit=0).columns)
 
     def load(self, source: SourceSpec) -> "pd.DataFrame":
         """The source's rows of the context's company (tenantId/companyId dropped)."""
@@ -85,7 +90,9 @@ class SourceRepository:
             )
         result = self.session.execute(stmt.execution_options(yield_per=chunk_rows))
         for rows in result.partitions():
-            yield pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+            # column-wise from plain values: pandas probing Row objects one by one is slow
+            values = zip(*rows, strict=True) if rows else ([] for _ in names)
+            yield pd.DataFrame(dict(zip(names, values, strict=True)))
 
     def _stream_file(
         self, name: str, columns: list[str], chunk_rows: int
