@@ -46,7 +46,7 @@ class SourceRepository:
             return self._load_query(source.query, 1)[0]
         path = self._file_path(str(source.file))
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq  # type: ignore[import-untyped]
+            import pyarrow.parquet as pq
 
             return list(pq.read_schema(path).names)
         return list(self.load_file(str(source.file), limit=0).columns)
@@ -83,8 +83,9 @@ class SourceRepository:
                 self._owned(table.c.tenantId, table.c.companyId)
             )
         else:
+            wanted: list[Any] = [column(name) for name in names]
             stmt = (
-                select(*(column(name) for name in names))
+                select(*wanted)
                 .select_from(self._query(str(source.query)))
                 .where(self._owned(column("tenantId"), column("companyId")))
             )
@@ -98,7 +99,7 @@ class SourceRepository:
         self, name: str, columns: list[str], chunk_rows: int
     ) -> Iterator["pd.DataFrame"]:
         import pandas as pd
-        import pyarrow.parquet as pq  # type: ignore[import-untyped]
+        import pyarrow.parquet as pq
 
         path = self._file_path(name)
         if path.suffix == ".parquet":
