@@ -145,12 +145,8 @@ class TestLists:
     def test_missing_value_is_not_in_a_list(self) -> None:
         assert values("x in [1, 3]", WITH_NULLS) == [True, False, True]
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="src bug: constant_list negates a string by repetition ('a' * -1 == '')",
-    )
     def test_negated_string_in_a_list_is_refused(self) -> None:
-        refused("s in [-'a']", "'in' needs a list of constants")
+        refused("s in [-'a']", "only numbers can be negative")
 
 
 class TestLogic:
@@ -413,3 +409,39 @@ class TestSafety:
 
     def test_surrounding_blanks_are_ignored(self) -> None:
         assert values("  a + 1\n", NUMBERS) == [2, 3]
+
+
+class TestRuntimeSafety:
+    """What parsing cannot see: text columns in arithmetic, constants, division by zero."""
+
+    def test_text_constants_are_refused_in_arithmetic(self) -> None:
+        refused("'a' * 10000000000", "text can only be joined with +")
+        refused("'%0999999999d' % 1", "text can only be joined with +")
+
+    def test_a_text_column_is_refused_in_arithmetic(self) -> None:
+        frame = pd.DataFrame({"s": ["a", "b"]})
+        with pytest.raises(ExpressionError, match="text can only be joined"):
+            parse("s * 1000000000 == ''").evaluate(frame)
+
+    def test_text_joins_with_plus(self) -> None:
+        frame = pd.DataFrame({"s": ["a", "b"]})
+        assert values("s + '!' == 'a!'", frame) == [True, False]
+
+    def test_a_missing_value_is_not_outside_a_list_either(self) -> None:
+        assert values("x not in [1]", WITH_NULLS) == [False, False, True]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("length('abc') == 3", True),
+            ("year('2024-01-05') == 2024", True),
+            ("days_between('2024-01-01', '2024-01-31') == 30", True),
+            ("round(2.567, 1) == 2.6", True),
+        ],
+    )
+    def test_functions_of_constants(self, text: str, expected: bool) -> None:
+        assert values(text, WITH_NULLS) == [expected] * 3
+
+    def test_division_of_constants_by_zero(self) -> None:
+        with pytest.raises(ExpressionError, match="cannot evaluate"):
+            parse("x > 1 / 0").evaluate(WITH_NULLS)

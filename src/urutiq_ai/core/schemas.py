@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from urutiq_ai.core.cron import check_cron
 from urutiq_ai.core.naming import to_camel
 
 _COMMON = ConfigDict(
@@ -92,6 +93,10 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 LongText = Annotated[str, StringConstraints(max_length=100_000)]
 LogText = Annotated[str, StringConstraints(max_length=5_000_000)]
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Cron = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(check_cron)
+]
+"""A cron expression that fires (5 fields, or 6 with seconds), checked with croniter."""
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 Count = Annotated[int, Field(ge=0)]
 

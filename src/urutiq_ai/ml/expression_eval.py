@@ -7,12 +7,21 @@ from typing import Any
 import numpy as np
 import pandas as pd  # no stubs in the environment
 
-from urutiq_ai.ml.expressions import BINARY, COMPARE, CONSTANT_NAMES, constant_list
+from urutiq_ai.ml.expressions import (
+    BINARY,
+    COMPARE,
+    CONSTANT_NAMES,
+    ExpressionError,
+    constant_list,
+)
 
 
 def evaluate(tree: ast.Expression, frame: pd.DataFrame) -> pd.Series:
     """The value of a tree checked by ``parse`` for every row of ``frame``."""
-    value = _Evaluator(frame).visit(tree.body)
+    try:
+        value = _Evaluator(frame).visit(tree.body)
+    except (ZeroDivisionError, OverflowError) as exc:
+        raise ExpressionError(f"cannot evaluate: {exc}") from exc
     if not isinstance(value, pd.Series):
         value = pd.Series([value] * len(frame), index=frame.index)
     return value
@@ -57,7 +66,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "year": lambda x: _datetimes(x).dt.year,
     "month": lambda x: _datetimes(x).dt.month,
     "day": lambda x: _datetimes(x).dt.day,
-    "weekday": lambda x: _datetimes(x).dt.weekday,
+    "weekday": lambda x: _datetimes(x).dt.day_of_week,
     "hour": lambda x: _datetimes(x).dt.hour,
     "days_between": _days_between,
 }
@@ -77,14 +86,17 @@ class _Evaluator:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.BinOp):
-            return BINARY[type(node.op)](self.visit(node.left), self.visit(node.right))
+            left, right = self.visit(node.left), self.visit(node.right)
+            if not isinstance(node.op, ast.Add) and (_is_text(left) or _is_text(right)):
+                raise ExpressionError("text can only be joined with +, not used in arithmetic")
+            return BINARY[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self.visit(node.operand)
             if isinstance(node.op, ast.Not):
-                return ~_as_bool(operand) if isinstance(operand, pd.Series) else not operand
+                return ~as_bool(operand) if isinstance(operand, pd.Series) else not operand
             return -operand if isinstance(node.op, ast.USub) else operand
         if isinstance(node, ast.BoolOp):
-            values = [_as_bool(self.visit(value)) for value in node.values]
+            values = [as_bool(self.visit(value)) for value in node.values]
             combine = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
             result = values[0]
             for value in values[1:]:
@@ -94,7 +106,20 @@ class _Evaluator:
             return self._compare(node)
         assert isinstance(node, ast.Call)
         assert isinstance(node.func, ast.Name)
-        return FUNCTIONS[node.func.id](*(self.visit(arg) for arg in node.args))
+        args = [self.visit(arg) for arg in node.args]
+        # functions work on columns: a constant argument becomes one (round's digits stay)
+        if node.func.id == "round":
+            args[0] = self._column(args[0])
+        elif node.func.id != "coalesce":  # coalesce takes constants as fallbacks
+            args = [self._column(arg) for arg in args]
+        elif not isinstance(args[0], pd.Series):
+            args[0] = self._column(args[0])
+        return FUNCTIONS[node.func.id](*args)
+
+    def _column(self, value: Any) -> Any:
+        if isinstance(value, pd.Series):
+            return value
+        return pd.Series([value] * len(self.frame), index=self.frame.index, dtype=object)
 
     def _compare(self, node: ast.Compare) -> Any:
         result: Any = True
@@ -102,13 +127,19 @@ class _Evaluator:
         for op, right_node in zip(node.ops, node.comparators, strict=True):
             if isinstance(op, ast.In | ast.NotIn):
                 values = constant_list(right_node)
-                inside = left.isin(values) if isinstance(left, pd.Series) else left in values
-                part = ~inside if isinstance(op, ast.NotIn) else inside
+                if isinstance(left, pd.Series):
+                    inside = left.isin(values)
+                    part = (~inside & left.notna()) if isinstance(op, ast.NotIn) else inside
+                else:
+                    inside = left in values
+                    part = (
+                        (not inside and left is not None) if isinstance(op, ast.NotIn) else inside
+                    )
                 right = left
             else:
                 right = self.visit(right_node)
                 part = _null_aware(COMPARE[type(op)], left, right)
-            result = np.logical_and(result, _as_bool(part))
+            result = np.logical_and(result, as_bool(part))
             left = right
         return result
 
@@ -122,11 +153,28 @@ def _null_aware(compare: Callable[[Any, Any], Any], left: Any, right: Any) -> An
         missing = (left.isna() if isinstance(left, pd.Series) else False) | (
             right.isna() if isinstance(right, pd.Series) else False
         )
-        result = result.fillna(False).astype(bool) & ~missing
+        result = as_bool(result) & ~missing
     return result
 
 
-def _as_bool(value: Any) -> Any:
+def as_bool(value: Any) -> Any:
+    """A condition's truth per row: missing values are false."""
     if isinstance(value, pd.Series):
-        return value.fillna(False).astype(bool)
+        if value.dtype == bool:
+            return value
+        present = value.notna().to_numpy(dtype=bool)
+        truth = np.zeros(len(value), dtype=bool)
+        truth[present] = value[present].astype(bool).to_numpy()
+        return pd.Series(truth, index=value.index)
     return bool(value)
+
+
+def _is_text(value: Any) -> bool:
+    """A string, or a column holding strings (arithmetic on text could build huge values)."""
+    if isinstance(value, str):
+        return True
+    if not isinstance(value, pd.Series):
+        return False
+    if isinstance(value.dtype, pd.StringDtype):
+        return True
+    return value.dtype == object and bool(value.map(lambda v: isinstance(v, str)).any())

@@ -98,10 +98,10 @@ class Expression:
 
     def boolean(self, frame: "pd.DataFrame") -> "pd.Series":
         """The expression as a condition: true rows are True; false or missing are False."""
-        value = self.evaluate(frame)
-        if value.dtype == bool:
-            return value
-        return value.fillna(False).astype(bool)
+        from urutiq_ai.ml.expression_eval import as_bool
+
+        result: pd.Series = as_bool(self.evaluate(frame))
+        return result
 
 
 def parse(text: str) -> Expression:
@@ -131,6 +131,11 @@ def _check(node: ast.AST, columns: set[str]) -> None:  # noqa: C901 - one branch
     if isinstance(node, ast.BinOp):
         if type(node.op) not in BINARY:
             raise ExpressionError(f"{_describe(node.op)} is not allowed")
+        if not isinstance(node.op, ast.Add) and any(
+            isinstance(side, ast.Constant) and isinstance(side.value, str)
+            for side in (node.left, node.right)
+        ):
+            raise ExpressionError("text can only be joined with +, not used in arithmetic")
         _check(node.left, columns)
         _check(node.right, columns)
         return
@@ -178,18 +183,18 @@ def _check_call(node: ast.Call, columns: set[str]) -> None:
 
 
 def constant_list(node: ast.AST) -> list[Any]:
+    """The constants of an ``in`` list (numbers may carry a minus sign)."""
     if not isinstance(node, ast.List | ast.Tuple):
         raise ExpressionError("'in' needs a list of constants, e.g. x in ['a', 'b']")
     values = []
     for item in node.elts:
-        if isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub):
-            item = item.operand
-            sign = -1
-        else:
-            sign = 1
-        if not isinstance(item, ast.Constant) or not isinstance(item.value, int | float | str):
+        negative = isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub)
+        inner = item.operand if isinstance(item, ast.UnaryOp) and negative else item
+        if not isinstance(inner, ast.Constant) or not isinstance(inner.value, int | float | str):
             raise ExpressionError("'in' needs a list of constants, e.g. x in ['a', 'b']")
-        values.append(item.value * sign if sign == -1 else item.value)
+        if negative and (isinstance(inner.value, str | bool)):
+            raise ExpressionError("only numbers can be negative in an 'in' list")
+        values.append(-inner.value if negative else inner.value)
     return values
 
 

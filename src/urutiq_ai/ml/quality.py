@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # no stubs in the environment
 
-from urutiq_ai.ml.expressions import Expression
+from urutiq_ai.ml.expressions import Expression, ExpressionError
 
 SAMPLE_ROWS = 20
 """Most offending rows (or groups, or keys) a measurement keeps as examples."""
@@ -213,12 +213,14 @@ class TypeCheck(_ColumnCheck):
         if kind == ValueType.date:
             if pd.api.types.is_datetime64_any_dtype(values):
                 return np.ones(len(values), dtype=bool)
-            parsed = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed")
+            parsed = pd.to_datetime(
+                values.astype("string"), errors="coerce", format="mixed", utc=True
+            )
             return parsed.notna().to_numpy(dtype=bool)
         if pd.api.types.is_bool_dtype(values):
             return np.zeros(len(values), dtype=bool)
         numbers = pd.to_numeric(values, errors="coerce")
-        ok = numbers.notna().to_numpy(dtype=bool)
+        ok = numbers.notna().to_numpy(dtype=bool).copy()
         if kind == ValueType.integer:
             ok &= np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
             ok &= (numbers.fillna(0.5) % 1 == 0).to_numpy(dtype=bool)
@@ -259,7 +261,7 @@ class Pattern(_ColumnCheck):
 
     def valid(self, values: pd.Series) -> np.ndarray:
         matched = values.astype("string").str.fullmatch(self.regex.pattern)
-        return matched.fillna(False).to_numpy(dtype=bool)
+        return matched.to_numpy(dtype=bool, na_value=False)
 
 
 class Allowed(_ColumnCheck):
@@ -283,12 +285,57 @@ class ExpressionCheck(RowCheck):
 
     def evaluate(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         checked = ~frame[self.checked].isna().any(axis=1).to_numpy()
-        passed = self.expression.boolean(frame).to_numpy(dtype=bool)
+        try:
+            passed = self.expression.boolean(frame).to_numpy(dtype=bool)
+        except TypeError:
+            # text among numbers (``n/a?`` in an amount column): compare the numbers and
+            # fail the rows whose value is not one
+            frame, unreadable = _numbers_where_possible(frame, self.checked)
+            try:
+                passed = self.expression.boolean(frame).to_numpy(dtype=bool) & ~unreadable
+            except TypeError as exc:
+                raise ExpressionError(
+                    f"cannot evaluate {self.expression.text!r} on these values: {exc}"
+                ) from exc
         return checked, passed & checked
 
 
+def _numbers_where_possible(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Text columns that hold numbers as numbers; and the rows whose text is not a number."""
+    frame = frame.copy()
+    unreadable = np.zeros(len(frame), dtype=bool)
+    for column in columns:
+        series = frame[column]
+        if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+            continue
+        numbers = pd.to_numeric(series, errors="coerce")
+        if numbers.notna().any():
+            unreadable |= (series.notna() & numbers.isna()).to_numpy(dtype=bool)
+            frame[column] = numbers
+    return frame, unreadable
+
+
+def _comparable(series: pd.Series) -> pd.Series:
+    numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    return series.astype(float) if numeric else series.astype("str")
+
+
 def _key_hashes(frame: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
-    return pd.util.hash_pandas_object(frame[list(keys)], index=False).to_numpy()
+    """One hash per row of the key columns, the same whatever dtype a chunk gave them: numbers
+    as floats (a chunk with a null makes an integer column float), anything else as text."""
+    normalized = pd.DataFrame(
+        {
+            key: frame[key].astype(float)
+            if pd.api.types.is_numeric_dtype(frame[key])
+            and not pd.api.types.is_bool_dtype(frame[key])
+            else frame[key].astype("str")
+            for key in keys
+        },
+        index=frame.index,
+    )
+    return pd.util.hash_pandas_object(normalized, index=False).to_numpy()
 
 
 class Unique(Check):
@@ -378,7 +425,11 @@ class _GroupSums:
 
     def total(self) -> pd.DataFrame:
         if not self.parts:
-            index = pd.MultiIndex.from_tuples([], names=self.keys)
+            index = (
+                pd.Index([], name=self.keys[0])
+                if len(self.keys) == 1
+                else pd.MultiIndex.from_tuples([], names=self.keys)
+            )
             return pd.DataFrame(columns=self.values, index=index, dtype=float)
         frame = pd.concat(self.parts)
         return frame.groupby(level=list(range(len(self.keys))), sort=False).sum(min_count=1)

@@ -2,14 +2,13 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
 
-from croniter import croniter
-from pydantic import AfterValidator, Field, JsonValue
+from pydantic import Field, JsonValue
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
     Count,
+    Cron,
     Json,
     JsonStringList,
     LogText,
@@ -18,7 +17,6 @@ from urutiq_ai.core.schemas import (
     Ref,
     RequestSchema,
     RunStatus,
-    ShortText,
 )
 
 __all__ = ["RunStatus"]
@@ -35,15 +33,6 @@ class PipelineStatus(StrEnum):
     active = "active"
     paused = "paused"
     error = "error"
-
-
-def _valid_cron(value: str | None) -> str | None:
-    if value is not None and not croniter.is_valid(value):
-        raise ValueError(f"not a valid cron expression: {value!r} (e.g. '0 2 * * *')")
-    return value
-
-
-Cron = Annotated[ShortText, AfterValidator(_valid_cron)]
 
 
 class AIDataPipelineCreate(RequestSchema):
