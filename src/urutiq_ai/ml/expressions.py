@@ -186,15 +186,18 @@ def constant_list(node: ast.AST) -> list[Any]:
     """The constants of an ``in`` list (numbers may carry a minus sign)."""
     if not isinstance(node, ast.List | ast.Tuple):
         raise ExpressionError("'in' needs a list of constants, e.g. x in ['a', 'b']")
-    values = []
+    values: list[Any] = []
     for item in node.elts:
         negative = isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub)
         inner = item.operand if isinstance(item, ast.UnaryOp) and negative else item
         if not isinstance(inner, ast.Constant) or not isinstance(inner.value, int | float | str):
             raise ExpressionError("'in' needs a list of constants, e.g. x in ['a', 'b']")
-        if negative and (isinstance(inner.value, str | bool)):
-            raise ExpressionError("only numbers can be negative in an 'in' list")
-        values.append(-inner.value if negative else inner.value)
+        value = inner.value
+        if negative:
+            if isinstance(value, str | bool):
+                raise ExpressionError("only numbers can be negative in an 'in' list")
+            value = -value
+        values.append(value)
     return values
 
 
