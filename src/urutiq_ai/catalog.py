@@ -1,11 +1,16 @@
-"""Every seed entity this system exposes, in one list (API, SDK paths, CLI, tests).
+"""Every seed entity this system exposes, in one list (API, SDK paths, CLI, tests), our
+supporting resources, and the scheduler's tickers.
 
 Importing this module also maps every table, which Alembic and the app need.
 """
 
 from fastapi import APIRouter
 
+from urutiq_ai.alerts.router import router as alerts_router
+from urutiq_ai.alerts.service import ALERTS, WEBHOOK_DELIVERIES, WEBHOOKS
+from urutiq_ai.alerts.tasks import dispatch_due_deliveries
 from urutiq_ai.config.service import CONFIGS
+from urutiq_ai.core.scheduler import Ticker
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments.service import DEPLOYMENTS
 from urutiq_ai.experiments.service import EXPERIMENTS
@@ -14,6 +19,7 @@ from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.feedback.service import FEEDBACK
 from urutiq_ai.governance.service import POLICIES, VIOLATIONS
 from urutiq_ai.monitoring.router import router as monitoring_router
+from urutiq_ai.monitoring.scheduling import MONITOR_RUNS, MONITORS, fire_due_monitors
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
@@ -44,7 +50,20 @@ RESOURCES: tuple[Resource, ...] = (
     CONFIGS,
 )
 
+SUPPORT_RESOURCES: tuple[Resource, ...] = (
+    MONITORS,
+    MONITOR_RUNS,
+    ALERTS,
+    WEBHOOKS,
+    WEBHOOK_DELIVERIES,
+)
+"""Our own supporting tables served the same way: monitors and their runs, alerts,
+webhooks and their delivery log."""
+
 BY_PATH = {res.path: res for res in RESOURCES}
+
+TICKERS: tuple[Ticker, ...] = (fire_due_monitors, dispatch_due_deliveries)
+"""What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 
 # Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.
 DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
@@ -54,6 +73,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     explainability_router,
     monitoring_router,
     quality_router,
+    alerts_router,
 )
 
-__all__ = ["BY_PATH", "RESOURCES", "tenancy_models"]
+__all__ = ["BY_PATH", "RESOURCES", "SUPPORT_RESOURCES", "TICKERS", "tenancy_models"]

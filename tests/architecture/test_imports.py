@@ -18,6 +18,7 @@ DOMAIN_ORDER = (
     "tenancy",
     "crud",
     "sources",  # reading company data from tables, queries and files
+    "alerts",  # alerts and webhooks: every monitor (and governance) reports to them
     "config",
     "registry",
     "experiments",

@@ -4,6 +4,8 @@ Kept light on purpose: nothing here imports the ML stack, so ``urutiq-ai serve``
 answers ``/healthz`` within a second or two and idles small.
 """
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,9 +15,10 @@ from sqlalchemy import text
 
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
-from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES
+from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES, TICKERS
 from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing
 from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
+from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
 from urutiq_ai.tenancy.router import router as tenancy_router
@@ -34,7 +37,7 @@ def include_api_routes(app: FastAPI) -> None:
     # Domain verbs first: their fixed paths (/models/compare) must win over /models/{id}.
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=company_prefix)
-    for resource in RESOURCES:
+    for resource in (*RESOURCES, *SUPPORT_RESOURCES):
         app.include_router(build_router(resource), prefix=company_prefix)
 
 
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastAPIOffline serves /docs and /redoc from assets inside the installed package:
     # the docs work on machines without internet access (no CDN).
     app = FastAPIOffline(
+        lifespan=_lifespan,
         title="urutiq-ai",
         version=__version__,
         description="The AI learning system of the UrutiIQ accounting platform. "
@@ -58,6 +62,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the embedded scheduler with the server (``URUTIQ_SCHEDULER=embedded``, the
+    default) and stop it, then the job pool, when the server stops."""
+    settings: Settings = app.state.settings
+    scheduler = None
+    if settings.scheduler == "embedded":
+        scheduler = Scheduler(
+            JobRuntime(app.state.sessionmaker, settings),
+            app.state.executor,
+            TICKERS,
+            interval=settings.scheduler_interval,
+        )
+        scheduler.start()
+    app.state.scheduler = scheduler
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        app.state.executor.shutdown(wait=True)
 
 
 def healthz() -> dict[str, str]:

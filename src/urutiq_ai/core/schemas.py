@@ -43,6 +43,10 @@ class RequestSchema(BaseModel):
     model_config = ConfigDict(**_COMMON, extra="forbid")
 
 
+class SystemWritten(RequestSchema):
+    """The create schema of resources only the system writes (no create route is offered)."""
+
+
 class ReadSchema(BaseModel):
     """What the API returns; built from ORM rows."""
 

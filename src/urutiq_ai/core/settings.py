@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     test_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    # The scheduler (monitors, webhook retries): "embedded" runs it inside `serve`;
+    # "off" leaves it to a separate `urutiq-ai scheduler` process.
+    scheduler: Literal["embedded", "off"] = "embedded"
+    scheduler_interval: float = 10.0  # seconds between two looks at what is due
+    webhook_attempts: int = 5  # sends of one delivery before it is marked failed
+    webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
+    webhook_timeout: float = 5.0  # seconds a receiver has to answer
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,8 @@ class Resource:
     transitions: Mapping[str, frozenset[str]] | None = None
     status_field: str = "status"
     deletable: bool = False
+    # False: rows are written by the system only (alerts, delivery logs); no POST route
+    creatable: bool = True
     read_roles: frozenset[Role] = READERS
     write_roles: frozenset[Role] = WRITERS
     validators: tuple[Validator, ...] = ()

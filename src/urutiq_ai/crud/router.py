@@ -93,15 +93,16 @@ def build_router(res: Resource) -> APIRouter:
         return service.create_row(session, ctx, res, data)
 
     create.__annotations__["data"] = res.create_schema
-    router.add_api_route(
-        "",
-        create,
-        methods=["POST"],
-        status_code=201,
-        response_model=read_schema,
-        name=f"create_{res.path}",
-        summary=f"Create a {res.table} row",
-    )
+    if res.creatable:
+        router.add_api_route(
+            "",
+            create,
+            methods=["POST"],
+            status_code=201,
+            response_model=read_schema,
+            name=f"create_{res.path}",
+            summary=f"Create a {res.table} row",
+        )
 
     def list_(session: SessionDep, ctx: Reader, query: Any) -> Any:
         page = service.list_rows(session, ctx, res, **list_arguments(res, query))

@@ -29,6 +29,7 @@ from urutiq_ai.core.errors import Conflict, FieldError, ValidationError
 from urutiq_ai.ml import drift as ml_drift
 from urutiq_ai.ml.columns import ColumnKind
 from urutiq_ai.ml.errors import InputError
+from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.repository import DriftRepository
 from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
@@ -123,6 +124,7 @@ def check_drift(
         repository.add(row, company_id=model.company_id)
     session.flush()
     check = DriftCheck(model, window_start, window_end, count, report, rows)
+    alerting.after_drift_check(session, ctx, model, rows)
     tenancy_service.record_audit(
         session,
         ctx,

@@ -1,12 +1,22 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, func
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type, utcnow
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.monitoring.schemas import DriftStatus, DriftType, MetricType, TimeWindow, Trend
+from urutiq_ai.monitoring.schemas import (
+    DriftStatus,
+    DriftType,
+    MetricType,
+    MonitorKind,
+    MonitorRunStatus,
+    MonitorStatus,
+    MonitorTrigger,
+    TimeWindow,
+    Trend,
+)
 
 
 class AIPerformanceMetrics(Base, CompanyOwned):
@@ -51,3 +61,55 @@ class AIDriftDetection(Base, CompanyOwned):
     status: Mapped[DriftStatus] = mapped_column(enum_type(DriftStatus, "status"), nullable=False)
     analysis: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     recommendations: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+
+
+class Monitor(Base, CompanyOwned):
+    """A performance, drift or quality check that the scheduler runs on a cron schedule."""
+
+    __tablename__ = "Monitor"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "company_id", "name"),
+        Index(None, "tenant_id", "company_id", "status", "next_run_at"),
+    )
+
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    kind: Mapped[MonitorKind] = mapped_column(enum_type(MonitorKind, "kind"), nullable=False)
+    model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)
+    schedule: Mapped[str] = mapped_column(String(255), nullable=False)
+    params: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    status: Mapped[MonitorStatus] = mapped_column(
+        enum_type(MonitorStatus, "status"), nullable=False
+    )
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_run_id: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[MonitorRunStatus | None] = mapped_column(
+        enum_type(MonitorRunStatus, "lastStatus")
+    )
+
+
+class MonitorRun(Base, CompanyOwned):
+    """One run of a monitor: the job's source of truth (status, timings, summary, error)."""
+
+    __tablename__ = "MonitorRun"
+    __table_args__ = (
+        Index(None, "tenant_id", "company_id", "monitor_id", "created_at"),
+        Index(None, "tenant_id", "company_id", "status"),
+    )
+
+    monitor_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("Monitor.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    trigger: Mapped[MonitorTrigger] = mapped_column(
+        enum_type(MonitorTrigger, "trigger"), nullable=False
+    )
+    status: Mapped[MonitorRunStatus] = mapped_column(
+        enum_type(MonitorRunStatus, "status"), nullable=False
+    )
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    start_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration: Mapped[float | None] = mapped_column(Float)
+    summary: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    logs: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -19,6 +19,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.ml import performance as ml_performance
 from urutiq_ai.ml.errors import MLError
+from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring.models import AIPerformanceMetrics
 from urutiq_ai.monitoring.repository import PerformanceRepository
 from urutiq_ai.monitoring.schemas import MetricType, TimeWindow, Trend
@@ -72,6 +73,7 @@ def compute_performance(
             fields=[FieldError("window", "record actual values first, or widen the range")],
         )
     stored = _store(session, ctx, model, time_window, windows)
+    alerting.after_performance(session, ctx, model, stored)
     tenancy_service.record_audit(
         session,
         ctx,

@@ -1,5 +1,10 @@
 from urutiq_ai.core.repository import TenantRepository
-from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics
+from urutiq_ai.monitoring.models import (
+    AIDriftDetection,
+    AIPerformanceMetrics,
+    Monitor,
+    MonitorRun,
+)
 from urutiq_ai.monitoring.schemas import MetricType, TimeWindow
 
 
@@ -26,3 +31,11 @@ class PerformanceRepository(TenantRepository[AIPerformanceMetrics]):
         if metric_type is not None:
             stmt = stmt.where(AIPerformanceMetrics.metric_type == metric_type)
         return list(self.session.scalars(stmt))
+
+
+class MonitorRepository(TenantRepository[Monitor]):
+    model = Monitor
+
+
+class MonitorRunRepository(TenantRepository[MonitorRun]):
+    model = MonitorRun

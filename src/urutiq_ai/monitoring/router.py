@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
-from urutiq_ai.monitoring import service
+from urutiq_ai.monitoring import scheduling, service
+from urutiq_ai.monitoring.models import MonitorRun
 from urutiq_ai.monitoring.schemas import (
     AIDriftDetectionRead,
     AIPerformanceMetricsRead,
@@ -14,6 +15,7 @@ from urutiq_ai.monitoring.schemas import (
     DriftCheckRequest,
     DriftCheckResult,
     MetricType,
+    MonitorRunRead,
     PerformanceResult,
     PerformanceSeries,
     SeriesPoint,
@@ -66,6 +68,16 @@ def run_drift_check(
         skipped=check.report.skipped,
         detections=[AIDriftDetectionRead.model_validate(row) for row in check.rows],
     )
+
+
+@router.post(
+    "/monitors/{id}/run",
+    response_model=MonitorRunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def run_monitor_now(session: SessionDep, ctx: Writer, monitor_id: IdPath) -> MonitorRun:
+    """Queue a run of the monitor now (paused ones too); poll ``monitor-runs/{runId}``."""
+    return scheduling.run_now(session, ctx, monitor_id)
 
 
 @router.post(

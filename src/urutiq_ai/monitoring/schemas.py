@@ -7,7 +7,9 @@ from pydantic import Field, JsonValue, PositiveFloat, field_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
+    Cron,
     Json,
+    Name,
     ReadSchema,
     Ref,
     RequestSchema,
@@ -221,3 +223,75 @@ class PerformanceSeries(ReadSchema):
     metric_type: MetricType
     time_window: TimeWindow
     points: list[SeriesPoint]
+
+
+# -- monitors on a schedule -----------------------------------------------------------------
+
+
+class MonitorKind(StrEnum):
+    performance = "performance"
+    drift = "drift"
+    quality = "quality"
+
+
+class MonitorStatus(StrEnum):
+    active = "active"
+    paused = "paused"
+
+
+class MonitorRunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    completed = "completed"
+    failed = "failed"
+
+
+class MonitorTrigger(StrEnum):
+    schedule = "schedule"
+    manual = "manual"
+
+
+class MonitorCreate(RequestSchema):
+    """A check that runs on its own: ``performance`` and ``drift`` of a model (``modelId``),
+    ``quality`` of the company's sources. ``params`` are the body of the matching
+    run-now call (drift: window, types, methods, thresholds; performance: timeWindow;
+    quality: source and checks)."""
+
+    name: Name
+    kind: MonitorKind
+    model_id: Ref | None = None
+    schedule: Cron = Field(description="When it runs (cron, UTC), e.g. '0 6 * * *'.")
+    params: Json | None = None
+    status: MonitorStatus = MonitorStatus.active
+
+
+class MonitorUpdate(RequestSchema):
+    schedule: Cron | None = None
+    params: Json | None = None
+    status: MonitorStatus | None = None
+
+
+class MonitorRead(CompanyOwnedRead):
+    name: str
+    kind: MonitorKind
+    model_id: str | None
+    schedule: str
+    params: JsonValue | None
+    status: MonitorStatus
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    last_run_id: str | None
+    last_status: MonitorRunStatus | None
+
+
+class MonitorRunRead(CompanyOwnedRead):
+    monitor_id: str
+    trigger: MonitorTrigger
+    status: MonitorRunStatus
+    scheduled_for: datetime | None
+    start_time: datetime | None
+    end_time: datetime | None
+    duration: float | None
+    summary: JsonValue | None
+    logs: str | None
+    error: str | None

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.alerts.schemas import AlertSource
+from urutiq_ai.alerts.service import Observation, observe
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.errors import Forbidden, field_error
 from urutiq_ai.ml import quality as ml
@@ -344,6 +346,7 @@ def _store(
     session.flush()
     for result, row in zip(results, rows, strict=True):
         result.id = row.id
+    observe(session, ctx, company_id, [_observation(result) for result in results])
     tenancy_service.record_audit(
         session,
         ctx,
@@ -354,6 +357,28 @@ def _store(
             "checks": len(results),
             "statuses": {r.name: r.status.value for r in results},
             "sources": sorted({p.source.label() for p in plan}),
+        },
+    )
+
+
+def _observation(result: QualityCheckResult) -> Observation:
+    """A failing check is an alert condition; a passing (or warning) one clears it."""
+    where = f"{result.table_name}.{result.column_name}" if result.column_name else result.table_name
+    return Observation(
+        key=f"quality:{result.table_name}:{result.name}",
+        source=AlertSource.quality,
+        active=result.status == QualityStatus.fail,
+        title=f"Data quality check failed: {result.name} ({where}, "
+        f"{result.rows_failed} of {result.rows_checked} failing)",
+        subject=result.table_name,
+        details={
+            "dataQualityId": result.id,
+            "check": result.check,
+            "qualityMetric": result.quality_metric.value,
+            "metricValue": result.metric_value,
+            "threshold": result.threshold,
+            "rowsFailed": result.rows_failed,
+            "recommendations": result.recommendations,
         },
     )
 

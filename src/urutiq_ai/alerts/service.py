@@ -1,0 +1,216 @@
+"""Alerts: opened when a monitor sees a condition, updated while it persists, resolved when
+it clears; each opening and resolution is delivered to the company's webhooks.
+
+``observe`` is what the monitors call (drift checks, quality runs, performance): one
+:class:`Observation` per thing they judged, active or not. An active observation opens an
+alert for its key, or, while one is open, only counts it (``occurrences``, ``lastSeenAt``):
+no second alert and no second delivery while the condition persists. An inactive one
+resolves the open alert of its key. Deliveries are written in the same transaction and
+sent by a job after it commits; failed sends are retried by the scheduler (see
+:mod:`urutiq_ai.alerts.tasks`).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
+from urutiq_ai.alerts.repository import AlertRepository, DeliveryRepository, WebhookRepository
+from urutiq_ai.alerts.schemas import (
+    AlertRead,
+    AlertSeverity,
+    AlertSource,
+    AlertStatus,
+    AlertUpdate,
+    DeliveryStatus,
+    WebhookCreate,
+    WebhookDeliveryRead,
+    WebhookEvent,
+    WebhookRead,
+    WebhookUpdate,
+)
+from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.jobs import EXECUTOR_KEY, Job, enqueue
+from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.crud.resource import Resource, transitions
+
+DELIVER_JOB = "urutiq_ai.alerts.tasks:deliver"
+SEND_LEASE = timedelta(minutes=2)
+"""A delivery handed to a job is not picked up by the retry sweep before this."""
+ADMINS = frozenset({Role.admin})
+
+
+def _stamp_resolution(row: Any, changes: Mapping[str, Any]) -> None:
+    if changes.get("status") == AlertStatus.resolved:
+        row.resolved_at = datetime.now(UTC)
+
+
+ALERTS = Resource(
+    path="alerts",
+    model=Alert,
+    create_schema=SystemWritten,
+    update_schema=AlertUpdate,
+    read_schema=AlertRead,
+    filters=("status", "source", "severity", "alert_key", "subject"),
+    time_field="last_seen_at",
+    sort_fields=("created_at", "updated_at", "last_seen_at"),
+    default_sort="-lastSeenAt",
+    transitions=transitions(open=("resolved",)),
+    on_change=_stamp_resolution,
+    creatable=False,
+)
+
+WEBHOOKS = Resource(
+    path="webhooks",
+    model=Webhook,
+    create_schema=WebhookCreate,
+    update_schema=WebhookUpdate,
+    read_schema=WebhookRead,
+    filters=("status", "name"),
+    unique=(("name",),),
+    deletable=True,
+    write_roles=ADMINS,
+)
+
+WEBHOOK_DELIVERIES = Resource(
+    path="webhook-deliveries",
+    model=WebhookDelivery,
+    create_schema=SystemWritten,
+    read_schema=WebhookDeliveryRead,
+    filters=("webhook_id", "status", "event", "alert_id"),
+    creatable=False,
+)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One judged condition: ``active`` when it is a problem now."""
+
+    key: str
+    source: AlertSource
+    active: bool
+    title: str
+    severity: AlertSeverity = AlertSeverity.warning
+    subject: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def observe(
+    session: Session,
+    ctx: TenantContext,
+    company_id: str,
+    observations: Sequence[Observation],
+    *,
+    now: datetime | None = None,
+) -> list[tuple[WebhookEvent, Alert]]:
+    """Open, count or resolve alerts for ``observations``; queue their deliveries.
+
+    Returns the events raised (``alert.opened`` / ``alert.resolved``) with their alerts.
+    """
+    now = now or datetime.now(UTC)
+    alerts = AlertRepository(session, ctx)
+    open_alerts = alerts.open_by_key(company_id, [o.key for o in observations])
+    events: list[tuple[WebhookEvent, Alert]] = []
+    for seen in observations:
+        alert = open_alerts.get(seen.key)
+        if seen.active and alert is None:
+            alert = _open(alerts, company_id, seen, now)
+            open_alerts[seen.key] = alert
+            events.append((WebhookEvent.alert_opened, alert))
+        elif seen.active and alert is not None:
+            alert.occurrences += 1
+            alert.last_seen_at = now
+            alert.details = seen.details
+            if seen.severity == AlertSeverity.critical:
+                alert.severity = AlertSeverity.critical
+        elif alert is not None:
+            alert.status = AlertStatus.resolved
+            alert.resolved_at = now
+            alert.last_seen_at = now
+            del open_alerts[seen.key]
+            events.append((WebhookEvent.alert_resolved, alert))
+    session.flush()
+    if events:
+        queue_deliveries(session, ctx, company_id, events, now=now)
+    return events
+
+
+def _open(alerts: AlertRepository, company_id: str, seen: Observation, now: datetime) -> Alert:
+    alert = Alert(
+        alert_key=seen.key[:512],
+        source=seen.source,
+        severity=seen.severity,
+        status=AlertStatus.open,
+        title=seen.title[:512],
+        subject=seen.subject[:255] if seen.subject else None,
+        details=seen.details,
+        occurrences=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    return alerts.add(alert, company_id=company_id)
+
+
+def queue_deliveries(
+    session: Session,
+    ctx: TenantContext,
+    company_id: str,
+    events: Sequence[tuple[WebhookEvent, Alert | None]],
+    *,
+    now: datetime,
+    webhooks: Sequence[Webhook] | None = None,
+) -> list[WebhookDelivery]:
+    """One pending delivery per event and subscribed active webhook, sent after commit."""
+    hooks = (
+        list(webhooks)
+        if webhooks is not None
+        else WebhookRepository(session, ctx).active(company_id)
+    )
+    sending_now = session.info.get(EXECUTOR_KEY) is not None
+    deliveries = DeliveryRepository(session, ctx)
+    queued: list[WebhookDelivery] = []
+    for event, alert in events:
+        for hook in hooks:
+            if event != WebhookEvent.ping and event.value not in (hook.events or []):
+                continue
+            delivery = WebhookDelivery(
+                webhook_id=hook.id,
+                alert_id=alert.id if alert is not None else None,
+                event=event,
+                payload=payload(event, alert, ctx.tenant_id, company_id, now),
+                status=DeliveryStatus.pending,
+                attempts=0,
+                # the job sends it now; the retry sweep takes it only if that job never ran
+                next_attempt_at=now + SEND_LEASE if sending_now else now,
+            )
+            queued.append(deliveries.add(delivery, company_id=company_id))
+    session.flush()
+    if queued and sending_now:
+        enqueue(
+            session,
+            Job(
+                name=DELIVER_JOB,
+                tenant_id=ctx.tenant_id,
+                company_id=company_id,
+                payload={"deliveryIds": [d.id for d in queued]},
+            ),
+        )
+    return queued
+
+
+def payload(
+    event: WebhookEvent, alert: Alert | None, tenant_id: str, company_id: str, now: datetime
+) -> dict[str, Any]:
+    """The JSON body of a delivery (the alert as the API shows it)."""
+    body: dict[str, Any] = {
+        "event": event.value,
+        "sentFor": now.isoformat(),
+        "tenantId": tenant_id,
+        "companyId": company_id,
+    }
+    if alert is not None:
+        body["alert"] = AlertRead.model_validate(alert).model_dump(mode="json", by_alias=True)
+    return body
