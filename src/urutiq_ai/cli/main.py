@@ -16,6 +16,7 @@ from urutiq_ai.cli import (
     demo,
     drift,
     models,
+    monitors,
     performance,
     quality,
     resources,
@@ -68,6 +69,7 @@ quality_app = _group("Data-quality checks declared in JSON, run on tables and fi
 quality_app.command("run")(quality.run)
 
 app.command("serve")(server.serve)
+app.command("scheduler")(monitors.scheduler)
 app.command("train")(training.train)
 app.command("bootstrap")(admin.bootstrap)
 app.command("whoami")(account.whoami)
@@ -80,16 +82,26 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit-log")
+GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
+    "monitors": {
+        "create": monitors.create_monitor,
+        "run": monitors.run_monitor,
+        "pause": monitors.pause_monitor,
+        "resume": monitors.resume_monitor,
+    },
+    "alerts": {"resolve": monitors.resolve_alert},
+    "webhooks": {"create": monitors.create_webhook, "test": monitors.ping_webhook},
+}
 MODEL_VERBS: dict[str, Callable[..., None]] = {
     "compare": models.compare,
     "promote": models.promote,
     "deprecate": models.deprecate,
     "importance": models.importance,
 }
+GROUP_VERBS["models"] = MODEL_VERBS
 for name, group in resources.resource_groups():
-    if name == "models":
-        for verb, command in MODEL_VERBS.items():
-            group.command(verb)(command)
+    for verb, command in GROUP_VERBS.get(name, {}).items():
+        group.command(verb)(command)
     app.add_typer(group, name=name)
 app.command("predict")(models.predict)
 importance_app = _group("Feature importances of a model version.")

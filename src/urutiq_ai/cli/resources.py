@@ -21,7 +21,7 @@ from urutiq_ai.cli._sdk import (
     UrlOption,
     sdk_client,
 )
-from urutiq_ai.sdk import RESOURCE_SPECS, ResourceSpec
+from urutiq_ai.sdk import RESOURCE_SPECS, SUPPORT_SPECS, ResourceSpec
 
 # The columns of each resource's table (attribute names); ``show`` prints every field.
 COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -47,6 +47,19 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "governance-policies": ("id", "policy_name", "policy_type", "status", "created_at"),
     "governance-violations": ("id", "violation_type", "severity", "status", "created_at"),
     "configs": ("id", "config_type", "is_active", "created_at"),
+    "monitors": ("id", "name", "kind", "model_id", "schedule", "status", "next_run_at"),
+    "monitor-runs": ("id", "monitor_id", "trigger", "status", "start_time", "duration", "error"),
+    "alerts": ("id", "source", "severity", "status", "title", "occurrences", "last_seen_at"),
+    "webhooks": ("id", "name", "url", "status", "created_at"),
+    "webhook-deliveries": (
+        "id",
+        "webhook_id",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+    ),
 }
 
 WhereOption = Annotated[
@@ -152,4 +165,4 @@ def build_group(spec: ResourceSpec[Any, Any, Any]) -> typer.Typer:
 
 def resource_groups() -> list[tuple[str, typer.Typer]]:
     """``(name, group)`` for every resource, in the API's order."""
-    return [(spec.path, build_group(spec)) for spec in RESOURCE_SPECS]
+    return [(spec.path, build_group(spec)) for spec in (*RESOURCE_SPECS, *SUPPORT_SPECS)]

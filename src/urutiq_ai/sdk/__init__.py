@@ -15,7 +15,9 @@ the local embedded database. This package imports only the domains' Pydantic
 schemas, never SQLAlchemy or the services.
 """
 
+from urutiq_ai.alerts.signing import verify as verify_webhook
 from urutiq_ai.core.schemas import Page
+from urutiq_ai.sdk._alerts import SUPPORT_SPECS, AlertsClient, MonitorsClient, WebhooksClient
 from urutiq_ai.sdk._client import Client
 from urutiq_ai.sdk._errors import (
     ConfigurationError,
@@ -37,6 +39,11 @@ from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClien
 
 __all__ = [
     "RESOURCE_SPECS",
+    "SUPPORT_SPECS",
+    "AlertsClient",
+    "MonitorsClient",
+    "WebhooksClient",
+    "verify_webhook",
     "ApiKeysClient",
     "AuditLogClient",
     "Client",

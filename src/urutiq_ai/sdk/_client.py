@@ -9,6 +9,17 @@ import httpx
 
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
+from urutiq_ai.sdk._alerts import (
+    ALERTS,
+    MONITOR_RUNS,
+    MONITORS,
+    SUPPORT_SPECS,
+    WEBHOOK_DELIVERIES,
+    WEBHOOKS,
+    AlertsClient,
+    MonitorsClient,
+    WebhooksClient,
+)
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._monitoring import MonitoringClient
 from urutiq_ai.sdk._quality import QualityClient
@@ -115,6 +126,11 @@ class Client:
         self.registry = RegistryClient(t)
         self.monitoring = MonitoringClient(t)
         self.quality = QualityClient(t)
+        self.monitors = MonitorsClient(t, MONITORS)
+        self.monitor_runs = ResourceClient(t, MONITOR_RUNS)
+        self.alerts = AlertsClient(t, ALERTS)
+        self.webhooks = WebhooksClient(t, WEBHOOKS)
+        self.webhook_deliveries = ResourceClient(t, WEBHOOK_DELIVERIES)
 
     @property
     def company(self) -> str | None:
@@ -123,7 +139,7 @@ class Client:
 
     def resource(self, path: str) -> ResourceClient[Any, Any, Any]:
         """The resource client for a URL path such as ``"training-runs"``."""
-        for spec in specs.RESOURCE_SPECS:
+        for spec in (*specs.RESOURCE_SPECS, *SUPPORT_SPECS):
             if spec.path == path:
                 client: ResourceClient[Any, Any, Any] = getattr(self, spec.attribute)
                 return client

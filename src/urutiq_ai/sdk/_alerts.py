@@ -1,0 +1,68 @@
+"""Monitors, alerts and webhooks through the SDK: the resource clients plus their verbs."""
+
+from typing import Any
+from urllib.parse import quote
+
+from urutiq_ai.alerts.schemas import (
+    AlertRead,
+    AlertUpdate,
+    WebhookCreate,
+    WebhookDeliveryRead,
+    WebhookRead,
+    WebhookUpdate,
+)
+from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.monitoring.schemas import (
+    MonitorCreate,
+    MonitorRead,
+    MonitorRunRead,
+    MonitorUpdate,
+)
+from urutiq_ai.sdk._resources import ResourceClient, ResourceSpec
+from urutiq_ai.sdk._transport import parse
+
+MONITORS = ResourceSpec("monitors", MonitorRead, MonitorCreate, MonitorUpdate)
+MONITOR_RUNS = ResourceSpec("monitor-runs", MonitorRunRead, SystemWritten, SystemWritten)
+ALERTS = ResourceSpec("alerts", AlertRead, SystemWritten, AlertUpdate)
+WEBHOOKS = ResourceSpec("webhooks", WebhookRead, WebhookCreate, WebhookUpdate)
+WEBHOOK_DELIVERIES = ResourceSpec(
+    "webhook-deliveries", WebhookDeliveryRead, SystemWritten, SystemWritten
+)
+SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
+    MONITORS,
+    MONITOR_RUNS,
+    ALERTS,
+    WEBHOOKS,
+    WEBHOOK_DELIVERIES,
+)
+
+
+class MonitorsClient(ResourceClient[MonitorRead, MonitorCreate, MonitorUpdate]):
+    """Monitors: performance, drift and quality checks on a cron schedule."""
+
+    def run(self, id: str, *, company: str | None = None) -> MonitorRunRead:
+        """Queue a run now; poll ``client.monitor_runs.get(run.id)`` for its outcome."""
+        path = self._path(company, id) + "/run"
+        return parse(MonitorRunRead, self._transport.request("POST", path))
+
+    def pause(self, id: str, *, company: str | None = None) -> MonitorRead:
+        return self.update(id, status="paused", company=company)
+
+    def resume(self, id: str, *, company: str | None = None) -> MonitorRead:
+        return self.update(id, status="active", company=company)
+
+
+class AlertsClient(ResourceClient[AlertRead, SystemWritten, AlertUpdate]):
+    """Alerts raised by the monitors (read; resolve by hand)."""
+
+    def resolve(self, id: str, *, company: str | None = None) -> AlertRead:
+        return self.update(id, status="resolved", company=company)
+
+
+class WebhooksClient(ResourceClient[WebhookRead, WebhookCreate, WebhookUpdate]):
+    """Where alerts are delivered (admin keys); secrets are write-only."""
+
+    def test(self, id: str, *, company: str | None = None) -> WebhookDeliveryRead:
+        """Send a signed ``ping`` now; the returned delivery shows its outcome once sent."""
+        path = self._transport.company_path(f"webhooks/{quote(id, safe='')}/test", company)
+        return parse(WebhookDeliveryRead, self._transport.request("POST", path))
