@@ -104,6 +104,7 @@ def load_demo(
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
             _monitor(runtime, company_id, anchor, report)
             _check_quality(runtime, company_id, ledger, report)
+            _schedule_monitors(runtime, company_id, report)
         return result, key
     finally:
         engine.dispose()
@@ -208,6 +209,47 @@ def _check_quality(runtime: JobRuntime, company_id: str, ledger: Ledger, report:
         )
     failed = ", ".join(r.name for r in result.results if r.status != "pass") or "none"
     report(f"{company_id}: data quality: {result.passed} of {result.checks} checks pass; {failed}")
+
+
+DEMO_MONITORS = (
+    # (name, kind, template watched or None, schedule, params)
+    ("expense drift, daily", "drift", "expense_classifier", "0 6 * * *", {"window": "7d"}),
+    (
+        "expense performance, weekly",
+        "performance",
+        "expense_classifier",
+        "0 7 * * 1",
+        {"timeWindow": "weekly"},
+    ),
+    ("ledger quality, nightly", "quality", None, "30 2 * * *", None),
+)
+
+
+def _schedule_monitors(runtime: JobRuntime, company_id: str, report: Report) -> None:
+    """Monitors that keep watching after the load: daily drift and weekly performance of
+    the expense classifier, and the shipped ledger checks every night (fired by the
+    scheduler inside ``serve``)."""
+    from urutiq_ai.crud import service as crud_service
+    from urutiq_ai.monitoring.scheduling import MONITORS
+    from urutiq_ai.monitoring.schemas import MonitorCreate
+    from urutiq_ai.quality import shipped
+
+    ctx = _scope(company_id)
+    with unit_of_work(runtime.sessionmaker) as session:
+        bind_scope(session, ctx)
+        for name, kind, template, schedule, params in DEMO_MONITORS:
+            model = registry_service.latest_active(session, ctx, template) if template else None
+            if template and model is None:
+                continue
+            body = {
+                "name": name,
+                "kind": kind,
+                "model_id": model.id if model else None,
+                "schedule": schedule,
+                "params": params if params is not None else shipped.load("ledger"),
+            }
+            crud_service.create_row(session, ctx, MONITORS, MonitorCreate.model_validate(body))
+    report(f"{company_id}: {len(DEMO_MONITORS)} monitors scheduled")
 
 
 def _training_request(company_id: str, template: str) -> tuple[TenantContext, TrainRequest]:
