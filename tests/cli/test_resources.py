@@ -8,7 +8,7 @@ from tests.cli.conftest import Invoke, Local
 from urutiq_ai.cli.resources import COLUMNS
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.registry.schemas import AIModelRead
-from urutiq_ai.sdk import RESOURCE_SPECS, Client
+from urutiq_ai.sdk import RESOURCE_SPECS, SUPPORT_SPECS, Client
 
 
 @pytest.fixture
@@ -50,8 +50,9 @@ def _names(invoke: Invoke, local: Local, *args: str) -> list[str]:
 
 class TestColumns:
     def test_every_resource_has_existing_columns(self) -> None:
-        assert set(COLUMNS) == {spec.path for spec in RESOURCE_SPECS}
-        for spec in RESOURCE_SPECS:
+        specs = (*RESOURCE_SPECS, *SUPPORT_SPECS)
+        assert set(COLUMNS) == {spec.path for spec in specs}
+        for spec in specs:
             assert set(COLUMNS[spec.path]) <= set(spec.read.model_fields), spec.path
 
 

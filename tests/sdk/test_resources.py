@@ -8,12 +8,19 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
 from tests.sdk.conftest import SdkFactory
-from urutiq_ai.catalog import RESOURCES
+from urutiq_ai.catalog import RESOURCES, SUPPORT_RESOURCES
 from urutiq_ai.config.schemas import AIConfigRead
-from urutiq_ai.core.schemas import Page
+from urutiq_ai.core.schemas import Page, SystemWritten
 from urutiq_ai.pipelines.schemas import AIDataPipelineCreate, PipelineStatus
 from urutiq_ai.registry.schemas import AIModelRead, ModelStatus, ModelType
-from urutiq_ai.sdk import RESOURCE_SPECS, Client, ConfigurationError, NotFound, UrutiqError
+from urutiq_ai.sdk import (
+    RESOURCE_SPECS,
+    SUPPORT_SPECS,
+    Client,
+    ConfigurationError,
+    NotFound,
+    UrutiqError,
+)
 from urutiq_ai.training.schemas import RunStatus
 
 MakeModel = Callable[..., AIModelRead]
@@ -33,6 +40,19 @@ class TestClientAttributes:
         }
         sdk_side = {spec.path: (spec.read, spec.create, spec.update) for spec in RESOURCE_SPECS}
         assert sdk_side == server
+
+    def test_supporting_resources_match_the_server(self, sdk: Client) -> None:
+        """Monitors, alerts, webhooks: the server's create/update schemas (read-only ones
+        have none: the SDK says SystemWritten)."""
+        server = {
+            res.path: (res.read_schema, res.create_schema, res.update_schema or SystemWritten)
+            for res in SUPPORT_RESOURCES
+        }
+        assert {spec.path: (spec.read, spec.create, spec.update) for spec in SUPPORT_SPECS} == (
+            server
+        )
+        for spec in SUPPORT_SPECS:
+            assert sdk.resource(spec.path).spec is spec
 
     def test_unknown_resource_path(self, sdk: Client) -> None:
         with pytest.raises(KeyError):
