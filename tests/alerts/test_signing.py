@@ -46,14 +46,12 @@ class TestSign:
             (SECRET, BODY, NOW + 1),
         ],
     )
-    def test_every_input_changes_the_digest(
-        self, secret: str, body: bytes, timestamp: int
-    ) -> None:
+    def test_every_input_changes_the_digest(self, secret: str, body: bytes, timestamp: int) -> None:
         assert parts(sign(secret, body, timestamp))["v1"] != digest(SECRET, BODY, NOW)
         assert parts(sign(secret, body, timestamp))["v1"] == digest(secret, body, timestamp)
 
     def test_empty_and_non_ascii_bodies(self) -> None:
-        for body in (b"", "{\"title\":\"Drift in montant \u00e9\u00e8\"}".encode()):
+        for body in (b"", '{"title":"Drift in montant \u00e9\u00e8"}'.encode()):
             header = sign(SECRET, body, NOW)
             assert parts(header)["v1"] == digest(SECRET, body, NOW)
             assert verify(SECRET, body, header, now=NOW)
@@ -147,12 +145,6 @@ class TestBackoff:
         assert backoff(42, settings) == timedelta(hours=1)
         assert MAX_BACKOFF == timedelta(hours=1)
 
-    @pytest.mark.xfail(
-        strict=True,
-        raises=OverflowError,
-        reason="src bug: backoff builds timedelta(base * 2**(n-1)) before capping it, so it "
-        "raises OverflowError from about the 43rd attempt (URUTIQ_WEBHOOK_ATTEMPTS is unbounded)",
-    )
     @pytest.mark.parametrize("attempts", [43, 50, 2000])
     def test_capped_however_many_attempts(self, attempts: int) -> None:
         assert backoff(attempts, Settings(webhook_backoff=30.0)) == timedelta(hours=1)

@@ -124,7 +124,9 @@ class TestComputePerformance:
         assert body["windows"] == 2
         assert body["outcomes"] == 80
         rows = {(r["metricType"], r["metricDate"][:10]): r for r in body["metrics"]}
-        assert len(rows) == 8
+        assert len(rows) == 10  # 4 outcome metrics and latency, per week
+        for week in ("2026-11-02", "2026-11-09"):
+            assert rows[("latency", week)]["metricValue"] > 0  # the median serving time, ms
         first, second = expected(two_weeks[0]), expected(two_weeks[1])
         for metric in ("accuracy", "precision", "recall", "f1"):
             early, late = rows[(metric, "2026-11-02")], rows[(metric, "2026-11-09")]
@@ -162,7 +164,7 @@ class TestComputePerformance:
             params={"modelId": model_id, "limit": 100},
             headers=tenant.headers(),
         ).json()["items"]
-        assert len(stored) == 8
+        assert len(stored) == 10
 
     @pytest.mark.usefixtures("two_weeks")
     def test_daily_and_monthly_windows(
@@ -207,7 +209,15 @@ class TestComputePerformance:
 
 
 class TestComputePerformanceBadInput:
-    def test_no_outcomes_yet(
+    def test_no_predictions_yet(
+        self, client: TestClient, tenant: TenantFixture, model_id: str
+    ) -> None:
+        response = compute(client, tenant, model_id)
+        assert response.status_code == 422
+        assert "no predictions in this range" in response.json()["detail"]
+        assert response.json()["fields"][0]["field"] == "window"
+
+    def test_no_outcomes_yet_gives_latency_only(
         self,
         client: TestClient,
         tenant: TenantFixture,
@@ -215,9 +225,9 @@ class TestComputePerformanceBadInput:
         model_id: str,
     ) -> None:
         predict_at(client, tenant, session_factory, model_id, WEEK_1, 5)
-        response = compute(client, tenant, model_id)
-        assert response.status_code == 422
-        assert "no predictions with actual values" in response.json()["detail"]
+        body = compute(client, tenant, model_id).json()
+        assert (body["windows"], body["outcomes"]) == (1, 0)
+        assert [r["metricType"] for r in body["metrics"]] == ["latency"]
 
     def test_unknown_window_model_and_roles(
         self,

@@ -105,8 +105,9 @@ def send_one(send: Send, settings: Settings) -> Outcome:
 
 def backoff(attempts: int, settings: Settings) -> timedelta:
     """The wait after the ``attempts``-th failed send: base, 2 x base, 4 x base, ..."""
-    seconds = settings.webhook_backoff * 2 ** max(attempts - 1, 0)
-    return min(timedelta(seconds=seconds), MAX_BACKOFF)
+    doublings = min(max(attempts - 1, 0), 32)  # 2**32 x base is far past the cap already
+    seconds = min(settings.webhook_backoff * 2**doublings, MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=seconds)
 
 
 def record(row: WebhookDelivery, outcome: Outcome, settings: Settings, now: datetime) -> None:

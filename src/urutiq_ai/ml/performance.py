@@ -7,14 +7,18 @@ weeks), a month on its first day. Each window with at least one outcome gets:
   labels seen in the window (scikit-learn, ``zero_division=0``);
 * anomaly detection: ``accuracy``; ``precision``, ``recall`` and ``f1`` of the anomaly class
   (labels read as anomaly flags: ``true``, ``1``, ``"yes"``, ``"fraud"``... are anomalies);
-* regression: ``mae`` and ``rmse``.
+* regression: ``mae`` and ``rmse``;
+* every model type: ``latency``, the median serving time in milliseconds of the window's
+  predictions (each row logged with the time of the call that scored it: checks and
+  scoring, not the network), whether or not they have outcomes yet.
 
 Labels are compared as text (``True``/``"true"``/``"True"`` agree, and so do ``1``,
 ``1.0`` and ``"1"``), as when a prediction's ``isCorrect`` is set.
 
 **Trend** against the previous window's value: ``stable`` while the change is within
-``TREND_TOLERANCE`` (2%) of the previous value; otherwise ``improving`` or ``declining``
-depending on the metric's direction (a higher accuracy or a lower MAE is improving).
+``TREND_TOLERANCE`` (2%) of the previous value (25% for latency, which jitters with the
+machine's load); otherwise ``improving`` or ``declining`` depending on the metric's
+direction (a higher accuracy, a lower MAE or latency is improving).
 """
 
 from collections.abc import Iterable, Sequence
@@ -39,6 +43,7 @@ CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1")
 REGRESSION_METRICS = ("mae", "rmse")
 LOWER_IS_BETTER = frozenset({"mae", "rmse", "latency"})
 TREND_TOLERANCE = 0.02
+LATENCY_TOLERANCE = 0.25
 FLOAT_SLACK = 1e-12
 ANOMALY = "true"
 CLASSIFICATION_KEYS = {
@@ -125,6 +130,24 @@ def metrics_by_window(
     ]
 
 
+def with_latency(
+    windows: list[WindowMetrics], served: Iterable[tuple[datetime, float]], *, window: str
+) -> list[WindowMetrics]:
+    """``windows`` with each window's median serving ``latency`` (ms) added; windows that
+    have predictions but no outcomes yet get a latency-only entry (count 0)."""
+    groups: dict[datetime, list[float]] = {}
+    for at, milliseconds in served:
+        groups.setdefault(window_start(at, window), []).append(milliseconds)
+    by_start = {w.start: w for w in windows}
+    for start, values in groups.items():
+        median = float(np.median(values))
+        if start in by_start:
+            by_start[start].values["latency"] = median
+        else:
+            by_start[start] = WindowMetrics(start, 0, {"latency": median})
+    return [by_start[start] for start in sorted(by_start)]
+
+
 def _metrics(items: Sequence[Outcome], kind: str) -> dict[str, float]:
     if kind == "regression":
         return regression_metrics([i.predicted for i in items], [i.actual for i in items])
@@ -174,8 +197,9 @@ def trend(metric: str, value: float, previous: float | None) -> str | None:
     if previous is None:
         return None
     change = value - previous
+    tolerance = LATENCY_TOLERANCE if metric == "latency" else TREND_TOLERANCE
     # a hair of slack: 0.918 - 0.9 is 0.018000000000000016 in floats, and 2% is stable
-    if abs(change) <= TREND_TOLERANCE * abs(previous) + FLOAT_SLACK:
+    if abs(change) <= tolerance * abs(previous) + FLOAT_SLACK:
         return "stable"
     better = change < 0 if metric in LOWER_IS_BETTER else change > 0
     return "improving" if better else "declining"

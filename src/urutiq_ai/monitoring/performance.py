@@ -30,7 +30,7 @@ from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
 
 MEASURED = frozenset({"classification", "anomaly_detection", "regression"})
-"""Model types whose predictions have outcomes to measure (not clustering)."""
+"""Model types whose predictions have outcomes to measure (clustering gets latency only)."""
 
 
 @dataclass
@@ -52,25 +52,30 @@ def compute_performance(
     """Compute and store ``model_id``'s metrics per ``time_window`` over ``[start, end)``."""
     model = registry_service.get_model(session, ctx, model_id)
     kind = model.model_type.value
-    if kind not in MEASURED:
-        raise ValidationError(
-            f"{model.model_type.value} models have no outcomes to measure",
-            fields=[FieldError("modelId", "only classification, anomaly and regression models")],
-        )
     start, end = ml_performance.widen(start, end, time_window.value)
-    rows = PredictionRepository(session, ctx).outcomes_between(model.id, start, end)
-    outcomes = (
-        ml_performance.Outcome(at, stored_value(prediction), actual)
-        for at, prediction, actual in rows
+    predictions = PredictionRepository(session, ctx)
+    windows: list[ml_performance.WindowMetrics] = []
+    if kind in MEASURED:
+        outcomes = (
+            ml_performance.Outcome(at, stored_value(prediction), actual)
+            for at, prediction, actual in predictions.outcomes_between(model.id, start, end)
+        )
+        try:
+            windows = ml_performance.metrics_by_window(
+                outcomes, kind=kind, window=time_window.value
+            )
+        except MLError as exc:
+            raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
+    served = (
+        (at, float(prediction["latencyMs"]))
+        for at, prediction in predictions.served_between(model.id, start, end)
+        if isinstance(prediction, dict) and isinstance(prediction.get("latencyMs"), int | float)
     )
-    try:
-        windows = ml_performance.metrics_by_window(outcomes, kind=kind, window=time_window.value)
-    except MLError as exc:
-        raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
+    windows = ml_performance.with_latency(windows, served, window=time_window.value)
     if not windows:
         raise ValidationError(
-            f"model {model.id!r} has no predictions with actual values in this range",
-            fields=[FieldError("window", "record actual values first, or widen the range")],
+            f"model {model.id!r} has no predictions in this range",
+            fields=[FieldError("window", "predict (and record actual values), or widen the range")],
         )
     stored = _store(session, ctx, model, time_window, windows)
     alerting.after_performance(session, ctx, model, stored)

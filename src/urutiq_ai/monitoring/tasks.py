@@ -80,6 +80,7 @@ def execute(
             model_id=str(monitor.model_id),
             window=parse_window(params.window),
             store=ArtifactStore(runtime.settings.artifacts),
+            end=params.end,
             methods={name: m.value for name, m in (params.methods or {}).items()},
             thresholds=params.thresholds,
             types=params.types or drift.ALL_TYPES,

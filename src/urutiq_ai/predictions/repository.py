@@ -44,6 +44,22 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
         )
         yield from self.session.scalars(stmt)
 
+    def served_between(
+        self, model_id: str, start: datetime | None, end: datetime | None, *, batch: int = 2000
+    ) -> Iterator[tuple[datetime, Any]]:
+        """(createdAt, prediction) of all a model's predictions in ``[start, end)``, streamed."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(AIModelPrediction.created_at, AIModelPrediction.prediction)
+            .where(AIModelPrediction.model_id == model_id)
+            .execution_options(yield_per=batch)
+        )
+        if start is not None:
+            stmt = stmt.where(AIModelPrediction.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(AIModelPrediction.created_at < end)
+        yield from self.session.execute(stmt)
+
     def outcomes_between(
         self, model_id: str, start: datetime | None, end: datetime | None, *, batch: int = 2000
     ) -> Iterator[tuple[datetime, Any, Any]]:

@@ -5,6 +5,7 @@ scikit-learn), which must stay off the server's start path.
 """
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,6 +141,7 @@ def predict_rows(
     _require_active(model)
     artifact = registry_service.require_artifact(model, stored)
     loaded = load_verified(artifact, store)
+    started = time.perf_counter()
     features = list(model.feature_columns or [])
     try:
         check_records(rows, features, artifact.column_types)
@@ -154,9 +156,12 @@ def predict_rows(
     else:
         frame = typed_frame(rows, features, artifact.column_types)
         outputs = predict(loaded.pipeline, frame, model_type=model.model_type.value)
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
     ids: list[str | None] = [new_id() if log else None for _ in outputs]
     if log:
-        _log_predictions(session, ctx, model, rows, outputs, ids, created_at or utcnow())
+        _log_predictions(
+            session, ctx, model, rows, outputs, ids, created_at or utcnow(), latency_ms
+        )
     return model, list(zip(ids, outputs, strict=True))
 
 
@@ -178,6 +183,7 @@ def _log_predictions(
     outputs: list[Any],
     ids: list[str | None],
     now: datetime,
+    latency_ms: float,
 ) -> None:
     prediction_type = PREDICTION_TYPES[model.model_type.value]
     records = [
@@ -189,6 +195,7 @@ def _log_predictions(
             "prediction": {
                 "prediction": to_jsonable(out.prediction),
                 "probabilities": _rounded(out.probabilities),
+                "latencyMs": latency_ms,
             },
             "confidence": out.confidence,
             "probability": out.confidence,
