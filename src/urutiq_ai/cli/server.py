@@ -56,6 +56,7 @@ def _sweep_orphaned_runs(database_url: str) -> None:
 
     from urutiq_ai import catalog  # noqa: F401 - maps every table
     from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing, unit_of_work
+    from urutiq_ai.monitoring.scheduling import fail_orphaned_runs as fail_orphaned_monitor_runs
     from urutiq_ai.training.service import fail_orphaned_runs
 
     if sqlite_file_missing(database_url):
@@ -64,8 +65,13 @@ def _sweep_orphaned_runs(database_url: str) -> None:
     try:
         with unit_of_work(make_sessionmaker(engine)) as session:
             found = fail_orphaned_runs(session)
+            monitor_runs = fail_orphaned_monitor_runs(session)
         if found:
             typer.echo(f"Marked {found} training run(s) left running by a stopped server failed.")
+        if monitor_runs:
+            typer.echo(
+                f"Marked {monitor_runs} monitor run(s) left unfinished by a stopped server failed."
+            )
     except SQLAlchemyError:
         pass  # not migrated yet: /readyz says so
     finally:

@@ -178,3 +178,26 @@ def run_now(session: Session, ctx: TenantContext, monitor_id: str) -> MonitorRun
     monitor.last_status = MonitorRunStatus.queued
     enqueue(session, run_job(run))
     return run
+
+
+ORPHAN_REASON = "the server stopped before this run finished"
+
+
+def fail_orphaned_runs(session: Session) -> int:
+    """Mark every ``queued`` or ``running`` monitor run failed: for an embedded server's
+    start, when no other process can be running its jobs. Returns how many were found."""
+    bind_system(session)
+    stmt = select(MonitorRun).where(  # tenancy: global (start-up sweep)
+        MonitorRun.status.in_([MonitorRunStatus.queued, MonitorRunStatus.running])
+    )
+    runs = list(session.scalars(stmt))
+    now = datetime.now(UTC)
+    for run in runs:
+        run.status = MonitorRunStatus.failed
+        run.error = ORPHAN_REASON
+        run.end_time = now
+        run.logs = f"failed: {ORPHAN_REASON}"
+        monitor = session.get(Monitor, run.monitor_id)
+        if monitor is not None and monitor.last_run_id == run.id:
+            monitor.last_status = MonitorRunStatus.failed
+    return len(runs)
