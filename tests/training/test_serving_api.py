@@ -114,6 +114,37 @@ class TestPredict:
         )
         assert other.status_code == 404
 
+    def test_cached_model_rows_follow_changes_and_scopes(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        tenant_second: TenantFixture,
+        seed_expenses: Seed,
+    ) -> None:
+        """Serving keeps a model's rows a couple of seconds; a change through this process
+        drops them at once, and another tenant or company never gets them."""
+        model_id = trained_model(client, tenant, seed_expenses)
+        assert predict(client, tenant, model_id, {"row": ROW}).status_code == 200  # cached
+        other = client.post(
+            tenant_second.url(f"models/{model_id}/predict"),
+            json={"row": ROW},
+            headers=tenant_second.headers("editor"),
+        )
+        assert other.status_code == 404
+        elsewhere = client.post(
+            tenant.url(f"models/{model_id}/predict", tenant.company_b),
+            json={"row": ROW},
+            headers=tenant.headers("editor"),
+        )
+        assert elsewhere.status_code == 404
+        deprecated = client.patch(
+            tenant.url(f"models/{model_id}"),
+            json={"status": "deprecated"},
+            headers=tenant.headers("editor"),
+        )
+        assert deprecated.status_code == 200, deprecated.text
+        assert predict(client, tenant, model_id, {"row": ROW}).status_code == 409
+
     def test_a_tampered_artifact_is_refused(
         self, app: FastAPI, client: TestClient, tenant: TenantFixture, seed_expenses: Seed
     ) -> None:
@@ -190,3 +221,21 @@ class TestActuals:
         assert response.status_code == 404
         (row,) = stored(client, tenant, model_id)
         assert row["actualValue"] is None
+
+
+def test_served_rows_expire() -> None:
+    """Changes made elsewhere (another replica, plain SQL) are seen once the TTL passes."""
+    import time
+    from types import SimpleNamespace
+
+    from urutiq_ai.predictions.serving import ServedModels
+    from urutiq_ai.tenancy.context import for_job
+
+    cache = ServedModels(ttl=0.05)
+    model: Any = SimpleNamespace(id="m1", tenant_id="t1", company_id="c1")
+    cache.put(model, SimpleNamespace(model_id="m1"))  # type: ignore[arg-type]
+    assert cache.get(for_job("t1", ["c1"]), "m1") is not None
+    assert cache.get(for_job("t2", ["c1"]), "m1") is None
+    assert cache.get(for_job("t1", ["c2"]), "m1") is None
+    time.sleep(0.06)
+    assert cache.get(for_job("t1", ["c1"]), "m1") is None

@@ -7,10 +7,12 @@ scikit-learn), which must stay off the server's start path.
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
@@ -73,6 +75,62 @@ class PipelineCache:
 
 
 PIPELINES = PipelineCache()
+
+SERVED_TTL_SECONDS = 2.0
+
+
+class ServedModels:
+    """The active model and artifact rows a predict request needs, kept a short while.
+
+    A single-row prediction spends as long reading these two rows as scoring; keeping them
+    ``SERVED_TTL_SECONDS`` skips that read for the requests in between. Every change to a
+    model or artifact written through this process's ORM drops its entry at once (see
+    :func:`_drop_changed_models`); another replica's change is seen within the TTL. An
+    entry only serves a scope of its own tenant that may see its company.
+    """
+
+    def __init__(self, ttl: float = SERVED_TTL_SECONDS) -> None:
+        self._ttl = ttl
+        self._items: dict[str, tuple[float, AIModel, ModelArtifact]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ctx: TenantContext, model_id: str) -> tuple[AIModel, ModelArtifact] | None:
+        with self._lock:
+            entry = self._items.get(model_id)
+        if entry is None:
+            return None
+        expires, model, artifact = entry
+        if time.monotonic() > expires:
+            self.drop([model_id])
+            return None
+        if model.tenant_id != ctx.tenant_id or model.company_id not in ctx.company_ids:
+            return None
+        return model, artifact
+
+    def put(self, model: AIModel, artifact: ModelArtifact) -> None:
+        with self._lock:
+            self._items[model.id] = (time.monotonic() + self._ttl, model, artifact)
+            if len(self._items) > 10 * CACHE_SIZE:
+                self._items.clear()
+
+    def drop(self, model_ids: Iterable[str]) -> None:
+        with self._lock:
+            for model_id in model_ids:
+                self._items.pop(model_id, None)
+
+
+SERVED = ServedModels()
+
+
+@event.listens_for(Session, "after_flush")
+def _drop_changed_models(session: Session, _context: Any) -> None:
+    changed = {
+        obj.id if isinstance(obj, AIModel) else obj.model_id
+        for obj in (*session.dirty, *session.deleted)
+        if isinstance(obj, AIModel | ModelArtifact)
+    }
+    if changed:
+        SERVED.drop(changed)
 
 
 class ModelNotServable(ValidationError):
@@ -137,9 +195,7 @@ def predict_rows(
     typed fields answer 422 listing them, and nothing is stored. ``created_at`` backdates
     the stored rows (the demo's simulated history; the API never passes it).
     """
-    model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
-    _require_active(model)
-    artifact = registry_service.require_artifact(model, stored)
+    model, artifact = _served(session, ctx, model_id)
     loaded = load_verified(artifact, store)
     started = time.perf_counter()
     features = list(model.feature_columns or [])
@@ -163,6 +219,18 @@ def predict_rows(
             session, ctx, model, rows, outputs, ids, created_at or utcnow(), latency_ms
         )
     return model, list(zip(ids, outputs, strict=True))
+
+
+def _served(session: Session, ctx: TenantContext, model_id: str) -> tuple[AIModel, ModelArtifact]:
+    """The active model and its artifact: cached, else read (404 / 409 / 422 as usual)."""
+    hit = SERVED.get(ctx, model_id)
+    if hit is not None:
+        return hit
+    model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
+    _require_active(model)
+    artifact = registry_service.require_artifact(model, stored)
+    SERVED.put(model, artifact)
+    return model, artifact
 
 
 PROBABILITY_DIGITS = 6

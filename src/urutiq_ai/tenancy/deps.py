@@ -5,8 +5,8 @@ the ``{companyId}`` of the path (404 for another tenant's company or one the
 key may not see), and ``require_roles`` turns a role that is too low into 403.
 """
 
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
@@ -51,11 +51,14 @@ def get_principal(
 Principal = Annotated[TenantContext, Depends(get_principal)]
 
 
-def get_company_scope(
+async def get_company_scope(
     principal: Principal,
     company_id: Annotated[str, Path(alias="companyId", max_length=64)],
 ) -> TenantContext:
-    """The caller's scope narrowed to the path's company; 404 if it may not see it."""
+    """The caller's scope narrowed to the path's company; 404 if it may not see it.
+
+    ``async`` (it reads no database) so that FastAPI runs it in the event loop instead of
+    a worker thread: one thread hop less per request. The same for the role checks."""
     return service.company_scope(principal, company_id)
 
 
@@ -68,8 +71,10 @@ def require_roles(ctx: TenantContext, roles: frozenset[Role], action: str) -> No
         raise Forbidden(f"role {ctx.role.value!r} may not {action}; needs one of: {allowed}")
 
 
-def role_dependency(roles: frozenset[Role], action: str) -> Callable[..., TenantContext]:
-    def dependency(ctx: Principal) -> TenantContext:
+def role_dependency(
+    roles: frozenset[Role], action: str
+) -> Callable[..., Coroutine[Any, Any, TenantContext]]:
+    async def dependency(ctx: Principal) -> TenantContext:
         require_roles(ctx, roles, action)
         return ctx
 
@@ -85,13 +90,15 @@ AuditPrincipal = Annotated[
 ]
 
 
-def company_role(roles: frozenset[Role], action: str) -> Callable[..., TenantContext]:
+def company_role(
+    roles: frozenset[Role], action: str
+) -> Callable[..., Coroutine[Any, Any, TenantContext]]:
     """A dependency: the company scope, 403 unless its role is in ``roles``.
 
     Use as ``Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "train"))]``.
     """
 
-    def dependency(ctx: CompanyScope) -> TenantContext:
+    async def dependency(ctx: CompanyScope) -> TenantContext:
         require_roles(ctx, roles, action)
         return ctx
 
