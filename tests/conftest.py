@@ -107,6 +107,8 @@ def grant_app_role(url: str) -> None:
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {APP_ROLE}"
             )
         )
+        # pipelines create their target tables (docs/pipelines.md: the app's role needs it)
+        conn.execute(text(f"GRANT CREATE ON SCHEMA public TO {APP_ROLE}"))
     engine.dispose()
 
 

@@ -21,6 +21,7 @@ from urutiq_ai.governance.service import POLICIES, VIOLATIONS
 from urutiq_ai.monitoring.router import router as monitoring_router
 from urutiq_ai.monitoring.scheduling import MONITOR_RUNS, MONITORS, fire_due_monitors
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
+from urutiq_ai.pipelines.router import router as pipelines_router
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
@@ -74,6 +75,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     monitoring_router,
     quality_router,
     alerts_router,
+    pipelines_router,
 )
 
 __all__ = ["BY_PATH", "RESOURCES", "SUPPORT_RESOURCES", "TICKERS", "tenancy_models"]

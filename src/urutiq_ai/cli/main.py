@@ -18,6 +18,7 @@ from urutiq_ai.cli import (
     models,
     monitors,
     performance,
+    pipelines,
     quality,
     resources,
     server,
@@ -91,6 +92,12 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
     },
     "alerts": {"resolve": monitors.resolve_alert},
     "webhooks": {"create": monitors.create_webhook, "test": monitors.ping_webhook},
+    "pipelines": {
+        "create": pipelines.create,
+        "run": pipelines.run,
+        "pause": pipelines.pause,
+        "resume": pipelines.resume,
+    },
 }
 MODEL_VERBS: dict[str, Callable[..., None]] = {
     "compare": models.compare,

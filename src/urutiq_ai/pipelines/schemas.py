@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, JsonValue
 
@@ -18,6 +19,8 @@ from urutiq_ai.core.schemas import (
     RequestSchema,
     RunStatus,
 )
+from urutiq_ai.pipelines.steps import TransformStep
+from urutiq_ai.quality.rules import QualityCheck
 
 __all__ = ["RunStatus"]
 
@@ -35,7 +38,15 @@ class PipelineStatus(StrEnum):
     error = "error"
 
 
+Steps = Annotated[list[TransformStep], Field(max_length=100)]
+Rules = Annotated[list[QualityCheck], Field(max_length=200)]
+
+
 class AIDataPipelineCreate(RequestSchema):
+    """``sourceTables[0]`` is read (the company's rows), ``transformations`` run in order,
+    rows failing a blocking row check of ``validationRules`` go to the rejects table, and
+    the result replaces the company's rows of ``targetTables[0]``."""
+
     pipeline_name: Name
     pipeline_type: PipelineType
     status: PipelineStatus = PipelineStatus.active
@@ -43,8 +54,8 @@ class AIDataPipelineCreate(RequestSchema):
     config: Json | None = None
     source_tables: JsonStringList | None = None
     target_tables: JsonStringList | None = None
-    transformations: Json | None = None
-    validation_rules: Json | None = None
+    transformations: Steps | None = None
+    validation_rules: Rules | None = None
     description: LongText | None = None
 
 
@@ -54,8 +65,8 @@ class AIDataPipelineUpdate(RequestSchema):
     config: Json | None = None
     source_tables: JsonStringList | None = None
     target_tables: JsonStringList | None = None
-    transformations: Json | None = None
-    validation_rules: Json | None = None
+    transformations: Steps | None = None
+    validation_rules: Rules | None = None
     description: LongText | None = None
 
 

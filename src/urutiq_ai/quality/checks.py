@@ -105,7 +105,7 @@ def _plan(
     for field, names in _named_columns(rule):
         _require_columns(f"checks.{index}.{field}", names, available, source)
     sample = _sample_columns(rule, available)
-    return Planned(index, rule, source, _measure(rule, sample))
+    return Planned(index, rule, source, measure_of(rule, sample))
 
 
 def _named_columns(rule: Any) -> list[tuple[str, list[str]]]:
@@ -151,7 +151,7 @@ def _sample_columns(rule: Any, available: Sequence[str]) -> list[str]:
     return []
 
 
-def _measure(rule: Any, sample: list[str]) -> ml.Check:  # noqa: PLR0911 - one per kind
+def measure_of(rule: Any, sample: list[str]) -> ml.Check:  # noqa: PLR0911 - one per kind
     kind = rule.check
     if kind == "not_null":
         return ml.NotNull([rule.column], sample)

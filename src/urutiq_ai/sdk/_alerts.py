@@ -66,3 +66,20 @@ class WebhooksClient(ResourceClient[WebhookRead, WebhookCreate, WebhookUpdate]):
         """Send a signed ``ping`` now; the returned delivery shows its outcome once sent."""
         path = self._transport.company_path(f"webhooks/{quote(id, safe='')}/test", company)
         return parse(WebhookDeliveryRead, self._transport.request("POST", path))
+
+
+class PipelinesClient(ResourceClient[Any, Any, Any]):
+    """Pipelines: declared steps from a source table to a target table, run as jobs."""
+
+    def run(self, id: str, *, company: str | None = None) -> Any:
+        """Start a run now; poll ``client.pipeline_runs.get(run.id)`` for its counts."""
+        from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead
+
+        path = self._path(company, id) + "/run"
+        return parse(AIDataPipelineRunRead, self._transport.request("POST", path))
+
+    def pause(self, id: str, *, company: str | None = None) -> Any:
+        return self.update(id, status="paused", company=company)
+
+    def resume(self, id: str, *, company: str | None = None) -> Any:
+        return self.update(id, status="active", company=company)

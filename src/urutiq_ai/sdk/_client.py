@@ -18,6 +18,7 @@ from urutiq_ai.sdk._alerts import (
     WEBHOOKS,
     AlertsClient,
     MonitorsClient,
+    PipelinesClient,
     WebhooksClient,
 )
 from urutiq_ai.sdk._errors import DatabaseNotReady
@@ -106,7 +107,7 @@ class Client:
         self.training_runs = ResourceClient(t, specs.TRAINING_RUNS)
         self.predictions = ResourceClient(t, specs.PREDICTIONS)
         self.feature_importances = ResourceClient(t, specs.FEATURE_IMPORTANCES)
-        self.pipelines = ResourceClient(t, specs.PIPELINES)
+        self.pipelines = PipelinesClient(t, specs.PIPELINES)
         self.pipeline_runs = ResourceClient(t, specs.PIPELINE_RUNS)
         self.data_quality = ResourceClient(t, specs.DATA_QUALITY)
         self.performance_metrics = ResourceClient(t, specs.PERFORMANCE_METRICS)

@@ -1,0 +1,90 @@
+"""Pipelines through the SDK: ``pipelines create --file p.json``, ``run``, pause, resume.
+
+``list``/``show`` come with the resource group, and ``pipeline-runs list|show`` shows a
+run's counts, logs and step metrics.
+"""
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from urutiq_ai.cli._output import fail, print_json, print_record
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+
+IdArg = Annotated[str, typer.Argument(help="The pipeline's id.")]
+TERMINAL = {"completed", "failed", "cancelled"}
+
+
+def create(
+    file: Annotated[Path, typer.Option("--file", help="The pipeline as JSON (camelCase fields).")],
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create a pipeline from a JSON file; it is checked against its source on save."""
+    if not file.is_file():
+        fail(f"cannot read {file}", [("--file", "no such file")])
+    try:
+        body: Any = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"cannot read {file}", [("--file", f"not a JSON file: {exc}")])
+    if not isinstance(body, dict):
+        fail(f"cannot read {file}", [("--file", "expected a JSON object")])
+    with sdk_client(url, api_key, company) as client:
+        pipeline = client.pipelines.create(body)
+    if as_json:
+        print_json(pipeline)
+    else:
+        print_record(pipeline)
+
+
+def run(
+    pipeline_id: IdArg,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the run to end.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 600.0,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Run a pipeline now; with --wait, show the finished run (exit 1 if it failed)."""
+    with sdk_client(url, api_key, company) as client:
+        current = client.pipelines.run(pipeline_id)
+        deadline = time.monotonic() + timeout
+        while wait and current.status.value not in TERMINAL and time.monotonic() < deadline:
+            time.sleep(0.2)
+            current = client.pipeline_runs.get(current.id)
+    if as_json:
+        print_json(current)
+    else:
+        print_record(current)
+    if current.status.value == "failed":
+        raise typer.Exit(1)
+
+
+def pause(
+    pipeline_id: IdArg,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Pause a pipeline."""
+    with sdk_client(url, api_key, company) as client:
+        client.pipelines.pause(pipeline_id)
+    typer.echo(f"{pipeline_id} paused")
+
+
+def resume(
+    pipeline_id: IdArg,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Resume a paused pipeline."""
+    with sdk_client(url, api_key, company) as client:
+        client.pipelines.resume(pipeline_id)
+    typer.echo(f"{pipeline_id} active")

@@ -1,0 +1,337 @@
+"""Pipeline transformations on DataFrames (pure: pandas, no database).
+
+A pipeline's ``transformations`` is a list of named steps; :func:`plan` follows the columns
+through them without any data (so a pipeline is checked when it is saved: an unknown column
+names its step), :func:`apply` runs them on a frame and reports rows in and out per step.
+Expressions (``filter``, ``derive``) use the safe language of :mod:`urutiq_ai.ml.expressions`.
+
+Steps (``step`` is the kind):
+
+* ``select`` ``columns``; ``rename`` ``columns: {old: new}``; ``cast`` ``columns: {name:
+  integer | number | string | boolean | date}`` (values that do not convert become null);
+* ``filter`` ``expression`` (rows where it is not true are dropped: counted as skipped);
+* ``derive`` ``column``, ``expression``;
+* ``fill_missing`` ``values: {column: constant}``;
+* ``deduplicate`` ``columns`` (default all), ``keep`` first | last (dropped rows: skipped);
+* ``join`` ``source`` (a table or file of the company), ``on`` (columns of both sides),
+  ``how`` left | inner, ``columns`` taken from the other side;
+* ``aggregate`` ``groupBy``, ``aggregations: {output: {column, fn}}`` with fn sum, mean, min,
+  max, count, count_distinct, first, last;
+* ``rolling`` ``key`` (columns), ``timeColumn``, ``column``, ``window`` (``30d``, ``12h``),
+  ``fn`` sum | mean | count | min | max, ``output``: per key, over the window ending at each
+  row's time (the row included), e.g. a vendor's 30-day spend;
+* ``encode`` ``column``, ``method`` one_hot | ordinal, ``categories`` (default: those seen);
+* ``sql`` ``query``: one SELECT over the table ``input`` (the frame so far), run in a
+  private in-memory SQLite database (no access to anything else).
+"""
+
+import re
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd  # no stubs in the environment
+
+from urutiq_ai.ml.errors import MLError
+from urutiq_ai.ml.expressions import ExpressionError
+from urutiq_ai.ml.expressions import parse as parse_expression
+
+AGGREGATIONS = ("sum", "mean", "min", "max", "count", "count_distinct", "first", "last")
+ROLLING = ("sum", "mean", "count", "min", "max")
+CASTS = ("integer", "number", "string", "boolean", "date")
+WINDOW = re.compile(r"^(\d+)([dhm])$")
+BOOLEAN_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+
+Step = Mapping[str, Any]
+Reader = Callable[[Mapping[str, Any], Sequence[str]], pd.DataFrame]
+"""Reads a join's other side: (source spec, columns) -> frame of the company's rows."""
+
+
+class StepError(MLError):
+    """A step that cannot apply: ``index`` and ``field`` say which and where."""
+
+    def __init__(self, index: int, field: str, reason: str) -> None:
+        self.index, self.field, self.reason = index, field, reason
+        super().__init__(f"transformations.{index}.{field}: {reason}")
+
+
+@dataclass
+class StepReport:
+    step: str
+    rows_in: int
+    rows_out: int
+    seconds: float = 0.0
+
+
+@dataclass
+class Result:
+    frame: pd.DataFrame
+    steps: list[StepReport] = field(default_factory=list)
+    skipped: int = 0
+    """Rows dropped on purpose (filter, deduplicate)."""
+
+
+def window_length(text: str) -> pd.Timedelta:
+    match = WINDOW.match(text)
+    if match is None:
+        raise ValueError(f"not a window: {text!r} (e.g. '30d', '12h', '90m')")
+    unit = {"d": "D", "h": "h", "m": "min"}[match.group(2)]
+    return pd.Timedelta(int(match.group(1)), unit=unit)
+
+
+# -- planning: the columns after each step, without data -------------------------------------
+
+
+def plan(
+    columns: Sequence[str],
+    steps: Sequence[Step],
+    other_columns: Callable[[Mapping[str, Any]], Sequence[str]] | None = None,
+) -> list[str]:
+    """The columns after ``steps`` applied to a frame of ``columns``; raises
+    :class:`StepError` naming the first step and field that cannot apply."""
+    current = list(columns)
+    for index, step in enumerate(steps):
+        current = _plan_step(index, step, current, other_columns)
+    return current
+
+
+def _need(index: int, field: str, names: Sequence[str], current: Sequence[str]) -> None:
+    for name in names:
+        if name not in current:
+            raise StepError(index, field, f"no column {name!r} here; columns: {', '.join(current)}")
+
+
+def _plan_step(  # noqa: C901, PLR0911, PLR0912 - one branch per step kind
+    index: int,
+    step: Step,
+    current: list[str],
+    other_columns: Callable[[Mapping[str, Any]], Sequence[str]] | None,
+) -> list[str]:
+    kind = step["step"]
+    if kind == "select":
+        _need(index, "columns", step["columns"], current)
+        return list(step["columns"])
+    if kind == "rename":
+        _need(index, "columns", list(step["columns"]), current)
+        return [step["columns"].get(name, name) for name in current]
+    if kind == "cast":
+        _need(index, "columns", list(step["columns"]), current)
+        return current
+    if kind in ("filter", "derive"):
+        columns = _expression_columns(index, step["expression"])
+        _need(index, "expression", columns, current)
+        if kind == "derive" and step["column"] not in current:
+            return [*current, step["column"]]
+        return current
+    if kind == "fill_missing":
+        _need(index, "values", list(step["values"]), current)
+        return current
+    if kind == "deduplicate":
+        _need(index, "columns", step.get("columns") or [], current)
+        return current
+    if kind == "join":
+        _need(index, "on", step["on"], current)
+        if other_columns is not None:
+            offered = other_columns(step["source"])
+            _need_other(index, "on", step["on"], offered)
+            _need_other(index, "columns", step["columns"], offered)
+        added = [name for name in step["columns"] if name not in current]
+        return [*current, *added]
+    if kind == "aggregate":
+        _need(index, "groupBy", step["group_by"], current)
+        sources = [spec["column"] for spec in step["aggregations"].values()]
+        _need(index, "aggregations", sources, current)
+        return [*step["group_by"], *step["aggregations"]]
+    if kind == "rolling":
+        _need(index, "key", step["key"], current)
+        _need(index, "timeColumn", [step["time_column"]], current)
+        _need(index, "column", [step["column"]], current)
+        return current if step["output"] in current else [*current, step["output"]]
+    if kind == "encode":
+        _need(index, "column", [step["column"]], current)
+        if step["method"] == "ordinal":
+            return current
+        if not step.get("categories"):
+            raise StepError(index, "categories", "one_hot needs the categories (the columns)")
+        made = [f"{step['column']}_{category}" for category in step["categories"]]
+        return [name for name in current if name != step["column"]] + made
+    if kind == "sql":
+        return current  # known only when it runs
+    raise StepError(index, "step", f"unknown step {kind!r}")
+
+
+def _need_other(index: int, field: str, names: Sequence[str], offered: Sequence[str]) -> None:
+    for name in names:
+        if name not in offered:
+            raise StepError(
+                index,
+                field,
+                f"the joined source has no column {name!r}; it has {', '.join(offered)}",
+            )
+
+
+def _expression_columns(index: int, text: str) -> list[str]:
+    try:
+        return sorted(parse_expression(text).columns)
+    except ExpressionError as exc:
+        raise StepError(index, "expression", str(exc)) from exc
+
+
+# -- applying ------------------------------------------------------------------------------
+
+
+def apply(frame: pd.DataFrame, steps: Sequence[Step], reader: Reader | None = None) -> Result:
+    """Run ``steps`` on ``frame``; rows dropped by filter/deduplicate count as skipped."""
+    import time
+
+    result = Result(frame.reset_index(drop=True))
+    for index, step in enumerate(steps):
+        started = time.perf_counter()
+        before = len(result.frame)
+        try:
+            result.frame = _apply_step(index, step, result.frame, reader).reset_index(drop=True)
+        except StepError:
+            raise
+        except (
+            ExpressionError,
+            ValueError,
+            TypeError,
+            KeyError,
+            sqlite3.Error,
+            pd.errors.DatabaseError,
+        ) as exc:
+            raise StepError(index, "step", f"{step['step']} failed: {exc}") from exc
+        after = len(result.frame)
+        if step["step"] in ("filter", "deduplicate"):
+            result.skipped += before - after
+        result.steps.append(
+            StepReport(step["step"], before, after, round(time.perf_counter() - started, 4))
+        )
+    return result
+
+
+def _apply_step(  # noqa: C901, PLR0911 - one branch per step kind
+    index: int, step: Step, frame: pd.DataFrame, reader: Reader | None
+) -> pd.DataFrame:
+    kind = step["step"]
+    if kind == "select":
+        return frame[list(step["columns"])]
+    if kind == "rename":
+        return frame.rename(columns=dict(step["columns"]))
+    if kind == "cast":
+        out = frame.copy()
+        for column, to in step["columns"].items():
+            out[column] = cast(out[column], to)
+        return out
+    if kind == "filter":
+        keep = parse_expression(step["expression"]).boolean(frame).to_numpy(dtype=bool)
+        return frame[keep]
+    if kind == "derive":
+        out = frame.copy()
+        out[step["column"]] = parse_expression(step["expression"]).evaluate(frame).to_numpy()
+        return out
+    if kind == "fill_missing":
+        return frame.fillna(value=dict(step["values"]))
+    if kind == "deduplicate":
+        subset = list(step.get("columns") or []) or None
+        return frame.drop_duplicates(subset=subset, keep=step.get("keep", "first"))
+    if kind == "join":
+        if reader is None:
+            raise StepError(index, "source", "no reader for joined sources")
+        other = reader(step["source"], [*step["on"], *step["columns"]])
+        other = other.drop_duplicates(subset=list(step["on"]), keep="first")
+        return frame.merge(other, on=list(step["on"]), how=step.get("how", "left"))
+    if kind == "aggregate":
+        return aggregate(frame, step["group_by"], step["aggregations"])
+    if kind == "rolling":
+        return rolling(frame, step)
+    if kind == "encode":
+        return encode(frame, step)
+    return run_sql(frame, step["query"])
+
+
+def cast(series: pd.Series, to: str) -> pd.Series:
+    if to in ("integer", "number"):
+        numbers = pd.to_numeric(series, errors="coerce")
+        return numbers.round().astype("Int64") if to == "integer" else numbers.astype(float)
+    if to == "string":
+        return series.astype("string")
+    if to == "boolean":
+        if pd.api.types.is_bool_dtype(series):
+            return series
+        text = series.astype("string").str.strip().str.lower()
+        return text.map(BOOLEAN_TEXT).astype("boolean")
+    return pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+
+
+def aggregate(
+    frame: pd.DataFrame, group_by: Sequence[str], aggregations: Mapping[str, Mapping[str, str]]
+) -> pd.DataFrame:
+    named = {
+        output: (spec["column"], "nunique" if spec["fn"] == "count_distinct" else spec["fn"])
+        for output, spec in aggregations.items()
+    }
+    return frame.groupby(list(group_by), dropna=False, sort=True).agg(**named).reset_index()
+
+
+def rolling(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
+    """Per key, the ``fn`` of ``column`` over the time window ending at each row."""
+    keys, time_column = list(step["key"]), step["time_column"]
+    width = window_length(step["window"])
+    times = pd.to_datetime(frame[time_column], errors="coerce", utc=True, format="mixed")
+    work = pd.DataFrame(
+        {
+            "_k": pd.util.hash_pandas_object(frame[keys], index=False).to_numpy(),
+            "_t": times.to_numpy(),
+            "_v": pd.to_numeric(frame[step["column"]], errors="coerce").to_numpy(dtype=float),
+            "_i": np.arange(len(frame)),
+        }
+    )
+    work = work[work["_t"].notna()].sort_values(["_k", "_t", "_i"], kind="stable")
+    rolled = (
+        work.set_index("_t")
+        .groupby("_k", sort=False)["_v"]
+        .rolling(width, closed="right")
+        .agg(step["fn"])
+    )
+    values = np.full(len(frame), np.nan)
+    values[work["_i"].to_numpy()] = rolled.to_numpy()
+    out = frame.copy()
+    out[step["output"]] = values
+    return out
+
+
+def encode(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
+    column = step["column"]
+    seen = list(pd.unique(frame[column].dropna()))
+    categories = list(step.get("categories") or sorted(map(str, seen)))
+    out = frame.copy()
+    if step["method"] == "ordinal":
+        positions = {category: i for i, category in enumerate(categories)}
+        out[column] = frame[column].astype("string").map(positions).astype("Int64")
+        return out
+    text = frame[column].astype("string")
+    for category in categories:
+        out[f"{column}_{category}"] = (text == category).fillna(False).astype(int)
+    return out.drop(columns=[column])
+
+
+FORBIDDEN_SQL = re.compile(r"\b(attach|detach|pragma|load_extension)\b", re.IGNORECASE)
+
+
+def run_sql(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """One SELECT over ``input`` in a private in-memory SQLite database."""
+    body = query.strip().rstrip(";")
+    if not body.lower().startswith(("select", "with")) or ";" in body:
+        raise ValueError("must be one SELECT statement over the table 'input'")
+    if FORBIDDEN_SQL.search(body):
+        raise ValueError("ATTACH, PRAGMA and extensions are not allowed")
+    with sqlite3.connect(":memory:") as connection:
+        plain = frame.copy()
+        for name in plain.columns:
+            if pd.api.types.is_datetime64_any_dtype(plain[name]):
+                plain[name] = plain[name].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        plain.to_sql("input", connection, index=False)
+        return pd.read_sql_query(body, connection)

@@ -1,0 +1,160 @@
+"""Pipeline runs, and writing a pipeline's output and rejects to platform tables.
+
+Like sources, target tables are shared by tenants and carry ``tenantId``/``companyId``;
+a run replaces only its company's rows, inside the run's transaction, so a failed run
+leaves the previous output as it was. A missing table is created from the output's
+columns (with an index on tenantId, companyId); columns the output gains are added.
+"""
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.repository import TenantRepository
+from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
+from urutiq_ai.pipelines.schemas import RunStatus
+
+CHUNK_ROWS = 5_000
+OWNER = ("tenantId", "companyId")
+
+
+def sql_type(series: "pd.Series") -> TypeEngine[Any]:
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(series):
+        return Boolean()
+    if pd.api.types.is_integer_dtype(series):
+        return Integer()
+    if pd.api.types.is_float_dtype(series):
+        return Float()
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return DateTime(timezone=True)
+    return Text()
+
+
+class TargetRepository:
+    def __init__(self, session: Session, ctx: TenantContext) -> None:
+        self.session = session
+        self.ctx = ctx
+        (self.company_id,) = ctx.company_ids
+
+    def replace(self, name: str, frame: "pd.DataFrame") -> int:
+        """The company's rows of table ``name`` become ``frame``'s; returns rows written."""
+        table = self._ensure(name, {c: sql_type(frame[c]) for c in frame.columns})
+        self.session.execute(
+            delete(table).where(  # tenancy: platform table, filtered by hand
+                table.c.tenantId == self.ctx.tenant_id, table.c.companyId == self.company_id
+            )
+        )
+        return self._insert(table, frame)
+
+    def append(self, name: str, frame: "pd.DataFrame", columns: dict[str, TypeEngine[Any]]) -> int:
+        table = self._ensure(name, columns)
+        return self._insert(table, frame)
+
+    def _ensure(self, name: str, columns: dict[str, TypeEngine[Any]]) -> Table:
+        connection = self.session.connection()
+        if not inspect(connection).has_table(name):
+            table = Table(
+                name,
+                MetaData(),
+                Column("tenantId", String(64), nullable=False),
+                Column("companyId", String(64), nullable=False),
+                *(Column(column, kind) for column, kind in columns.items() if column not in OWNER),
+            )
+            Index(f"ix_{name}_tenantId_companyId", table.c.tenantId, table.c.companyId)
+            table.create(connection)
+            return table
+        table = Table(name, MetaData(), autoload_with=connection)
+        quote = connection.dialect.identifier_preparer.quote
+        for column, kind in columns.items():
+            if column not in table.c:
+                type_sql = kind.compile(dialect=connection.dialect)
+                connection.execute(
+                    text(f"ALTER TABLE {quote(name)} ADD COLUMN {quote(column)} {type_sql}")
+                )
+        return Table(name, MetaData(), autoload_with=connection)
+
+    def _insert(self, table: Table, frame: "pd.DataFrame") -> int:
+        records = _records(frame, self.ctx.tenant_id, self.company_id)
+        for start in range(0, len(records), CHUNK_ROWS):
+            self.session.execute(table.insert(), records[start : start + CHUNK_ROWS])
+        return len(records)
+
+
+def _records(frame: "pd.DataFrame", tenant_id: str, company_id: str) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    columns: dict[str, list[Any]] = {}
+    for name in frame.columns:
+        series = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in series]
+        else:
+            values = [_plain(v) for v in series.astype(object).tolist()]
+        columns[str(name)] = values
+    keys = list(columns)
+    rows = zip(*columns.values(), strict=True) if columns else iter(())
+    return [
+        {"tenantId": tenant_id, "companyId": company_id, **dict(zip(keys, row, strict=True))}
+        for row in rows
+    ]
+
+
+def _plain(value: Any) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+        return None if isinstance(value, float) and math.isnan(value) else value
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
+    model = AIDataPipelineRun
+
+    def running_of(self, pipeline_id: str) -> AIDataPipelineRun | None:
+        stmt = self.base_statement().where(
+            AIDataPipelineRun.pipeline_id == pipeline_id,
+            AIDataPipelineRun.status == RunStatus.running,
+        )
+        return self.session.scalars(stmt.limit(1)).first()
+
+    def lock_pipeline(self, pipeline_id: str) -> None:
+        """Lock the pipeline row until commit: two run requests at once cannot both see
+        "no run going" (PostgreSQL; SQLite serializes writers anyway)."""
+        self.session.execute(
+            select(AIDataPipeline.id)
+            .where(AIDataPipeline.id == pipeline_id, AIDataPipeline.tenant_id == self.ctx.tenant_id)
+            .with_for_update()
+        )

@@ -1,0 +1,27 @@
+"""Pipeline verbs beside the pipelines CRUD: run one now."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, status
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.pipelines.models import AIDataPipelineRun
+from urutiq_ai.pipelines.runs import start_run
+from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead
+from urutiq_ai.tenancy.deps import SessionDep, company_role
+
+router = APIRouter(tags=["pipelines"])
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "run pipelines"))]
+
+
+@router.post(
+    "/pipelines/{id}/run",
+    response_model=AIDataPipelineRunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def run_pipeline(
+    session: SessionDep, ctx: Writer, pipeline_id: Annotated[str, Path(alias="id", max_length=64)]
+) -> AIDataPipelineRun:
+    """Run the pipeline now (409 while a run of it is going); poll ``pipeline-runs/{id}``."""
+    return start_run(session, ctx, pipeline_id)

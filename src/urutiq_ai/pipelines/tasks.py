@@ -1,0 +1,235 @@
+"""The pipeline job: read the source, transform, validate, write target and rejects.
+
+Everything a run writes (the target's company rows, the rejects, the run's counts) commits
+in one transaction: a run that fails leaves the previous output intact and records the
+reason on its run row.
+"""
+
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd  # no stubs in the environment
+from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import AppError
+from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
+from urutiq_ai.ml import quality as ml_quality
+from urutiq_ai.ml import transform
+from urutiq_ai.ml.errors import MLError
+from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
+from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetRepository
+from urutiq_ai.pipelines.schemas import RunStatus
+from urutiq_ai.pipelines.service import rules_of, steps_of
+from urutiq_ai.quality.checks import measure_of
+from urutiq_ai.quality.rules import ROW_CHECKS
+from urutiq_ai.sources.repository import SourceRepository
+from urutiq_ai.sources.schemas import SourceSpec
+from urutiq_ai.tenancy.context import for_job
+
+REJECT_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "runId": String(255),
+    "rowNumber": Integer(),
+    "rule": String(255),
+    "reason": Text(),
+    "rowData": JSON(),
+}
+
+
+@dataclass
+class Outcome:
+    processed: int
+    failed: int
+    skipped: int
+    input_size: int
+    output_size: int
+    metrics: dict[str, Any]
+    logs: list[str]
+
+
+def run_pipeline(runtime: JobRuntime, job: Job) -> None:
+    ctx = for_job(job.tenant_id, [job.company_id])
+    run_id = str(job.payload["runId"])
+    started = time.perf_counter()
+    try:
+        with job_unit_of_work(runtime, ctx) as session:
+            run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
+            pipeline = session.get(AIDataPipeline, run.pipeline_id)
+            assert pipeline is not None
+            outcome = execute(session, ctx, pipeline, run, runtime.settings.sources)
+            _finish(run, started, RunStatus.completed, outcome=outcome)
+    except (AppError, MLError) as exc:
+        _record_failure(runtime, ctx, run_id, started, _reason(exc))
+    except Exception as exc:  # recorded on the run, never left running
+        _record_failure(
+            runtime,
+            ctx,
+            run_id,
+            started,
+            f"{type(exc).__name__}: {exc}",
+            trace=traceback.format_exc(limit=5),
+        )
+
+
+def execute(
+    session: Session,
+    ctx: TenantContext,
+    pipeline: AIDataPipeline,
+    run: AIDataPipelineRun,
+    sources_dir: str,
+) -> Outcome:
+    logs: list[str] = []
+    sources = SourceRepository(session, ctx, sources_dir=sources_dir, field="sourceTables")
+    source = SourceSpec(table=str(pipeline.source_tables[0]))
+    columns = [c for c in sources.columns(source) if c not in ("tenantId", "companyId")]
+    # read in chunks into column arrays: the rows never sit in Python lists all at once
+    chunks = list(sources.stream(source, columns))
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+    logs.append(f"read {len(frame)} rows from {source.table}")
+
+    def reader(spec: Any, columns: Any) -> pd.DataFrame:
+        other = SourceSpec.model_validate(spec)
+        return sources.load(other)[list(dict.fromkeys(columns))]
+
+    result = transform.apply(frame, steps_of(pipeline), reader)
+    for report in result.steps:
+        logs.append(f"{report.step}: {report.rows_in} -> {report.rows_out} rows")
+    output, rejects, checks = _validate(result.frame, rules_of(pipeline), run.run_id)
+    target = str(pipeline.target_tables[0])
+    targets = TargetRepository(session, ctx)
+    written = targets.replace(target, output)
+    logs.append(f"wrote {written} rows to {target}")
+    if len(rejects):
+        targets.append(f"{target}Rejects", rejects, REJECT_COLUMNS)
+        logs.append(f"{len(rejects)} rows rejected to {target}Rejects")
+    return Outcome(
+        processed=written,
+        failed=len(rejects),
+        skipped=result.skipped,
+        input_size=int(frame.memory_usage(deep=True).sum()),
+        output_size=int(output.memory_usage(deep=True).sum()),
+        metrics={
+            "steps": [
+                {"step": r.step, "rowsIn": r.rows_in, "rowsOut": r.rows_out, "seconds": r.seconds}
+                for r in result.steps
+            ],
+            "rowsRead": len(frame),
+            "checks": checks,
+        },
+        logs=logs,
+    )
+
+
+def _validate(
+    frame: pd.DataFrame, rules: list[Any], run_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
+    """Rows failing a blocking row check go to the rejects (first failing rule named);
+    every rule's counts go to the run's metrics."""
+    failing = np.zeros(len(frame), dtype=bool)
+    reason = np.full(len(frame), None, dtype=object)
+    rule_name = np.full(len(frame), None, dtype=object)
+    checks: list[dict[str, Any]] = []
+    for rule in rules:
+        name = rule.name or f"{rule.check}: {getattr(rule, 'column', '') or ''}".strip(": ")
+        if rule.check not in ROW_CHECKS:
+            checks.append(_data_set_check(name, rule, frame))
+            continue
+        row_check = measure_of(rule, [])
+        assert isinstance(row_check, ml_quality.RowCheck)
+        mask = row_check.failures(frame)
+        checks.append(
+            {
+                "name": name,
+                "check": rule.check,
+                "blocking": rule.blocking,
+                "rowsFailed": int(mask.sum()),
+            }
+        )
+        if rule.blocking:
+            new = mask & ~failing
+            rule_name[new] = name
+            reason[new] = f"failed {rule.check}"
+            failing |= mask
+    kept = frame[~failing].reset_index(drop=True)
+    bad = frame[failing]
+    rejects = pd.DataFrame(
+        {
+            "runId": run_id,
+            "rowNumber": np.flatnonzero(failing),
+            "rule": rule_name[failing],
+            "reason": reason[failing],
+            "rowData": [
+                {str(k): ml_quality.plain(v) for k, v in row.items()}
+                for row in bad.to_dict("records")
+            ],
+        }
+    )
+    return kept, rejects, checks
+
+
+def _data_set_check(name: str, rule: Any, frame: pd.DataFrame) -> dict[str, Any]:
+    """A check of the whole output (unique keys, balances, totals, freshness): measured and
+    reported in the run's metrics; it rejects no row. Reference checks are not run here."""
+    entry: dict[str, Any] = {"name": name, "check": rule.check, "blocking": False}
+    if rule.check.startswith("reference_"):
+        return {**entry, "status": "skipped", "reason": "reference checks run as quality checks"}
+    found = measure_of(rule, [])
+    found.update(frame)
+    measured = found.finish()
+    return {
+        **entry,
+        "metricValue": None
+        if measured.metric_value != measured.metric_value
+        else measured.metric_value,
+        "rowsFailed": measured.rows_failed,
+    }
+
+
+def _finish(
+    run: AIDataPipelineRun,
+    started: float,
+    status: RunStatus,
+    *,
+    outcome: Outcome | None = None,
+    error: str | None = None,
+) -> None:
+    run.status = status
+    run.end_time = datetime.now(UTC)
+    run.duration = round(time.perf_counter() - started, 4)
+    if outcome is not None:
+        run.records_processed = outcome.processed
+        run.records_failed = outcome.failed
+        run.records_skipped = outcome.skipped
+        run.input_size = outcome.input_size
+        run.output_size = outcome.output_size
+        run.metrics = outcome.metrics
+        run.logs = "\n".join(outcome.logs) + "\n"
+    if error is not None:
+        run.logs = f"{run.logs or ''}failed: {error}\n"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, AppError) and exc.fields:
+        return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
+    return str(exc)
+
+
+def _record_failure(
+    runtime: JobRuntime,
+    ctx: TenantContext,
+    run_id: str,
+    started: float,
+    error: str,
+    trace: str | None = None,
+) -> None:
+    with job_unit_of_work(runtime, ctx) as session:
+        run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
+        _finish(
+            run, started, RunStatus.failed, error=error if trace is None else f"{error}\n{trace}"
+        )
