@@ -1,6 +1,7 @@
 """Pipelines end to end through the API: checked on save, run as a job, output and rejects
 written for the company, counts and step metrics on the run, failures leave the output."""
 
+import json
 import time
 from typing import Any
 
@@ -128,6 +129,10 @@ class TestRun:
         rejects = company_rows(database_url, f"{TARGET}Rejects", tenant)
         assert len(rejects) == run["recordsFailed"]
         assert set(rejects["rule"]) == {"has a description"}
+        data = rejects.iloc[0]["rowData"]
+        data = json.loads(data) if isinstance(data, str) else data
+        assert data["description"] is None
+        assert data["expenseId"] in set(ledger.expenses["expenseId"])
         assert set(rejects["runId"]) == {run["runId"]}
 
     def test_running_again_replaces_the_company_rows(

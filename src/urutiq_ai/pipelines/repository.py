@@ -100,8 +100,26 @@ class TargetRepository:
 
     def _insert(self, table: Table, frame: "pd.DataFrame") -> int:
         records = _records(frame, self.ctx.tenant_id, self.company_id)
+        if self.session.get_bind().dialect.name == "postgresql":
+            return self._copy(table, records)
         for start in range(0, len(records), CHUNK_ROWS):
             self.session.execute(table.insert(), records[start : start + CHUNK_ROWS])
+        return len(records)
+
+    def _copy(self, table: Table, records: list[dict[str, Any]]) -> int:
+        """PostgreSQL: COPY FROM STDIN on the session's connection (same transaction).
+
+        Target tables carry no row-level security (the filter is this repository's), so
+        COPY is allowed on them, and it is several times faster than INSERT batches."""
+        if not records:
+            return 0
+        names = [column.name for column in table.columns if column.name in records[0]]
+        quote = self.session.get_bind().dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        raw = self.session.connection().connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for record in records:
+                copy.write_row([_copy_value(record[n]) for n in names])
         return len(records)
 
 
@@ -135,8 +153,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
         return None if isinstance(value, float) and math.isnan(value) else value
-    if isinstance(value, dict | list):
-        return json.dumps(value)
     return value
 
 
@@ -158,3 +174,8 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
             .where(AIDataPipeline.id == pipeline_id, AIDataPipeline.tenant_id == self.ctx.tenant_id)
             .with_for_update()
         )
+
+
+def _copy_value(value: Any) -> Any:
+    """COPY takes JSON as text (executemany lets the JSON column type serialize it)."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
