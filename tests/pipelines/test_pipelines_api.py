@@ -331,3 +331,34 @@ def test_the_sdk_runs_a_pipeline(
     assert run.records_processed > 0
     assert sdk.pipelines.pause(pipeline.id).status.value == "paused"
     del app
+
+
+def test_values_survive_the_write(
+    client: TestClient, ledger_tenant: LedgerFixture, database_url: str
+) -> None:
+    """Missing numbers, text with commas and quotes, times and flags come back as written."""
+    tenant = ledger_tenant.tenant
+    body = pipeline_body(
+        pipelineName="typed",
+        targetTables=["TypedOut"],
+        transformations=[
+            {"step": "derive", "column": "note", "expression": "description + ', \"ok\"'"},
+            {"step": "derive", "column": "big", "expression": "amount > 1000"},
+            {"step": "derive", "column": "maybe", "expression": "null"},
+            {"step": "cast", "columns": {"expenseDate": "date"}},
+            {"step": "select", "columns": ["expenseId", "note", "big", "maybe", "expenseDate"]},
+        ],
+        validationRules=[],
+    )
+    created = create(client, tenant, body)
+    assert created.status_code == 201, created.text
+    run = run_to_end(client, tenant, created.json()["id"])
+    assert run["status"] == "completed", run["logs"]
+    output = company_rows(database_url, "TypedOut", tenant).set_index("expenseId")
+    expenses = ledger_tenant.ledger.expenses.set_index("expenseId")
+    some = expenses[expenses["description"].notna()].index[0]
+    assert output.loc[some, "note"] == f'{expenses.loc[some, "description"]}, "ok"'
+    assert output["maybe"].isna().all()
+    assert bool(output.loc[some, "big"]) == bool(expenses.loc[some, "amount"] > 1000)
+    written = pd.to_datetime(output.loc[some, "expenseDate"], utc=True)
+    assert written == pd.to_datetime(expenses.loc[some, "expenseDate"], utc=True)

@@ -242,14 +242,20 @@ def _apply_step(  # noqa: C901, PLR0911 - one branch per step kind
             raise StepError(index, "source", "no reader for joined sources")
         other = reader(step["source"], [*step["on"], *step["columns"]])
         other = other.drop_duplicates(subset=list(step["on"]), keep="first")
-        return frame.merge(other, on=list(step["on"]), how=step.get("how", "left"))
+        # joined columns replace columns of the same name (as plan() says)
+        replaced = [c for c in step["columns"] if c in frame.columns and c not in step["on"]]
+        return frame.drop(columns=replaced).merge(
+            other, on=list(step["on"]), how=step.get("how", "left")
+        )
     if kind == "aggregate":
         return aggregate(frame, step["group_by"], step["aggregations"])
     if kind == "rolling":
         return rolling(frame, step)
     if kind == "encode":
         return encode(frame, step)
-    return run_sql(frame, step["query"])
+    if kind == "sql":
+        return run_sql(frame, step["query"])
+    raise StepError(index, "step", f"unknown step {kind!r}")
 
 
 def cast(series: pd.Series, to: str) -> pd.Series:
@@ -261,9 +267,13 @@ def cast(series: pd.Series, to: str) -> pd.Series:
     if to == "boolean":
         if pd.api.types.is_bool_dtype(series):
             return series
+        if pd.api.types.is_numeric_dtype(series):
+            return series.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
         text = series.astype("string").str.strip().str.lower()
         return text.map(BOOLEAN_TEXT).astype("boolean")
-    return pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+    if to == "date":
+        return pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
+    raise ValueError(f"cannot cast to {to!r}; use one of {', '.join(CASTS)}")
 
 
 def aggregate(
@@ -277,30 +287,63 @@ def aggregate(
 
 
 def rolling(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
-    """Per key, the ``fn`` of ``column`` over the time window ending at each row."""
+    """Per key, the ``fn`` of ``column`` over the window (t - width, t] of each row's time t
+    (rows at the same time share it); rows without a time get no value, missing values are
+    left out (a window of none: count 0, the others missing)."""
     keys, time_column = list(step["key"]), step["time_column"]
     width = window_length(step["window"])
     times = pd.to_datetime(frame[time_column], errors="coerce", utc=True, format="mixed")
-    work = pd.DataFrame(
-        {
-            "_k": pd.util.hash_pandas_object(frame[keys], index=False).to_numpy(),
-            "_t": times.to_numpy(),
-            "_v": pd.to_numeric(frame[step["column"]], errors="coerce").to_numpy(dtype=float),
-            "_i": np.arange(len(frame)),
-        }
-    )
-    work = work[work["_t"].notna()].sort_values(["_k", "_t", "_i"], kind="stable")
-    rolled = (
-        work.set_index("_t")
-        .groupby("_k", sort=False)["_v"]
-        .rolling(width, closed="right")
-        .agg(step["fn"])
-    )
+    dated = times.notna().to_numpy()
+    key = pd.util.hash_pandas_object(frame[keys], index=False).to_numpy()[dated]
+    at = times[dated].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[ns]")
+    value = pd.to_numeric(frame[step["column"]], errors="coerce").to_numpy(dtype=float)[dated]
+    order = np.lexsort((at, key))
+    key, at, value = key[order], at[order].view("int64"), value[order]
+    result = _window_values(key, at, value, int(width.value), step["fn"])
     values = np.full(len(frame), np.nan)
-    values[work["_i"].to_numpy()] = rolled.to_numpy()
+    values[np.flatnonzero(dated)[order]] = result
     out = frame.copy()
     out[step["output"]] = values
     return out
+
+
+def _window_values(
+    key: np.ndarray, at: np.ndarray, value: np.ndarray, width: int, fn: str
+) -> np.ndarray:
+    """For rows sorted by (key, time): ``fn`` over the rows of the same key with a time in
+    (t - width, t]. Sums, counts and means from prefix sums (linear); min and max by
+    pandas' rolling."""
+    n = len(key)
+    if n == 0:
+        return np.empty(0)
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    ends = np.r_[starts[1:], n]
+    first = np.empty(n, dtype=np.int64)  # first row of each row's window
+    last = np.empty(n, dtype=np.int64)  # last row at the same time (ties share a window)
+    for begin, end in zip(starts, ends, strict=True):
+        times = at[begin:end]
+        first[begin:end] = begin + np.searchsorted(times, times - width, side="right")
+        last[begin:end] = begin + np.searchsorted(times, times, side="right") - 1
+    if fn in ("min", "max"):
+        series = pd.Series(value, index=pd.to_datetime(at))
+        rolled = (
+            series.groupby(key, sort=False)
+            .rolling(pd.Timedelta(width, unit="ns"), closed="right")
+            .agg(fn)
+            .to_numpy()
+        )
+        return rolled[last]
+    present = ~np.isnan(value)
+    sums = np.r_[0.0, np.cumsum(np.where(present, value, 0.0))]
+    counts = np.r_[0, np.cumsum(present)]
+    total = sums[last + 1] - sums[first]
+    count = (counts[last + 1] - counts[first]).astype(float)
+    if fn == "count":
+        return count
+    if fn == "sum":
+        return np.where(count > 0, total, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / count, np.nan)
 
 
 def encode(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
@@ -328,10 +371,13 @@ def run_sql(frame: pd.DataFrame, query: str) -> pd.DataFrame:
         raise ValueError("must be one SELECT statement over the table 'input'")
     if FORBIDDEN_SQL.search(body):
         raise ValueError("ATTACH, PRAGMA and extensions are not allowed")
-    with sqlite3.connect(":memory:") as connection:
+    connection = sqlite3.connect(":memory:")
+    try:
         plain = frame.copy()
         for name in plain.columns:
             if pd.api.types.is_datetime64_any_dtype(plain[name]):
                 plain[name] = plain[name].dt.strftime("%Y-%m-%dT%H:%M:%S")
         plain.to_sql("input", connection, index=False)
         return pd.read_sql_query(body, connection)
+    finally:
+        connection.close()

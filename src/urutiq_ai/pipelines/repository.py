@@ -6,6 +6,7 @@ leaves the previous output as it was. A missing table is created from the output
 columns (with an index on tenantId, companyId); columns the output gains are added.
 """
 
+import io
 import json
 import math
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.schemas import RunStatus
 
 CHUNK_ROWS = 5_000
+COPY_ROWS = 100_000
 OWNER = ("tenantId", "companyId")
 
 
@@ -99,28 +101,53 @@ class TargetRepository:
         return Table(name, MetaData(), autoload_with=connection)
 
     def _insert(self, table: Table, frame: "pd.DataFrame") -> int:
-        records = _records(frame, self.ctx.tenant_id, self.company_id)
         if self.session.get_bind().dialect.name == "postgresql":
-            return self._copy(table, records)
+            return self._copy(table, frame)
+        records = _records(frame, self.ctx.tenant_id, self.company_id)
         for start in range(0, len(records), CHUNK_ROWS):
             self.session.execute(table.insert(), records[start : start + CHUNK_ROWS])
         return len(records)
 
-    def _copy(self, table: Table, records: list[dict[str, Any]]) -> int:
-        """PostgreSQL: COPY FROM STDIN on the session's connection (same transaction).
+    def _copy(self, table: Table, frame: "pd.DataFrame") -> int:
+        """PostgreSQL: COPY FROM STDIN (CSV written by pandas, 100,000 rows at a time) on
+        the session's connection, so in the run's transaction.
 
         Target tables carry no row-level security (the filter is this repository's), so
-        COPY is allowed on them, and it is several times faster than INSERT batches."""
-        if not records:
-            return 0
-        names = [column.name for column in table.columns if column.name in records[0]]
+        COPY is allowed on them; it is many times faster than INSERT batches."""
+        import csv
+
+        names = [str(c) for c in frame.columns]
         quote = self.session.get_bind().dialect.identifier_preparer.quote
-        statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+        columns = ", ".join(quote(n) for n in ["tenantId", "companyId", *names])
+        statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN WITH (FORMAT csv)"
         raw = self.session.connection().connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for record in records:
-                copy.write_row([_copy_value(record[n]) for n in names])
-        return len(records)
+            for start in range(0, len(frame), COPY_ROWS):
+                part = _csv_ready(frame.iloc[start : start + COPY_ROWS])
+                part.insert(0, "companyId", self.company_id)
+                part.insert(0, "tenantId", self.ctx.tenant_id)
+                buffer = io.StringIO()
+                # missing values are unquoted empty fields, which COPY reads as NULL (so
+                # does an empty string: on PostgreSQL targets it arrives as NULL)
+                part.to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_MINIMAL)
+                copy.write(buffer.getvalue())
+        return len(frame)
+
+
+def _csv_ready(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """Cells as COPY reads them fastest: times as naive UTC text (pandas formats zoned
+    times ten times slower), JSON values as JSON text, the rest as they are."""
+    import pandas as pd
+
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if isinstance(column.dtype, pd.DatetimeTZDtype):
+            text = column.dt.tz_convert("UTC").dt.tz_localize(None).astype(str) + "+00"
+            out[name] = text.where(column.notna(), None)
+        elif column.dtype == object and column.map(lambda v: isinstance(v, dict | list)).any():
+            out[name] = column.map(lambda v: json.dumps(v) if isinstance(v, dict | list) else v)
+    return out
 
 
 def _records(frame: "pd.DataFrame", tenant_id: str, company_id: str) -> list[dict[str, Any]]:
@@ -174,8 +201,3 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
             .where(AIDataPipeline.id == pipeline_id, AIDataPipeline.tenant_id == self.ctx.tenant_id)
             .with_for_update()
         )
-
-
-def _copy_value(value: Any) -> Any:
-    """COPY takes JSON as text (executemany lets the JSON column type serialize it)."""
-    return json.dumps(value) if isinstance(value, dict | list) else value

@@ -7,11 +7,28 @@ chunks (a server-side cursor on PostgreSQL, row groups of Parquet, chunks of CSV
 large table is never held in memory at once.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, MetaData, Select, Table, and_, column, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Enum,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    column,
+    select,
+    text,
+)
 from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session
 
@@ -79,6 +96,9 @@ class SourceRepository:
             return
         if source.table:
             table = self._table(source.table)
+            if self.session.get_bind().dialect.name == "postgresql":
+                yield from self._stream_copy(table, names, chunk_rows)
+                return
             stmt: Select[Any] = select(*(table.c[name] for name in names)).where(
                 self._owned(table.c.tenantId, table.c.companyId)
             )
@@ -94,6 +114,53 @@ class SourceRepository:
             # column-wise from plain values: pandas probing Row objects one by one is slow
             values = zip(*rows, strict=True) if rows else ([] for _ in names)
             yield pd.DataFrame(dict(zip(names, values, strict=True)))
+
+    def _stream_copy(
+        self, table: Table, names: list[str], chunk_rows: int
+    ) -> Iterator["pd.DataFrame"]:
+        """PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by pandas in chunks:
+        several times faster than rows through the driver, and typed from the table's
+        columns (numbers, flags, times, JSON) as the row path would give them."""
+        import pandas as pd
+
+        stmt = select(*(table.c[name] for name in names)).where(
+            self._owned(table.c.tenantId, table.c.companyId)
+        )
+        query = str(
+            stmt.compile(
+                dialect=self.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+            )
+        )
+        kinds = {name: table.c[name].type for name in names}
+        times = [n for n, kind in kinds.items() if _is_time(kind)]
+        flags = [n for n, kind in kinds.items() if isinstance(kind, Boolean)]
+        json_columns = [n for n, kind in kinds.items() if isinstance(kind, JSON)]
+        raw: Any = self.session.connection().connection.driver_connection
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')") as copy,
+        ):
+            reader = pd.read_csv(
+                _CopyStream(copy),
+                names=names,
+                header=None,
+                chunksize=chunk_rows,
+                na_values=["\\N"],
+                keep_default_na=False,
+                dtype={n: "string" for n, kind in kinds.items() if _is_text(kind)},
+            )
+            for chunk in reader:
+                for name in times:
+                    # zoned columns as UTC, plain ones naive: as the driver returns them
+                    zoned = bool(getattr(kinds[name], "timezone", False))
+                    chunk[name] = pd.to_datetime(chunk[name], utc=zoned, format="ISO8601")
+                for name in flags:
+                    chunk[name] = chunk[name].map({"t": True, "f": False}).astype("boolean")
+                for name in json_columns:
+                    chunk[name] = chunk[name].map(
+                        lambda v: json.loads(v) if isinstance(v, str) else None
+                    )
+                yield chunk
 
     def _stream_file(
         self, name: str, columns: list[str], chunk_rows: int
@@ -175,3 +242,36 @@ class SourceRepository:
         else:
             frame = pd.read_csv(path, nrows=limit)
         return frame.head(limit) if limit is not None else frame
+
+
+def _is_time(kind: Any) -> bool:
+    return isinstance(kind, DateTime | Date)
+
+
+def _is_text(kind: Any) -> bool:
+    return isinstance(kind, String | Text) and not isinstance(kind, Enum)
+
+
+class _CopyStream:
+    """A binary file over a psycopg COPY TO: what pandas' CSV reader pulls from."""
+
+    COMPACT_BYTES = 1 << 20
+
+    def __init__(self, copy: Any) -> None:
+        self._blocks = iter(copy)
+        self._buffer = bytearray()
+        self._position = 0
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) - self._position < size:
+            block = next(self._blocks, None)
+            if block is None:
+                break
+            self._buffer += block  # amortized: no copy of what is already buffered
+        end = len(self._buffer) if size < 0 else min(self._position + size, len(self._buffer))
+        out = bytes(self._buffer[self._position : end])
+        self._position = end
+        if self._position >= self.COMPACT_BYTES:
+            del self._buffer[: self._position]
+            self._position = 0
+        return out
