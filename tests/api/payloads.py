@@ -57,7 +57,7 @@ CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
         "pipelineType": "preprocessing",
         "schedule": "0 2 * * *",
         "config": {"batch": 500},
-        "sourceTables": ["Expense"],
+        # no sourceTables: a draft pipeline (a source must exist when given: checked on save)
     },
     "pipeline-runs": lambda d: {
         "pipelineId": d["pipelines"],
