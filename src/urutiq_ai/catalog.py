@@ -22,6 +22,7 @@ from urutiq_ai.monitoring.router import router as monitoring_router
 from urutiq_ai.monitoring.scheduling import MONITOR_RUNS, MONITORS, fire_due_monitors
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.router import router as pipelines_router
+from urutiq_ai.pipelines.scheduling import fire_due_pipelines
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
 from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
@@ -63,7 +64,7 @@ webhooks and their delivery log."""
 
 BY_PATH = {res.path: res for res in RESOURCES}
 
-TICKERS: tuple[Ticker, ...] = (fire_due_monitors, dispatch_due_deliveries)
+TICKERS: tuple[Ticker, ...] = (fire_due_monitors, fire_due_pipelines, dispatch_due_deliveries)
 """What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 
 # Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.

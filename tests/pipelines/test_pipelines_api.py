@@ -362,3 +362,50 @@ def test_values_survive_the_write(
     assert bool(output.loc[some, "big"]) == bool(expenses.loc[some, "amount"] > 1000)
     written = pd.to_datetime(output.loc[some, "expenseDate"], utc=True)
     assert written == pd.to_datetime(expenses.loc[some, "expenseDate"], utc=True)
+
+
+class TestSchedule:
+    def test_a_scheduled_pipeline_fires_once_per_due_time(
+        self, app: FastAPI, client: TestClient, ledger_tenant: LedgerFixture
+    ) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from urutiq_ai.core.cron import next_fire
+        from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+        from urutiq_ai.pipelines.scheduling import fire_due_pipelines
+
+        tenant = ledger_tenant.tenant
+        runtime = JobRuntime(app.state.sessionmaker, app.state.settings)
+        sync = SyncExecutor(runtime)
+        pipeline = create(
+            client, tenant, pipeline_body(pipelineName="nightly", schedule="0 2 * * *")
+        ).json()
+
+        def runs() -> list[dict[str, Any]]:
+            items: list[dict[str, Any]] = client.get(
+                tenant.url("pipeline-runs"),
+                params={"pipelineId": pipeline["id"]},
+                headers=tenant.headers(),
+            ).json()["items"]
+            return items
+
+        created = datetime.fromisoformat(pipeline["createdAt"])
+        before_first = next_fire("0 2 * * *", created) - timedelta(minutes=1)
+        fire_due_pipelines(runtime, sync, before_first)  # 02:00 has not come since creation
+        assert runs() == []
+        later = before_first + timedelta(days=3, hours=2)  # three nights missed
+        fire_due_pipelines(runtime, sync, later)
+        (run,) = runs()  # collapsed into one
+        assert run["status"] == "completed", run["logs"]
+        assert "scheduled for" in run["logs"]
+        fire_due_pipelines(runtime, sync, later + timedelta(minutes=5))
+        assert len(runs()) == 1  # nothing due since that run
+        paused = client.patch(
+            tenant.url(f"pipelines/{pipeline['id']}"),
+            json={"status": "paused"},
+            headers=tenant.headers("editor"),
+        )
+        assert paused.status_code == 200
+        fire_due_pipelines(runtime, sync, later + timedelta(days=2))
+        assert len(runs()) == 1
+        assert datetime.now(UTC) < later + timedelta(days=30)

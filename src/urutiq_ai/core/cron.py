@@ -4,7 +4,7 @@ Five fields (minute hour day month weekday) as usual; a sixth field of seconds i
 accepted (``* * * * * */10``: every ten seconds), which tests and demos use.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from croniter import CroniterBadDateError, croniter
 
@@ -28,4 +28,14 @@ def next_fire(cron: str, after: datetime) -> datetime:
     result: datetime = croniter(cron, start, max_years_between_matches=MAX_SEARCH_YEARS).get_next(
         datetime
     )
+    return result.astimezone(UTC)
+
+
+def previous_fire(cron: str, before: datetime) -> datetime:
+    """The last time at or before ``before`` that ``cron`` fired (UTC)."""
+    start = before.astimezone(UTC) if before.tzinfo else before.replace(tzinfo=UTC)
+    itr = croniter(
+        cron, start + timedelta(microseconds=1), max_years_between_matches=MAX_SEARCH_YEARS
+    )
+    result: datetime = itr.get_prev(datetime)
     return result.astimezone(UTC)

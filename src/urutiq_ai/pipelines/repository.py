@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     inspect,
     select,
     text,
@@ -201,3 +202,32 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
             .where(AIDataPipeline.id == pipeline_id, AIDataPipeline.tenant_id == self.ctx.tenant_id)
             .with_for_update()
         )
+
+
+class ScheduledPipelinesRepository:
+    """System-level: active scheduled pipelines of every tenant (the scheduler's sweep)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def scheduled(self, limit: int = 500) -> list[AIDataPipeline]:
+        stmt = (
+            select(AIDataPipeline)  # tenancy: global (scheduler sweep over every tenant)
+            .where(AIDataPipeline.status == "active", AIDataPipeline.schedule.is_not(None))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def last_start(self, pipeline_id: str) -> Any:
+        stmt = select(func.max(AIDataPipelineRun.start_time)).where(  # tenancy: global
+            AIDataPipelineRun.pipeline_id == pipeline_id
+        )
+        return self.session.scalar(stmt)
+
+    def is_running(self, pipeline_id: str) -> bool:
+        stmt = select(AIDataPipelineRun.id).where(  # tenancy: global
+            AIDataPipelineRun.pipeline_id == pipeline_id,
+            AIDataPipelineRun.status == RunStatus.running,
+        )
+        return self.session.scalars(stmt.limit(1)).first() is not None

@@ -209,7 +209,7 @@ def _finish(
         run.input_size = outcome.input_size
         run.output_size = outcome.output_size
         run.metrics = outcome.metrics
-        run.logs = "\n".join(outcome.logs) + "\n"
+        run.logs = (run.logs or "") + "\n".join(outcome.logs) + "\n"
     if error is not None:
         run.logs = f"{run.logs or ''}failed: {error}\n"
 
