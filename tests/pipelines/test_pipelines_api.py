@@ -409,3 +409,94 @@ class TestSchedule:
         fire_due_pipelines(runtime, sync, later + timedelta(days=2))
         assert len(runs()) == 1
         assert datetime.now(UTC) < later + timedelta(days=30)
+
+
+class TestCancel:
+    def running_run(self, client: TestClient, tenant: TenantFixture, pipeline_id: str) -> str:
+        response = client.post(
+            tenant.url("pipeline-runs"),
+            json={"pipelineId": pipeline_id},
+            headers=tenant.headers("editor"),
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    def cancel(self, client: TestClient, tenant: TenantFixture, run_id: str) -> httpx.Response:
+        return client.post(
+            tenant.url(f"pipeline-runs/{run_id}/cancel"), headers=tenant.headers("editor")
+        )
+
+    def test_a_running_run_is_cancelled_once(
+        self, client: TestClient, ledger_tenant: LedgerFixture
+    ) -> None:
+        tenant = ledger_tenant.tenant
+        pipeline = create(client, tenant, pipeline_body()).json()
+        run_id = self.running_run(client, tenant, pipeline["id"])
+        response = self.cancel(client, tenant, run_id)
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "cancelled"
+        assert response.json()["endTime"] is not None
+        again = self.cancel(client, tenant, run_id)
+        assert again.status_code == 409
+        assert "not running" in again.json()["detail"]
+
+    def test_a_run_cancelled_while_it_works_writes_nothing(
+        self,
+        app: FastAPI,
+        client: TestClient,
+        ledger_tenant: LedgerFixture,
+        database_url: str,
+        backend: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("SQLite has one writer: a cancel waits for the run's transaction")
+        from urutiq_ai.core.jobs import Job, JobRuntime
+        from urutiq_ai.ml import transform
+        from urutiq_ai.pipelines import tasks
+
+        tenant = ledger_tenant.tenant
+        pipeline = create(
+            client, tenant, pipeline_body(pipelineName="cancelled", targetTables=["NeverWritten"])
+        ).json()
+        run_id = self.running_run(client, tenant, pipeline["id"])
+        real_apply = transform.apply
+
+        def apply_then_cancel(*args: Any, **kwargs: Any) -> Any:
+            result = real_apply(*args, **kwargs)
+            assert self.cancel(client, tenant, run_id).status_code == 200
+            return result
+
+        monkeypatch.setattr(tasks.transform, "apply", apply_then_cancel)
+        runtime = JobRuntime(app.state.sessionmaker, app.state.settings)
+        job = Job(tasks.__name__ + ":run_pipeline", tenant.id, tenant.company_id, {"runId": run_id})
+        tasks.run_pipeline(runtime, job)
+        run = client.get(tenant.url(f"pipeline-runs/{run_id}"), headers=tenant.headers()).json()
+        assert run["status"] == "cancelled"
+        assert run["recordsProcessed"] == 0
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            exists = conn.dialect.has_table(conn, "NeverWritten")
+            rows = (
+                conn.execute(
+                    text('SELECT COUNT(*) FROM "NeverWritten" WHERE "tenantId" = :t'),
+                    {"t": tenant.id},
+                ).scalar()
+                if exists
+                else 0
+            )
+        engine.dispose()
+        assert rows == 0
+
+    def test_the_sdk_and_roles(self, client: TestClient, ledger_tenant: LedgerFixture) -> None:
+        from urutiq_ai.sdk import Client
+
+        tenant = ledger_tenant.tenant
+        pipeline = create(client, tenant, pipeline_body()).json()
+        run_id = self.running_run(client, tenant, pipeline["id"])
+        viewer = client.post(
+            tenant.url(f"pipeline-runs/{run_id}/cancel"), headers=tenant.headers("viewer")
+        )
+        assert viewer.status_code == 403
+        sdk = Client(api_key=tenant.keys["editor"], company=tenant.company_id, http_client=client)
+        assert sdk.pipelines.cancel_run(run_id).status.value == "cancelled"

@@ -98,6 +98,7 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "pause": pipelines.pause,
         "resume": pipelines.resume,
     },
+    "pipeline-runs": {"cancel": pipelines.cancel_run},
 }
 MODEL_VERBS: dict[str, Callable[..., None]] = {
     "compare": models.compare,

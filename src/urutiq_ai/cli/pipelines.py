@@ -88,3 +88,15 @@ def resume(
     with sdk_client(url, api_key, company) as client:
         client.pipelines.resume(pipeline_id)
     typer.echo(f"{pipeline_id} active")
+
+
+def cancel_run(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Cancel a running pipeline run (nothing of it is written)."""
+    with sdk_client(url, api_key, company) as client:
+        run_row = client.pipelines.cancel_run(run_id)
+    typer.echo(f"{run_row.id} {run_row.status.value}")

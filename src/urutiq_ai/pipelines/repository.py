@@ -194,6 +194,10 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
         )
         return self.session.scalars(stmt.limit(1)).first()
 
+    def lock(self, run: AIDataPipelineRun) -> None:
+        """Re-read the run under a row lock (its status may have changed since it was read)."""
+        self.session.refresh(run, with_for_update=True)
+
     def lock_pipeline(self, pipeline_id: str) -> None:
         """Lock the pipeline row until commit: two run requests at once cannot both see
         "no run going" (PostgreSQL; SQLite serializes writers anyway)."""

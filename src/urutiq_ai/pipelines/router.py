@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, status
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import WRITERS
 from urutiq_ai.pipelines.models import AIDataPipelineRun
-from urutiq_ai.pipelines.runs import start_run
+from urutiq_ai.pipelines.runs import cancel_run, start_run
 from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead
 from urutiq_ai.tenancy.deps import SessionDep, company_role
 
@@ -25,3 +25,11 @@ def run_pipeline(
 ) -> AIDataPipelineRun:
     """Run the pipeline now (409 while a run of it is going); poll ``pipeline-runs/{id}``."""
     return start_run(session, ctx, pipeline_id)
+
+
+@router.post("/pipeline-runs/{id}/cancel", response_model=AIDataPipelineRunRead)
+def cancel_pipeline_run(
+    session: SessionDep, ctx: Writer, run_id: Annotated[str, Path(alias="id", max_length=64)]
+) -> AIDataPipelineRun:
+    """Cancel a running run: nothing of it is written (409 once it has finished)."""
+    return cancel_run(session, ctx, run_id)

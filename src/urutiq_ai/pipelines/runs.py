@@ -34,3 +34,23 @@ def start_run(session: Session, ctx: TenantContext, pipeline_id: str) -> AIDataP
     run.start_time = run.created_at
     enqueue(session, Job(RUN_JOB, ctx.tenant_id, pipeline.company_id, {"runId": run.id}))
     return run
+
+
+class RunNotRunning(Conflict):
+    """Only a running run can be cancelled."""
+
+
+def cancel_run(session: Session, ctx: TenantContext, run_id: str) -> AIDataPipelineRun:
+    """Cancel a running pipeline run: it ends ``cancelled`` now and its job, at its next
+    check (before it writes anything), stops and rolls back. 409 for a finished run."""
+    from urutiq_ai.crud.lifecycle import stamp_run_times
+    from urutiq_ai.pipelines.service import PIPELINE_RUNS
+
+    run: AIDataPipelineRun = crud_service.get_row(session, ctx, PIPELINE_RUNS, run_id)
+    PipelineRunRepository(session, ctx).lock(run)
+    if run.status != RunStatus.running:
+        raise RunNotRunning(f"run {run.run_id!r} is {run.status.value}, not running")
+    run.status = RunStatus.cancelled
+    run.logs = f"{run.logs or ''}cancelled\n"
+    stamp_run_times(run, {"status": RunStatus.cancelled})
+    return run

@@ -42,6 +42,10 @@ REJECT_COLUMNS: dict[str, TypeEngine[Any]] = {
 }
 
 
+class RunCancelled(Exception):
+    """The run was cancelled while its job worked: nothing it did is kept."""
+
+
 @dataclass
 class Outcome:
     processed: int
@@ -60,10 +64,14 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
     try:
         with job_unit_of_work(runtime, ctx) as session:
             run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
+            if run.status != RunStatus.running:
+                return  # cancelled before it started
             pipeline = session.get(AIDataPipeline, run.pipeline_id)
             assert pipeline is not None
             outcome = execute(session, ctx, pipeline, run, runtime.settings.sources)
             _finish(run, started, RunStatus.completed, outcome=outcome)
+    except RunCancelled:
+        return  # rolled back; the run row says cancelled
     except (AppError, MLError) as exc:
         _record_failure(runtime, ctx, run_id, started, _reason(exc))
     except Exception as exc:  # recorded on the run, never left running
@@ -101,6 +109,10 @@ def execute(
     for report in result.steps:
         logs.append(f"{report.step}: {report.rows_in} -> {report.rows_out} rows")
     output, rejects, checks = _validate(result.frame, rules_of(pipeline), run.run_id)
+    runs = PipelineRunRepository(session, ctx)
+    runs.lock(run)  # a cancel from now on waits for this run's end (and then is refused)
+    if run.status != RunStatus.running:
+        raise RunCancelled(run.run_id)
     target = str(pipeline.target_tables[0])
     targets = TargetRepository(session, ctx)
     written = targets.replace(target, output)

@@ -83,3 +83,12 @@ class PipelinesClient(ResourceClient[Any, Any, Any]):
 
     def resume(self, id: str, *, company: str | None = None) -> Any:
         return self.update(id, status="active", company=company)
+
+    def cancel_run(self, run_id: str, *, company: str | None = None) -> Any:
+        """Cancel a running run (nothing of it is written)."""
+        from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead
+
+        path = self._transport.company_path(
+            f"pipeline-runs/{quote(run_id, safe='')}/cancel", company
+        )
+        return parse(AIDataPipelineRunRead, self._transport.request("POST", path))
