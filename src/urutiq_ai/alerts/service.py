@@ -33,7 +33,7 @@ from urutiq_ai.alerts.schemas import (
     WebhookUpdate,
 )
 from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.core.jobs import EXECUTOR_KEY, Job, enqueue
+from urutiq_ai.core.jobs import Job, enqueue, has_executor
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud.resource import Resource, transitions
 
@@ -169,7 +169,7 @@ def queue_deliveries(
         if webhooks is not None
         else WebhookRepository(session, ctx).active(company_id)
     )
-    sending_now = session.info.get(EXECUTOR_KEY) is not None
+    sending_now = has_executor(session)
     deliveries = DeliveryRepository(session, ctx)
     queued: list[WebhookDelivery] = []
     for event, alert in events:

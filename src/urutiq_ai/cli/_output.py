@@ -1,10 +1,12 @@
 """Printing for every command: Rich tables, JSON documents and ``Error: ...`` exits."""
 
 import json
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any, NoReturn
+from pathlib import Path
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -14,12 +16,41 @@ from rich.table import Table
 from urutiq_ai.core.naming import to_camel
 
 
+class _Run(Protocol):
+    @property
+    def status(self) -> Enum: ...
+
+
+T = TypeVar("T", bound=_Run)
+
+
 def fail(detail: str, fields: Iterable[tuple[str, str]] = ()) -> NoReturn:
     """Print ``Error: <detail>`` and each ``field: reason`` to stderr, then exit 1."""
     typer.echo(f"Error: {detail}", err=True)
     for field, reason in fields:
         typer.echo(f"  {field}: {reason}", err=True)
     raise typer.Exit(1)
+
+
+def read_json_file(option: str, path: Path) -> Any:
+    """The JSON document in ``path``; exits 1 naming ``option`` when it cannot be read."""
+    if not path.is_file():
+        fail(f"cannot read {path}", [(option, "no such file")])
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"cannot read {path}", [(option, f"not a JSON file: {exc}")])
+
+
+def wait_for_end(
+    current: T, fetch: Callable[[T], T], *, wait: bool, timeout: float, ended: set[str]
+) -> T:
+    """Poll ``fetch(current)`` every 0.2 s while ``wait`` and its status is not ``ended``."""
+    deadline = time.monotonic() + timeout
+    while wait and current.status.value not in ended and time.monotonic() < deadline:
+        time.sleep(0.2)
+        current = fetch(current)
+    return current
 
 
 def print_json(value: BaseModel | Sequence[BaseModel]) -> None:

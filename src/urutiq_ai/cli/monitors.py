@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from urutiq_ai.cli._output import fail, print_json, print_record
+from urutiq_ai.cli._output import fail, print_json, print_record, read_json_file, wait_for_end
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 IdArg = Annotated[str, typer.Argument(help="The row's id.")]
@@ -23,9 +23,7 @@ def _params(text: str | None, file: Path | None) -> Any:
     if text is not None and file is not None:
         fail("invalid params", [("--params", "give --params or --params-file, not both")])
     if file is not None:
-        if not file.is_file():
-            fail(f"cannot read {file}", [("--params-file", "no such file")])
-        text = file.read_text(encoding="utf-8")
+        return read_json_file("--params-file", file)
     if text is None:
         return None
     try:
@@ -87,11 +85,13 @@ def run_monitor(
 ) -> None:
     """Run a monitor now (paused ones too); exit 1 if the run fails."""
     with sdk_client(url, api_key, company) as client:
-        run = client.monitors.run(monitor_id)
-        deadline = time.monotonic() + timeout
-        while wait and run.status.value not in TERMINAL and time.monotonic() < deadline:
-            time.sleep(0.2)
-            run = client.monitor_runs.get(run.id)
+        run = wait_for_end(
+            client.monitors.run(monitor_id),
+            lambda current: client.monitor_runs.get(current.id),
+            wait=wait,
+            timeout=timeout,
+            ended=TERMINAL,
+        )
     if as_json:
         print_json(run)
     else:

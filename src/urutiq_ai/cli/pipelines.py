@@ -4,14 +4,12 @@
 run's counts, logs and step metrics.
 """
 
-import json
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from urutiq_ai.cli._output import fail, print_json, print_record
+from urutiq_ai.cli._output import fail, print_json, print_record, read_json_file, wait_for_end
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 IdArg = Annotated[str, typer.Argument(help="The pipeline's id.")]
@@ -26,12 +24,7 @@ def create(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Create a pipeline from a JSON file; it is checked against its source on save."""
-    if not file.is_file():
-        fail(f"cannot read {file}", [("--file", "no such file")])
-    try:
-        body: Any = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"cannot read {file}", [("--file", f"not a JSON file: {exc}")])
+    body = read_json_file("--file", file)
     if not isinstance(body, dict):
         fail(f"cannot read {file}", [("--file", "expected a JSON object")])
     with sdk_client(url, api_key, company) as client:
@@ -53,11 +46,13 @@ def run(
 ) -> None:
     """Run a pipeline now; with --wait, show the finished run (exit 1 if it failed)."""
     with sdk_client(url, api_key, company) as client:
-        current = client.pipelines.run(pipeline_id)
-        deadline = time.monotonic() + timeout
-        while wait and current.status.value not in TERMINAL and time.monotonic() < deadline:
-            time.sleep(0.2)
-            current = client.pipeline_runs.get(current.id)
+        current = wait_for_end(
+            client.pipelines.run(pipeline_id),
+            lambda run_row: client.pipeline_runs.get(run_row.id),
+            wait=wait,
+            timeout=timeout,
+            ended=TERMINAL,
+        )
     if as_json:
         print_json(current)
     else:

@@ -5,7 +5,6 @@ the name of a shipped check set (``ledger``). ``--table``/``--file`` give the de
 of checks that name none.
 """
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from urutiq_ai.cli._output import cell, fail, print_json
+from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.quality import shipped
 
@@ -82,10 +81,7 @@ def _checks_document(value: str) -> dict[str, Any]:
         fail(
             f"cannot read {value}", [("--checks", "no such file, and no shipped set of that name")]
         )
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        fail(f"cannot read {value}", [("--checks", f"not a JSON file: {exc}")])
+    document = read_json_file("--checks", path)
     if isinstance(document, list):
         document = {"checks": document}
     if not isinstance(document, dict) or not isinstance(document.get("checks"), list):

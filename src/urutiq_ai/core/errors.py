@@ -58,3 +58,10 @@ class DatabaseNotReady(AppError):
 
 def field_error(field: str, reason: str) -> ValidationError:
     return ValidationError(f"{field}: {reason}", fields=[FieldError(field, reason)])
+
+
+def describe(exc: Exception) -> str:
+    """An error as one line for a run's log: the detail and each ``field: reason``."""
+    if isinstance(exc, AppError) and exc.fields:
+        return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
+    return str(exc)

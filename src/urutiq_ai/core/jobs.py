@@ -119,6 +119,11 @@ def attach_executor(session: Session, executor: Executor | None) -> None:
     session.info[EXECUTOR_KEY] = executor
 
 
+def has_executor(session: Session) -> bool:
+    """Whether jobs enqueued on ``session`` will be dispatched when it commits."""
+    return session.info.get(EXECUTOR_KEY) is not None
+
+
 def enqueue(session: Session, job: Job) -> None:
     """Dispatch ``job`` once ``session``'s transaction commits (never if it rolls back)."""
     if session.info.get(EXECUTOR_KEY) is None:

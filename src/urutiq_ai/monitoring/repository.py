@@ -1,3 +1,8 @@
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.monitoring.models import (
     AIDriftDetection,
@@ -5,7 +10,12 @@ from urutiq_ai.monitoring.models import (
     Monitor,
     MonitorRun,
 )
-from urutiq_ai.monitoring.schemas import MetricType, TimeWindow
+from urutiq_ai.monitoring.schemas import (
+    MetricType,
+    MonitorRunStatus,
+    MonitorStatus,
+    TimeWindow,
+)
 
 
 class DriftRepository(TenantRepository[AIDriftDetection]):
@@ -39,3 +49,28 @@ class MonitorRepository(TenantRepository[Monitor]):
 
 class MonitorRunRepository(TenantRepository[MonitorRun]):
     model = MonitorRun
+
+
+class DueMonitorsRepository:
+    """System-level: monitors of every tenant that are due, and runs left unfinished."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def due(self, now: datetime, limit: int = 500) -> list[Monitor]:
+        """Active monitors whose next run time has passed, locked for this transaction
+        (``SKIP LOCKED``: a second scheduler skips them)."""
+        stmt = (
+            select(Monitor)  # tenancy: global (scheduler sweep over every tenant)
+            .where(Monitor.status == MonitorStatus.active, Monitor.next_run_at <= now)
+            .order_by(Monitor.next_run_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return list(self.session.scalars(stmt))
+
+    def unfinished_runs(self) -> list[MonitorRun]:
+        stmt = select(MonitorRun).where(  # tenancy: global (start-up sweep)
+            MonitorRun.status.in_([MonitorRunStatus.queued, MonitorRunStatus.running])
+        )
+        return list(self.session.scalars(stmt))

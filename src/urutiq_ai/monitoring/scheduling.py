@@ -14,18 +14,19 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.cron import next_fire
 from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.errors import FieldError, ValidationError, field_error
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime
+from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.core.scoping import bind_system, set_database_role
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
+from urutiq_ai.monitoring.repository import DueMonitorsRepository
 from urutiq_ai.monitoring.schemas import (
     ComputePerformanceRequest,
     DriftCheckRequest,
@@ -138,21 +139,11 @@ def fire_due_monitors(runtime: JobRuntime, executor: Executor, now: datetime) ->
     with unit_of_work(runtime.sessionmaker) as session:
         set_database_role(session, runtime.settings.database_role)
         bind_system(session)
-        runs = [_fire(session, monitor, now) for monitor in _due(session, now)]
+        due = DueMonitorsRepository(session).due(now)
+        runs = [_fire(session, monitor, now) for monitor in due]
     for run in runs:
         executor.submit(run_job(run))
     return len(runs)
-
-
-def _due(session: Session, now: datetime) -> list[Monitor]:
-    stmt = (
-        select(Monitor)  # tenancy: global (scheduler sweep over every tenant)
-        .where(Monitor.status == MonitorStatus.active, Monitor.next_run_at <= now)
-        .order_by(Monitor.next_run_at)
-        .limit(500)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(stmt))
 
 
 def _fire(session: Session, monitor: Monitor, now: datetime) -> MonitorRun:
@@ -167,9 +158,6 @@ def _fire(session: Session, monitor: Monitor, now: datetime) -> MonitorRun:
 
 def run_now(session: Session, ctx: TenantContext, monitor_id: str) -> MonitorRun:
     """Queue a manual run of a monitor (also while it is paused); the job starts after commit."""
-    from urutiq_ai.core.jobs import enqueue
-    from urutiq_ai.crud import service as crud_service
-
     monitor: Monitor = crud_service.get_row(session, ctx, MONITORS, monitor_id)
     run = new_run(monitor, MonitorTrigger.manual, None)
     session.add(run)
@@ -187,10 +175,7 @@ def fail_orphaned_runs(session: Session) -> int:
     """Mark every ``queued`` or ``running`` monitor run failed: for an embedded server's
     start, when no other process can be running its jobs. Returns how many were found."""
     bind_system(session)
-    stmt = select(MonitorRun).where(  # tenancy: global (start-up sweep)
-        MonitorRun.status.in_([MonitorRunStatus.queued, MonitorRunStatus.running])
-    )
-    runs = list(session.scalars(stmt))
+    runs = DueMonitorsRepository(session).unfinished_runs()
     now = datetime.now(UTC)
     for run in runs:
         run.status = MonitorRunStatus.failed

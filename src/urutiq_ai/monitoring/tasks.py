@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import AppError
+from urutiq_ai.core.errors import AppError, describe
 from urutiq_ai.core.jobs import Job, JobRuntime, SyncExecutor, attach_executor, job_unit_of_work
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
@@ -44,7 +44,7 @@ def run_monitor(runtime: JobRuntime, job: Job) -> None:
             monitor = _monitor_of(session, ctx, run_id)
             summary = execute(session, ctx, monitor, runtime)
     except (AppError, MLError) as exc:
-        _finish(runtime, ctx, run_id, started, error=_reason(exc))
+        _finish(runtime, ctx, run_id, started, error=describe(exc))
     except Exception as exc:  # recorded on the run row, never left running
         logger.exception("monitor run %s failed", run_id)
         _finish(
@@ -123,12 +123,6 @@ def execute(
         "rowsRead": outcome.rows_read,
         "failing": [r.name for r in outcome.results if r.status.value == "fail"],
     }
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, AppError) and exc.fields:
-        return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
-    return str(exc)
 
 
 def _finish(

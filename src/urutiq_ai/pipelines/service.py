@@ -31,7 +31,7 @@ from urutiq_ai.pipelines.schemas import (
     AIDataPipelineUpdate,
 )
 from urutiq_ai.pipelines.steps import TransformStep
-from urutiq_ai.quality.rules import QualityCheck
+from urutiq_ai.quality.rules import QualityCheck, named_columns
 from urutiq_ai.sources.schemas import SourceSpec
 
 STEPS: TypeAdapter[list[TransformStep]] = TypeAdapter(list[TransformStep])
@@ -79,7 +79,7 @@ def _check_pipeline(
     columns = repo.columns(SourceSpec(table=source))
     output = _planned_columns(repo, columns, steps_of(row))
     for index, rule in enumerate(rules_of(row)):
-        for field, names in _rule_columns(rule):
+        for field, names in named_columns(rule):
             missing = [name for name in names if name not in output]
             if missing:
                 raise field_error(
@@ -111,19 +111,6 @@ def _planned_columns(repo: Any, columns: list[str], steps: list[dict[str, Any]])
         return plan([c for c in columns if c not in ("tenantId", "companyId")], steps, other)
     except StepError as exc:
         raise field_error(f"transformations.{exc.index}.{exc.field}", exc.reason) from exc
-
-
-def _rule_columns(rule: Any) -> list[tuple[str, list[str]]]:
-    found: list[tuple[str, list[str]]] = []
-    for field in ("column", "columns", "key", "group_by", "left", "right"):
-        value = getattr(rule, field, None)
-        if value:
-            found.append((field, [value] if isinstance(value, str) else list(value)))
-    if getattr(rule, "expression", None):
-        from urutiq_ai.ml.expressions import parse
-
-        found.append(("expression", sorted(parse(rule.expression).columns)))
-    return found
 
 
 PIPELINES = Resource(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import AppError
+from urutiq_ai.core.errors import AppError, describe
 from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
 from urutiq_ai.ml import quality as ml_quality
 from urutiq_ai.ml import transform
@@ -73,7 +73,7 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
     except RunCancelled:
         return  # rolled back; the run row says cancelled
     except (AppError, MLError) as exc:
-        _record_failure(runtime, ctx, run_id, started, _reason(exc))
+        _record_failure(runtime, ctx, run_id, started, describe(exc))
     except Exception as exc:  # recorded on the run, never left running
         _record_failure(
             runtime,
@@ -224,12 +224,6 @@ def _finish(
         run.logs = (run.logs or "") + "\n".join(outcome.logs) + "\n"
     if error is not None:
         run.logs = f"{run.logs or ''}failed: {error}\n"
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, AppError) and exc.fields:
-        return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
-    return str(exc)
 
 
 def _record_failure(

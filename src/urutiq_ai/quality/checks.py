@@ -102,32 +102,10 @@ def _plan(
     if key not in known:
         known[key] = field_repo.columns(source)
     available = known[key]
-    for field, names in _named_columns(rule):
+    for field, names in rules.named_columns(rule):
         _require_columns(f"checks.{index}.{field}", names, available, source)
     sample = _sample_columns(rule, available)
     return Planned(index, rule, source, measure_of(rule, sample))
-
-
-def _named_columns(rule: Any) -> list[tuple[str, list[str]]]:
-    """(wire field, column names) for every column the rule names in its own source."""
-    named: list[tuple[str, list[str]]] = []
-    for field, wire in (
-        ("column", "column"),
-        ("columns", "columns"),
-        ("group_by", "groupBy"),
-        ("key", "key"),
-        ("left", "left"),
-        ("right", "right"),
-        ("sample_columns", "sampleColumns"),
-    ):
-        value = getattr(rule, field, None)
-        if value:
-            named.append((wire, [value] if isinstance(value, str) else list(value)))
-    for field in ("expression", "where"):
-        text = getattr(rule, field, None)
-        if text:
-            named.append((field, sorted(parse_expression(text).columns)))
-    return named
 
 
 def _require_columns(

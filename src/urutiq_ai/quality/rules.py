@@ -243,3 +243,25 @@ class QualityRunRequest(RequestSchema):
     checks: list[QualityCheck] = Field(min_length=1, max_length=MAX_CHECKS)
     store: bool = Field(default=True, description="Keep the results as AIDataQuality rows.")
     name: Name | None = Field(default=None, description="A label for the run (in each issue).")
+
+
+def named_columns(rule: Any) -> list[tuple[str, list[str]]]:
+    """(wire field, column names) for every column the rule names in its own source."""
+    named: list[tuple[str, list[str]]] = []
+    for field, wire in (
+        ("column", "column"),
+        ("columns", "columns"),
+        ("group_by", "groupBy"),
+        ("key", "key"),
+        ("left", "left"),
+        ("right", "right"),
+        ("sample_columns", "sampleColumns"),
+    ):
+        value = getattr(rule, field, None)
+        if value:
+            named.append((wire, [value] if isinstance(value, str) else list(value)))
+    for field in ("expression", "where"):
+        text = getattr(rule, field, None)
+        if text:
+            named.append((field, sorted(parse_expression(text).columns)))
+    return named
