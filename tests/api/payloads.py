@@ -56,7 +56,7 @@ CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
         "pipelineName": unique("pipeline"),
         "pipelineType": "preprocessing",
         "schedule": "0 2 * * *",
-        "config": {"batch": 500},
+        "config": {"mode": "full", "retries": {"maxAttempts": 3, "backoffSeconds": 30.0}},
         # no sourceTables: a draft pipeline (a source must exist when given: checked on save)
     },
     "pipeline-runs": lambda d: {

@@ -23,6 +23,7 @@ from urutiq_ai.cli import (
     resources,
     server,
     training,
+    workers,
 )
 
 app = typer.Typer(
@@ -71,6 +72,7 @@ quality_app.command("run")(quality.run)
 
 app.command("serve")(server.serve)
 app.command("scheduler")(monitors.scheduler)
+app.command("worker")(workers.worker)
 app.command("train")(training.train)
 app.command("bootstrap")(admin.bootstrap)
 app.command("whoami")(account.whoami)
@@ -95,10 +97,17 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
     "pipelines": {
         "create": pipelines.create,
         "run": pipelines.run,
+        "backfill": pipelines.backfill,
         "pause": pipelines.pause,
         "resume": pipelines.resume,
     },
-    "pipeline-runs": {"cancel": pipelines.cancel_run},
+    # list and show replace the generic ones (registered later, so they win): --pipeline-id,
+    # and a run shown with its logs and a table of its steps
+    "pipeline-runs": {
+        "cancel": pipelines.cancel_run,
+        "list": pipelines.list_runs,
+        "show": pipelines.show_run,
+    },
 }
 MODEL_VERBS: dict[str, Callable[..., None]] = {
     "compare": models.compare,

@@ -1,16 +1,37 @@
-"""Pipelines through the SDK: ``pipelines create --file p.json``, ``run``, pause, resume.
+"""Pipelines through the SDK: ``pipelines create --file p.json``, ``run``, ``backfill``,
+pause, resume.
 
-``list``/``show`` come with the resource group, and ``pipeline-runs list|show`` shows a
-run's counts, logs and step metrics.
+``pipelines list|show`` come with the resource group; ``pipeline-runs list
+[--pipeline-id ID]`` and ``pipeline-runs show RUN`` (counts, mode and range, logs, and a
+table of the steps' rows and seconds) are here.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from urutiq_ai.cli._output import fail, print_json, print_record, read_json_file, wait_for_end
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._output import (
+    cell,
+    fail,
+    print_json,
+    print_listing,
+    print_record,
+    read_json_file,
+    wait_for_end,
+)
+from urutiq_ai.cli._sdk import (
+    AllOption,
+    ApiKeyOption,
+    CompanyOption,
+    CursorOption,
+    JsonOption,
+    LimitOption,
+    UrlOption,
+    sdk_client,
+)
 
 IdArg = Annotated[str, typer.Argument(help="The pipeline's id.")]
 TERMINAL = {"completed", "failed", "cancelled"}
@@ -56,9 +77,155 @@ def run(
     if as_json:
         print_json(current)
     else:
-        print_record(current)
+        print_run(current)
     if current.status.value == "failed":
         raise typer.Exit(1)
+
+
+def backfill(
+    pipeline_id: IdArg,
+    start: Annotated[
+        str, typer.Option("--from", help="First watermark included: a date or ISO time (UTC).")
+    ],
+    end: Annotated[str, typer.Option("--to", help="End of the range, excluded.")],
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for the run to end.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 600.0,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Re-run a pipeline over --from <= watermark < --to: exactly the target rows in that
+    range are replaced; with --wait, show the finished run (exit 1 if it failed)."""
+    with sdk_client(url, api_key, company) as client:
+        current = wait_for_end(
+            client.pipelines.backfill(pipeline_id, start, end),
+            lambda run_row: client.pipeline_runs.get(run_row.id),
+            wait=wait,
+            timeout=timeout,
+            ended=TERMINAL,
+        )
+    if as_json:
+        print_json(current)
+    else:
+        print_run(current)
+    if current.status.value == "failed":
+        raise typer.Exit(1)
+
+
+RUN_COLUMNS = (
+    "id",
+    "pipeline_id",
+    "status",
+    "records_processed",
+    "records_failed",
+    "records_skipped",
+    "start_time",
+    "duration",
+)
+
+
+def list_runs(
+    pipeline_id: Annotated[
+        str | None, typer.Option("--pipeline-id", help="Only the runs of this pipeline.")
+    ] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Only runs with this status; repeatable.")
+    ] = None,
+    limit: LimitOption = None,
+    cursor: CursorOption = None,
+    all_pages: AllOption = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """List pipeline runs, newest first (--pipeline-id, --status)."""
+    filters: dict[str, Any] = {}
+    if pipeline_id:
+        filters["pipeline_id"] = pipeline_id
+    if status:
+        filters["status"] = status
+    with sdk_client(url, api_key, company) as client:
+        print_listing(
+            "pipeline-runs",
+            RUN_COLUMNS,
+            client.pipeline_runs,
+            all_pages=all_pages,
+            as_json=as_json,
+            cursor=cursor,
+            limit=limit,
+            **filters,
+        )
+
+
+def show_run(
+    run_id: Annotated[str, typer.Argument(help="The run's id.")],
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Show a pipeline run: counts, mode and range, logs, and each step's rows and time."""
+    with sdk_client(url, api_key, company) as client:
+        run_row = client.pipeline_runs.get(run_id)
+    if as_json:
+        print_json(run_row)
+    else:
+        print_run(run_row)
+
+
+def print_run(run_row: Any) -> None:
+    """A run for people: its fields, what it read, its logs, then its steps and checks."""
+    console = Console()
+    summary = Table(show_header=False)
+    summary.add_column("field", style="bold")
+    summary.add_column("value")
+    for name in RUN_COLUMNS[:-2] + ("run_id", "start_time", "end_time", "duration"):
+        summary.add_row(name.replace("_", " "), cell(getattr(run_row, name)))
+    metrics = run_row.metrics if isinstance(run_row.metrics, dict) else {}
+    for label, value in _mode_lines(metrics):
+        summary.add_row(label, value)
+    console.print(summary)
+    if run_row.logs:
+        console.print("Logs:", style="bold")
+        console.print(run_row.logs.rstrip("\n"), markup=False, highlight=False)
+    steps = metrics.get("steps") or []
+    if steps:
+        table = Table(title="Steps")
+        for column in ("#", "step", "rows in", "rows out", "seconds"):
+            table.add_column(column)
+        for index, step in enumerate(steps):
+            table.add_row(
+                str(index),
+                *(cell(step.get(key)) for key in ("step", "rowsIn", "rowsOut", "seconds")),
+            )
+        console.print(table)
+    checks = metrics.get("checks") or []
+    if checks:
+        table = Table(title="Checks")
+        for column in ("name", "check", "blocking", "rows failed"):
+            table.add_column(column)
+        for check in checks:
+            table.add_row(
+                *(cell(check.get(key)) for key in ("name", "check", "blocking", "rowsFailed"))
+            )
+        console.print(table)
+
+
+def _mode_lines(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    lines = [("mode", cell(metrics.get("mode")))] if metrics.get("mode") else []
+    if isinstance(metrics.get("backfill"), dict):
+        window = metrics["backfill"]
+        lines.append(("backfill", f"{window.get('from')} <= watermark < {window.get('to')}"))
+    if isinstance(metrics.get("watermark"), dict):
+        mark = metrics["watermark"]
+        lines.append(
+            ("watermark", f"{mark.get('column')}: after {mark.get('from')} up to {mark.get('to')}")
+        )
+    if "rowsRead" in metrics:
+        lines.append(("rows read", cell(metrics["rowsRead"])))
+    return lines
 
 
 def pause(

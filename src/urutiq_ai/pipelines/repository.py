@@ -9,11 +9,13 @@ columns (with an index on tenantId, companyId); columns the output gains are add
 import io
 import json
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     Float,
     Index,
@@ -22,11 +24,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
     func,
     inspect,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
@@ -38,9 +42,12 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.schemas import RunStatus
+from urutiq_ai.sources.repository import RowRange
 
 CHUNK_ROWS = 5_000
 COPY_ROWS = 100_000
+KEY_CHUNK = 500
+MARK_PAGE = 50
 OWNER = ("tenantId", "companyId")
 
 
@@ -73,6 +80,38 @@ class TargetRepository:
             )
         )
         return self._insert(table, frame)
+
+    def merge(self, name: str, frame: "pd.DataFrame", keys: Sequence[str] | None) -> int:
+        """Incremental: ``frame``'s rows are added to the company's rows of ``name``; with
+        ``keys``, the company's rows holding one of the frame's keys are deleted first (so
+        they are replaced, not duplicated). Rows with a null key are only added."""
+        table = self._ensure(name, {c: sql_type(frame[c]) for c in frame.columns})
+        if keys:
+            owned = self._owned(table)
+            columns = [table.c[key] for key in keys]
+            target = columns[0] if len(columns) == 1 else tuple_(*columns)
+            values = _key_values(frame, keys)
+            for start in range(0, len(values), KEY_CHUNK):
+                chunk = values[start : start + KEY_CHUNK]
+                self.session.execute(
+                    delete(table).where(owned, target.in_(chunk))  # tenancy: filtered by hand
+                )
+        return self._insert(table, frame)
+
+    def replace_range(self, name: str, frame: "pd.DataFrame", rows: RowRange) -> int:
+        """Backfill: the company's rows of ``name`` whose ``rows.column`` lies in the range
+        become ``frame``'s; every other row stays."""
+        table = self._ensure(name, {c: sql_type(frame[c]) for c in frame.columns})
+        column = table.c[rows.column]
+        self.session.execute(
+            delete(table).where(  # tenancy: platform table, filtered by hand
+                self._owned(table), rows.where(column, column.type)
+            )
+        )
+        return self._insert(table, frame)
+
+    def _owned(self, table: Table) -> ColumnElement[bool]:
+        return and_(table.c.tenantId == self.ctx.tenant_id, table.c.companyId == self.company_id)
 
     def append(self, name: str, frame: "pd.DataFrame", columns: dict[str, TypeEngine[Any]]) -> int:
         table = self._ensure(name, columns)
@@ -170,6 +209,16 @@ def _records(frame: "pd.DataFrame", tenant_id: str, company_id: str) -> list[dic
     ]
 
 
+def _key_values(frame: "pd.DataFrame", keys: Sequence[str]) -> list[Any]:
+    """The distinct non-null keys of ``frame``: plain values, or tuples of several."""
+    records = _records(frame[list(keys)].dropna(), "", "")
+    seen = dict.fromkeys(
+        tuple(record[key] for key in keys) if len(keys) > 1 else record[keys[0]]
+        for record in records
+    )
+    return list(seen)
+
+
 def _plain(value: Any) -> Any:
     import numpy as np
     import pandas as pd
@@ -197,6 +246,28 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
     def lock(self, run: AIDataPipelineRun) -> None:
         """Re-read the run under a row lock (its status may have changed since it was read)."""
         self.session.refresh(run, with_for_update=True)
+
+    def last_watermark(self, pipeline_id: str, column: str) -> Any:
+        """The high-water mark on ``column`` recorded by the pipeline's latest completed run
+        that recorded one (backfills do not); None when none has (or when that run read no
+        rows), so the next incremental run reads everything."""
+        stmt = (
+            self.base_statement()
+            .where(
+                AIDataPipelineRun.pipeline_id == pipeline_id,
+                AIDataPipelineRun.status == RunStatus.completed,
+            )
+            .order_by(AIDataPipelineRun.created_at.desc(), AIDataPipelineRun.id.desc())
+            .limit(MARK_PAGE)
+        )
+        offset = 0
+        while page := list(self.session.scalars(stmt.offset(offset))):
+            for run in page:
+                mark = run.metrics.get("watermark") if isinstance(run.metrics, dict) else None
+                if isinstance(mark, dict) and mark.get("column") == column:
+                    return mark.get("to")
+            offset += MARK_PAGE
+        return None
 
     def lock_pipeline(self, pipeline_id: str) -> None:
         """Lock the pipeline row until commit: two run requests at once cannot both see

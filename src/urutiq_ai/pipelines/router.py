@@ -1,4 +1,4 @@
-"""Pipeline verbs beside the pipelines CRUD: run one now."""
+"""Pipeline verbs beside the pipelines CRUD: run one now, backfill a range, cancel a run."""
 
 from typing import Annotated
 
@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Path, status
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import WRITERS
 from urutiq_ai.pipelines.models import AIDataPipelineRun
-from urutiq_ai.pipelines.runs import cancel_run, start_run
-from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead
+from urutiq_ai.pipelines.runs import cancel_run, start_backfill, start_run
+from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead, PipelineBackfill
 from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["pipelines"])
@@ -25,6 +25,22 @@ def run_pipeline(
 ) -> AIDataPipelineRun:
     """Run the pipeline now (409 while a run of it is going); poll ``pipeline-runs/{id}``."""
     return start_run(session, ctx, pipeline_id)
+
+
+@router.post(
+    "/pipelines/{id}/backfill",
+    response_model=AIDataPipelineRunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+def backfill_pipeline(
+    session: SessionDep,
+    ctx: Writer,
+    pipeline_id: Annotated[str, Path(alias="id", max_length=64)],
+    data: PipelineBackfill,
+) -> AIDataPipelineRun:
+    """Re-run the pipeline over ``from <= watermark < to``: exactly the target rows in that
+    range are replaced (409 while a run of it is going); poll ``pipeline-runs/{id}``."""
+    return start_backfill(session, ctx, pipeline_id, data)
 
 
 @router.post("/pipeline-runs/{id}/cancel", response_model=AIDataPipelineRunRead)

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 from urutiq_ai.core.cron import previous_fire
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime
+from urutiq_ai.core.jobs import Executor, Job, JobRuntime, record
 from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.repository import ScheduledPipelinesRepository
-from urutiq_ai.pipelines.runs import RUN_JOB
+from urutiq_ai.pipelines.runs import run_job
 from urutiq_ai.pipelines.schemas import RunStatus
 
 
@@ -35,7 +35,7 @@ def fire_due_pipelines(runtime: JobRuntime, executor: Executor, now: datetime) -
             run = _run(pipeline, now, due)
             session.add(run)
             session.flush()
-            jobs.append(Job(RUN_JOB, run.tenant_id, run.company_id, {"runId": run.id}))
+            jobs.append(record(session, run_job(pipeline, run)))
     for job in jobs:
         executor.submit(job)
     return len(jobs)

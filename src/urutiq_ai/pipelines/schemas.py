@@ -1,10 +1,11 @@
 """AIDataPipeline and AIDataPipelineRun on the wire."""
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import Field, JsonValue
+from pydantic import BeforeValidator, Field, JsonValue, ValidationInfo, field_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -18,6 +19,7 @@ from urutiq_ai.core.schemas import (
     Ref,
     RequestSchema,
     RunStatus,
+    ShortText,
 )
 from urutiq_ai.pipelines.steps import TransformStep
 from urutiq_ai.quality.rules import QualityCheck
@@ -42,6 +44,46 @@ Steps = Annotated[list[TransformStep], Field(max_length=100)]
 Rules = Annotated[list[QualityCheck], Field(max_length=200)]
 
 
+class RunMode(StrEnum):
+    full = "full"
+    incremental = "incremental"
+
+
+class RetryPolicy(RequestSchema):
+    """How often a run is tried in all (a failure, or a worker that died, with attempts
+    left runs it again after ``backoffSeconds``, doubled per attempt; see docs/jobs.md)."""
+
+    max_attempts: int = Field(default=1, ge=1, le=10)
+    backoff_seconds: float = Field(default=60.0, gt=0, le=86_400)
+
+
+class PipelineConfig(RequestSchema):
+    """How a pipeline runs: ``full`` (the company's target rows replaced by each run) or
+    ``incremental`` (only source rows past the last run's high-water mark on
+    ``watermarkColumn`` are read, and merged into the target on ``keyColumns``).
+
+    ``watermarkColumn`` (a date or time column of the source that the steps keep) is needed
+    by incremental runs and by backfills. Unknown keys are refused, so typos show."""
+
+    mode: RunMode = RunMode.full
+    watermark_column: ShortText | None = None
+    key_columns: Annotated[list[ShortText], Field(min_length=1, max_length=20)] | None = None
+    retries: RetryPolicy = Field(default_factory=RetryPolicy)
+
+
+def _json_text(value: Any) -> Any:
+    """A config may also come as a string holding its JSON (as the seed's JSON columns do)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"malformed JSON: {exc.msg} at position {exc.pos}") from exc
+    return value
+
+
+Config = Annotated[PipelineConfig, BeforeValidator(_json_text)]
+
+
 class AIDataPipelineCreate(RequestSchema):
     """``sourceTables[0]`` is read (the company's rows), ``transformations`` run in order,
     rows failing a blocking row check of ``validationRules`` go to the rejects table, and
@@ -51,7 +93,7 @@ class AIDataPipelineCreate(RequestSchema):
     pipeline_type: PipelineType
     status: PipelineStatus = PipelineStatus.active
     schedule: Cron | None = None
-    config: Json | None = None
+    config: Config | None = None
     source_tables: JsonStringList | None = None
     target_tables: JsonStringList | None = None
     transformations: Steps | None = None
@@ -62,7 +104,7 @@ class AIDataPipelineCreate(RequestSchema):
 class AIDataPipelineUpdate(RequestSchema):
     status: PipelineStatus | None = None
     schedule: Cron | None = None
-    config: Json | None = None
+    config: Config | None = None
     source_tables: JsonStringList | None = None
     target_tables: JsonStringList | None = None
     transformations: Steps | None = None
@@ -81,6 +123,25 @@ class AIDataPipelineRead(CompanyOwnedRead):
     transformations: JsonValue | None
     validation_rules: JsonValue | None
     description: str | None
+
+
+class PipelineBackfill(RequestSchema):
+    """Re-run a pipeline over ``from <= watermark < to`` (dates mean midnight UTC)."""
+
+    start: datetime = Field(alias="from")
+    end: datetime = Field(alias="to")
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and _utc(end) <= _utc(start):
+            raise ValueError("must be after from")
+        return end
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class AIDataPipelineRunCreate(RequestSchema):

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import Base
-from urutiq_ai.core.errors import field_error
+from urutiq_ai.core.errors import ValidationError, field_error
 from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
@@ -29,6 +30,8 @@ from urutiq_ai.pipelines.schemas import (
     AIDataPipelineRunRead,
     AIDataPipelineRunUpdate,
     AIDataPipelineUpdate,
+    PipelineConfig,
+    RunMode,
 )
 from urutiq_ai.pipelines.steps import TransformStep
 from urutiq_ai.quality.rules import QualityCheck, named_columns
@@ -36,6 +39,9 @@ from urutiq_ai.sources.schemas import SourceSpec
 
 STEPS: TypeAdapter[list[TransformStep]] = TypeAdapter(list[TransformStep])
 RULES: TypeAdapter[list[QualityCheck]] = TypeAdapter(list[QualityCheck])
+CONFIG_KEYS = {
+    key for name, info in PipelineConfig.model_fields.items() for key in (name, info.alias)
+}
 RESERVED_PREFIXES = ("AI", "Ledger")
 """Targets may not be the seed's tables (AI...) nor the platform's ledger (read-only here)."""
 
@@ -68,16 +74,21 @@ def _check_pipeline(
 
     row.transformations = _wire(STEPS, row.transformations)
     row.validation_rules = _wire(RULES, row.validation_rules)
+    config = _stored_config(row, given="config" in changes)
     source, target = _first(row.source_tables), _first(row.target_tables)
     if target is not None:
         _check_target(target, source)
     if source is None:
         if row.transformations or row.validation_rules:
             raise field_error("sourceTables", "a pipeline with steps or rules needs a source table")
+        if config is not None and config.mode == RunMode.incremental:
+            raise field_error("sourceTables", "an incremental pipeline needs a source table")
         return
     repo = SourceRepository(session, ctx, sources_dir=".", field="sourceTables")
     columns = repo.columns(SourceSpec(table=source))
     output = _planned_columns(repo, columns, steps_of(row))
+    if config is not None:
+        _check_config(config, repo.time_columns(SourceSpec(table=source)), columns, output)
     for index, rule in enumerate(rules_of(row)):
         for field, names in named_columns(rule):
             missing = [name for name in names if name not in output]
@@ -86,7 +97,66 @@ def _check_pipeline(
                     f"validationRules.{index}.{field}",
                     f"no column {missing[0]!r} in the output; it has {', '.join(output)}",
                 )
-    del changes
+
+
+def config_of(row: Any) -> PipelineConfig:
+    """The pipeline's run settings (defaults when it has none). Keys unknown to this version
+    (stored before configs were checked) are ignored rather than failing every run."""
+    stored = row.config if isinstance(row.config, dict) else {}
+    known = {k: v for k, v in stored.items() if k in CONFIG_KEYS}
+    try:
+        return PipelineConfig.model_validate(known)
+    except PydanticValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in ("config", *error["loc"]))
+        raise field_error(where, str(error["msg"])) from exc
+
+
+def _stored_config(row: Any, *, given: bool) -> PipelineConfig | None:
+    """The config to check, stored in its camelCase form with defaults spelled out. A
+    config sent now was validated by the request schema; one stored before configs were
+    checked is only checked when it can be read (so such a pipeline can still be paused)."""
+    if row.config is None:
+        return None
+    if given:
+        config = PipelineConfig.model_validate(row.config)
+        row.config = config.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return config
+    try:
+        return config_of(row)
+    except ValidationError:
+        return None
+
+
+def _check_config(
+    config: PipelineConfig, time_columns: list[str] | None, source: list[str], output: list[str]
+) -> None:
+    """The watermark: a date/time column of the source that the steps keep; the keys:
+    columns of the output. Incremental runs need a watermark."""
+    column = config.watermark_column
+    if column is None:
+        if config.mode == RunMode.incremental:
+            raise field_error("config.watermarkColumn", "incremental runs need a watermark column")
+    elif column not in source:
+        raise field_error(
+            "config.watermarkColumn",
+            f"no column {column!r} in the source; it has {', '.join(source)}",
+        )
+    elif time_columns is not None and column not in time_columns:
+        raise field_error(
+            "config.watermarkColumn", f"{column!r} is not a date or time column of the source"
+        )
+    elif column not in output:
+        raise field_error(
+            "config.watermarkColumn",
+            f"the steps drop {column!r}; keep it in the output (it has {', '.join(output)})",
+        )
+    for index, key in enumerate(config.key_columns or []):
+        if key not in output:
+            raise field_error(
+                f"config.keyColumns.{index}",
+                f"no column {key!r} in the output; it has {', '.join(output)}",
+            )
 
 
 def _first(value: Any) -> str | None:

@@ -7,6 +7,7 @@ reason on its run row.
 
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,14 +20,23 @@ from sqlalchemy.types import TypeEngine
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe
-from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
+from urutiq_ai.core.jobs import (
+    Job,
+    JobRuntime,
+    RetryLater,
+    holds_claim,
+    job_unit_of_work,
+    next_retry_delay,
+)
 from urutiq_ai.ml import quality as ml_quality
 from urutiq_ai.ml import transform
 from urutiq_ai.ml.errors import MLError
+from urutiq_ai.pipelines import modes
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetRepository
-from urutiq_ai.pipelines.schemas import RunStatus
-from urutiq_ai.pipelines.service import rules_of, steps_of
+from urutiq_ai.pipelines.runs import retry_policy
+from urutiq_ai.pipelines.schemas import RunMode, RunStatus
+from urutiq_ai.pipelines.service import config_of, rules_of, steps_of
 from urutiq_ai.quality.checks import measure_of
 from urutiq_ai.quality.rules import ROW_CHECKS
 from urutiq_ai.sources.repository import SourceRepository
@@ -44,6 +54,10 @@ REJECT_COLUMNS: dict[str, TypeEngine[Any]] = {
 
 class RunCancelled(Exception):
     """The run was cancelled while its job worked: nothing it did is kept."""
+
+
+class AttemptLost(Exception):
+    """This worker was presumed dead and its attempt handed on: nothing it did is kept."""
 
 
 @dataclass
@@ -68,17 +82,21 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
                 return  # cancelled before it started
             pipeline = session.get(AIDataPipeline, run.pipeline_id)
             assert pipeline is not None
-            outcome = execute(session, ctx, pipeline, run, runtime.settings.sources)
+            outcome = execute(session, ctx, pipeline, run, runtime.settings.sources, job.payload)
+            if job.attempt > 1:
+                outcome.logs.insert(0, f"attempt {job.attempt} of {job.max_attempts}")
+            if not holds_claim(session, job, runtime):
+                raise AttemptLost(run.run_id)  # handed to another worker: write nothing
             _finish(run, started, RunStatus.completed, outcome=outcome)
-    except RunCancelled:
-        return  # rolled back; the run row says cancelled
+    except (RunCancelled, AttemptLost):
+        return  # rolled back; the run row (or the attempt that took over) says the rest
     except (AppError, MLError) as exc:
-        _record_failure(runtime, ctx, run_id, started, describe(exc))
+        _record_failure(runtime, ctx, job, started, describe(exc))
     except Exception as exc:  # recorded on the run, never left running
         _record_failure(
             runtime,
             ctx,
-            run_id,
+            job,
             started,
             f"{type(exc).__name__}: {exc}",
             trace=traceback.format_exc(limit=5),
@@ -91,32 +109,39 @@ def execute(
     pipeline: AIDataPipeline,
     run: AIDataPipelineRun,
     sources_dir: str,
+    payload: Mapping[str, Any] | None = None,
 ) -> Outcome:
+    """Read (as the run's mode says), transform, validate, write; see :mod:`.modes`.
+    ``payload`` is the job's (a backfill's range, for run rows that do not record it)."""
     logs: list[str] = []
     sources = SourceRepository(session, ctx, sources_dir=sources_dir, field="sourceTables")
     source = SourceSpec(table=str(pipeline.source_tables[0]))
-    columns = [c for c in sources.columns(source) if c not in ("tenantId", "companyId")]
-    # read in chunks into column arrays: the rows never sit in Python lists all at once
-    chunks = list(sources.stream(source, columns))
-    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
-    logs.append(f"read {len(frame)} rows from {source.table}")
+    steps = steps_of(pipeline)
+    runs = PipelineRunRepository(session, ctx)
+    plan = modes.plan_run(runs, pipeline, run, config_of(pipeline), steps, payload or {})
+    logs.append(plan.describe(str(source.table)))
+    frame, mark, new = _read(sources, source, plan, logs)
+    base = {"rowsRead": len(frame), **modes.plan_metrics(plan, mark)}
+    if plan.mode == RunMode.incremental and plan.after is not None and not new:
+        _claim(runs, run)
+        logs.append(f"no new rows since {plan.after}: nothing written")
+        metrics = {"steps": [], "checks": [], **base}
+        return Outcome(0, 0, 0, int(frame.memory_usage(deep=True).sum()), 0, metrics, logs)
 
     def reader(spec: Any, columns: Any) -> pd.DataFrame:
         other = SourceSpec.model_validate(spec)
         return sources.load(other)[list(dict.fromkeys(columns))]
 
-    result = transform.apply(frame, steps_of(pipeline), reader)
+    result = transform.apply(frame, steps, reader)
     for report in result.steps:
         logs.append(f"{report.step}: {report.rows_in} -> {report.rows_out} rows")
-    output, rejects, checks = _validate(result.frame, rules_of(pipeline), run.run_id)
-    runs = PipelineRunRepository(session, ctx)
-    runs.lock(run)  # a cancel from now on waits for this run's end (and then is refused)
-    if run.status != RunStatus.running:
-        raise RunCancelled(run.run_id)
+    output = _own_output(result.frame, plan, logs)
+    output, rejects, checks = _validate(output, rules_of(pipeline), run.run_id)
+    _claim(runs, run)  # a cancel from now on waits for this run's end (and then is refused)
     target = str(pipeline.target_tables[0])
     targets = TargetRepository(session, ctx)
-    written = targets.replace(target, output)
-    logs.append(f"wrote {written} rows to {target}")
+    written, line = modes.write(targets, target, output, plan)
+    logs.append(line)
     if len(rejects):
         targets.append(f"{target}Rejects", rejects, REJECT_COLUMNS)
         logs.append(f"{len(rejects)} rows rejected to {target}Rejects")
@@ -131,11 +156,52 @@ def execute(
                 {"step": r.step, "rowsIn": r.rows_in, "rowsOut": r.rows_out, "seconds": r.seconds}
                 for r in result.steps
             ],
-            "rowsRead": len(frame),
             "checks": checks,
+            **base,
         },
         logs=logs,
     )
+
+
+def _read(
+    sources: SourceRepository, source: SourceSpec, plan: modes.RunPlan, logs: list[str]
+) -> tuple[pd.DataFrame, str | None, int]:
+    """The rows the plan reads (in chunks into column arrays: the rows never sit in Python
+    lists all at once), the high-water mark after this run, and the rows in range (the
+    look-back rows left out)."""
+    columns = [c for c in sources.columns(source) if c not in ("tenantId", "companyId")]
+    chunks = list(sources.stream(source, columns, rows=plan.read_range()))
+    frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
+    own = modes.in_own_range(plan, frame)
+    context = len(frame) - int(own.sum())
+    note = f" ({context} before the range, as look-back for rolling windows)" if context else ""
+    logs.append(f"read {len(frame)} rows from {source.table}{note}")
+    new = len(frame) - context
+    if plan.column is None or plan.mode == modes.BACKFILL:
+        return frame, None, new
+    return frame, modes.high_water(frame.loc[own, plan.column]) or plan.after, new
+
+
+def _own_output(output: pd.DataFrame, plan: modes.RunPlan, logs: list[str]) -> pd.DataFrame:
+    """The output without look-back rows, and (incremental, with keys) one row per key."""
+    if plan.margin is not None:
+        own = modes.in_own_range(plan, output)
+        if not own.all():
+            logs.append(f"{int((~own).sum())} look-back rows left out of the output")
+            output = output[own.to_numpy()].reset_index(drop=True)
+    if plan.mode == RunMode.incremental:
+        output, repeated = modes.latest_per_key(output, plan)
+        if repeated:
+            logs.append(f"{repeated} rows repeat a key of a later row: the latest kept")
+    return output
+
+
+def _claim(runs: PipelineRunRepository, run: AIDataPipelineRun) -> None:
+    """Lock the run row: a cancel from now on waits for this run's end; one that came
+    first ends the job here, before anything is written."""
+    runs.lock(run)
+    if run.status != RunStatus.running:
+        raise RunCancelled(run.run_id)
 
 
 def _validate(
@@ -229,13 +295,29 @@ def _finish(
 def _record_failure(
     runtime: JobRuntime,
     ctx: TenantContext,
-    run_id: str,
+    job: Job,
     started: float,
     error: str,
     trace: str | None = None,
 ) -> None:
+    """The run fails, or, with attempts left, stays ``running`` while its job waits for the
+    next attempt (``RetryLater``: the scheduler dispatches it after the backoff)."""
+    detail = error if trace is None else f"{error}\n{trace}"
     with job_unit_of_work(runtime, ctx) as session:
-        run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
-        _finish(
-            run, started, RunStatus.failed, error=error if trace is None else f"{error}\n{trace}"
+        run = PipelineRunRepository(session, ctx).get_or_raise(str(job.payload["runId"]))
+        if run.status != RunStatus.running or not holds_claim(session, job, runtime):
+            return  # cancelled meanwhile, or no longer this worker's attempt
+        pipeline = session.get(AIDataPipeline, run.pipeline_id)
+        delay = (
+            None
+            if pipeline is None
+            else next_retry_delay(job, retry_policy(pipeline).backoff_seconds)
         )
+        if delay is None:
+            _finish(run, started, RunStatus.failed, error=detail)
+            return
+        run.logs = (
+            f"{run.logs or ''}attempt {job.attempt} of {job.max_attempts} failed: {detail}\n"
+            f"attempt {job.attempt + 1} in {delay:g} s\n"
+        )
+    raise RetryLater(f"attempt {job.attempt} failed: {error}", delay)

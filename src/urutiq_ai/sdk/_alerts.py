@@ -1,5 +1,6 @@
 """Monitors, alerts and webhooks through the SDK: the resource clients plus their verbs."""
 
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from urutiq_ai.alerts.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.monitoring.schemas import (
     MonitorCreate,
@@ -19,7 +21,7 @@ from urutiq_ai.monitoring.schemas import (
     MonitorUpdate,
 )
 from urutiq_ai.sdk._resources import ResourceClient, ResourceSpec
-from urutiq_ai.sdk._transport import parse
+from urutiq_ai.sdk._transport import build_payload, parse
 
 MONITORS = ResourceSpec("monitors", MonitorRead, MonitorCreate, MonitorUpdate)
 MONITOR_RUNS = ResourceSpec("monitor-runs", MonitorRunRead, SystemWritten, SystemWritten)
@@ -28,12 +30,14 @@ WEBHOOKS = ResourceSpec("webhooks", WebhookRead, WebhookCreate, WebhookUpdate)
 WEBHOOK_DELIVERIES = ResourceSpec(
     "webhook-deliveries", WebhookDeliveryRead, SystemWritten, SystemWritten
 )
+JOBS = ResourceSpec("jobs", JobRead, SystemWritten, SystemWritten)
 SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     MONITORS,
     MONITOR_RUNS,
     ALERTS,
     WEBHOOKS,
     WEBHOOK_DELIVERIES,
+    JOBS,
 )
 
 
@@ -83,6 +87,23 @@ class PipelinesClient(ResourceClient[Any, Any, Any]):
 
     def resume(self, id: str, *, company: str | None = None) -> Any:
         return self.update(id, status="active", company=company)
+
+    def backfill(
+        self,
+        pipeline_id: str,
+        start: date | datetime | str,
+        end: date | datetime | str,
+        *,
+        company: str | None = None,
+    ) -> Any:
+        """Re-run the pipeline over ``start <= watermark < end`` (dates are midnight UTC):
+        exactly the target rows in that range are replaced. Returns the run (``running``);
+        poll ``client.pipeline_runs.get(run.id)``."""
+        from urutiq_ai.pipelines.schemas import AIDataPipelineRunRead, PipelineBackfill
+
+        body = build_payload(PipelineBackfill, None, {"from": start, "to": end})
+        path = self._path(company, pipeline_id) + "/backfill"
+        return parse(AIDataPipelineRunRead, self._transport.request("POST", path, json=body))
 
     def cancel_run(self, run_id: str, *, company: str | None = None) -> Any:
         """Cancel a running run (nothing of it is written)."""

@@ -9,6 +9,8 @@ large table is never held in memory at once.
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,62 @@ CHUNK_ROWS = 100_000
 Records = tuple[list[str], list[tuple[Any, ...]]]
 
 
+@dataclass(frozen=True)
+class RowRange:
+    """Rows of a source by one date/time column: ``after < column`` (an incremental read),
+    and/or ``start <= column < end`` (a backfill). Bounds are naive-UTC or aware times;
+    each is converted to the column's kind (date, naive or zoned time) before it is bound.
+    Rows where the column is null never match."""
+
+    column: str
+    after: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def where(self, target: Any, kind: Any = None) -> ColumnElement[bool]:
+        """The condition on ``target`` (a column of SQL type ``kind``, when known)."""
+        parts: list[ColumnElement[bool]] = [target.is_not(None)]
+        if self.after is not None:
+            parts.append(target > bound_value(self.after, kind))
+        if self.start is not None:
+            parts.append(target >= bound_value(self.start, kind))
+        if self.end is not None:
+            parts.append(target < bound_value(self.end, kind))
+        return and_(*parts)
+
+    def mask(self, values: "pd.Series") -> "pd.Series":
+        """The same condition on a column of a frame (for files, read whole or in chunks)."""
+        import pandas as pd
+
+        times = pd.to_datetime(values, utc=True, errors="coerce")
+        keep = times.notna()
+        if self.after is not None:
+            keep &= times > _utc_stamp(self.after)
+        if self.start is not None:
+            keep &= times >= _utc_stamp(self.start)
+        if self.end is not None:
+            keep &= times < _utc_stamp(self.end)
+        return keep
+
+
+def _utc_stamp(moment: datetime) -> "pd.Timestamp":
+    import pandas as pd
+
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def bound_value(moment: datetime, kind: Any) -> Any:
+    """``moment`` as a column of ``kind`` compares: a date for dates, naive UTC for plain
+    timestamps (SQLite, ``timestamp without time zone``), zoned UTC otherwise."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if isinstance(kind, Date):
+        return aware.astimezone(UTC).date()
+    if isinstance(kind, DateTime) and not kind.timezone:
+        return aware.astimezone(UTC).replace(tzinfo=None)
+    return aware.astimezone(UTC)
+
+
 class SourceRepository:
     """Reads of one company's data; ``field`` names the request field in error messages."""
 
@@ -68,6 +126,13 @@ class SourceRepository:
             return list(pq.read_schema(path).names)
         return list(self.load_file(str(source.file), limit=0).columns)
 
+    def time_columns(self, source: SourceSpec) -> list[str] | None:
+        """The date and time columns of a table source (None for queries and files, whose
+        types are known only once read)."""
+        if not source.table:
+            return None
+        return [c.name for c in self._table(source.table).columns if _is_time(c.type)]
+
     def load(self, source: SourceSpec) -> "pd.DataFrame":
         """The source's rows of the context's company (tenantId/companyId dropped)."""
         # pandas loads with the first training, not with the server (it is only needed here).
@@ -85,22 +150,29 @@ class SourceRepository:
         return frame.drop(columns=[c for c in OWNER_COLUMNS if c in frame.columns])
 
     def stream(
-        self, source: SourceSpec, columns: Sequence[str], *, chunk_rows: int = CHUNK_ROWS
+        self,
+        source: SourceSpec,
+        columns: Sequence[str],
+        *,
+        chunk_rows: int = CHUNK_ROWS,
+        rows: RowRange | None = None,
     ) -> Iterator["pd.DataFrame"]:
-        """The company's rows of ``columns`` (which must exist), ``chunk_rows`` at a time."""
+        """The company's rows of ``columns`` (which must exist), ``chunk_rows`` at a time;
+        with ``rows``, only those in that range (in the query's WHERE for tables and
+        queries, so the other rows are never read)."""
         import pandas as pd
 
         names = list(dict.fromkeys(columns))
         if source.file:
-            yield from self._stream_file(source.file, names, chunk_rows)
+            yield from self._stream_file(source.file, names, chunk_rows, rows)
             return
         if source.table:
             table = self._table(source.table)
             if self.session.get_bind().dialect.name == "postgresql":
-                yield from self._stream_copy(table, names, chunk_rows)
+                yield from self._stream_copy(table, names, chunk_rows, rows)
                 return
             stmt: Select[Any] = select(*(table.c[name] for name in names)).where(
-                self._owned(table.c.tenantId, table.c.companyId)
+                self._table_rows(table, rows)
             )
         else:
             wanted: list[Any] = [column(name) for name in names]
@@ -109,23 +181,34 @@ class SourceRepository:
                 .select_from(self._query(str(source.query)))
                 .where(self._owned(column("tenantId"), column("companyId")))
             )
+            if rows is not None:
+                stmt = stmt.where(rows.where(column(rows.column)))
         result = self.session.execute(stmt.execution_options(yield_per=chunk_rows))
-        for rows in result.partitions():
+        for part in result.partitions():
             # column-wise from plain values: pandas probing Row objects one by one is slow
-            values = zip(*rows, strict=True) if rows else ([] for _ in names)
+            values = zip(*part, strict=True) if part else ([] for _ in names)
             yield pd.DataFrame(dict(zip(names, values, strict=True)))
 
+    def _table_rows(self, table: Table, rows: RowRange | None) -> ColumnElement[bool]:
+        owned = self._owned(table.c.tenantId, table.c.companyId)
+        if rows is None:
+            return owned
+        if rows.column not in table.c:
+            raise field_error(f"{self.field}.table", f"no column {rows.column!r} in {table.name}")
+        target = table.c[rows.column]
+        return and_(owned, rows.where(target, target.type))
+
     def _stream_copy(
-        self, table: Table, names: list[str], chunk_rows: int
+        self, table: Table, names: list[str], chunk_rows: int, rows: RowRange | None = None
     ) -> Iterator["pd.DataFrame"]:
         """PostgreSQL: ``COPY (SELECT ...) TO STDOUT`` as CSV, parsed by pandas in chunks:
         several times faster than rows through the driver, and typed from the table's
-        columns (numbers, flags, times, JSON) as the row path would give them."""
+        columns (numbers, flags, times, JSON) as the row path would give them. The range's
+        bounds are rendered as literals (COPY takes no parameters): they are dates and
+        times of ours, never text from a request."""
         import pandas as pd
 
-        stmt = select(*(table.c[name] for name in names)).where(
-            self._owned(table.c.tenantId, table.c.companyId)
-        )
+        stmt = select(*(table.c[name] for name in names)).where(self._table_rows(table, rows))
         query = str(
             stmt.compile(
                 dialect=self.session.get_bind().dialect, compile_kwargs={"literal_binds": True}
@@ -163,18 +246,26 @@ class SourceRepository:
                 yield chunk
 
     def _stream_file(
-        self, name: str, columns: list[str], chunk_rows: int
+        self, name: str, columns: list[str], chunk_rows: int, rows: RowRange | None = None
     ) -> Iterator["pd.DataFrame"]:
+        """A file's columns in chunks; a range is applied to each chunk (files have no
+        index to push it into)."""
         import pandas as pd
         import pyarrow.parquet as pq
 
         path = self._file_path(name)
+        read = columns if rows is None else list(dict.fromkeys([*columns, rows.column]))
         if path.suffix == ".parquet":
             with pq.ParquetFile(path) as parquet:
-                for batch in parquet.iter_batches(batch_size=chunk_rows, columns=columns):
-                    yield batch.to_pandas()
+                chunks: Iterator[pd.DataFrame] = (
+                    batch.to_pandas()
+                    for batch in parquet.iter_batches(batch_size=chunk_rows, columns=read)
+                )
+                yield from _in_range(chunks, columns, rows)
         else:
-            yield from pd.read_csv(path, usecols=columns, chunksize=chunk_rows)
+            yield from _in_range(
+                pd.read_csv(path, usecols=read, chunksize=chunk_rows), columns, rows
+            )
 
     def _company(self) -> str:
         (company_id,) = self.ctx.company_ids
@@ -242,6 +333,16 @@ class SourceRepository:
         else:
             frame = pd.read_csv(path, nrows=limit)
         return frame.head(limit) if limit is not None else frame
+
+
+def _in_range(
+    chunks: Iterator["pd.DataFrame"], columns: list[str], rows: RowRange | None
+) -> Iterator["pd.DataFrame"]:
+    for chunk in chunks:
+        if rows is None:
+            yield chunk
+        else:
+            yield chunk[rows.mask(chunk[rows.column]).to_numpy()][columns].reset_index(drop=True)
 
 
 def _is_time(kind: Any) -> bool:
