@@ -10,7 +10,11 @@ from urutiq_ai.alerts.router import router as alerts_router
 from urutiq_ai.alerts.service import ALERTS, WEBHOOK_DELIVERIES, WEBHOOKS
 from urutiq_ai.alerts.tasks import dispatch_due_deliveries
 from urutiq_ai.config.service import CONFIGS
+from urutiq_ai.core.ledger import models as ledger_models
+from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
+from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.scheduler import Ticker
+from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments.service import DEPLOYMENTS
 from urutiq_ai.experiments.service import EXPERIMENTS
@@ -52,19 +56,36 @@ RESOURCES: tuple[Resource, ...] = (
     CONFIGS,
 )
 
+JOBS = Resource(
+    path="jobs",
+    model=ledger_models.JobRecord,
+    create_schema=SystemWritten,
+    read_schema=JobRead,
+    filters=("status", "name", "worker_id"),
+    time_field="created_at",
+    creatable=False,
+)
+
 SUPPORT_RESOURCES: tuple[Resource, ...] = (
     MONITORS,
     MONITOR_RUNS,
     ALERTS,
     WEBHOOKS,
     WEBHOOK_DELIVERIES,
+    JOBS,
 )
 """Our own supporting tables served the same way: monitors and their runs, alerts,
-webhooks and their delivery log."""
+webhooks and their delivery log, the job ledger (read-only)."""
 
 BY_PATH = {res.path: res for res in RESOURCES}
 
-TICKERS: tuple[Ticker, ...] = (fire_due_monitors, fire_due_pipelines, dispatch_due_deliveries)
+TICKERS: tuple[Ticker, ...] = (
+    recover_lost_jobs,  # first: a recovered job must not wait a tick to be dispatched
+    dispatch_due_jobs,
+    fire_due_monitors,
+    fire_due_pipelines,
+    dispatch_due_deliveries,
+)
 """What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 
 # Domain verbs beside the CRUD routes, mounted under /companies/{companyId}.
@@ -79,4 +100,11 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     pipelines_router,
 )
 
-__all__ = ["BY_PATH", "RESOURCES", "SUPPORT_RESOURCES", "TICKERS", "tenancy_models"]
+__all__ = [
+    "BY_PATH",
+    "RESOURCES",
+    "SUPPORT_RESOURCES",
+    "TICKERS",
+    "ledger_models",
+    "tenancy_models",
+]

@@ -12,7 +12,8 @@ from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.db import Base
 from urutiq_ai.core.models import TenantOwned
 
-GLOBAL_TABLES = frozenset({"Tenant"})
+# Worker: the heartbeats of job-running processes, shared by every tenant (no tenant data).
+GLOBAL_TABLES = frozenset({"Tenant", "Worker"})
 
 # The seed's "Key Fields" per table, under their exact names (plus the links named
 # under "Key Relationships" and the columns its "Usage Examples" insert).

@@ -4,6 +4,7 @@ Kept light on purpose: nothing here imports the ML stack, so ``urutiq-ai serve``
 answers ``/healthz`` within a second or two and idles small.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,12 +17,14 @@ from sqlalchemy import text
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
 from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES, TICKERS
-from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing
-from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
+from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id, sqlite_file_missing
+from urutiq_ai.core.jobs import JobRuntime, make_executor
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
 from urutiq_ai.tenancy.router import router as tenancy_router
+
+logger = logging.getLogger("urutiq_ai.api")
 
 API_PREFIX = "/api/v1"
 
@@ -56,7 +59,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.executor = InlineExecutor(JobRuntime(app.state.sessionmaker, settings))
+    # With the inline executor this process runs jobs: its heartbeat (started with the
+    # server) carries this id, and the jobs it claims are recovered if it dies.
+    worker_id = new_id() if settings.executor == "inline" else None
+    app.state.runtime = JobRuntime(app.state.sessionmaker, settings, worker_id)
+    app.state.executor = make_executor(app.state.runtime)
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
@@ -69,10 +76,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the embedded scheduler with the server (``URUTIQ_SCHEDULER=embedded``, the
     default) and stop it, then the job pool, when the server stops."""
     settings: Settings = app.state.settings
+    heartbeat = _start_heartbeat(app.state.runtime)
     scheduler = None
     if settings.scheduler == "embedded":
         scheduler = Scheduler(
-            JobRuntime(app.state.sessionmaker, settings),
+            app.state.runtime,
             app.state.executor,
             TICKERS,
             interval=settings.scheduler_interval,
@@ -85,6 +93,27 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.stop()
         app.state.executor.shutdown(wait=True)
+        if heartbeat is not None:
+            heartbeat.stop()
+
+
+def _start_heartbeat(runtime: JobRuntime) -> Any:
+    """Register this server as the worker of its inline executor (None with Celery, or
+    when the database is not ready: /readyz says why)."""
+    if runtime.worker_id is None:
+        return None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from urutiq_ai.core.ledger.recovery import Heartbeat
+    from urutiq_ai.core.ledger.schemas import WorkerKind
+
+    heartbeat = Heartbeat(runtime, WorkerKind.inline, concurrency=2, worker_id=runtime.worker_id)
+    try:
+        heartbeat.start()
+    except SQLAlchemyError:
+        logger.warning("no worker heartbeat: the database is not ready")
+        return None
+    return heartbeat
 
 
 def healthz() -> dict[str, str]:

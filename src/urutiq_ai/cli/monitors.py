@@ -194,7 +194,9 @@ def scheduler(
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="Fire what is due once, then exit.")] = False,
 ) -> None:
-    """Run the scheduler: fire due monitors and webhook retries (in-process, no key).
+    """Run the scheduler: fire due monitors, pipelines, job retries and recoveries, and
+    webhook retries (in-process, no key). With URUTIQ_EXECUTOR=celery the jobs go to the
+    workers; otherwise this process runs them.
 
     On PostgreSQL any number may run: one holds the advisory lock and fires, the others wait.
     Set URUTIQ_SCHEDULER=off on the `serve` replicas when this process runs.
@@ -203,14 +205,20 @@ def scheduler(
 
     from urutiq_ai.catalog import TICKERS
     from urutiq_ai.core.db import make_engine, make_sessionmaker
-    from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
+    from urutiq_ai.core.jobs import JobRuntime, make_executor
+    from urutiq_ai.core.ledger.recovery import Heartbeat
+    from urutiq_ai.core.ledger.schemas import WorkerKind
     from urutiq_ai.core.scheduler import Scheduler
     from urutiq_ai.core.settings import get_settings
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
     runtime = JobRuntime(make_sessionmaker(engine), settings)
-    executor = InlineExecutor(runtime)
+    heartbeat = None
+    if settings.executor == "inline":  # this process runs the jobs it fires
+        heartbeat = Heartbeat(runtime, WorkerKind.inline, concurrency=2)
+        runtime = JobRuntime(runtime.sessionmaker, settings, heartbeat.start())
+    executor = make_executor(runtime)
     job_scheduler = Scheduler(
         runtime, executor, TICKERS, interval=interval or settings.scheduler_interval
     )
@@ -228,4 +236,6 @@ def scheduler(
     finally:
         job_scheduler.stop(timeout=0)
         executor.shutdown(wait=True)
+        if heartbeat is not None:
+            heartbeat.stop()
         engine.dispose()

@@ -60,6 +60,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         "response_status",
         "created_at",
     ),
+    "jobs": ("id", "name", "status", "attempt", "max_attempts", "worker_id", "error"),
 }
 
 WhereOption = Annotated[

@@ -52,10 +52,13 @@ def _sweep_orphaned_runs(database_url: str) -> None:
     """
     if not database_url.startswith("sqlite"):
         return
+    from datetime import UTC, datetime
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from urutiq_ai import catalog  # noqa: F401 - maps every table
     from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing, unit_of_work
+    from urutiq_ai.core.ledger.repository import WorkerRepository
     from urutiq_ai.monitoring.scheduling import fail_orphaned_runs as fail_orphaned_monitor_runs
     from urutiq_ai.training.service import fail_orphaned_runs
 
@@ -66,6 +69,7 @@ def _sweep_orphaned_runs(database_url: str) -> None:
         with unit_of_work(make_sessionmaker(engine)) as session:
             found = fail_orphaned_runs(session)
             monitor_runs = fail_orphaned_monitor_runs(session)
+            WorkerRepository(session).stop_all(datetime.now(UTC))  # their jobs: recovered
         if found:
             typer.echo(f"Marked {found} training run(s) left running by a stopped server failed.")
         if monitor_runs:

@@ -6,9 +6,18 @@ and calls :func:`enqueue`; the job is handed to the executor only after that
 transaction commits, and dropped if it rolls back, so a worker never sees a run that
 does not exist.
 
-Executors: :class:`InlineExecutor` (a thread pool in this process: the embedded
-default). A Celery executor (``URUTIQ_EXECUTOR=celery``) arrives with the pipelines
-issue; both run the same registered functions.
+Every enqueued job also gets a row in the job ledger (``Job``, in the same transaction as
+its run row): a worker *claims* it (queued -> running, with its worker id) before running
+it, so a message delivered twice runs once; the worker's heartbeat (``Worker``) lets the
+scheduler find jobs whose worker died and retry or fail them
+(``urutiq_ai.core.ledger.recovery``); and a job about to write its results checks it still
+holds its attempt (:func:`holds_claim`), so a worker presumed dead that wakes up writes
+nothing.
+
+Executors: :class:`InlineExecutor` (a thread pool in this process: the embedded default)
+and :class:`~urutiq_ai.core.celery_executor.CeleryExecutor` (``URUTIQ_EXECUTOR=celery``:
+Redis broker, ``urutiq-ai worker`` processes). Both run the same registered functions
+through :func:`run_job`.
 """
 
 import importlib
@@ -16,7 +25,8 @@ import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import event
@@ -24,7 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.scoping import bind_scope, set_database_role
+from urutiq_ai.core.ledger.models import JobRecord
+from urutiq_ai.core.ledger.repository import JobLedgerRepository
+from urutiq_ai.core.ledger.schemas import JobStatus
+from urutiq_ai.core.scoping import bind_scope, bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 
 logger = logging.getLogger("urutiq_ai.jobs")
@@ -40,17 +53,54 @@ class Job:
     company_id: str
     payload: dict[str, Any] = field(default_factory=dict)
     principal_id: str | None = None
+    id: str | None = None  # its ledger row; None for a job run outside the ledger
+    attempt: int = 1
+    max_attempts: int = 1  # attempts in all: > 1 lets a lost or failing job run again
+    on_lost: str | None = None  # "module:function" called (runtime, job, reason) when lost
+
+    def to_message(self) -> dict[str, Any]:
+        """The JSON a broker carries."""
+        return asdict(self)
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> "Job":
+        return cls(**message)
 
 
 @dataclass(frozen=True)
 class JobRuntime:
-    """What a job function gets besides its job: a way to open units of work, and settings."""
+    """What a job function gets besides its job: a way to open units of work, settings,
+    and the id of the worker process running it (its heartbeat row), if any."""
 
     sessionmaker: sessionmaker[Session]
     settings: Settings
+    worker_id: str | None = None
+
+
+class RetryLater(Exception):
+    """Raised by a job that recorded a failure and wants its next attempt after ``delay``
+    seconds (only when :func:`next_retry_delay` said one is left)."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+MAX_BACKOFF = 3600.0
+
+
+def next_retry_delay(job: Job, backoff: float) -> float | None:
+    """Seconds before the next attempt (``backoff`` doubled per attempt so far, at most an
+    hour), or None when this was the last one."""
+    if job.id is None or job.attempt >= job.max_attempts:
+        return None
+    return float(min(backoff * 2 ** (job.attempt - 1), MAX_BACKOFF))
 
 
 JobFunction = Callable[[JobRuntime, Job], None]
+LostHandler = Callable[[JobRuntime, Job, str], None]
+"""Called with the reason when a job's worker died and no attempt is left."""
 
 
 @contextmanager
@@ -68,17 +118,74 @@ def resolve(name: str) -> JobFunction:
     Jobs are named by dotted path and imported only when they run, so the ML stack they
     use never lands on the server's start path.
     """
-    module_name, _, attribute = name.partition(":")
-    function: JobFunction = getattr(importlib.import_module(module_name), attribute)
+    function: JobFunction = _import(name)
     return function
 
 
+def resolve_lost_handler(name: str) -> LostHandler:
+    """A job's ``on_lost`` handler, named like a job function."""
+    handler: LostHandler = _import(name)
+    return handler
+
+
+def _import(name: str) -> Any:
+    module_name, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+@contextmanager
+def system_unit_of_work(runtime: JobRuntime) -> Iterator[Session]:
+    """A unit of work for the executors' own bookkeeping, across tenants."""
+    with unit_of_work(runtime.sessionmaker) as session:
+        set_database_role(session, runtime.settings.database_role)
+        bind_system(session)
+        yield session
+
+
+@contextmanager
+def ledger_unit_of_work(runtime: JobRuntime) -> Iterator[JobLedgerRepository]:
+    """A system-scope unit of work on the job ledger."""
+    with system_unit_of_work(runtime) as session:
+        yield JobLedgerRepository(session)
+
+
 def run_job(runtime: JobRuntime, job: Job) -> None:
-    """Run one job in this thread; failures are the job's to record on its run row."""
+    """Claim the job (if it is in the ledger), run it in this thread, record its end.
+
+    Failures are the job's to record on its run row; a job that raises
+    :class:`RetryLater` is queued again for after its backoff (the scheduler dispatches it).
+    """
+    if job.id is not None:
+        with ledger_unit_of_work(runtime) as ledger:
+            claimed = ledger.claim(job.id, job.attempt, runtime.worker_id, _now())
+        if not claimed:
+            logger.info("job %s attempt %s: taken or finished; skipped", job.id, job.attempt)
+            return
+    status, error, retry_at = JobStatus.completed, None, None
     try:
         resolve(job.name)(runtime, job)
-    except Exception:
+    except RetryLater as retry:
+        status, error = JobStatus.queued, retry.reason
+        retry_at = _now() + timedelta(seconds=retry.delay)
+    except Exception as exc:
         logger.exception("job %s failed outside its own error handling", job.name)
+        status, error = JobStatus.failed, f"{type(exc).__name__}: {exc}"
+    if job.id is not None:
+        with ledger_unit_of_work(runtime) as ledger:
+            ledger.end(job.id, job.attempt, status, _now(), error=error, retry_at=retry_at)
+
+
+def holds_claim(session: Session, job: Job, runtime: JobRuntime) -> bool:
+    """Whether this worker still holds ``job``'s attempt; the ledger row stays locked until
+    ``session`` ends, so recovery cannot hand the job away between the check and the commit
+    of what the job writes. Jobs outside the ledger always hold."""
+    if job.id is None:
+        return True
+    return JobLedgerRepository(session).holds(job.id, job.attempt, runtime.worker_id)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Executor(Protocol):
@@ -88,7 +195,8 @@ class Executor(Protocol):
 
 
 class InlineExecutor:
-    """Runs jobs on a small thread pool inside the serving process."""
+    """Runs jobs on a small thread pool inside the serving process (whose heartbeat is
+    ``runtime.worker_id``)."""
 
     def __init__(self, runtime: JobRuntime, *, max_workers: int = 2) -> None:
         self.runtime = runtime
@@ -124,11 +232,43 @@ def has_executor(session: Session) -> bool:
     return session.info.get(EXECUTOR_KEY) is not None
 
 
+def make_executor(runtime: JobRuntime) -> Executor:
+    """The executor ``settings.executor`` names: ``inline`` or ``celery``."""
+    if runtime.settings.executor == "celery":
+        from urutiq_ai.core.celery_executor import CeleryExecutor
+
+        return CeleryExecutor(runtime.settings)
+    return InlineExecutor(runtime)
+
+
+def record(session: Session, job: Job) -> Job:
+    """Add ``job``'s ledger row to ``session`` (dispatched when it commits); returns the
+    job with its id. For code that hands jobs to an executor itself (the tickers)."""
+    now = _now()
+    row = JobRecord(
+        name=job.name,
+        payload=job.payload,
+        principal_id=job.principal_id,
+        status=JobStatus.queued,
+        attempt=job.attempt,
+        max_attempts=job.max_attempts,
+        not_before=now,
+        dispatched_at=now,
+        on_lost=job.on_lost,
+    )
+    row.tenant_id = job.tenant_id
+    row.company_id = job.company_id
+    session.add(row)
+    session.flush()
+    return replace(job, id=row.id)
+
+
 def enqueue(session: Session, job: Job) -> None:
-    """Dispatch ``job`` once ``session``'s transaction commits (never if it rolls back)."""
+    """Record ``job`` in the ledger and dispatch it once ``session``'s transaction commits
+    (never if it rolls back)."""
     if session.info.get(EXECUTOR_KEY) is None:
         raise RuntimeError("this session has no job executor attached")
-    session.info.setdefault(PENDING_KEY, []).append(job)
+    session.info.setdefault(PENDING_KEY, []).append(record(session, job))
 
 
 @event.listens_for(Session, "after_commit")

@@ -26,8 +26,13 @@ class Settings(BaseSettings):
     url: str | None = None
     api_key: str | None = None
     company: str | None = None
+    # Where jobs run: "inline" (a thread pool inside `serve`) or "celery" (`urutiq-ai
+    # worker` processes fed through the broker's queue).
     executor: Literal["inline", "celery"] = "inline"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    queue: str = "urutiq"  # the Celery queue jobs go to and workers consume
+    worker_heartbeat: float = 10.0  # seconds between two heartbeats of a job-running process
+    worker_timeout: float = 60.0  # a worker silent this long is dead: its jobs are recovered
     test_database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

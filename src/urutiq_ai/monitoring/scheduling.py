@@ -20,7 +20,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.cron import next_fire
 from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.errors import FieldError, ValidationError, field_error
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue
+from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue, job_unit_of_work, record
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.crud import service as crud_service
@@ -40,6 +40,7 @@ from urutiq_ai.monitoring.schemas import (
     MonitorUpdate,
 )
 from urutiq_ai.quality.rules import QualityRunRequest
+from urutiq_ai.tenancy.context import for_job
 
 RUN_JOB = "urutiq_ai.monitoring.tasks:run_monitor"
 PARAMS: dict[MonitorKind, type[BaseModel]] = {
@@ -124,12 +125,16 @@ def new_run(
     return run
 
 
+LOST_JOB = "urutiq_ai.monitoring.scheduling:fail_lost_run"
+
+
 def run_job(run: MonitorRun) -> Job:
     return Job(
         name=RUN_JOB,
         tenant_id=run.tenant_id,
         company_id=run.company_id,
         payload={"runId": run.id},
+        on_lost=LOST_JOB,
     )
 
 
@@ -140,10 +145,10 @@ def fire_due_monitors(runtime: JobRuntime, executor: Executor, now: datetime) ->
         set_database_role(session, runtime.settings.database_role)
         bind_system(session)
         due = DueMonitorsRepository(session).due(now)
-        runs = [_fire(session, monitor, now) for monitor in due]
-    for run in runs:
-        executor.submit(run_job(run))
-    return len(runs)
+        jobs = [record(session, run_job(_fire(session, monitor, now))) for monitor in due]
+    for job in jobs:
+        executor.submit(job)
+    return len(jobs)
 
 
 def _fire(session: Session, monitor: Monitor, now: datetime) -> MonitorRun:
@@ -176,13 +181,25 @@ def fail_orphaned_runs(session: Session) -> int:
     start, when no other process can be running its jobs. Returns how many were found."""
     bind_system(session)
     runs = DueMonitorsRepository(session).unfinished_runs()
-    now = datetime.now(UTC)
     for run in runs:
-        run.status = MonitorRunStatus.failed
-        run.error = ORPHAN_REASON
-        run.end_time = now
-        run.logs = f"failed: {ORPHAN_REASON}"
-        monitor = session.get(Monitor, run.monitor_id)
-        if monitor is not None and monitor.last_run_id == run.id:
-            monitor.last_status = MonitorRunStatus.failed
+        fail_run(session, run, ORPHAN_REASON)
     return len(runs)
+
+
+def fail_run(session: Session, run: MonitorRun, reason: str) -> None:
+    """End a run that its job can no longer end: failed with ``reason``."""
+    run.status = MonitorRunStatus.failed
+    run.error = reason
+    run.end_time = datetime.now(UTC)
+    run.logs = f"failed: {reason}"
+    monitor = session.get(Monitor, run.monitor_id)
+    if monitor is not None and monitor.last_run_id == run.id:
+        monitor.last_status = MonitorRunStatus.failed
+
+
+def fail_lost_run(runtime: JobRuntime, job: Job, reason: str) -> None:
+    """The monitor job's ``on_lost`` handler: its worker died (see the job ledger)."""
+    with job_unit_of_work(runtime, for_job(job.tenant_id, [job.company_id])) as session:
+        run = session.get(MonitorRun, job.payload["runId"])
+        if run is not None and run.status in (MonitorRunStatus.queued, MonitorRunStatus.running):
+            fail_run(session, run, reason)

@@ -11,6 +11,7 @@ from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
 from urutiq_ai.sdk._alerts import (
     ALERTS,
+    JOBS,
     MONITOR_RUNS,
     MONITORS,
     SUPPORT_SPECS,
@@ -132,6 +133,7 @@ class Client:
         self.alerts = AlertsClient(t, ALERTS)
         self.webhooks = WebhooksClient(t, WEBHOOKS)
         self.webhook_deliveries = ResourceClient(t, WEBHOOK_DELIVERIES)
+        self.jobs = ResourceClient(t, JOBS)
 
     @property
     def company(self) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.errors import FieldError, Forbidden, InvalidStatusTransition, ValidationError
-from urutiq_ai.core.jobs import Job, enqueue
+from urutiq_ai.core.jobs import Job, JobRuntime, enqueue, job_unit_of_work
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.scoping import bind_system
 from urutiq_ai.crud import service as crud_service
@@ -157,6 +157,7 @@ def start_training(
             company_id=model.company_id,
             payload={"model_id": model.id, "run_id": run.id, "spec": spec},
             principal_id=ctx.principal_id,
+            on_lost=LOST_JOB,
         ),
     )
     return model, run
@@ -180,6 +181,7 @@ def cancel_run(session: Session, ctx: TenantContext, *, run_id: str) -> AIModelT
 
 
 ORPHAN_REASON = "the server stopped while this run was running; train again"
+LOST_JOB = "urutiq_ai.training.service:fail_lost_training"
 
 
 def fail_orphaned_runs(session: Session) -> int:
@@ -188,10 +190,24 @@ def fail_orphaned_runs(session: Session) -> int:
     bind_system(session)
     runs = RunningRunsRepository(session).all_running()
     for run in runs:
-        run.status = RunStatus.failed
-        run.logs = f"{run.logs or ''}failed: {ORPHAN_REASON}\n"
-        stamp_run_times(run, {"status": RunStatus.failed})
-        ctx = context.for_job(run.tenant_id, [run.company_id])
-        model = registry_service.get_model(session, ctx, run.model_id)
-        registry_service.fail_training(session, ctx, model, reason=ORPHAN_REASON)
+        fail_run(session, run, ORPHAN_REASON)
     return len(runs)
+
+
+def fail_run(session: Session, run: AIModelTrainingRun, reason: str) -> None:
+    """End a run that its job can no longer end: failed with ``reason``, and its model."""
+    run.status = RunStatus.failed
+    run.logs = f"{run.logs or ''}failed: {reason}\n"
+    stamp_run_times(run, {"status": RunStatus.failed})
+    ctx = context.for_job(run.tenant_id, [run.company_id])
+    model = registry_service.get_model(session, ctx, run.model_id)
+    registry_service.fail_training(session, ctx, model, reason=reason)
+
+
+def fail_lost_training(runtime: JobRuntime, job: Job, reason: str) -> None:
+    """The training job's ``on_lost`` handler: its worker died (see the job ledger)."""
+    ctx = context.for_job(job.tenant_id, [job.company_id])
+    with job_unit_of_work(runtime, ctx) as session:
+        run = session.get(AIModelTrainingRun, job.payload["run_id"])
+        if run is not None and run.status == RunStatus.running:
+            fail_run(session, run, f"{reason}; train again")

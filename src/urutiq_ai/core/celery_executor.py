@@ -1,0 +1,89 @@
+"""The Celery executor (``URUTIQ_EXECUTOR=celery``): jobs travel through a Redis broker to
+``urutiq-ai worker`` processes, which run them with the same :func:`run_job` as the inline
+executor.
+
+The message is the job itself (JSON). Workers acknowledge a message only after the job
+ends (``acks_late``), so a message whose worker process dies goes back to the queue; the
+ledger's claim makes the redelivered copy a no-op when the job was recovered meanwhile.
+"""
+
+import logging
+import os
+import socket
+from typing import Any
+
+from celery import Celery
+
+from urutiq_ai.core.jobs import Job, JobRuntime, run_job
+from urutiq_ai.core.settings import Settings
+
+logger = logging.getLogger("urutiq_ai.jobs")
+
+TASK_NAME = "urutiq.run_job"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("urutiq_ai", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=settings.queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,  # a busy worker leaves queued jobs to idle ones
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+    )
+    return app
+
+
+class CeleryExecutor:
+    """Sends jobs to the broker; never imports or runs a job itself."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = make_celery(settings)
+
+    def submit(self, job: Job) -> None:
+        self.app.send_task(TASK_NAME, args=[job.to_message()], queue=self.settings.queue)
+
+    def shutdown(self, *, wait: bool = True) -> None:  # noqa: ARG002 - nothing runs here
+        self.app.close()
+
+
+class WorkerState:
+    """What a worker process (and, after the fork, each of its pool processes) needs: the
+    worker id of the heartbeat, and a database engine made in the process that uses it."""
+
+    def __init__(self, settings: Settings, worker_id: str) -> None:
+        self.settings = settings
+        self.worker_id = worker_id
+        self._runtime: JobRuntime | None = None
+        self._pid = 0
+
+    def runtime(self) -> JobRuntime:
+        if self._runtime is None or self._pid != os.getpid():  # never share a forked pool
+            from urutiq_ai.core.db import make_engine, make_sessionmaker
+
+            engine = make_engine(self.settings.database_url)
+            self._runtime = JobRuntime(make_sessionmaker(engine), self.settings, self.worker_id)
+            self._pid = os.getpid()
+        return self._runtime
+
+
+def worker_app(state: WorkerState) -> Celery:
+    """The Celery app of ``urutiq-ai worker``: the one task that runs any job."""
+    app = make_celery(state.settings)
+
+    @app.task(name=TASK_NAME)
+    def run(message: dict[str, Any]) -> None:
+        run_job(state.runtime(), Job.from_message(message))
+
+    return app
+
+
+def node_name() -> str:
+    """A Celery node name unique per process (several workers may share a host)."""
+    return f"urutiq-{os.getpid()}@{socket.gethostname()}"

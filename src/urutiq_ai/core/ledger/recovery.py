@@ -1,0 +1,169 @@
+"""Heartbeats of job-running processes, and the scheduler's tickers that keep jobs moving.
+
+* :class:`Heartbeat`: a process that runs jobs (``serve`` with the inline executor, each
+  ``urutiq-ai worker``) registers a ``Worker`` row and beats every
+  ``URUTIQ_WORKER_HEARTBEAT`` seconds; a clean stop marks it stopped.
+* :func:`recover_lost_jobs`: a running job whose worker stopped, or has been silent for
+  ``URUTIQ_WORKER_TIMEOUT`` seconds, is *lost*. With attempts left it is queued again
+  (attempt + 1) and dispatched; otherwise it is marked failed and its ``on_lost`` handler
+  records the reason on the job's run row. Whatever the lost attempt had not committed is
+  gone with it (jobs write their results in one transaction), and if the worker was only
+  slow, the fencing check (``holds_claim``) stops it before it writes.
+* :func:`dispatch_due_jobs`: hands the executor the queued jobs whose retry backoff has
+  passed, and jobs dispatched long ago that no worker ever claimed (a message lost with
+  its broker or its process).
+"""
+
+import logging
+import os
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.db import new_id
+from urutiq_ai.core.jobs import (
+    Executor,
+    Job,
+    JobRuntime,
+    ledger_unit_of_work,
+    resolve_lost_handler,
+    system_unit_of_work,
+)
+from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
+from urutiq_ai.core.ledger.repository import WorkerRepository
+from urutiq_ai.core.ledger.schemas import JobStatus, WorkerKind
+
+logger = logging.getLogger("urutiq_ai.jobs")
+
+REDISPATCH_AFTER = timedelta(minutes=10)
+"""A job dispatched this long ago and still unclaimed is dispatched again (a duplicate
+message is harmless: only one claim succeeds)."""
+
+
+class Heartbeat:
+    """Registers this process as a worker and beats from a daemon thread until stopped."""
+
+    def __init__(
+        self, runtime: JobRuntime, kind: WorkerKind, *, concurrency: int = 1, worker_id: str = ""
+    ) -> None:
+        self.runtime = runtime
+        self.kind = kind
+        self.concurrency = concurrency
+        self.worker_id = worker_id or new_id()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        now = datetime.now(UTC)
+        with system_unit_of_work(self.runtime) as session:
+            session.add(
+                WorkerRecord(
+                    id=self.worker_id,
+                    kind=self.kind,
+                    hostname=socket.gethostname()[:255],
+                    pid=os.getpid(),
+                    concurrency=self.concurrency,
+                    started_at=now,
+                    last_seen_at=now,
+                )
+            )
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._thread.start()
+        return self.worker_id
+
+    def beat(self) -> None:
+        with system_unit_of_work(self.runtime) as session:
+            WorkerRepository(session).beat(self.worker_id, datetime.now(UTC))
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        with system_unit_of_work(self.runtime) as session:
+            WorkerRepository(session).stop(self.worker_id, datetime.now(UTC))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.runtime.settings.worker_heartbeat):
+            try:
+                self.beat()
+            except Exception:  # a database hiccup must not kill the heartbeat
+                logger.exception("heartbeat of worker %s failed", self.worker_id)
+
+
+def recover_lost_jobs(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
+    """The scheduler's ticker for jobs whose worker died (see the module docstring)."""
+    timeout = timedelta(seconds=runtime.settings.worker_timeout)
+    retries: list[Job] = []
+    given_up: list[tuple[Job, str]] = []
+    with ledger_unit_of_work(runtime) as ledger:
+        for row in ledger.lost(now, timeout):
+            reason = _lost_reason(ledger.session, row)
+            if row.attempt < row.max_attempts:
+                row.status = JobStatus.queued
+                row.attempt += 1
+                row.not_before = now
+                row.dispatched_at = now
+                row.error = reason
+                row.worker_id = None
+                retries.append(job_of(row))
+                logger.warning("job %s: %s; attempt %s queued", row.id, reason, row.attempt)
+            else:
+                row.status = JobStatus.failed
+                row.finished_at = now
+                row.error = reason
+                given_up.append((job_of(row), reason))
+                logger.warning("job %s: %s; no attempt left", row.id, reason)
+    for job, reason in given_up:
+        if job.on_lost:
+            try:
+                resolve_lost_handler(job.on_lost)(runtime, job, reason)
+            except Exception:
+                logger.exception("job %s: its on-lost handler failed", job.id)
+    for job in retries:
+        executor.submit(job)
+    return len(retries) + len(given_up)
+
+
+def dispatch_due_jobs(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
+    """The scheduler's ticker for retries whose backoff has passed and lost messages."""
+    with ledger_unit_of_work(runtime) as ledger:
+        jobs = []
+        for row in ledger.due(now, REDISPATCH_AFTER):
+            row.dispatched_at = now
+            jobs.append(job_of(row))
+    for job in jobs:
+        executor.submit(job)
+    return len(jobs)
+
+
+def job_of(row: JobRecord) -> Job:
+    return Job(
+        name=row.name,
+        tenant_id=row.tenant_id,
+        company_id=row.company_id,
+        payload=dict(row.payload or {}),
+        principal_id=row.principal_id,
+        id=row.id,
+        attempt=row.attempt,
+        max_attempts=row.max_attempts,
+        on_lost=row.on_lost,
+    )
+
+
+def _lost_reason(session: Session, row: JobRecord) -> str:
+    worker = session.get(WorkerRecord, row.worker_id)
+    if worker is None:
+        return f"its worker {row.worker_id} is unknown"
+    where = f"worker {worker.hostname}:{worker.pid} ({worker.kind.value})"
+    if worker.stopped_at is not None:
+        return f"{where} stopped at {_iso(worker.stopped_at)} while running attempt {row.attempt}"
+    return (
+        f"{where} stopped heartbeating (last at {_iso(worker.last_seen_at)}) "
+        f"while running attempt {row.attempt}"
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat()

@@ -1,0 +1,158 @@
+"""Queries on the job ledger. Claims and state changes are conditional updates, so two
+processes never both take one job, and a worker whose attempt was handed to another
+can tell (a fencing check) before it writes anything."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
+from urutiq_ai.core.ledger.schemas import JobStatus
+
+
+class JobLedgerRepository:
+    """Cross-tenant by design: used by executors and the scheduler in system scope, and by a
+    job for its own row (which row-level security lets its tenant see)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, job_id: str, attempt: int, worker_id: str | None, now: datetime) -> bool:
+        """queued -> running for this worker; False when another took it or it moved on."""
+        result = self.session.execute(
+            update(JobRecord)
+            .where(
+                JobRecord.id == job_id,
+                JobRecord.attempt == attempt,
+                JobRecord.status == JobStatus.queued,
+            )
+            .values(status=JobStatus.running, worker_id=worker_id, started_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def holds(self, job_id: str, attempt: int, worker_id: str | None) -> bool:
+        """Whether this worker still holds this attempt (the row is locked until commit)."""
+        row = self.session.scalars(
+            select(JobRecord).where(JobRecord.id == job_id).with_for_update()
+        ).one_or_none()
+        return (
+            row is not None
+            and row.status == JobStatus.running
+            and row.attempt == attempt
+            and row.worker_id == worker_id
+        )
+
+    def end(
+        self,
+        job_id: str,
+        attempt: int,
+        status: JobStatus,
+        now: datetime,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Finish an attempt (``retry_at``: queue the next one then). False if it was lost.
+        ``error`` keeps the last failure, also on a job that completed at a later attempt."""
+        values: dict[str, object] = {"status": status, "finished_at": now}
+        if error is not None:
+            values["error"] = error
+        if retry_at is not None:
+            values = {
+                "status": JobStatus.queued,
+                "attempt": attempt + 1,
+                "not_before": retry_at,
+                "dispatched_at": None,
+                "worker_id": None,
+                "error": error,
+            }
+        result = self.session.execute(
+            update(JobRecord)
+            .where(
+                JobRecord.id == job_id,
+                JobRecord.attempt == attempt,
+                JobRecord.status == JobStatus.running,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def lost(self, now: datetime, timeout: timedelta) -> Sequence[JobRecord]:
+        """Running jobs whose worker stopped or has not beaten for ``timeout`` (locked)."""
+        worker = aliased(WorkerRecord)
+        stmt = (
+            select(JobRecord)
+            .join(worker, worker.id == JobRecord.worker_id)
+            .where(
+                JobRecord.status == JobStatus.running,
+                or_(worker.stopped_at.is_not(None), worker.last_seen_at < now - timeout),
+            )
+            .order_by(JobRecord.created_at)
+            .with_for_update(of=JobRecord, skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def due(self, now: datetime, redispatch_after: timedelta) -> Sequence[JobRecord]:
+        """Queued jobs to hand to the executor: retries whose backoff has passed, and jobs
+        dispatched long ago that no worker has claimed (a lost message). Locked."""
+        stmt = (
+            select(JobRecord)
+            .where(
+                JobRecord.status == JobStatus.queued,
+                JobRecord.not_before <= now,
+                or_(
+                    JobRecord.dispatched_at.is_(None),
+                    JobRecord.dispatched_at < now - redispatch_after,
+                ),
+            )
+            .order_by(JobRecord.not_before)
+            .limit(500)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return self.session.get(JobRecord, job_id)
+
+
+class WorkerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def beat(self, worker_id: str, now: datetime) -> None:
+        self.session.execute(
+            update(WorkerRecord)
+            .where(WorkerRecord.id == worker_id)
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def stop(self, worker_id: str, now: datetime) -> None:
+        self.session.execute(
+            update(WorkerRecord)
+            .where(WorkerRecord.id == worker_id)
+            .values(stopped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def stop_all(self, now: datetime) -> int:
+        """Mark every worker stopped (an embedded server's start: no other may be alive)."""
+        result = self.session.execute(
+            update(WorkerRecord)
+            .where(WorkerRecord.stopped_at.is_(None))
+            .values(stopped_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def live(self, now: datetime, timeout: timedelta) -> Sequence[WorkerRecord]:
+        stmt = (
+            select(WorkerRecord)
+            .where(WorkerRecord.stopped_at.is_(None), WorkerRecord.last_seen_at >= now - timeout)
+            .order_by(WorkerRecord.started_at)
+        )
+        return self.session.scalars(stmt).all()

@@ -1,0 +1,148 @@
+"""The Celery executor with a real Redis and real ``urutiq-ai worker`` processes: jobs run
+on the workers, a worker killed in the middle of a run is detected by its heartbeat and the
+run recovered on another worker, with every target row written exactly once."""
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from tests.conftest import TenantFixture
+from tests.jobs.conftest import WorkerProcess
+from tests.pipelines.test_pipelines_api import TARGET, company_rows, pipeline_body
+from tests.quality.conftest import LedgerFixture
+from urutiq_ai.core.jobs import JobRuntime, make_executor, system_unit_of_work
+from urutiq_ai.core.ledger.models import JobRecord
+from urutiq_ai.core.ledger.recovery import recover_lost_jobs
+from urutiq_ai.core.ledger.schemas import JobStatus
+
+POLL_SECONDS = 0.1
+POLL_LIMIT = 1200  # polls, not a timing assertion: a stuck run fails instead of hanging
+# A SQL step that keeps SQLite busy for a few seconds: long enough to kill its worker.
+SLOW_STEP = {
+    "step": "sql",
+    "query": "WITH RECURSIVE spin(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM spin "
+    "WHERE n < 4000000) SELECT * FROM input WHERE (SELECT max(n) FROM spin) > 0",
+}
+
+
+def start_run(client: TestClient, tenant: TenantFixture, body: dict[str, Any]) -> str:
+    created = client.post(tenant.url("pipelines"), json=body, headers=tenant.headers("editor"))
+    assert created.status_code == 201, created.text
+    response = client.post(
+        tenant.url(f"pipelines/{created.json()['id']}/run"), headers=tenant.headers("editor")
+    )
+    assert response.status_code == 202, response.text
+    run_id: str = response.json()["id"]
+    return run_id
+
+
+def wait_for(check: Callable[[], Any], what: str) -> Any:
+    for _ in range(POLL_LIMIT):
+        found = check()
+        if found:
+            return found
+        time.sleep(POLL_SECONDS)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def ended(client: TestClient, tenant: TenantFixture, run_id: str) -> dict[str, Any]:
+    def check() -> dict[str, Any] | None:
+        run: dict[str, Any] = client.get(
+            tenant.url(f"pipeline-runs/{run_id}"), headers=tenant.headers()
+        ).json()
+        return run if run["status"] not in ("queued", "running") else None
+
+    result: dict[str, Any] = wait_for(check, f"run {run_id} to end")
+    return result
+
+
+def job_of(app: FastAPI, tenant: TenantFixture) -> JobRecord | None:
+    runtime = JobRuntime(app.state.sessionmaker, app.state.settings)
+    with system_unit_of_work(runtime) as session:
+        row = session.scalars(
+            select(JobRecord)  # tenancy: global
+            .where(JobRecord.tenant_id == tenant.id)
+            .order_by(JobRecord.created_at.desc())
+        ).first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def test_a_pipeline_runs_on_a_worker(
+    celery_app: FastAPI,
+    celery_client: TestClient,
+    ledger_tenant: LedgerFixture,
+    start_worker: Callable[..., WorkerProcess],
+    database_url: str,
+) -> None:
+    tenant = ledger_tenant.tenant
+    worker = start_worker("--concurrency", "1")
+    run_id = start_run(celery_client, tenant, pipeline_body())
+    run = ended(celery_client, tenant, run_id)
+    assert run["status"] == "completed", run["logs"]
+    assert run["recordsProcessed"] == len(company_rows(database_url, TARGET, tenant)) > 0
+    job = job_of(celery_app, tenant)
+    assert job is not None
+    assert (job.status, job.worker_id, job.attempt) == (
+        JobStatus.completed,
+        worker.worker_id,
+        1,
+    )
+    assert "urutiq.run_job" in worker.log.read_text()  # it ran there, not in this process
+
+
+def test_a_killed_worker_s_run_is_recovered_and_written_once(
+    celery_app: FastAPI,
+    celery_client: TestClient,
+    ledger_tenant: LedgerFixture,
+    start_worker: Callable[..., WorkerProcess],
+    database_url: str,
+) -> None:
+    tenant = ledger_tenant.tenant
+    doomed = start_worker("--concurrency", "1")
+    body = pipeline_body(config={"retries": {"maxAttempts": 2, "backoffSeconds": 1}})
+    body["transformations"] = [SLOW_STEP, *body["transformations"]]
+    run_id = start_run(celery_client, tenant, body)
+
+    def held_by_doomed() -> bool:
+        job = job_of(celery_app, tenant)
+        return job is not None and job.worker_id == doomed.worker_id
+
+    wait_for(held_by_doomed, "the first worker to take the job")
+    doomed.kill()  # in the middle of the slow step: nothing committed yet
+    survivor = start_worker("--concurrency", "1")
+
+    settings = celery_app.state.settings
+    runtime = JobRuntime(celery_app.state.sessionmaker, settings)
+    executor = make_executor(runtime)
+    try:  # what the scheduler's next tick does once the worker is overdue
+        later = datetime.now(UTC) + timedelta(seconds=settings.worker_timeout + 1)
+        assert recover_lost_jobs(runtime, executor, later) >= 1
+    finally:
+        executor.shutdown()
+
+    run = ended(celery_client, tenant, run_id)
+    assert run["status"] == "completed", run["logs"]
+    job = job_of(celery_app, tenant)
+    assert job is not None
+    assert (job.status, job.attempt, job.worker_id) == (
+        JobStatus.completed,
+        2,
+        survivor.worker_id,
+    )
+    assert "stopped heartbeating" in str(job.error)
+    rows = company_rows(database_url, TARGET, tenant)
+    assert len(rows) == run["recordsProcessed"] > 0
+    assert not rows["expenseId"].duplicated().any()  # nothing written twice
+    expenses = ledger_tenant.ledger.expenses
+    positive = expenses[expenses["amount"] > 0]
+    assert set(rows["expenseId"]) <= set(positive["expenseId"])
+    assert len(rows) + run["recordsFailed"] == len(positive)  # every row: written or rejected
+    assert pd.notna(rows["vendorSpend30d"]).all()
