@@ -16,10 +16,13 @@ from tests.conftest import TenantFixture
 from tests.jobs.conftest import WorkerProcess
 from tests.pipelines.test_pipelines_api import TARGET, company_rows, pipeline_body
 from tests.quality.conftest import LedgerFixture
+from tests.training.conftest import expense_table, seed_expenses, train_request, wait_for_run
 from urutiq_ai.core.jobs import JobRuntime, make_executor, system_unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.recovery import recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus
+
+__all__ = ["expense_table", "seed_expenses"]  # fixtures
 
 POLL_SECONDS = 0.1
 POLL_LIMIT = 1200  # polls, not a timing assertion: a stuck run fails instead of hanging
@@ -96,6 +99,36 @@ def test_a_pipeline_runs_on_a_worker(
         1,
     )
     assert "urutiq.run_job" in worker.log.read_text()  # it ran there, not in this process
+
+
+def test_a_training_runs_on_a_worker(
+    celery_app: FastAPI,
+    celery_client: TestClient,
+    tenant: TenantFixture,
+    seed_expenses: Callable[..., None],
+    start_worker: Callable[..., WorkerProcess],
+) -> None:
+    seed_expenses(tenant)
+    worker = start_worker("--concurrency", "1", "--pool", "solo")
+    response = celery_client.post(
+        tenant.url("train"), json=train_request(), headers=tenant.headers("editor")
+    )
+    assert response.status_code == 202, response.text
+    run = wait_for_run(celery_client, tenant, response.json()["runId"])
+    assert run["status"] == "completed", run["logs"]
+    model = celery_client.get(
+        tenant.url(f"models/{run['modelId']}"), headers=tenant.headers()
+    ).json()
+    assert model["status"] == "active"
+    job = job_of(celery_app, tenant)
+    assert job is not None
+    assert (job.status, job.worker_id) == (JobStatus.completed, worker.worker_id)
+    predicted = celery_client.post(  # the artifact the worker stored serves here
+        tenant.url(f"models/{run['modelId']}/predict"),
+        json={"rows": [{"vendorName": "AWS", "description": "cloud hosting", "amount": 120.0}]},
+        headers=tenant.headers("editor"),
+    )
+    assert predicted.status_code == 200, predicted.text
 
 
 def test_a_killed_worker_s_run_is_recovered_and_written_once(

@@ -580,8 +580,14 @@ class TestCli:
         table = self.cli(invoke, events, "pipeline-runs", "list", "--pipeline-id", pipeline_id)
         assert backfilled["id"] in table.output
         assert other_id not in table.output
+        nested = self.cli(invoke, events, "pipelines", "runs", "list", "--pipeline-id", other_id)
+        assert nested.exit_code == 0, nested.output
+        assert other_id in nested.output
+        assert backfilled["id"] not in nested.output
+        assert json.loads(ran.output)["id"] not in nested.output
+        assert len([line for line in nested.output.splitlines() if "completed" in line]) == 1
 
-        shown = self.cli(invoke, events, "pipeline-runs", "show", backfilled["id"])
+        shown = self.cli(invoke, events, "pipelines", "runs", "show", backfilled["id"])
         assert shown.exit_code == 0, shown.output
         for expected in ("backfill", "2026-01-01", "Logs:", "Steps", "filter", "select", "31"):
             assert expected in shown.output, shown.output

@@ -116,9 +116,14 @@ MODEL_VERBS: dict[str, Callable[..., None]] = {
     "importance": models.importance,
 }
 GROUP_VERBS["models"] = MODEL_VERBS
+pipeline_runs_app = _group("Runs of pipelines (the same as `pipeline-runs list|show`).")
+pipeline_runs_app.command("list")(pipelines.list_runs)
+pipeline_runs_app.command("show")(pipelines.show_run)
 for name, group in resources.resource_groups():
     for verb, command in GROUP_VERBS.get(name, {}).items():
         group.command(verb)(command)
+    if name == "pipelines":  # `urutiq-ai pipelines runs list --pipeline-id X`
+        group.add_typer(pipeline_runs_app, name="runs")
     app.add_typer(group, name=name)
 app.command("predict")(models.predict)
 importance_app = _group("Feature importances of a model version.")
