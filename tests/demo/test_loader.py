@@ -1,52 +1,15 @@
 """``demo load`` and ``train`` end to end on a fresh SQLite database (CLI and loader)."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from urutiq_ai.cli.main import app
+from tests.demo.conftest import invoke
 from urutiq_ai.core.migrations import upgrade
-from urutiq_ai.core.settings import get_settings
 from urutiq_ai.demo.loader import COMPANIES
 from urutiq_ai.training.templates import TEMPLATES
-
-RUNNER = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A migrated SQLite database with the demo loaded once, at a small scale."""
-    folder: Path = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{folder}/urutiq.db"
-    upgrade(url)
-    env = {
-        "URUTIQ_DATABASE_URL": url,
-        "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
-        "URUTIQ_SOURCES": str(folder / "sources"),
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        result = RUNNER.invoke(app, ["demo", "load", "--scale", "0.2"])
-        assert result.exit_code == 0, result.output
-        env["URUTIQ_API_KEY"] = result.output.strip().splitlines()[-1]
-        yield env
-    get_settings.cache_clear()
-
-
-def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        get_settings.cache_clear()
-        result = RUNNER.invoke(app, list(args))
-    get_settings.cache_clear()
-    return result.exit_code, result.output
 
 
 class TestDemoLoad:

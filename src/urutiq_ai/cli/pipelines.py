@@ -67,19 +67,7 @@ def run(
 ) -> None:
     """Run a pipeline now; with --wait, show the finished run (exit 1 if it failed)."""
     with sdk_client(url, api_key, company) as client:
-        current = wait_for_end(
-            client.pipelines.run(pipeline_id),
-            lambda run_row: client.pipeline_runs.get(run_row.id),
-            wait=wait,
-            timeout=timeout,
-            ended=TERMINAL,
-        )
-    if as_json:
-        print_json(current)
-    else:
-        print_run(current)
-    if current.status.value == "failed":
-        raise typer.Exit(1)
+        follow(client, client.pipelines.run(pipeline_id), wait, timeout, as_json)
 
 
 def backfill(
@@ -98,13 +86,18 @@ def backfill(
     """Re-run a pipeline over --from <= watermark < --to: exactly the target rows in that
     range are replaced; with --wait, show the finished run (exit 1 if it failed)."""
     with sdk_client(url, api_key, company) as client:
-        current = wait_for_end(
-            client.pipelines.backfill(pipeline_id, start, end),
-            lambda run_row: client.pipeline_runs.get(run_row.id),
-            wait=wait,
-            timeout=timeout,
-            ended=TERMINAL,
-        )
+        follow(client, client.pipelines.backfill(pipeline_id, start, end), wait, timeout, as_json)
+
+
+def follow(client: Any, started: Any, wait: bool, timeout: float, as_json: bool) -> None:
+    """Show a run just started (with ``wait``, once it ended); exit 1 if it failed."""
+    current = wait_for_end(
+        started,
+        lambda run_row: client.pipeline_runs.get(run_row.id),
+        wait=wait,
+        timeout=timeout,
+        ended=TERMINAL,
+    )
     if as_json:
         print_json(current)
     else:

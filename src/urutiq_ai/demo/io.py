@@ -55,15 +55,18 @@ def write_sql(
     company_id: str,
     prefix: str = "Ledger",
     features: pd.DataFrame | None = None,
+    with_features: bool = True,
 ) -> dict[str, int]:
     """Replace this tenant/company's rows in every ledger table; returns rows per table.
 
-    ``features``: the ledger's journal-entry features when the caller has built them already.
+    With ``with_features`` the journal-entry features (``features`` when the caller has built
+    them already) are written too, to ``<prefix>EntryFeatures``; the demo leaves them out
+    (its pipelines make them: :mod:`urutiq_ai.demo.pipelines`).
     """
     engine = create_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
-    if features is None:
-        features = journal_entry_features(ledger)
-    frames = {**ledger.frames(), "entryFeatures": features}
+    frames = ledger.frames()
+    if with_features:
+        frames["entryFeatures"] = journal_entry_features(ledger) if features is None else features
     counts: dict[str, int] = {}
     with engine.begin() as conn:
         for name, frame in frames.items():

@@ -2,10 +2,13 @@
 
 Loads, in-process and through the ordinary services (same rules, same audit):
 a tenant ``demo`` with two companies, each with its own seeded ledger written to the
-platform tables, the three accounting templates trained (runs with curves, feature
-importances), several simulated weeks of predictions with their actual outcomes, the
-monitors' first results (weekly performance, two drift checks) and a data-quality run of
-the shipped ledger checks, which finds the ledger's injected quality issues.
+platform tables, the data pipelines that make each template's training table from the
+ledger (:mod:`urutiq_ai.demo.pipelines`: scheduled nightly, and run once here, so their run
+history is there), the three accounting templates trained on those tables (runs with
+curves, feature importances), several simulated weeks of predictions with their actual
+outcomes, the monitors' first results (weekly performance, two drift checks) and a
+data-quality run of the shipped ledger checks, which finds the ledger's injected quality
+issues.
 Idempotent: when the demo tenant exists it changes nothing and returns its stored key.
 """
 
@@ -23,9 +26,10 @@ from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
 from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
 from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.core.settings import Settings
-from urutiq_ai.demo.features import journal_entry_features
+from urutiq_ai.demo._feature_pipelines import run_chains, training_frames
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import Ledger, generate_ledger
+from urutiq_ai.demo.pipelines import training_table
 from urutiq_ai.predictions import outcomes, serving
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
@@ -46,7 +50,7 @@ EXPENSE_ROWS_PER_WEEK = 100
 SHIFTED_WEEKS = 2
 """The last weeks of expense predictions come from the ledger's shifted period."""
 DRIFT_WINDOW = timedelta(weeks=SHIFTED_WEEKS)
-REFERENCE_PERIOD_ONLY = {"expense_classifier": "LedgerExpense"}
+REFERENCE_PERIOD_ONLY = ("expense_classifier",)
 """Templates trained on the reference period only (their table has a ``period`` column), so
 the shifted period is new to them: the demo's drift story."""
 
@@ -93,13 +97,14 @@ def load_demo(
         anchor = datetime.now(UTC)  # "now" of the simulated history and its monitors
         for company_id, _, profile, seed in COMPANIES:
             ledger = generate_ledger(seed=seed, scale=scale, company_profile=profile)
-            features = journal_entry_features(ledger)
             counts = write_sql(
-                ledger, engine, tenant_id=DEMO_TENANT, company_id=company_id, features=features
+                ledger, engine, tenant_id=DEMO_TENANT, company_id=company_id, with_features=False
             )
             report(f"{company_id}: ledger written ({sum(counts.values())} rows)")
+            _run_pipelines(runtime, company_id, report)
             result.models[company_id] = _train_templates(runtime, company_id, report)
-            samples = _samples(ledger, features, limit=weeks * EXPENSE_ROWS_PER_WEEK)
+            frames = training_frames(runtime, _scope(company_id))
+            samples = _samples(frames, limit=weeks * EXPENSE_ROWS_PER_WEEK)
             result.predictions += _simulate_history(runtime, company_id, samples, weeks, anchor)
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
             _monitor(runtime, company_id, anchor, report)
@@ -131,6 +136,15 @@ def _create_tenant(factory: Any) -> str:
 
 def _scope(company_id: str) -> TenantContext:
     return context.for_job(DEMO_TENANT, [company_id])
+
+
+def _run_pipelines(runtime: JobRuntime, company_id: str, report: Report) -> None:
+    """Each template's training table, made from the ledger by its chain of pipelines."""
+    for chain in run_chains(runtime, _scope(company_id)):
+        report(
+            f"{company_id}: {chain.pipelines} pipelines made {chain.table} for {chain.template} "
+            f"({chain.rows} rows, {chain.rejected} rejected)"
+        )
 
 
 def _train_templates(runtime: JobRuntime, company_id: str, report: Report) -> list[str]:
@@ -253,9 +267,10 @@ def _schedule_monitors(runtime: JobRuntime, company_id: str, report: Report) -> 
 
 
 def _training_request(company_id: str, template: str) -> tuple[TenantContext, TrainRequest]:
-    """The template as is, or limited to the reference period (a query source: admin only)."""
-    table = REFERENCE_PERIOD_ONLY.get(template)
-    if table is None:
+    """The template on the table its pipelines made (the template's own source), all of it
+    or only its reference period (a query source: admin only)."""
+    table = training_table(template)
+    if template not in REFERENCE_PERIOD_ONLY:
         return _scope(company_id), TrainRequest(template=template)
     query = f'SELECT * FROM "{table}" WHERE "period" = \'reference\''  # noqa: S608 - constant
     admin_scope = replace(_scope(company_id), role=Role.admin)
@@ -285,14 +300,12 @@ def _simulate_history(
 Sample = tuple[list[dict[str, Any]], list[Any]]
 
 
-def _samples(
-    ledger: Ledger, features: pd.DataFrame, *, limit: int
-) -> dict[str, tuple[Sample, Sample]]:
-    """Per template: (rows, targets) of the reference period and of the shifted period, at
-    most ``limit`` of each (the history never uses more)."""
+def _samples(frames: dict[str, pd.DataFrame], *, limit: int) -> dict[str, tuple[Sample, Sample]]:
+    """Per template, from its training table: (rows, targets) of the reference period and of
+    the shifted period, at most ``limit`` of each (the history never uses more)."""
     out: dict[str, tuple[Sample, Sample]] = {}
     for name, spec in TEMPLATES.items():
-        frame = _frame_for(name, ledger, features)
+        frame = frames[name]
         target = spec.get("target_column") or spec.get("label_column")
         frame = frame[frame[target].notna()].sample(frac=1.0, random_state=3)
         periods = []
@@ -326,14 +339,6 @@ def _weekly(name: str, reference: Sample, shifted: Sample, weeks: int) -> list[S
         for w in range(weeks - stable_weeks)
     ]
     return out
-
-
-def _frame_for(name: str, ledger: Ledger, features: pd.DataFrame) -> pd.DataFrame:
-    return {
-        "expense_classifier": ledger.expenses,
-        "anomaly_detection": features,
-        "cashflow_prediction": ledger.invoices,
-    }[name]
 
 
 def _json_row(row: dict[str, Any]) -> dict[str, Any]:

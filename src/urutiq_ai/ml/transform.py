@@ -22,9 +22,11 @@ Steps (``step`` is the kind):
   row's time (the row included), e.g. a vendor's 30-day spend;
 * ``encode`` ``column``, ``method`` one_hot | ordinal, ``categories`` (default: those seen);
 * ``sql`` ``query``: one SELECT over the table ``input`` (the frame so far), run in a
-  private in-memory SQLite database (no access to anything else).
+  private in-memory SQLite database (no access to anything else); SQLite's math functions
+  (``ln``, ``exp``, ``sqrt``, ``power``, ...) are there even where it was built without them.
 """
 
+import math
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -362,6 +364,43 @@ def encode(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
 
 
 FORBIDDEN_SQL = re.compile(r"\b(attach|detach|pragma|load_extension)\b", re.IGNORECASE)
+MATH_FUNCTIONS: dict[str, tuple[int, Callable[..., float]]] = {
+    "ln": (1, math.log),
+    "log10": (1, math.log10),
+    "exp": (1, math.exp),
+    "sqrt": (1, math.sqrt),
+    "power": (2, math.pow),
+    "floor": (1, math.floor),
+    "ceil": (1, math.ceil),
+}
+"""SQLite's math functions (https://sqlite.org/lang_mathfunc.html) exist only in builds with
+SQLITE_ENABLE_MATH_FUNCTIONS; where they are missing, these stand in (same names, NULL for a
+NULL argument or one outside the function's domain, as SQLite's own give)."""
+
+
+def _math_or_null(function: Callable[..., float]) -> Callable[..., float | None]:
+    def call(*args: float | None) -> float | None:
+        if any(arg is None for arg in args):
+            return None
+        try:
+            return function(*args)
+        except (ValueError, OverflowError, TypeError):
+            return None
+
+    return call
+
+
+def ensure_math_functions(connection: sqlite3.Connection, *, force: bool = False) -> None:
+    """Give ``connection`` SQLite's math functions when its build lacks them (``force``:
+    always use the stand-ins)."""
+    if not force:
+        try:
+            connection.execute("SELECT ln(1), sqrt(1), power(2, 2)")
+            return
+        except sqlite3.OperationalError:
+            pass
+    for name, (arity, function) in MATH_FUNCTIONS.items():
+        connection.create_function(name, arity, _math_or_null(function), deterministic=True)
 
 
 def run_sql(frame: pd.DataFrame, query: str) -> pd.DataFrame:
@@ -373,6 +412,7 @@ def run_sql(frame: pd.DataFrame, query: str) -> pd.DataFrame:
         raise ValueError("ATTACH, PRAGMA and extensions are not allowed")
     connection = sqlite3.connect(":memory:")
     try:
+        ensure_math_functions(connection)
         plain = frame.copy()
         for name in plain.columns:
             if pd.api.types.is_datetime64_any_dtype(plain[name]):

@@ -1,8 +1,9 @@
-"""The accounting templates: one-command trainings on the platform's ledger tables.
+"""The accounting templates: one-command trainings on the platform's feature tables.
 
 Each names its source, features, target and a sound algorithm with hyperparameters;
 any field of a training request overrides the template's. The tables are those the
-demo ledger writes (``urutiq_ai.demo.write_sql``) and that a UrutiIQ database exports.
+feature pipelines write from the ledger (``urutiq_ai.demo.pipelines``: collection,
+preprocessing, feature engineering, validation, nightly); ``source`` points elsewhere.
 """
 
 from typing import Any
@@ -12,7 +13,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "model_name": "expense_classifier",
         "model_type": "classification",
         "algorithm": "random_forest",
-        "source": {"table": "LedgerExpense"},
+        "source": {"table": "ExpenseClassifierFeatures"},
         "feature_columns": ["vendorName", "description", "amount"],
         "target_column": "category",
         "hyperparameters": {"n_estimators": 200},
@@ -22,7 +23,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "model_name": "anomaly_detection",
         "model_type": "anomaly_detection",
         "algorithm": "isolation_forest",
-        "source": {"table": "LedgerEntryFeatures"},
+        "source": {"table": "AnomalyDetectionFeatures"},
         # The demo's engineered features (urutiq_ai.demo.features.NUMERIC_FEATURES); free
         # text is left out on purpose: random splits over TF-IDF blocks drown the signal.
         "feature_columns": [
@@ -43,7 +44,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "model_name": "cashflow_prediction",
         "model_type": "regression",
         "algorithm": "xgboost",
-        "source": {"table": "LedgerInvoice"},
+        "source": {"table": "CashflowPredictionFeatures"},
         "feature_columns": ["segment", "region", "paymentTermsDays", "amount", "issueDate"],
         "target_column": "daysToPay",
         "hyperparameters": {"n_estimators": 200, "max_depth": 4, "learning_rate": 0.1},
