@@ -133,14 +133,14 @@ def test_the_last_attempt_fails_the_run(
     assert logs.rstrip().splitlines()[-1].startswith("failed:")
     job = job_of(app, tenant)
     assert job is not None
-    assert (job.status, job.attempt) == (JobStatus.completed, 2)  # the job ended; the run failed
+    assert (job.status, job.attempt) == (JobStatus.failed, 2)
 
 
 def test_without_retries_a_failure_ends_the_run(
     app: FastAPI, client: TestClient, tenant: TenantFixture, source: str, database_url: str
 ) -> None:
     run_id = start(client, tenant, source, 1, database_url)
-    wait_for_job(app, tenant, JobStatus.completed, attempt=1)
+    wait_for_job(app, tenant, JobStatus.failed, attempt=1)
     run = run_of(client, tenant, run_id)
     assert run["status"] == "failed"
     assert "attempt" not in str(run["logs"])

@@ -22,7 +22,14 @@ from urutiq_ai.alerts.schemas import DeliveryStatus, WebhookStatus
 from urutiq_ai.alerts.service import DELIVER_JOB, SEND_LEASE
 from urutiq_ai.alerts.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime, job_unit_of_work
+from urutiq_ai.core.jobs import (
+    Executor,
+    Job,
+    JobRuntime,
+    job_unit_of_work,
+    record_job,
+    submit_quietly,
+)
 from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.tenancy.context import for_job
@@ -138,6 +145,10 @@ def dispatch_due_deliveries(runtime: JobRuntime, executor: Executor, now: dateti
         for row in DueDeliveriesRepository(session).due(now):
             row.next_attempt_at = now + SEND_LEASE
             groups[(row.tenant_id, row.company_id)].append(row.id)
-    for (tenant_id, company_id), ids in groups.items():
-        executor.submit(Job(DELIVER_JOB, tenant_id, company_id, {"deliveryIds": ids}))
+        jobs = [
+            record_job(session, Job(DELIVER_JOB, tenant_id, company_id, {"deliveryIds": ids}))
+            for (tenant_id, company_id), ids in groups.items()
+        ]
+    for job in jobs:
+        submit_quietly(executor, job)
     return sum(len(ids) for ids in groups.values())

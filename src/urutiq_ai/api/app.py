@@ -59,8 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    # With the inline executor this process runs jobs: its heartbeat (started with the
-    # server) carries this id, and the jobs it claims are recovered if it dies.
+    # With the inline executor this process runs jobs: the executor registers it as this
+    # worker (a heartbeat) before its first job, so the jobs it claims are recovered if it
+    # dies; the scheduler in this process never takes them for lost.
     worker_id = new_id() if settings.executor == "inline" else None
     app.state.runtime = JobRuntime(app.state.sessionmaker, settings, worker_id)
     app.state.executor = make_executor(app.state.runtime)
@@ -76,7 +77,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the embedded scheduler with the server (``URUTIQ_SCHEDULER=embedded``, the
     default) and stop it, then the job pool, when the server stops."""
     settings: Settings = app.state.settings
-    heartbeat = _start_heartbeat(app.state.runtime)
     scheduler = None
     if settings.scheduler == "embedded":
         scheduler = Scheduler(
@@ -93,27 +93,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         if scheduler is not None:
             scheduler.stop()
         app.state.executor.shutdown(wait=True)
-        if heartbeat is not None:
-            heartbeat.stop()
-
-
-def _start_heartbeat(runtime: JobRuntime) -> Any:
-    """Register this server as the worker of its inline executor (None with Celery, or
-    when the database is not ready: /readyz says why)."""
-    if runtime.worker_id is None:
-        return None
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from urutiq_ai.core.ledger.recovery import Heartbeat
-    from urutiq_ai.core.ledger.schemas import WorkerKind
-
-    heartbeat = Heartbeat(runtime, WorkerKind.inline, concurrency=2, worker_id=runtime.worker_id)
-    try:
-        heartbeat.start()
-    except SQLAlchemyError:
-        logger.warning("no worker heartbeat: the database is not ready")
-        return None
-    return heartbeat
 
 
 def healthz() -> dict[str, str]:

@@ -204,20 +204,16 @@ def scheduler(
     import signal
 
     from urutiq_ai.catalog import TICKERS
-    from urutiq_ai.core.db import make_engine, make_sessionmaker
+    from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id
     from urutiq_ai.core.jobs import JobRuntime, make_executor
-    from urutiq_ai.core.ledger.recovery import Heartbeat
-    from urutiq_ai.core.ledger.schemas import WorkerKind
     from urutiq_ai.core.scheduler import Scheduler
     from urutiq_ai.core.settings import get_settings
 
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    runtime = JobRuntime(make_sessionmaker(engine), settings)
-    heartbeat = None
-    if settings.executor == "inline":  # this process runs the jobs it fires
-        heartbeat = Heartbeat(runtime, WorkerKind.inline, concurrency=2)
-        runtime = JobRuntime(runtime.sessionmaker, settings, heartbeat.start())
+    # inline: this process runs the jobs it fires, as a worker with a heartbeat
+    worker_id = new_id() if settings.executor == "inline" else None
+    runtime = JobRuntime(make_sessionmaker(engine), settings, worker_id)
     executor = make_executor(runtime)
     job_scheduler = Scheduler(
         runtime, executor, TICKERS, interval=interval or settings.scheduler_interval
@@ -236,6 +232,4 @@ def scheduler(
     finally:
         job_scheduler.stop(timeout=0)
         executor.shutdown(wait=True)
-        if heartbeat is not None:
-            heartbeat.stop()
         engine.dispose()

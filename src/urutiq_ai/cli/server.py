@@ -44,11 +44,13 @@ def serve(
 
 
 def _sweep_orphaned_runs(database_url: str) -> None:
-    """Embedded mode (SQLite): runs left ``running`` by a previous server are failed.
+    """Embedded mode (SQLite): what a previous server left unfinished is settled.
 
-    Only one process serves an embedded database, so a running run at start has no job
-    behind it. On PostgreSQL other replicas may be running jobs: worker heartbeats
-    (pipelines issue) will handle that case.
+    Only one process serves an embedded database, so at start nothing is running: training
+    and monitor runs left ``running`` are failed, every earlier worker is marked stopped,
+    and every job still ``running`` is lost: retried (a pipeline with attempts left, at
+    the first scheduler tick) or failed with its run. On PostgreSQL other replicas may be
+    running jobs: the scheduler's recovery ticker handles dead workers by their heartbeats.
     """
     if not database_url.startswith("sqlite"):
         return
@@ -58,24 +60,32 @@ def _sweep_orphaned_runs(database_url: str) -> None:
 
     from urutiq_ai import catalog  # noqa: F401 - maps every table
     from urutiq_ai.core.db import make_engine, make_sessionmaker, sqlite_file_missing, unit_of_work
+    from urutiq_ai.core.jobs import JobRuntime
+    from urutiq_ai.core.ledger.recovery import recover_lost_jobs
     from urutiq_ai.core.ledger.repository import WorkerRepository
+    from urutiq_ai.core.settings import get_settings
     from urutiq_ai.monitoring.scheduling import fail_orphaned_runs as fail_orphaned_monitor_runs
     from urutiq_ai.training.service import fail_orphaned_runs
 
     if sqlite_file_missing(database_url):
         return
     engine = make_engine(database_url)
+    factory = make_sessionmaker(engine)
     try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
+        with unit_of_work(factory) as session:
             found = fail_orphaned_runs(session)
             monitor_runs = fail_orphaned_monitor_runs(session)
-            WorkerRepository(session).stop_all(datetime.now(UTC))  # their jobs: recovered
+            WorkerRepository(session).stop_all(datetime.now(UTC))
+        runtime = JobRuntime(factory, get_settings())
+        jobs = recover_lost_jobs(runtime, None, datetime.now(UTC), everything=True)
         if found:
             typer.echo(f"Marked {found} training run(s) left running by a stopped server failed.")
         if monitor_runs:
             typer.echo(
                 f"Marked {monitor_runs} monitor run(s) left unfinished by a stopped server failed."
             )
+        if jobs:
+            typer.echo(f"Recovered {jobs} job(s) a stopped server left running.")
     except SQLAlchemyError:
         pass  # not migrated yet: /readyz says so
     finally:

@@ -54,21 +54,31 @@ class CeleryExecutor:
 
 
 class WorkerState:
-    """What a worker process (and, after the fork, each of its pool processes) needs: the
-    worker id of the heartbeat, and a database engine made in the process that uses it."""
+    """What a worker process needs to run jobs: a database engine made in the process that
+    uses it, and the worker id its claims carry. The main process beats as ``worker_id``;
+    each prefork pool process (forked by Celery) registers and beats as a worker of its
+    own, so a pool process killed on its own (out of memory) is seen dead, and its job
+    recovered, even while the main process lives on."""
 
     def __init__(self, settings: Settings, worker_id: str) -> None:
         self.settings = settings
         self.worker_id = worker_id
+        self.main_pid = os.getpid()
         self._runtime: JobRuntime | None = None
         self._pid = 0
 
     def runtime(self) -> JobRuntime:
         if self._runtime is None or self._pid != os.getpid():  # never share a forked pool
             from urutiq_ai.core.db import make_engine, make_sessionmaker
+            from urutiq_ai.core.ledger.recovery import Heartbeat
+            from urutiq_ai.core.ledger.schemas import WorkerKind
 
             engine = make_engine(self.settings.database_url)
-            self._runtime = JobRuntime(make_sessionmaker(engine), self.settings, self.worker_id)
+            runtime = JobRuntime(make_sessionmaker(engine), self.settings, self.worker_id)
+            if os.getpid() != self.main_pid:
+                heartbeat = Heartbeat(runtime, WorkerKind.celery)
+                runtime = JobRuntime(runtime.sessionmaker, self.settings, heartbeat.start())
+            self._runtime = runtime
             self._pid = os.getpid()
         return self._runtime
 

@@ -22,6 +22,7 @@ through :func:`run_job`.
 
 import importlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -36,7 +37,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.repository import JobLedgerRepository
-from urutiq_ai.core.ledger.schemas import JobStatus
+from urutiq_ai.core.ledger.schemas import JobStatus, WorkerKind
 from urutiq_ai.core.scoping import bind_scope, bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 
@@ -56,7 +57,11 @@ class Job:
     id: str | None = None  # its ledger row; None for a job run outside the ledger
     attempt: int = 1
     max_attempts: int = 1  # attempts in all: > 1 lets a lost or failing job run again
-    on_lost: str | None = None  # "module:function" called (runtime, job, reason) when lost
+    # "module:function" called (runtime, job, reason) when the job is given up without its
+    # run having been ended: its worker died at the last attempt, or it raised past its own
+    # error handling. It fails the run row with the reason.
+    on_lost: str | None = None
+    last_error: str | None = None  # why the previous attempt ended (for the run's logs)
 
     def to_message(self) -> dict[str, Any]:
         """The JSON a broker carries."""
@@ -75,6 +80,15 @@ class JobRuntime:
     sessionmaker: sessionmaker[Session]
     settings: Settings
     worker_id: str | None = None
+
+
+class JobFailed(Exception):
+    """Raised by a job that recorded its own failure on its run row: the ledger marks the
+    job failed with ``reason`` (no traceback logged, no ``on_lost`` call)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class RetryLater(Exception):
@@ -152,8 +166,10 @@ def ledger_unit_of_work(runtime: JobRuntime) -> Iterator[JobLedgerRepository]:
 def run_job(runtime: JobRuntime, job: Job) -> None:
     """Claim the job (if it is in the ledger), run it in this thread, record its end.
 
-    Failures are the job's to record on its run row; a job that raises
-    :class:`RetryLater` is queued again for after its backoff (the scheduler dispatches it).
+    Failures are the job's to record on its run row (then it raises :class:`JobFailed`);
+    a job that raises :class:`RetryLater` is queued again for after its backoff (the
+    scheduler dispatches it); one that raises anything else is failed, and its ``on_lost``
+    handler ends its run row with the error.
     """
     if job.id is not None:
         with ledger_unit_of_work(runtime) as ledger:
@@ -161,18 +177,32 @@ def run_job(runtime: JobRuntime, job: Job) -> None:
         if not claimed:
             logger.info("job %s attempt %s: taken or finished; skipped", job.id, job.attempt)
             return
-    status, error, retry_at = JobStatus.completed, None, None
+    status, error, retry_at, abandoned = JobStatus.completed, None, None, False
     try:
         resolve(job.name)(runtime, job)
     except RetryLater as retry:
         status, error = JobStatus.queued, retry.reason
         retry_at = _now() + timedelta(seconds=retry.delay)
+    except JobFailed as failed:
+        status, error = JobStatus.failed, failed.reason
     except Exception as exc:
         logger.exception("job %s failed outside its own error handling", job.name)
-        status, error = JobStatus.failed, f"{type(exc).__name__}: {exc}"
+        status, error, abandoned = JobStatus.failed, f"{type(exc).__name__}: {exc}", True
     if job.id is not None:
         with ledger_unit_of_work(runtime) as ledger:
             ledger.end(job.id, job.attempt, status, _now(), error=error, retry_at=retry_at)
+    if abandoned and job.on_lost:
+        give_up(runtime, job, f"the job failed: {error}")
+
+
+def give_up(runtime: JobRuntime, job: Job, reason: str) -> None:
+    """Call the job's ``on_lost`` handler (it ends the run row); its own failure is logged."""
+    if job.on_lost is None:
+        return
+    try:
+        resolve_lost_handler(job.on_lost)(runtime, job, reason)
+    except Exception:
+        logger.exception("job %s: its on-lost handler failed", job.id)
 
 
 def holds_claim(session: Session, job: Job, runtime: JobRuntime) -> bool:
@@ -195,18 +225,43 @@ class Executor(Protocol):
 
 
 class InlineExecutor:
-    """Runs jobs on a small thread pool inside the serving process (whose heartbeat is
-    ``runtime.worker_id``)."""
+    """Runs jobs on a small thread pool inside this process. With ``runtime.worker_id`` it
+    registers the process as that worker (a heartbeat) before its first job, so the jobs
+    it claims are recovered if the process dies, and marks it stopped at shutdown."""
 
     def __init__(self, runtime: JobRuntime, *, max_workers: int = 2) -> None:
         self.runtime = runtime
+        self.max_workers = max_workers
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
+        self._heartbeat: Any = None
+        self._lock = threading.Lock()
 
     def submit(self, job: Job) -> Future[None]:
+        self._ensure_heartbeat()
         return self._pool.submit(run_job, self.runtime, job)
 
     def shutdown(self, *, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+        with self._lock:
+            if self._heartbeat is not None:
+                self._heartbeat.stop()
+                self._heartbeat = None
+
+    def _ensure_heartbeat(self) -> None:
+        if self.runtime.worker_id is None or self._heartbeat is not None:
+            return
+        from urutiq_ai.core.ledger.recovery import Heartbeat  # it imports this module
+
+        with self._lock:
+            if self._heartbeat is None:
+                heartbeat = Heartbeat(
+                    self.runtime,
+                    WorkerKind.inline,
+                    concurrency=self.max_workers,
+                    worker_id=self.runtime.worker_id,
+                )
+                heartbeat.start()
+                self._heartbeat = heartbeat
 
 
 class SyncExecutor:
@@ -241,7 +296,7 @@ def make_executor(runtime: JobRuntime) -> Executor:
     return InlineExecutor(runtime)
 
 
-def record(session: Session, job: Job) -> Job:
+def record_job(session: Session, job: Job) -> Job:
     """Add ``job``'s ledger row to ``session`` (dispatched when it commits); returns the
     job with its id. For code that hands jobs to an executor itself (the tickers)."""
     now = _now()
@@ -268,7 +323,7 @@ def enqueue(session: Session, job: Job) -> None:
     (never if it rolls back)."""
     if session.info.get(EXECUTOR_KEY) is None:
         raise RuntimeError("this session has no job executor attached")
-    session.info.setdefault(PENDING_KEY, []).append(record(session, job))
+    session.info.setdefault(PENDING_KEY, []).append(record_job(session, job))
 
 
 @event.listens_for(Session, "after_commit")
@@ -277,7 +332,16 @@ def _dispatch_after_commit(session: Session) -> None:
     executor: Executor | None = session.info.get(EXECUTOR_KEY)
     for job in jobs:
         if executor is not None:
-            executor.submit(job)
+            submit_quietly(executor, job)
+
+
+def submit_quietly(executor: Executor, job: Job) -> None:
+    """Hand a committed job to the executor; if that fails (the broker is down), log it:
+    the job is in the ledger and the scheduler dispatches it again later."""
+    try:
+        executor.submit(job)
+    except Exception:
+        logger.exception("job %s could not be dispatched; the scheduler will retry", job.id)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -20,7 +20,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.cron import next_fire
 from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.errors import FieldError, ValidationError, field_error
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue, job_unit_of_work, record
+from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue, job_unit_of_work, record_job
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.crud import service as crud_service
@@ -145,7 +145,7 @@ def fire_due_monitors(runtime: JobRuntime, executor: Executor, now: datetime) ->
         set_database_role(session, runtime.settings.database_role)
         bind_system(session)
         due = DueMonitorsRepository(session).due(now)
-        jobs = [record(session, run_job(_fire(session, monitor, now))) for monitor in due]
+        jobs = [record_job(session, run_job(_fire(session, monitor, now))) for monitor in due]
     for job in jobs:
         executor.submit(job)
     return len(jobs)

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe
-from urutiq_ai.core.jobs import Job, JobRuntime, SyncExecutor, attach_executor, job_unit_of_work
+from urutiq_ai.core.jobs import (
+    Job,
+    JobRuntime,
+    SyncExecutor,
+    attach_executor,
+    holds_claim,
+    job_unit_of_work,
+)
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
 from urutiq_ai.monitoring.repository import MonitorRepository, MonitorRunRepository
@@ -25,6 +32,10 @@ from urutiq_ai.monitoring.schemas import MonitorKind, MonitorRunStatus
 from urutiq_ai.tenancy.context import for_job
 
 logger = logging.getLogger("urutiq_ai.monitors")
+
+
+class AttemptLost(Exception):
+    """This worker was presumed dead and its run failed meanwhile: nothing it did is kept."""
 
 
 def run_monitor(runtime: JobRuntime, job: Job) -> None:
@@ -43,20 +54,24 @@ def run_monitor(runtime: JobRuntime, job: Job) -> None:
             attach_executor(session, SyncExecutor(runtime))
             monitor = _monitor_of(session, ctx, run_id)
             summary = execute(session, ctx, monitor, runtime)
+            if not holds_claim(session, job, runtime):
+                raise AttemptLost(run_id)  # results roll back with this unit of work
+    except AttemptLost:
+        return
     except (AppError, MLError) as exc:
-        _finish(runtime, ctx, run_id, started, error=describe(exc))
+        _finish(runtime, ctx, job, started, error=describe(exc))
     except Exception as exc:  # recorded on the run row, never left running
         logger.exception("monitor run %s failed", run_id)
         _finish(
             runtime,
             ctx,
-            run_id,
+            job,
             started,
             error=f"{type(exc).__name__}: {exc}",
             logs=traceback.format_exc(limit=5),
         )
     else:
-        _finish(runtime, ctx, run_id, started, summary=summary)
+        _finish(runtime, ctx, job, started, summary=summary)
 
 
 def _monitor_of(session: Session, ctx: TenantContext, run_id: str) -> Monitor:
@@ -128,7 +143,7 @@ def execute(
 def _finish(
     runtime: JobRuntime,
     ctx: TenantContext,
-    run_id: str,
+    job: Job,
     started: datetime,
     *,
     summary: dict[str, Any] | None = None,
@@ -138,7 +153,11 @@ def _finish(
     ended = datetime.now(UTC)
     status = MonitorRunStatus.failed if error else MonitorRunStatus.completed
     with job_unit_of_work(runtime, ctx) as session:
-        run: MonitorRun = MonitorRunRepository(session, ctx).get_or_raise(run_id)
+        runs = MonitorRunRepository(session, ctx)
+        run: MonitorRun = runs.get_or_raise(str(job.payload["runId"]))
+        session.refresh(run, with_for_update=True)
+        if run.status != MonitorRunStatus.running or not holds_claim(session, job, runtime):
+            return  # failed meanwhile as lost: the attempt that took over says the rest
         run.status = status
         run.end_time = ended
         run.duration = (ended - started).total_seconds()

@@ -110,8 +110,12 @@ def fail_lost_run(runtime: JobRuntime, job: Job, reason: str) -> None:
 
     ctx = for_job(job.tenant_id, [job.company_id])
     with job_unit_of_work(runtime, ctx) as session:
-        run = PipelineRunRepository(session, ctx).get(str(job.payload["runId"]))
-        if run is None or run.status != RunStatus.running:
+        runs = PipelineRunRepository(session, ctx)
+        run = runs.get(str(job.payload["runId"]))
+        if run is None:
+            return
+        runs.lock(run)
+        if run.status != RunStatus.running:
             return
         run.status = RunStatus.failed
         run.logs = f"{run.logs or ''}failed: {reason}\n"

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from urutiq_ai.core.cron import previous_fire
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import Executor, Job, JobRuntime, record
+from urutiq_ai.core.jobs import Executor, Job, JobRuntime, record_job
 from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.repository import ScheduledPipelinesRepository
@@ -35,7 +35,7 @@ def fire_due_pipelines(runtime: JobRuntime, executor: Executor, now: datetime) -
             run = _run(pipeline, now, due)
             session.add(run)
             session.flush()
-            jobs.append(record(session, run_job(pipeline, run)))
+            jobs.append(record_job(session, run_job(pipeline, run)))
     for job in jobs:
         executor.submit(job)
     return len(jobs)

@@ -22,6 +22,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe
 from urutiq_ai.core.jobs import (
     Job,
+    JobFailed,
     JobRuntime,
     RetryLater,
     holds_claim,
@@ -84,7 +85,8 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
             assert pipeline is not None
             outcome = execute(session, ctx, pipeline, run, runtime.settings.sources, job.payload)
             if job.attempt > 1:
-                outcome.logs.insert(0, f"attempt {job.attempt} of {job.max_attempts}")
+                after = f" (the last one: {job.last_error})" if job.last_error else ""
+                outcome.logs.insert(0, f"attempt {job.attempt} of {job.max_attempts}{after}")
             if not holds_claim(session, job, runtime):
                 raise AttemptLost(run.run_id)  # handed to another worker: write nothing
             _finish(run, started, RunStatus.completed, outcome=outcome)
@@ -300,11 +302,14 @@ def _record_failure(
     error: str,
     trace: str | None = None,
 ) -> None:
-    """The run fails, or, with attempts left, stays ``running`` while its job waits for the
-    next attempt (``RetryLater``: the scheduler dispatches it after the backoff)."""
+    """The run fails (and the job with ``JobFailed``), or, with attempts left, stays
+    ``running`` while its job waits for the next attempt (``RetryLater``: the scheduler
+    dispatches it after the backoff)."""
     detail = error if trace is None else f"{error}\n{trace}"
     with job_unit_of_work(runtime, ctx) as session:
-        run = PipelineRunRepository(session, ctx).get_or_raise(str(job.payload["runId"]))
+        runs = PipelineRunRepository(session, ctx)
+        run = runs.get_or_raise(str(job.payload["runId"]))
+        runs.lock(run)  # a cancel committed meanwhile is seen, not overwritten
         if run.status != RunStatus.running or not holds_claim(session, job, runtime):
             return  # cancelled meanwhile, or no longer this worker's attempt
         pipeline = session.get(AIDataPipeline, run.pipeline_id)
@@ -315,9 +320,11 @@ def _record_failure(
         )
         if delay is None:
             _finish(run, started, RunStatus.failed, error=detail)
-            return
-        run.logs = (
-            f"{run.logs or ''}attempt {job.attempt} of {job.max_attempts} failed: {detail}\n"
-            f"attempt {job.attempt + 1} in {delay:g} s\n"
-        )
+        else:
+            run.logs = (
+                f"{run.logs or ''}attempt {job.attempt} of {job.max_attempts} failed: {detail}\n"
+                f"attempt {job.attempt + 1} in {delay:g} s\n"
+            )
+    if delay is None:
+        raise JobFailed(error)  # the run says it; the ledger marks the job failed too
     raise RetryLater(f"attempt {job.attempt} failed: {error}", delay)

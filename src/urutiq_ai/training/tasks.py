@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.jobs import Job, JobRuntime, job_unit_of_work
+from urutiq_ai.core.jobs import Job, JobRuntime, holds_claim, job_unit_of_work
 from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
@@ -34,11 +34,16 @@ VALIDATION_SAMPLE_ROWS = 2_000
 PROGRESS_SECONDS = 0.5
 
 
+class AttemptLost(Exception):
+    """This worker was presumed dead and its run failed meanwhile: nothing more is written."""
+
+
 class RunSession:
     """Short units of work on one run, in the job's scope."""
 
     def __init__(self, runtime: JobRuntime, job: Job) -> None:
         self.runtime = runtime
+        self.job = job
         self.ctx = context.for_job(job.tenant_id, [job.company_id], principal_id=job.principal_id)
         self.run_id = str(job.payload["run_id"])
         self.model_id = str(job.payload["model_id"])
@@ -87,6 +92,10 @@ class RunSession:
                 run.loss, run.validation_loss = step.loss, step.validation_loss
                 run.epochs = step.epoch
 
+    def holds(self, session: Session) -> bool:
+        """Whether this worker still holds the job (not presumed dead and replaced)."""
+        return holds_claim(session, self.job, self.runtime)
+
     def should_stop(self) -> bool:
         now = time.monotonic()
         if not self._cancelled and now - self._last_check >= CANCEL_CHECK_SECONDS:
@@ -100,6 +109,9 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
     """The body of a training job (see the module docstring)."""
     runner = RunSession(runtime, job)
     spec = job.payload["spec"]
+    with runner.open() as session:
+        if runner.run(session).status != RunStatus.running:
+            return  # cancelled, or failed by a restart's sweep, before this job started
     try:
         runner.log(f"loading {spec['source']}")
         frame = _load(runner, spec)
@@ -111,6 +123,8 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
         _store(runner, result, frame, spec)
         _after_training(runner, result)
         _complete(runner, result)
+    except AttemptLost:
+        return  # presumed dead and replaced: the ledger's handler ended the run
     except TrainingCancelled:
         _end(runner, RunStatus.cancelled, "cancelled on request")
     except SpecError as exc:
@@ -158,8 +172,12 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
     store = ArtifactStore(runner.runtime.settings.artifacts)
     profile = reference_profile(frame[result.feature_columns], result.column_types)
     with runner.open() as session:
-        if runner.run(session).status == RunStatus.cancelled:
+        run = runner.run(session)
+        session.refresh(run, with_for_update=True)
+        if run.status == RunStatus.cancelled:
             raise TrainingCancelled("cancelled while finishing")
+        if run.status != RunStatus.running or not runner.holds(session):
+            raise AttemptLost(runner.run_id)  # failed as lost meanwhile: store nothing
         model = registry_service.get_model(session, runner.ctx, runner.model_id)
         uri = store.put(
             artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.joblib"), data
@@ -220,6 +238,9 @@ def _after_training(runner: RunSession, result: TrainResult) -> None:
 def _end(runner: RunSession, status: RunStatus, reason: str) -> None:
     with runner.open() as session:
         run = runner.run(session)
+        session.refresh(run, with_for_update=True)
+        if run.status == RunStatus.failed or not runner.holds(session):
+            return  # already ended as lost (see the job ledger): nothing to add
         run.logs = f"{run.logs or ''}{status.value}: {reason}\n"
         if run.status == RunStatus.running:
             run.status = status

@@ -27,8 +27,9 @@ from urutiq_ai.core.jobs import (
     Executor,
     Job,
     JobRuntime,
+    give_up,
     ledger_unit_of_work,
-    resolve_lost_handler,
+    submit_quietly,
     system_unit_of_work,
 )
 from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
@@ -92,37 +93,37 @@ class Heartbeat:
                 logger.exception("heartbeat of worker %s failed", self.worker_id)
 
 
-def recover_lost_jobs(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
-    """The scheduler's ticker for jobs whose worker died (see the module docstring)."""
+def recover_lost_jobs(
+    runtime: JobRuntime, executor: Executor | None, now: datetime, *, everything: bool = False
+) -> int:
+    """The scheduler's ticker for jobs whose worker died (see the module docstring). The
+    jobs of this process's own worker (``runtime.worker_id``) are never lost to it.
+    Without an executor, jobs to retry are left for :func:`dispatch_due_jobs`."""
     timeout = timedelta(seconds=runtime.settings.worker_timeout)
     retries: list[Job] = []
     given_up: list[tuple[Job, str]] = []
     with ledger_unit_of_work(runtime) as ledger:
-        for row in ledger.lost(now, timeout):
+        for row in ledger.lost(now, timeout, alive=runtime.worker_id, everything=everything):
             reason = _lost_reason(ledger.session, row)
+            row.error = reason
             if row.attempt < row.max_attempts:
                 row.status = JobStatus.queued
                 row.attempt += 1
                 row.not_before = now
-                row.dispatched_at = now
-                row.error = reason
+                row.dispatched_at = now if executor is not None else None
                 row.worker_id = None
                 retries.append(job_of(row))
                 logger.warning("job %s: %s; attempt %s queued", row.id, reason, row.attempt)
             else:
                 row.status = JobStatus.failed
                 row.finished_at = now
-                row.error = reason
                 given_up.append((job_of(row), reason))
                 logger.warning("job %s: %s; no attempt left", row.id, reason)
     for job, reason in given_up:
-        if job.on_lost:
-            try:
-                resolve_lost_handler(job.on_lost)(runtime, job, reason)
-            except Exception:
-                logger.exception("job %s: its on-lost handler failed", job.id)
-    for job in retries:
-        executor.submit(job)
+        give_up(runtime, job, reason)
+    if executor is not None:
+        for job in retries:
+            submit_quietly(executor, job)
     return len(retries) + len(given_up)
 
 
@@ -134,7 +135,7 @@ def dispatch_due_jobs(runtime: JobRuntime, executor: Executor, now: datetime) ->
             row.dispatched_at = now
             jobs.append(job_of(row))
     for job in jobs:
-        executor.submit(job)
+        submit_quietly(executor, job)
     return len(jobs)
 
 
@@ -149,13 +150,16 @@ def job_of(row: JobRecord) -> Job:
         attempt=row.attempt,
         max_attempts=row.max_attempts,
         on_lost=row.on_lost,
+        last_error=row.error,
     )
 
 
 def _lost_reason(session: Session, row: JobRecord) -> str:
+    if row.worker_id is None:
+        return f"the process running attempt {row.attempt} stopped (it ran outside any worker)"
     worker = session.get(WorkerRecord, row.worker_id)
     if worker is None:
-        return f"its worker {row.worker_id} is unknown"
+        return f"its worker {row.worker_id} is unknown (never registered) at attempt {row.attempt}"
     where = f"worker {worker.hostname}:{worker.pid} ({worker.kind.value})"
     if worker.stopped_at is not None:
         return f"{where} stopped at {_iso(worker.stopped_at)} while running attempt {row.attempt}"

@@ -81,19 +81,35 @@ class JobLedgerRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def lost(self, now: datetime, timeout: timedelta) -> Sequence[JobRecord]:
-        """Running jobs whose worker stopped or has not beaten for ``timeout`` (locked)."""
+    def lost(
+        self,
+        now: datetime,
+        timeout: timedelta,
+        *,
+        alive: str | None = None,
+        everything: bool = False,
+    ) -> Sequence[JobRecord]:
+        """Running jobs whose worker stopped, has not beaten for ``timeout``, or was never
+        registered (locked). ``alive``: this process's own worker, never lost to itself.
+        ``everything``: every running job, also those claimed outside any worker (an
+        embedded server's start, when no other process can be running jobs)."""
         worker = aliased(WorkerRecord)
+        gone = or_(
+            worker.id.is_(None),
+            worker.stopped_at.is_not(None),
+            worker.last_seen_at < now - timeout,
+        )
         stmt = (
             select(JobRecord)
-            .join(worker, worker.id == JobRecord.worker_id)
-            .where(
-                JobRecord.status == JobStatus.running,
-                or_(worker.stopped_at.is_not(None), worker.last_seen_at < now - timeout),
-            )
+            .outerjoin(worker, worker.id == JobRecord.worker_id)
+            .where(JobRecord.status == JobStatus.running)
             .order_by(JobRecord.created_at)
             .with_for_update(of=JobRecord, skip_locked=True)
         )
+        if not everything:
+            stmt = stmt.where(JobRecord.worker_id.is_not(None), gone)
+        if alive is not None:
+            stmt = stmt.where(or_(JobRecord.worker_id.is_(None), JobRecord.worker_id != alive))
         return self.session.scalars(stmt).all()
 
     def due(self, now: datetime, redispatch_after: timedelta) -> Sequence[JobRecord]:
@@ -124,10 +140,12 @@ class WorkerRepository:
         self.session = session
 
     def beat(self, worker_id: str, now: datetime) -> None:
+        """A beat also revives a worker marked stopped while it was only slow: its old
+        jobs were recovered (and it is fenced off them); its new ones must not be."""
         self.session.execute(
             update(WorkerRecord)
             .where(WorkerRecord.id == worker_id)
-            .values(last_seen_at=now)
+            .values(last_seen_at=now, stopped_at=None)
             .execution_options(synchronize_session=False)
         )
 
