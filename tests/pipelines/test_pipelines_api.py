@@ -135,6 +135,30 @@ class TestRun:
         assert data["expenseId"] in set(ledger.expenses["expenseId"])
         assert set(rejects["runId"]) == {run["runId"]}
 
+    def test_its_checks_are_stored_as_quality_results_it_links(
+        self, client: TestClient, ledger_tenant: LedgerFixture
+    ) -> None:
+        tenant = ledger_tenant.tenant
+        body = pipeline_body(pipelineName="linked checks")
+        body["validationRules"].append(  # a data-set check: measured, rejects nothing
+            {"check": "unique", "columns": ["expenseId"], "name": "one row per expense"}
+        )
+        run = run_to_end(client, tenant, create(client, tenant, body).json()["id"])
+        assert run["status"] == "completed", run["logs"]
+        described, unique = run["metrics"]["checks"]
+        assert (described["blocking"], unique["blocking"]) == (True, False)
+        assert (described["status"], unique["status"]) == ("fail", "pass")
+        for check in (described, unique):
+            stored = client.get(
+                tenant.url(f"data-quality/{check['dataQualityId']}"), headers=tenant.headers()
+            )
+            assert stored.status_code == 200, stored.text
+            row = stored.json()
+            assert row["tableName"] == TARGET
+            assert row["status"] == check["status"]
+            assert row["issues"]["rowsFailed"] == check["rowsFailed"]
+        assert described["rowsFailed"] == run["recordsFailed"] > 0
+
     def test_running_again_replaces_the_company_rows(
         self, client: TestClient, ledger_tenant: LedgerFixture, database_url: str
     ) -> None:

@@ -38,7 +38,7 @@ from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetReposito
 from urutiq_ai.pipelines.runs import retry_policy
 from urutiq_ai.pipelines.schemas import RunMode, RunStatus
 from urutiq_ai.pipelines.service import config_of, rules_of, steps_of
-from urutiq_ai.quality.checks import measure_of
+from urutiq_ai.quality.checks import check_frame, measure_of
 from urutiq_ai.quality.rules import ROW_CHECKS
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.sources.schemas import SourceSpec
@@ -137,10 +137,12 @@ def execute(
     result = transform.apply(frame, steps, reader)
     for report in result.steps:
         logs.append(f"{report.step}: {report.rows_in} -> {report.rows_out} rows")
-    output = _own_output(result.frame, plan, logs)
-    output, rejects, checks = _validate(output, rules_of(pipeline), run.run_id)
+    checked = _own_output(result.frame, plan, logs)
+    rules = rules_of(pipeline)
+    output, rejects = _validate(checked, rules, run.run_id)
     _claim(runs, run)  # a cancel from now on waits for this run's end (and then is refused)
     target = str(pipeline.target_tables[0])
+    checks = _quality_results(session, ctx, rules, checked, target, run, sources_dir)
     targets = TargetRepository(session, ctx)
     written, line = modes.write(targets, target, output, plan)
     logs.append(line)
@@ -208,34 +210,21 @@ def _claim(runs: PipelineRunRepository, run: AIDataPipelineRun) -> None:
 
 def _validate(
     frame: pd.DataFrame, rules: list[Any], run_id: str
-) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
-    """Rows failing a blocking row check go to the rejects (first failing rule named);
-    every rule's counts go to the run's metrics."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows failing a blocking row check go to the rejects (first failing rule named)."""
     failing = np.zeros(len(frame), dtype=bool)
     reason = np.full(len(frame), None, dtype=object)
     rule_name = np.full(len(frame), None, dtype=object)
-    checks: list[dict[str, Any]] = []
     for rule in rules:
-        name = rule.name or f"{rule.check}: {getattr(rule, 'column', '') or ''}".strip(": ")
-        if rule.check not in ROW_CHECKS:
-            checks.append(_data_set_check(name, rule, frame))
+        if rule.check not in ROW_CHECKS or not rule.blocking:
             continue
         row_check = measure_of(rule, [])
         assert isinstance(row_check, ml_quality.RowCheck)
         mask = row_check.failures(frame)
-        checks.append(
-            {
-                "name": name,
-                "check": rule.check,
-                "blocking": rule.blocking,
-                "rowsFailed": int(mask.sum()),
-            }
-        )
-        if rule.blocking:
-            new = mask & ~failing
-            rule_name[new] = name
-            reason[new] = f"failed {rule.check}"
-            failing |= mask
+        new = mask & ~failing
+        rule_name[new] = rule_label(rule)
+        reason[new] = f"failed {rule.check}"
+        failing |= mask
     kept = frame[~failing].reset_index(drop=True)
     bad = frame[failing]
     rejects = pd.DataFrame(
@@ -250,25 +239,47 @@ def _validate(
             ],
         }
     )
-    return kept, rejects, checks
+    return kept, rejects
 
 
-def _data_set_check(name: str, rule: Any, frame: pd.DataFrame) -> dict[str, Any]:
-    """A check of the whole output (unique keys, balances, totals, freshness): measured and
-    reported in the run's metrics; it rejects no row. Reference checks are not run here."""
-    entry: dict[str, Any] = {"name": name, "check": rule.check, "blocking": False}
-    if rule.check.startswith("reference_"):
-        return {**entry, "status": "skipped", "reason": "reference checks run as quality checks"}
-    found = measure_of(rule, [])
-    found.update(frame)
-    measured = found.finish()
-    return {
-        **entry,
-        "metricValue": None
-        if measured.metric_value != measured.metric_value
-        else measured.metric_value,
-        "rowsFailed": measured.rows_failed,
-    }
+def rule_label(rule: Any) -> str:
+    return str(rule.name or f"{rule.check}: {getattr(rule, 'column', '') or ''}".strip(": "))
+
+
+def _quality_results(
+    session: Session,
+    ctx: TenantContext,
+    rules: list[Any],
+    frame: pd.DataFrame,
+    target: str,
+    run: AIDataPipelineRun,
+    sources_dir: str,
+) -> list[dict[str, Any]]:
+    """Every validation rule measured over the output (before its rejects) and stored as an
+    AIDataQuality row of the target; the run's metrics link each one (``dataQualityId``)."""
+    if not rules:
+        return []
+    results = check_frame(
+        session,
+        ctx,
+        rules,
+        frame,
+        table=target,
+        name=f"pipeline run {run.run_id}",
+        sources_dir=sources_dir,
+    )
+    return [
+        {
+            "name": rule_label(rule),
+            "check": rule.check,
+            "blocking": bool(rule.blocking and rule.check in ROW_CHECKS),
+            "status": result.status.value,
+            "metricValue": result.metric_value,
+            "rowsFailed": result.rows_failed,
+            "dataQualityId": result.id,
+        }
+        for rule, result in zip(rules, results, strict=True)
+    ]
 
 
 def _finish(

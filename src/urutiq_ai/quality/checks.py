@@ -72,6 +72,35 @@ def run_checks(
     return _summary(data.name, results, rows_read, time.perf_counter() - started)
 
 
+def check_frame(
+    session: Session,
+    ctx: TenantContext,
+    checks: Sequence[Any],
+    frame: Any,
+    *,
+    table: str,
+    name: str,
+    sources_dir: str,
+) -> list[QualityCheckResult]:
+    """Run ``checks`` over rows in memory (a pipeline's output, before its rejects) as if
+    read from ``table``, and store them as AIDataQuality rows like any quality run (alerts
+    included). The checks' columns were checked when the pipeline was saved; a reference
+    check reads its reference source."""
+    source = SourceSpec(table=table)
+    columns = [str(c) for c in frame.columns]
+    plan = [
+        Planned(index, rule, source, measure_of(rule, _sample_columns(rule, columns)))
+        for index, rule in enumerate(checks)
+    ]
+    for planned in plan:
+        _read_reference(session, ctx, sources_dir, planned)
+    ml.feed([planned.measure for planned in plan], [frame])
+    results = [_result(planned, name) for planned in plan]
+    if results:
+        _store(session, ctx, results, plan)
+    return results
+
+
 def _require_query_rights(ctx: TenantContext, data: rules.QualityRunRequest) -> None:
     sources = [data.source, *(check.source for check in data.checks)]
     sources += [c.reference.source for c in data.checks if hasattr(c, "reference")]
