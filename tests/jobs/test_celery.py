@@ -26,7 +26,7 @@ from urutiq_ai.core.ledger.schemas import JobStatus
 __all__ = ["expense_table", "seed_expenses"]  # fixtures
 
 POLL_SECONDS = 0.1
-POLL_LIMIT = 1200  # polls, not a timing assertion: a stuck run fails instead of hanging
+POLL_LIMIT = 3000  # polls, not a timing assertion: a stuck run fails instead of hanging
 # A SQL step that keeps SQLite busy for a few seconds: long enough to kill its worker.
 SLOW_STEP = {
     "step": "sql",
@@ -55,15 +55,30 @@ def wait_for(check: Callable[[], Any], what: str) -> Any:
     raise AssertionError(f"gave up waiting for {what}")
 
 
-def ended(client: TestClient, tenant: TenantFixture, run_id: str) -> dict[str, Any]:
+def ended(
+    client: TestClient, tenant: TenantFixture, run_id: str, *workers: WorkerProcess
+) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
         run: dict[str, Any] = client.get(
             tenant.url(f"pipeline-runs/{run_id}"), headers=tenant.headers()
         ).json()
         return run if run["status"] not in ("queued", "running") else None
 
-    result: dict[str, Any] = wait_for(check, f"run {run_id} to end")
+    logs = "\n".join(w.log.read_text(errors="replace")[-4000:] for w in workers)
+    result: dict[str, Any] = wait_for(check, f"run {run_id} to end; the workers said:\n{logs}")
     return result
+
+
+def job_ended(app: FastAPI, tenant: TenantFixture) -> JobRecord:
+    """The tenant's latest job once its ledger row is ended (it is ended in a transaction
+    of its own, just after the run's)."""
+
+    def check() -> JobRecord | None:
+        job = job_of(app, tenant)
+        return job if job is not None and job.status != JobStatus.running else None
+
+    found: JobRecord = wait_for(check, "the job's ledger row to end")
+    return found
 
 
 def ran_in(app: FastAPI, worker_id: str | None, worker: WorkerProcess) -> bool:
@@ -106,11 +121,10 @@ def test_a_pipeline_runs_on_a_worker(
     tenant = ledger_tenant.tenant
     worker = start_worker("--concurrency", "1")
     run_id = start_run(celery_client, tenant, pipeline_body())
-    run = ended(celery_client, tenant, run_id)
+    run = ended(celery_client, tenant, run_id, worker)
     assert run["status"] == "completed", run["logs"]
     assert run["recordsProcessed"] == len(company_rows(database_url, TARGET, tenant)) > 0
-    job = job_of(celery_app, tenant)
-    assert job is not None
+    job = job_ended(celery_app, tenant)
     assert (job.status, job.attempt) == (JobStatus.completed, 1)
     assert ran_in(celery_app, job.worker_id, worker)  # a pool process of that worker
     assert "urutiq.run_job" in worker.log.read_text()  # it ran there, not in this process
@@ -135,8 +149,7 @@ def test_a_training_runs_on_a_worker(
         tenant.url(f"models/{run['modelId']}"), headers=tenant.headers()
     ).json()
     assert model["status"] == "active"
-    job = job_of(celery_app, tenant)
-    assert job is not None
+    job = job_ended(celery_app, tenant)
     assert (job.status, job.worker_id) == (JobStatus.completed, worker.worker_id)
     predicted = celery_client.post(  # the artifact the worker stored serves here
         tenant.url(f"models/{run['modelId']}/predict"),
@@ -176,10 +189,9 @@ def test_a_killed_worker_s_run_is_recovered_and_written_once(
     finally:
         executor.shutdown()
 
-    run = ended(celery_client, tenant, run_id)
+    run = ended(celery_client, tenant, run_id, doomed, survivor)
     assert run["status"] == "completed", run["logs"]
-    job = job_of(celery_app, tenant)
-    assert job is not None
+    job = job_ended(celery_app, tenant)
     assert (job.status, job.attempt) == (JobStatus.completed, 2)
     assert ran_in(celery_app, job.worker_id, survivor)
     assert "stopped heartbeating" in str(job.error)

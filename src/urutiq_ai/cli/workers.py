@@ -44,7 +44,9 @@ def worker(
         WorkerKind.celery,
         concurrency=concurrency,
     )
-    worker_id = heartbeat.start()
+    # prefork: the jobs run in pool processes, each beating as a worker of its own; this
+    # process forks them, so it runs no heartbeat thread (see Heartbeat.start)
+    worker_id = heartbeat.start(beating=pool != "prefork")
     typer.echo(
         f"worker {worker_id}: {concurrency} x {pool} on queue {settings.queue!r} "
         f"of {settings.broker_url}"

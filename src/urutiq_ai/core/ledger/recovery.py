@@ -56,7 +56,11 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> str:
+    def start(self, *, beating: bool = True) -> str:
+        """Register the worker; with ``beating`` (the default) beat from a daemon thread.
+        A process that forks job processes registers without beating: a thread running
+        while a process forks can leave a lock held in the child, which then hangs; its
+        children beat for themselves."""
         now = datetime.now(UTC)
         with system_unit_of_work(self.runtime) as session:
             session.add(
@@ -70,8 +74,9 @@ class Heartbeat:
                     last_seen_at=now,
                 )
             )
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
-        self._thread.start()
+        if beating:
+            self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+            self._thread.start()
         return self.worker_id
 
     def beat(self) -> None:
