@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from tests.quality.conftest import demo_ledger, ledger_tenant, write_ledger
 from urutiq_ai.api.app import create_app
+from urutiq_ai.core.jobs import Job, JobRuntime
 from urutiq_ai.core.settings import Settings
 
 __all__ = ["demo_ledger", "ledger_tenant", "write_ledger"]  # fixtures for the tests here
@@ -152,3 +153,31 @@ def start_worker(
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def runtime(app: FastAPI) -> JobRuntime:
+    """The test app's job runtime (its sessions, its settings), outside any worker."""
+    return JobRuntime(app.state.sessionmaker, app.state.settings)
+
+
+class DroppingExecutor:
+    """Takes jobs and runs none: what a broker holding them, or a lost message, looks like."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    def submit(self, job: Job) -> None:
+        self.jobs.append(job)
+
+    def shutdown(self, *, wait: bool = True) -> None:  # noqa: ARG002
+        return None
+
+
+@pytest.fixture
+def dropping(app: FastAPI) -> Iterator[DroppingExecutor]:
+    """The app's executor swapped for one that keeps its jobs: the test runs them."""
+    executor = DroppingExecutor()
+    inline, app.state.executor = app.state.executor, executor
+    yield executor
+    app.state.executor = inline

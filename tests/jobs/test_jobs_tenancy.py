@@ -29,11 +29,6 @@ JOB = "tests.jobs.test_ledger:counting_job"
 
 
 @pytest.fixture
-def runtime(app: FastAPI) -> JobRuntime:
-    return JobRuntime(app.state.sessionmaker, app.state.settings)
-
-
-@pytest.fixture
 def owned_job(app: FastAPI, tenant: TenantFixture, runtime: JobRuntime) -> Job:
     """A job of ``tenant``'s company A, claimed by a worker."""
     job = submit(

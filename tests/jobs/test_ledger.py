@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import TenantFixture
+from tests.jobs.conftest import DroppingExecutor
 from tests.training.conftest import expense_table, seed_expenses, train_request
 from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.jobs import (
@@ -50,24 +51,6 @@ def flaky_job(runtime: JobRuntime, job: Job) -> None:  # noqa: ARG001
 
 def remember_lost(runtime: JobRuntime, job: Job, reason: str) -> None:  # noqa: ARG001
     LOST.append((str(job.payload["key"]), reason))
-
-
-class DroppingExecutor:
-    """Takes jobs and runs none: what a broker holding them, or a lost message, looks like."""
-
-    def __init__(self) -> None:
-        self.jobs: list[Job] = []
-
-    def submit(self, job: Job) -> None:
-        self.jobs.append(job)
-
-    def shutdown(self, *, wait: bool = True) -> None:  # noqa: ARG002
-        return None
-
-
-@pytest.fixture
-def runtime(app: FastAPI) -> JobRuntime:
-    return JobRuntime(app.state.sessionmaker, app.state.settings)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ run, a broker outage does not fail a committed request, slow monitor workers are
 off, a cancel racing a failure stays cancelled, the in-process SDK registers its worker,
 and a scheduler never takes its own process's jobs for lost."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,20 +21,6 @@ from urutiq_ai.core.ledger.recovery import recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus
 
 __all__ = ["source"]  # fixture
-
-
-@pytest.fixture
-def runtime(app: FastAPI) -> JobRuntime:
-    return JobRuntime(app.state.sessionmaker, app.state.settings)
-
-
-@pytest.fixture
-def dropping(app: FastAPI) -> Iterator[DroppingExecutor]:
-    """The app's executor swapped for one that keeps its jobs: the test runs them."""
-    executor = DroppingExecutor()
-    inline, app.state.executor = app.state.executor, executor
-    yield executor
-    app.state.executor = inline
 
 
 def job_row(runtime: JobRuntime, job_id: str) -> JobRecord:

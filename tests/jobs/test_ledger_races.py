@@ -3,7 +3,6 @@ a recovery that lands between a job's commit and its ledger end, a cancel while 
 waits for its backoff."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,19 +28,6 @@ from urutiq_ai.core.ledger.repository import JobLedgerRepository
 from urutiq_ai.core.ledger.schemas import JobStatus
 
 __all__ = ["source"]  # fixture
-
-
-@pytest.fixture
-def runtime(app: FastAPI) -> JobRuntime:
-    return JobRuntime(app.state.sessionmaker, app.state.settings)
-
-
-@pytest.fixture
-def dropping(app: FastAPI) -> Iterator[DroppingExecutor]:
-    executor = DroppingExecutor()
-    inline, app.state.executor = app.state.executor, executor
-    yield executor
-    app.state.executor = inline
 
 
 def test_two_workers_claiming_at_once_get_one_claim(
