@@ -105,7 +105,6 @@ def retry_policy(pipeline: AIDataPipeline) -> RetryPolicy:
 
 def fail_lost_run(runtime: JobRuntime, job: Job, reason: str) -> None:
     """The run job's ``on_lost`` handler: its worker died at the last attempt."""
-    from urutiq_ai.crud.lifecycle import stamp_run_times
     from urutiq_ai.tenancy.context import for_job
 
     ctx = for_job(job.tenant_id, [job.company_id])
@@ -117,9 +116,7 @@ def fail_lost_run(runtime: JobRuntime, job: Job, reason: str) -> None:
         runs.lock(run)
         if run.status != RunStatus.running:
             return
-        run.status = RunStatus.failed
-        run.logs = f"{run.logs or ''}failed: {reason}\n"
-        stamp_run_times(run, {"status": RunStatus.failed})
+        end_run(run, RunStatus.failed, f"failed: {reason}")
 
 
 def _iso(moment: datetime) -> str:
@@ -135,14 +132,20 @@ class RunNotRunning(Conflict):
 def cancel_run(session: Session, ctx: TenantContext, run_id: str) -> AIDataPipelineRun:
     """Cancel a running pipeline run: it ends ``cancelled`` now and its job, at its next
     check (before it writes anything), stops and rolls back. 409 for a finished run."""
-    from urutiq_ai.crud.lifecycle import stamp_run_times
     from urutiq_ai.pipelines.service import PIPELINE_RUNS
 
     run: AIDataPipelineRun = crud_service.get_row(session, ctx, PIPELINE_RUNS, run_id)
     PipelineRunRepository(session, ctx).lock(run)
     if run.status != RunStatus.running:
         raise RunNotRunning(f"run {run.run_id!r} is {run.status.value}, not running")
-    run.status = RunStatus.cancelled
-    run.logs = f"{run.logs or ''}cancelled\n"
-    stamp_run_times(run, {"status": RunStatus.cancelled})
+    end_run(run, RunStatus.cancelled, "cancelled")
     return run
+
+
+def end_run(run: AIDataPipelineRun, status: RunStatus, line: str) -> None:
+    """End a run from outside its job (a cancel, a lost job): status, a log line, times."""
+    from urutiq_ai.crud.lifecycle import stamp_run_times
+
+    run.status = status
+    run.logs = f"{run.logs or ''}{line}\n"
+    stamp_run_times(run, {"status": status})

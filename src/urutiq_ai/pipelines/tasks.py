@@ -38,7 +38,7 @@ from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetReposito
 from urutiq_ai.pipelines.runs import retry_policy
 from urutiq_ai.pipelines.schemas import RunMode, RunStatus
 from urutiq_ai.pipelines.service import config_of, rules_of, steps_of
-from urutiq_ai.quality.checks import check_frame, measure_of
+from urutiq_ai.quality.checks import check_frame, check_name, measure_of
 from urutiq_ai.quality.rules import ROW_CHECKS
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.sources.schemas import SourceSpec
@@ -222,7 +222,7 @@ def _validate(
         assert isinstance(row_check, ml_quality.RowCheck)
         mask = row_check.failures(frame)
         new = mask & ~failing
-        rule_name[new] = rule_label(rule)
+        rule_name[new] = check_name(rule)
         reason[new] = f"failed {rule.check}"
         failing |= mask
     kept = frame[~failing].reset_index(drop=True)
@@ -240,10 +240,6 @@ def _validate(
         }
     )
     return kept, rejects
-
-
-def rule_label(rule: Any) -> str:
-    return str(rule.name or f"{rule.check}: {getattr(rule, 'column', '') or ''}".strip(": "))
 
 
 def _quality_results(
@@ -270,7 +266,7 @@ def _quality_results(
     )
     return [
         {
-            "name": rule_label(rule),
+            "name": result.name,
             "check": rule.check,
             "blocking": bool(rule.blocking and rule.check in ROW_CHECKS),
             "status": result.status.value,

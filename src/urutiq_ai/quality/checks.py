@@ -228,7 +228,7 @@ def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
             higher_is_better=rule.check not in LOWER_IS_BETTER,
         )
     )
-    name = rule.name or _default_name(rule)
+    name = check_name(rule)
     issues: dict[str, Any] = {
         "check": rule.check,
         "name": name,
@@ -273,6 +273,11 @@ def _column_name(rule: Any) -> str | None:
         if value:
             return value if isinstance(value, str) else ",".join(value)
     return None
+
+
+def check_name(rule: Any) -> str:
+    """A check's name in results and pipeline rejects: its own, else ``check: column``."""
+    return str(rule.name or _default_name(rule))
 
 
 def _default_name(rule: Any) -> str:
