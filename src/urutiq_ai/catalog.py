@@ -16,7 +16,12 @@ from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.scheduler import Ticker
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud.resource import Resource
-from urutiq_ai.deployments.service import DEPLOYMENTS
+from urutiq_ai.deployments.router import router as deployments_router
+from urutiq_ai.deployments.service import (
+    DEPLOYMENT_REVISIONS,
+    DEPLOYMENTS,
+    check_due_deployments,
+)
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
@@ -73,9 +78,10 @@ SUPPORT_RESOURCES: tuple[Resource, ...] = (
     WEBHOOKS,
     WEBHOOK_DELIVERIES,
     JOBS,
+    DEPLOYMENT_REVISIONS,
 )
 """Our own supporting tables served the same way: monitors and their runs, alerts,
-webhooks and their delivery log, the job ledger (read-only)."""
+webhooks and their delivery log, the job ledger and deployment revisions (read-only)."""
 
 BY_PATH = {res.path: res for res in RESOURCES}
 
@@ -85,6 +91,7 @@ TICKERS: tuple[Ticker, ...] = (
     fire_due_monitors,
     fire_due_pipelines,
     dispatch_due_deliveries,
+    check_due_deployments,
 )
 """What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 
@@ -98,6 +105,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     quality_router,
     alerts_router,
     pipelines_router,
+    deployments_router,
 )
 
 __all__ = [

@@ -100,9 +100,9 @@ CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     },
     "deployments": lambda d: {
         "deploymentName": unique("deployment"),
-        "modelId": d["models"],
+        "modelId": d["trained-models"],
         "environment": "staging",
-        "config": {"replicas": 1},
+        "config": {"maxBatch": 100},
     },
     "governance-policies": lambda _d: {
         "policyName": unique("policy"),
@@ -125,7 +125,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "predictions": ("models",),
     "feature-importances": ("models",),
     "pipeline-runs": ("pipelines",),
-    "deployments": ("models",),
+    "deployments": ("trained-models",),  # deployed models must be trained (active, stored)
     "governance-violations": ("governance-policies",),
 }
 
@@ -142,7 +142,6 @@ UPDATE: dict[str, dict[str, Any]] = {
     "drift-detections": {"status": "warning", "recommendations": {"retrain": True}},
     "feedback": {"status": "processed", "impact": "high"},
     "experiments": {"conclusions": "the challenger wins", "results": {"f1": 0.9}},
-    "deployments": {"endpoint": "https://models.example/predict", "healthCheck": {"ok": True}},
     "governance-policies": {"status": "active", "thresholds": {"gap": 0.1}},
     "governance-violations": {"status": "investigating", "severity": "critical"},
     "configs": {"isActive": False, "configData": {"greeting": "hello"}},
@@ -178,7 +177,6 @@ JSON_FIELD: dict[str, str] = {
     "drift-detections": "analysis",
     "feedback": "feedbackData",
     "experiments": "methodology",
-    "deployments": "config",
     "governance-policies": "rules",
     "governance-violations": "details",
     "configs": "configData",
@@ -209,12 +207,23 @@ GOVERNANCE_PATHS = frozenset({"governance-policies", "governance-violations"})
 
 
 class Factory:
-    """Creates rows of a tenant through the API, prerequisites first (cached per company)."""
+    """Creates rows of a tenant through the API, prerequisites first (cached per company).
 
-    def __init__(self, client: TestClient, tenant: TenantFixture, role: str = "editor") -> None:
+    ``trained-models`` (what a deployment needs) are trained through ``/train`` on a few
+    seeded expense rows: a model only deploys once it is trained.
+    """
+
+    def __init__(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        role: str = "editor",
+        seed: Callable[..., None] | None = None,
+    ) -> None:
         self.client = client
         self.tenant = tenant
         self.role = role
+        self.seed = seed
         self._deps: dict[tuple[str, str], str] = {}
 
     def deps(self, path: str, company: str | None = None) -> dict[str, str]:
@@ -222,9 +231,30 @@ class Factory:
         out: dict[str, str] = {}
         for need in NEEDS.get(path, ()):
             if (company, need) not in self._deps:
-                self._deps[(company, need)] = self.create(need, company=company)["id"]
+                self._deps[(company, need)] = self._prerequisite(need, company)
             out[need] = self._deps[(company, need)]
         return out
+
+    def _prerequisite(self, need: str, company: str) -> str:
+        if need != "trained-models":
+            return str(self.create(need, company=company)["id"])
+        return self.trained_model(company)
+
+    def trained_model(self, company: str | None = None) -> str:
+        """A small logistic regression trained through the API (an active model)."""
+        from tests.training.conftest import train_request, wait_for_run
+
+        assert self.seed is not None, "this factory was made without the expense table"
+        company = company or self.tenant.company_id
+        self.seed(self.tenant, company, n=60)
+        body = train_request(algorithm="logistic_regression", hyperparameters={})
+        started = self.client.post(
+            self.tenant.url("train", company), json=body, headers=self.tenant.headers("editor")
+        )
+        assert started.status_code == 202, started.text
+        run = wait_for_run(self.client, self.tenant, started.json()["runId"], company)
+        assert run["status"] == "completed", run["logs"]
+        return str(started.json()["modelId"])
 
     def payload(self, path: str, company: str | None = None, **overrides: Any) -> dict[str, Any]:
         body = CREATE[path](self.deps(path, company))

@@ -171,12 +171,14 @@ class TestForeignReference:
         with writes_nothing(factory, path):
             assert_error(factory.post(path, body), 422, fields=(field,))
 
-    def test_update_to_other_tenant(self, factory: Factory, factory_second: Factory) -> None:
+    def test_release_of_other_tenants_model(
+        self, factory: Factory, factory_second: Factory
+    ) -> None:
         deployment = factory.create("deployments")
         foreign = factory_second.create("models")
-        url = factory.tenant.url(f"deployments/{deployment['id']}")
+        url = factory.tenant.url(f"deployments/{deployment['id']}/release")
         with writes_nothing(factory, "deployments"):
-            response = factory.client.patch(
+            response = factory.client.post(
                 url, json={"modelId": foreign["id"]}, headers=factory.tenant.headers("editor")
             )
             assert_error(response, 422, fields=("modelId",))

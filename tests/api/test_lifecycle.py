@@ -227,38 +227,47 @@ class TestFeedbackModel:
         )
 
 
+def _verb(factory: Factory, row_id: str, verb: str, body: dict[str, Any]) -> Any:
+    return factory.client.post(
+        factory.tenant.url(f"deployments/{row_id}/{verb}"),
+        json=body,
+        headers=factory.tenant.headers("editor"),
+    )
+
+
 class TestDeploymentVersion:
+    """A deployment changes by revisions (deployments/test_deployments_api.py has the rest)."""
+
     def test_starts_at_one(self, factory: Factory) -> None:
         assert factory.create("deployments")["version"] == 1
 
-    def test_increments_on_change(self, factory: Factory) -> None:
+    def test_increments_on_every_change(self, factory: Factory) -> None:
         deployment = factory.create("deployments")
-        active = _patch(factory, "deployments", deployment["id"], {"status": "active"})
-        assert active.json()["version"] == 2
-        other_model = factory.create("models")
-        moved = _patch(factory, "deployments", deployment["id"], {"modelId": other_model["id"]})
-        assert moved.json()["version"] == 3
-        reconfigured = _patch(factory, "deployments", deployment["id"], {"config": {"replicas": 3}})
-        assert reconfigured.json()["version"] == 4
+        reconfigured = _verb(factory, deployment["id"], "release", {"config": {"maxBatch": 5}})
+        assert reconfigured.json()["deployment"]["version"] == 2, reconfigured.text
+        other = factory.trained_model()
+        moved = _verb(factory, deployment["id"], "release", {"modelId": other})
+        assert moved.json()["deployment"]["version"] == 3
+        back = _verb(factory, deployment["id"], "rollback", {})
+        assert back.json()["deployment"]["version"] == 4
 
     def test_health_check_does_not_bump(self, factory: Factory) -> None:
         deployment = factory.create("deployments")
-        response = _patch(factory, "deployments", deployment["id"], {"healthCheck": {"ok": True}})
+        response = _verb(factory, deployment["id"], "health-check", {})
         assert response.status_code == 200, response.text
         assert response.json()["version"] == 1
 
     def test_refused_change_does_not_bump(self, factory: Factory) -> None:
         deployment = factory.create("deployments")
-        response = _patch(factory, "deployments", deployment["id"], {"status": "rolled_back"})
-        assert_error(response, 409, error="InvalidStatusTransition")
+        response = _verb(factory, deployment["id"], "rollback", {})
+        assert_error(response, 409, error="NothingToRollBack")
         assert _get(factory, "deployments", deployment["id"])["version"] == 1
 
-    def test_version_is_not_writable(self, factory: Factory) -> None:
+    def test_fields_are_not_writable(self, factory: Factory) -> None:
         deployment = factory.create("deployments")
+        assert_error(_patch(factory, "deployments", deployment["id"], {"version": 7}), 405)
         assert_error(
-            _patch(factory, "deployments", deployment["id"], {"version": 7}),
-            422,
-            fields=("version",),
+            _verb(factory, deployment["id"], "release", {"version": 7}), 422, fields=("version",)
         )
 
 

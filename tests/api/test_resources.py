@@ -218,12 +218,19 @@ def test_history_is_not_deletable(res: Resource, factory: Factory) -> None:
 class TestDeleteReferenced:
     """A row that other rows reference answers 409 ResourceInUse and stays."""
 
+    def test_deployed_model(self, factory: Factory) -> None:
+        model_id = factory.trained_model()
+        factory.create("deployments", modelId=model_id)
+        url = factory.tenant.url(f"models/{model_id}")
+        response = factory.client.delete(url, headers=factory.tenant.headers("editor"))
+        assert_error(response, 409, error="ResourceInUse")
+        assert factory.client.get(url, headers=factory.tenant.headers("viewer")).status_code == 200
+
     @pytest.mark.parametrize(
         ("path", "child", "ref"),
         [
             ("models", "training-runs", "modelId"),
             ("models", "predictions", "modelId"),
-            ("models", "deployments", "modelId"),
             ("pipelines", "pipeline-runs", "pipelineId"),
             ("governance-policies", "governance-violations", "policyId"),
             ("experiments", "models", "experimentId"),
@@ -278,6 +285,8 @@ class TestOtherTenant:
     def test_patch_is_404(
         self, res: Resource, factory: Factory, tenant_second: TenantFixture, client: TestClient
     ) -> None:
+        if res.update_schema is None:
+            pytest.skip(f"{res.path} change through verbs, tested with their domain")
         created = factory.create(res.path)
         for url in (
             tenant_second.url(f"{res.path}/{created['id']}"),
@@ -392,7 +401,8 @@ class TestRoles:
         created = factory.create(res.path)
         url = factory.tenant.url(f"{res.path}/{created['id']}")
         viewer = factory.tenant.headers("viewer")
-        assert_error(factory.client.patch(url, json=UPDATE[res.path], headers=viewer), 403)
+        if res.update_schema is not None:
+            assert_error(factory.client.patch(url, json=UPDATE[res.path], headers=viewer), 403)
         if res.deletable:
             assert_error(factory.client.delete(url, headers=viewer), 403)
         assert factory.client.get(url, headers=viewer).json() == created
@@ -437,7 +447,7 @@ class TestCompanyLimitedKey:
 
     def test_own_company_works(self, res: Resource, factory: Factory) -> None:
         company_b = factory.tenant.company_b
-        limited = Factory(factory.client, factory.tenant, role="limited")
+        limited = Factory(factory.client, factory.tenant, role="limited", seed=factory.seed)
         created = limited.create(res.path, company=company_b)
         assert created["companyId"] == company_b
         listed = limited.list_all(res.path, company=company_b, role="limited")

@@ -101,7 +101,9 @@ SEED_UNIQUE: dict[str, tuple[str, ...]] = {
     "AIModel": ("tenantId", "companyId", "modelName", "modelVersion"),
     "AIDataPipeline": ("tenantId", "companyId", "pipelineName"),
     "AIExperiment": ("tenantId", "companyId", "experimentName"),
-    "AIDeployment": ("tenantId", "companyId", "deploymentName"),
+    # One deployment of a name per environment (issue 6): staging and production deployments
+    # of "expenses" are two rows, and promotion moves a model from one to the other.
+    "AIDeployment": ("tenantId", "companyId", "deploymentName", "environment"),
     "AIGovernance": ("tenantId", "companyId", "policyName"),
 }
 
@@ -121,7 +123,8 @@ class TestEnumerations:
     @pytest.mark.parametrize(("table", "column"), sorted(SEED_ENUMS))
     def test_api_values(self, table: str, column: str) -> None:
         res = next(res for res in RESOURCES if res.table == table)
-        enum = enum_fields(res.create_schema)[column]
+        # A status the system sets (a deployment's) is not in the create schema: read it.
+        enum = {**enum_fields(res.read_schema), **enum_fields(res.create_schema)}[column]
         assert {member.value for member in enum} == SEED_ENUMS[(table, column)]
 
     def test_no_other_enumerations(self) -> None:

@@ -96,10 +96,12 @@ def train_request(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def wait_for_run(client: TestClient, tenant: TenantFixture, run_id: str) -> dict[str, Any]:
+def wait_for_run(
+    client: TestClient, tenant: TenantFixture, run_id: str, company: str | None = None
+) -> dict[str, Any]:
     for _ in range(POLL_LIMIT):
         run: dict[str, Any] = client.get(
-            tenant.url(f"training-runs/{run_id}"), headers=tenant.headers()
+            tenant.url(f"training-runs/{run_id}", company), headers=tenant.headers()
         ).json()
         if run["status"] != "running":
             return run

@@ -22,6 +22,8 @@ from urutiq_ai.core.jobs import JobRuntime, make_executor
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
+from urutiq_ai.deployments.live import LiveFlusher, LiveStats
+from urutiq_ai.deployments.service import write_live_figures
 from urutiq_ai.tenancy.router import router as tenancy_router
 
 logger = logging.getLogger("urutiq_ai.api")
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     worker_id = new_id() if settings.executor == "inline" else None
     app.state.runtime = JobRuntime(app.state.sessionmaker, settings, worker_id)
     app.state.executor = make_executor(app.state.runtime)
+    # Deployment traffic is counted in memory and written every few seconds (lifespan).
+    app.state.live = LiveStats()
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
@@ -75,7 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the embedded scheduler with the server (``URUTIQ_SCHEDULER=embedded``, the
-    default) and stop it, then the job pool, when the server stops."""
+    default) and the writer of live deployment figures; stop them, then the job pool,
+    when the server stops."""
     settings: Settings = app.state.settings
     scheduler = None
     if settings.scheduler == "embedded":
@@ -87,9 +92,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         scheduler.start()
     app.state.scheduler = scheduler
+    runtime, live = app.state.runtime, app.state.live
+    flusher = LiveFlusher(lambda: write_live_figures(runtime, live), interval=settings.live_flush)
+    flusher.start()
     try:
         yield
     finally:
+        flusher.stop()
         if scheduler is not None:
             scheduler.stop()
         app.state.executor.shutdown(wait=True)

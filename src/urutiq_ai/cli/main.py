@@ -14,6 +14,7 @@ from urutiq_ai.cli import (
     account,
     admin,
     demo,
+    deployments,
     drift,
     models,
     monitors,
@@ -74,6 +75,9 @@ app.command("serve")(server.serve)
 app.command("scheduler")(monitors.scheduler)
 app.command("worker")(workers.worker)
 app.command("train")(training.train)
+app.command("deploy")(deployments.deploy)
+app.command("promote")(deployments.promote)
+app.command("rollback")(deployments.rollback)
 app.command("bootstrap")(admin.bootstrap)
 app.command("whoami")(account.whoami)
 app.add_typer(db_app, name="db")
@@ -93,6 +97,15 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "resume": monitors.resume_monitor,
     },
     "alerts": {"resolve": monitors.resolve_alert},
+    "deployments": {
+        "status": deployments.status,
+        "history": deployments.history,
+        "served": deployments.served,
+        "release": deployments.release,
+        "check": deployments.check,
+        "promote": deployments.promote,
+        "rollback": deployments.rollback,
+    },
     "webhooks": {"create": monitors.create_webhook, "test": monitors.ping_webhook},
     "pipelines": {
         "create": pipelines.create,

@@ -51,6 +51,16 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "monitor-runs": ("id", "monitor_id", "trigger", "status", "start_time", "duration", "error"),
     "alerts": ("id", "source", "severity", "status", "title", "occurrences", "last_seen_at"),
     "webhooks": ("id", "name", "url", "status", "created_at"),
+    "deployment-revisions": (
+        "id",
+        "deployment_name",
+        "environment",
+        "version",
+        "model_id",
+        "action",
+        "status",
+        "started_at",
+    ),
     "webhook-deliveries": (
         "id",
         "webhook_id",

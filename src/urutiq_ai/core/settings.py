@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     webhook_attempts: int = 5  # sends of one delivery before it is marked failed
     webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
     webhook_timeout: float = 5.0  # seconds a receiver has to answer
+    live_flush: float = 5.0  # seconds between two writes of live deployment figures
 
 
 @lru_cache(maxsize=1)

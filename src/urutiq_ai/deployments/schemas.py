@@ -1,10 +1,19 @@
-"""AIDeployment on the wire."""
+"""AIDeployment on the wire: deploy requests, the validated config, revisions (history)."""
 
+from datetime import datetime
 from enum import StrEnum
+from typing import Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, model_validator
 
-from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Name, Ref, RequestSchema
+from urutiq_ai.core.schemas import (
+    CompanyOwnedRead,
+    LongText,
+    Name,
+    ReadSchema,
+    Ref,
+    RequestSchema,
+)
 
 
 class Environment(StrEnum):
@@ -20,28 +29,134 @@ class DeploymentStatus(StrEnum):
     rolled_back = "rolled_back"
 
 
-Endpoint = Field(default=None, max_length=2048, pattern=r"^(https?://|/)\S+$")
+class RevisionStatus(StrEnum):
+    """What became of one revision: serving now, replaced, undone, or never served."""
+
+    active = "active"
+    superseded = "superseded"
+    rolled_back = "rolled_back"
+    failed = "failed"
+
+
+class RevisionAction(StrEnum):
+    deploy = "deploy"
+    release = "release"
+    promote = "promote"
+    rollback = "rollback"
+    auto_rollback = "auto_rollback"
+
+
+WEIGHT_TOLERANCE = 1e-6
+MAX_VARIANTS = 5
+
+
+class TrafficShare(RequestSchema):
+    model_id: Ref
+    weight: float = Field(gt=0.0, le=1.0)
+
+
+class EnsembleMember(RequestSchema):
+    model_id: Ref
+    weight: float = Field(default=1.0, gt=0.0)
+
+
+class EnsembleConfig(RequestSchema):
+    """Several models answer together: ``average`` (probabilities / values), ``vote``
+    (labels), ``stacking`` (a meta-model fitted on the first member's held-out rows)."""
+
+    method: Literal["average", "vote", "stacking"]
+    models: list[EnsembleMember] = Field(min_length=2, max_length=MAX_VARIANTS)
+
+
+class HealthConfig(RequestSchema):
+    interval_seconds: int = Field(default=300, ge=30, le=86_400)
+    sample_rows: int = Field(default=20, ge=1, le=500)
+    timeout_ms: float = Field(default=2_000.0, gt=0, le=60_000)
+
+
+class RollbackConfig(RequestSchema):
+    """Automatic rollback after a release: on a failed health check, or when the error rate
+    over at least ``minRequests`` requests passes ``maxErrorRate`` within ``watchSeconds``."""
+
+    auto: bool = True
+    max_error_rate: float = Field(default=0.05, ge=0.0, le=1.0)
+    min_requests: int = Field(default=20, ge=1)
+    watch_seconds: int = Field(default=3_600, ge=60, le=30 * 86_400)
+
+
+class DeploymentConfig(RequestSchema):
+    """How a deployment serves; every key optional (defaults shown in docs/deployments.md)."""
+
+    max_batch: int = Field(default=1_000, ge=1, le=10_000)
+    traffic: list[TrafficShare] | None = Field(default=None, min_length=2, max_length=MAX_VARIANTS)
+    sticky_key: Name | None = None
+    shadow: list[Ref] | None = Field(default=None, min_length=1, max_length=3)
+    ensemble: EnsembleConfig | None = None
+    health: HealthConfig = Field(default_factory=HealthConfig)
+    rollback: RollbackConfig = Field(default_factory=RollbackConfig)
+    window_seconds: int = Field(default=900, ge=60, le=86_400)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "DeploymentConfig":
+        if self.traffic is not None:
+            total = sum(share.weight for share in self.traffic)
+            if abs(total - 1.0) > WEIGHT_TOLERANCE:
+                raise ValueError(f"traffic weights must sum to 1, not {total:g}")
+            ids = [share.model_id for share in self.traffic]
+            if len(set(ids)) != len(ids):
+                raise ValueError("traffic names a model twice")
+        if self.traffic is not None and self.ensemble is not None:
+            raise ValueError("give traffic or ensemble, not both")
+        if self.ensemble is not None:
+            ids = [member.model_id for member in self.ensemble.models]
+            if len(set(ids)) != len(ids):
+                raise ValueError("ensemble names a model twice")
+        return self
+
+    def model_ids(self) -> list[str]:
+        """Every model this config serves besides (or with) the deployment's own model."""
+        ids = [share.model_id for share in self.traffic or []]
+        ids += [member.model_id for member in self.ensemble.models] if self.ensemble else []
+        return ids + list(self.shadow or [])
 
 
 class AIDeploymentCreate(RequestSchema):
+    """Deploy ``modelId`` as ``deploymentName`` in ``environment`` (a new name there)."""
+
     deployment_name: Name
     model_id: Ref
     environment: Environment
-    status: DeploymentStatus = DeploymentStatus.deploying
-    endpoint: str | None = Endpoint
-    version: int = Field(default=1, ge=1)
-    config: Json | None = None
-    health_check: Json | None = None
-    performance: Json | None = None
+    config: DeploymentConfig | None = None
+    reason: LongText | None = None
 
 
-class AIDeploymentUpdate(RequestSchema):
+class DeploymentRelease(RequestSchema):
+    """A new revision of a deployment: another model, another config, or both."""
+
     model_id: Ref | None = None
-    status: DeploymentStatus | None = None
-    endpoint: str | None = Endpoint
-    config: Json | None = None
-    health_check: Json | None = None
-    performance: Json | None = None
+    config: DeploymentConfig | None = None
+    reason: LongText | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "DeploymentRelease":
+        if self.model_id is None and self.config is None:
+            raise ValueError("give modelId, config or both")
+        return self
+
+
+class DeploymentPromote(RequestSchema):
+    """Release this deployment's model (and config, unless given) into ``to``."""
+
+    to: Environment = Environment.production
+    deployment_name: Name | None = Field(
+        default=None, description="The target deployment's name; default the same name."
+    )
+    config: DeploymentConfig | None = None
+    reason: LongText | None = None
+
+
+class DeploymentRollback(RequestSchema):
+    reason: LongText | None = None
 
 
 class AIDeploymentRead(CompanyOwnedRead):
@@ -54,3 +169,50 @@ class AIDeploymentRead(CompanyOwnedRead):
     config: JsonValue | None
     health_check: JsonValue | None
     performance: JsonValue | None
+
+
+class DeploymentRevisionRead(CompanyOwnedRead):
+    deployment_id: str
+    deployment_name: str
+    environment: Environment
+    version: int
+    model_id: str
+    config: JsonValue | None
+    action: RevisionAction
+    status: RevisionStatus
+    reason: str | None
+    health_check: JsonValue | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    actor: str | None
+
+
+class DeploymentChangeRead(ReadSchema):
+    """A release, promotion or rollback: the deployment after it, and the revision tried
+    (``status`` ``failed`` with its ``reason`` when it did not pass its health check)."""
+
+    deployment: AIDeploymentRead
+    revision: DeploymentRevisionRead
+
+
+class ServedModel(ReadSchema):
+    """Which model served a deployment in an environment over ``[from, to)``."""
+
+    deployment_id: str
+    deployment_name: str
+    environment: Environment
+    version: int
+    model_id: str
+    model_name: str | None
+    model_version: str | None
+    action: RevisionAction
+    status: RevisionStatus
+    served_from: datetime | None = Field(alias="from")
+    served_to: datetime | None = Field(alias="to")
+
+
+def dump_config(config: DeploymentConfig | None) -> dict[str, Any] | None:
+    """The stored form of a config: camelCase, as given (defaults apply when it is read)."""
+    if config is None:
+        return None
+    return config.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)

@@ -1,6 +1,6 @@
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, enum_type
@@ -16,6 +16,7 @@ class AIModelPrediction(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "created_at"),
         Index(None, "tenant_id", "company_id", "model_id", "created_at"),
         Index(None, "tenant_id", "company_id", "prediction_type"),
+        Index(None, "tenant_id", "company_id", "deployment_id", "created_at"),
     )
 
     model_id: Mapped[str] = mapped_column(
@@ -31,3 +32,9 @@ class AIModelPrediction(Base, CompanyOwned):
     actual_value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     error: Mapped[float | None] = mapped_column(Float)
+    # Set when the prediction was served through a deployment (not seed columns): which
+    # deployment and revision, and the part this model played there: champion, challenger
+    # (a traffic split), shadow (scored, never returned) or ensemble.
+    deployment_id: Mapped[str | None] = mapped_column(String(64))
+    deployment_version: Mapped[int | None] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(16))

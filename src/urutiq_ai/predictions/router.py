@@ -1,11 +1,15 @@
 """Serving routes: predict with a model version, and record the actual outcomes."""
 
+import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import AppError
 from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.deployments.live import ERROR, OK, REJECTED, Key, LiveStats
+from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.predictions.models import AIModelPrediction
 from urutiq_ai.predictions.outcomes import record_actuals
 from urutiq_ai.predictions.schemas import (
@@ -13,6 +17,8 @@ from urutiq_ai.predictions.schemas import (
     ActualValuesRequest,
     ActualValuesResult,
     AIModelPredictionRead,
+    DeploymentPredictRequest,
+    DeploymentPredictResponse,
     PredictionResult,
     PredictRequest,
     PredictResponse,
@@ -54,6 +60,46 @@ def predict(
             for pid, out in results
         ],
     )
+
+
+@router.post("/deployments/{deploymentName}/predict", response_model=DeploymentPredictResponse)
+def predict_deployed(
+    request: Request,
+    session: SessionDep,
+    ctx: Writer,
+    name: Annotated[str, Path(alias="deploymentName", max_length=255)],
+    data: DeploymentPredictRequest,
+    environment: Annotated[Environment, Query()] = Environment.production,
+) -> DeploymentPredictResponse:
+    """Predict through a deployment (its split, shadow or ensemble); same rows as model
+    predict. Each answer names the model that gave it and its variant."""
+    from urutiq_ai.predictions import deployed  # the ML stack: on first use only
+
+    served = deployed.resolve(session, ctx, name, environment)
+    stats: LiveStats = request.app.state.live
+    key = Key(served.tenant_id, served.company_id, served.deployment_id, served.version)
+    rows = data.all_rows()
+    started = time.perf_counter()
+    outcome = ERROR
+    try:
+        response = deployed.predict(
+            session,
+            ctx,
+            served,
+            rows=rows,
+            entity_key=data.entity_key,
+            log=data.log,
+            store=ArtifactStore(request.app.state.settings.artifacts),
+        )
+        session.flush()
+        outcome = OK
+        return response
+    except AppError as exc:
+        outcome = ERROR if exc.status_code >= 500 else REJECTED
+        raise
+    finally:
+        latency_ms = (time.perf_counter() - started) * 1000
+        stats.record(key, latency_ms=latency_ms, rows=len(rows), outcome=outcome)
 
 
 @router.put("/predictions/{id}/actual", response_model=AIModelPredictionRead)

@@ -53,6 +53,9 @@ class AIModelPredictionRead(CompanyOwnedRead):
     actual_value: JsonValue | None
     is_correct: bool | None
     error: float | None
+    deployment_id: str | None = None
+    deployment_version: int | None = None
+    variant: str | None = None
 
 
 MAX_BATCH = 10_000
@@ -89,6 +92,34 @@ class PredictResponse(ReadSchema):
     model_name: str
     model_version: str
     predictions: list[PredictionResult]
+
+
+class DeploymentPredictRequest(PredictRequest):
+    """As a model predict request, plus the entity a traffic split keeps on one model."""
+
+    entity_key: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Sticky key for a traffic split when the deployment has no stickyKey "
+        "field (e.g. the vendor or invoice id): one entity always sees one model.",
+    )
+
+
+class DeployedPrediction(PredictionResult):
+    model_id: str
+    model_version: str
+    variant: str
+
+
+class DeploymentPredictResponse(ReadSchema):
+    deployment_id: str
+    deployment_name: str
+    environment: str
+    version: int
+    model_id: str
+    model_name: str
+    model_version: str
+    predictions: list[DeployedPrediction]
 
 
 class ActualValue(RequestSchema):

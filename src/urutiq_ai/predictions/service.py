@@ -14,6 +14,6 @@ PREDICTIONS = Resource(
     create_schema=AIModelPredictionCreate,
     update_schema=AIModelPredictionUpdate,
     read_schema=AIModelPredictionRead,
-    filters=("prediction_type", "model_id", "is_correct"),
+    filters=("prediction_type", "model_id", "is_correct", "deployment_id", "variant"),
     refs={"model_id": "AIModel"},
 )

@@ -21,7 +21,7 @@ from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.columns import check_records, typed_frame
 from urutiq_ai.ml.errors import ArtifactTampered, InputError
-from urutiq_ai.ml.predict import predict, to_jsonable
+from urutiq_ai.ml.predict import PredictionOut, predict, to_jsonable
 from urutiq_ai.ml.rowpath import SMALL_BATCH, RowScorer, compile_scorer
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
@@ -153,12 +153,8 @@ def load_model(
 def validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any | None:
     """The stored validation rows (features and ``VALIDATION_TARGET``), hash-verified; None
     for a version trained before samples were kept."""
-    if not artifact.validation_uri or not artifact.validation_sha256:
-        return None
     try:
-        return ml_artifacts.load_pipeline(
-            store.get(artifact.validation_uri), artifact.validation_sha256
-        )
+        return registry_service.load_validation_sample(artifact, store)
     except ArtifactTampered as exc:
         raise ArtifactIntegrityError(str(exc)) from exc
 
@@ -196,29 +192,43 @@ def predict_rows(
     the stored rows (the demo's simulated history; the API never passes it).
     """
     model, artifact = _served(session, ctx, model_id)
-    loaded = load_verified(artifact, store)
     started = time.perf_counter()
-    features = list(model.feature_columns or [])
+    check_rows(model, artifact, rows)
+    outputs = score(model, artifact, rows, store)
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    ids: list[str | None] = [new_id() if log else None for _ in outputs]
+    if log:
+        now = created_at or utcnow()
+        records = [
+            prediction_record(row_id, model, row, out, now=now, latency_ms=latency_ms)
+            for row_id, row, out in zip(ids, rows, outputs, strict=True)
+        ]
+        store_predictions(session, ctx, model, records)
+    return model, list(zip(ids, outputs, strict=True))
+
+
+def check_rows(model: AIModel, artifact: ModelArtifact, rows: list[dict[str, Any]]) -> None:
+    """422 listing every missing, extra or wrongly typed field of ``rows``."""
     try:
-        check_records(rows, features, artifact.column_types)
+        check_records(rows, list(model.feature_columns or []), artifact.column_types)
     except InputError as exc:
         raise ValidationError(
             "the rows do not fit the model's feature columns",
             fields=[FieldError(f"rows.{name}", reason) for name, reason in exc.errors],
         ) from exc
+
+
+def score(
+    model: AIModel, artifact: ModelArtifact, rows: list[dict[str, Any]], store: ArtifactStore
+) -> list[PredictionOut]:
+    """Predict rows already checked by :func:`check_rows` (the compiled few-rows path when
+    the model has one, else the pipeline on a typed frame)."""
+    loaded = load_verified(artifact, store)
     scorer = loaded.scorer_for(rows)
     if scorer is not None:
-        outputs = predict(scorer, rows, model_type=model.model_type.value)
-    else:
-        frame = typed_frame(rows, features, artifact.column_types)
-        outputs = predict(loaded.pipeline, frame, model_type=model.model_type.value)
-    latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    ids: list[str | None] = [new_id() if log else None for _ in outputs]
-    if log:
-        _log_predictions(
-            session, ctx, model, rows, outputs, ids, created_at or utcnow(), latency_ms
-        )
-    return model, list(zip(ids, outputs, strict=True))
+        return predict(scorer, rows, model_type=model.model_type.value)
+    frame = typed_frame(rows, list(model.feature_columns or []), artifact.column_types)
+    return predict(loaded.pipeline, frame, model_type=model.model_type.value)
 
 
 def _served(session: Session, ctx: TenantContext, model_id: str) -> tuple[AIModel, ModelArtifact]:
@@ -243,35 +253,39 @@ def _rounded(probabilities: dict[str, float] | None) -> dict[str, float] | None:
     return {label: round(p, PROBABILITY_DIGITS) for label, p in probabilities.items()}
 
 
-def _log_predictions(
-    session: Session,
-    ctx: TenantContext,
+def prediction_record(
+    row_id: str | None,
     model: AIModel,
-    rows: list[dict[str, Any]],
-    outputs: list[Any],
-    ids: list[str | None],
+    row: dict[str, Any],
+    out: PredictionOut,
+    *,
     now: datetime,
     latency_ms: float,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The AIModelPrediction values of one prediction (``extra``: deployment columns)."""
+    return {
+        "id": row_id,
+        "model_id": model.id,
+        "prediction_type": PREDICTION_TYPES[model.model_type.value],
+        "input_data": row,
+        "prediction": {
+            "prediction": to_jsonable(out.prediction),
+            "probabilities": _rounded(out.probabilities),
+            "latencyMs": latency_ms,
+        },
+        "confidence": out.confidence,
+        "probability": out.confidence,
+        "created_at": now,
+        "updated_at": now,
+        **extra,
+    }
+
+
+def store_predictions(
+    session: Session, ctx: TenantContext, model: AIModel, records: list[dict[str, Any]]
 ) -> None:
-    prediction_type = PREDICTION_TYPES[model.model_type.value]
-    records = [
-        {
-            "id": row_id,
-            "model_id": model.id,
-            "prediction_type": prediction_type,
-            "input_data": row,
-            "prediction": {
-                "prediction": to_jsonable(out.prediction),
-                "probabilities": _rounded(out.probabilities),
-                "latencyMs": latency_ms,
-            },
-            "confidence": out.confidence,
-            "probability": out.confidence,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for row_id, row, out in zip(ids, rows, outputs, strict=True)
-    ]
+    """Insert prediction records in one bulk write, audited once."""
     PredictionRepository(session, ctx).bulk_add(records, company_id=model.company_id)
     tenancy_service.record_audit(
         session,

@@ -18,6 +18,7 @@ from urutiq_ai.core.errors import (
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.compare import compare
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.repository import ArtifactRepository, ModelRepository
@@ -178,3 +179,23 @@ def deprecate(session: Session, ctx: TenantContext, *, model_id: str) -> AIModel
         session, ctx, MODELS, model_id, AIModelUpdate(status=ModelStatus.deprecated)
     )
     return updated
+
+
+def load_validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any | None:
+    """The stored validation rows of a version (features and ``VALIDATION_TARGET``),
+    hash-verified (raises ``ArtifactTampered``); None when the version kept none."""
+    from urutiq_ai.ml import artifacts as ml_artifacts  # the ML stack stays off start-up
+
+    if not artifact.validation_uri or not artifact.validation_sha256:
+        return None
+    return ml_artifacts.load_pipeline(
+        store.get(artifact.validation_uri), artifact.validation_sha256
+    )
+
+
+def load_pipeline(artifact: ModelArtifact, store: ArtifactStore) -> Any:
+    """The fitted pipeline of a version read from the store and hash-verified now (no cache;
+    raises ``ArtifactTampered``)."""
+    from urutiq_ai.ml import artifacts as ml_artifacts
+
+    return ml_artifacts.load_pipeline(store.get(artifact.uri), artifact.sha256)

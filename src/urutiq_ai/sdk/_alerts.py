@@ -14,6 +14,7 @@ from urutiq_ai.alerts.schemas import (
 )
 from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.deployments.schemas import DeploymentRevisionRead
 from urutiq_ai.monitoring.schemas import (
     MonitorCreate,
     MonitorRead,
@@ -31,6 +32,9 @@ WEBHOOK_DELIVERIES = ResourceSpec(
     "webhook-deliveries", WebhookDeliveryRead, SystemWritten, SystemWritten
 )
 JOBS = ResourceSpec("jobs", JobRead, SystemWritten, SystemWritten)
+DEPLOYMENT_REVISIONS = ResourceSpec(
+    "deployment-revisions", DeploymentRevisionRead, SystemWritten, SystemWritten
+)
 SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     MONITORS,
     MONITOR_RUNS,
@@ -38,6 +42,7 @@ SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     WEBHOOKS,
     WEBHOOK_DELIVERIES,
     JOBS,
+    DEPLOYMENT_REVISIONS,
 )
 
 

@@ -11,6 +11,7 @@ from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import _resources as specs
 from urutiq_ai.sdk._alerts import (
     ALERTS,
+    DEPLOYMENT_REVISIONS,
     JOBS,
     MONITOR_RUNS,
     MONITORS,
@@ -22,6 +23,7 @@ from urutiq_ai.sdk._alerts import (
     PipelinesClient,
     WebhooksClient,
 )
+from urutiq_ai.sdk._deployments import DeploymentsClient
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._monitoring import MonitoringClient
 from urutiq_ai.sdk._quality import QualityClient
@@ -115,7 +117,7 @@ class Client:
         self.drift_detections = ResourceClient(t, specs.DRIFT_DETECTIONS)
         self.feedback = ResourceClient(t, specs.FEEDBACK)
         self.experiments = ResourceClient(t, specs.EXPERIMENTS)
-        self.deployments = ResourceClient(t, specs.DEPLOYMENTS)
+        self.deployments = DeploymentsClient(t, specs.DEPLOYMENTS)
         self.governance_policies = ResourceClient(t, specs.GOVERNANCE_POLICIES)
         self.governance_violations = ResourceClient(t, specs.GOVERNANCE_VIOLATIONS)
         self.configs = ResourceClient(t, specs.CONFIGS)
@@ -134,6 +136,7 @@ class Client:
         self.webhooks = WebhooksClient(t, WEBHOOKS)
         self.webhook_deliveries = ResourceClient(t, WEBHOOK_DELIVERIES)
         self.jobs = ResourceClient(t, JOBS)
+        self.deployment_revisions = ResourceClient(t, DEPLOYMENT_REVISIONS)
 
     @property
     def company(self) -> str | None:

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from pydantic import BaseModel
 
 from urutiq_ai.config.schemas import AIConfigCreate, AIConfigRead, AIConfigUpdate
-from urutiq_ai.core.schemas import Page
-from urutiq_ai.deployments.schemas import AIDeploymentCreate, AIDeploymentRead, AIDeploymentUpdate
+from urutiq_ai.core.schemas import Page, SystemWritten
+from urutiq_ai.deployments.schemas import AIDeploymentCreate, AIDeploymentRead
 from urutiq_ai.experiments.schemas import AIExperimentCreate, AIExperimentRead, AIExperimentUpdate
 from urutiq_ai.explainability.schemas import (
     AIModelFeatureImportanceCreate,
@@ -124,7 +124,8 @@ FEEDBACK = ResourceSpec(
     "feedback", AILearningFeedbackRead, AILearningFeedbackCreate, AILearningFeedbackUpdate
 )
 EXPERIMENTS = ResourceSpec("experiments", AIExperimentRead, AIExperimentCreate, AIExperimentUpdate)
-DEPLOYMENTS = ResourceSpec("deployments", AIDeploymentRead, AIDeploymentCreate, AIDeploymentUpdate)
+# Deployments change through verbs (release, promote, rollback), not updates.
+DEPLOYMENTS = ResourceSpec("deployments", AIDeploymentRead, AIDeploymentCreate, SystemWritten)
 GOVERNANCE_POLICIES = ResourceSpec(
     "governance-policies", AIGovernanceRead, AIGovernanceCreate, AIGovernanceUpdate
 )

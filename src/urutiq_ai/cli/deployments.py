@@ -1,0 +1,293 @@
+"""Deployments through the SDK: ``deploy``, ``promote``, ``rollback`` and
+``deployments status|history|served|release|check``.
+
+Deployments are named by ``deploymentName`` and environment on the command line (the id
+works too wherever an id is asked for).
+"""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.deployments.schemas import (
+    AIDeploymentRead,
+    DeploymentChangeRead,
+    DeploymentRevisionRead,
+)
+from urutiq_ai.sdk import Client
+
+NameArg = Annotated[str, typer.Argument(help="The deployment's name.")]
+EnvOption = Annotated[str, typer.Option("--env", help="development, staging or production.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept in the history).")]
+ConfigOption = Annotated[
+    str | None,
+    typer.Option("--config", help="The deployment config: inline JSON or a path to a JSON file."),
+]
+
+
+def deploy(
+    model: Annotated[str, typer.Option("--model", help="The model version's id.")],
+    env: EnvOption = "staging",
+    name: Annotated[
+        str | None, typer.Option("--name", help="Deployment name (default: the model's name).")
+    ] = None,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Deploy an active model into an environment; exit 1 if its health check fails."""
+    with sdk_client(url, api_key, company) as client:
+        name = name or client.models.get(model).model_name
+        deployment = client.deployments.deploy(
+            deployment_name=name, model_id=model, environment=env, config=_config(config)
+        )
+    if as_json:
+        print_json(deployment)
+    else:
+        _print_deployments([deployment])
+    if deployment.status.value == "failed":
+        fail(f"deployment failed its health check: {_health_error(deployment)}")
+
+
+def promote(
+    name: NameArg,
+    source: Annotated[str, typer.Option("--from", help="The environment promoted from.")] = (
+        "staging"
+    ),
+    target: Annotated[str, typer.Option("--to", help="The environment promoted to.")] = (
+        "production"
+    ),
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Release the model serving NAME in --from as a new revision of NAME in --to."""
+    with sdk_client(url, api_key, company) as client:
+        deployment = _find(client, name, source)
+        change = client.deployments.promote(deployment.id, to=target, reason=reason)
+    _print_change(change, as_json)
+
+
+def rollback(
+    name: NameArg,
+    env: EnvOption = "production",
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Serve the previous revision of NAME in --env again."""
+    with sdk_client(url, api_key, company) as client:
+        deployment = _find(client, name, env)
+        change = client.deployments.rollback(deployment.id, reason=reason)
+    _print_change(change, as_json)
+
+
+def release(
+    name: NameArg,
+    env: EnvOption = "staging",
+    model: Annotated[str | None, typer.Option("--model", help="Another model version.")] = None,
+    config: ConfigOption = None,
+    reason: ReasonOption = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """A new revision of NAME in --env: another model and/or config (e.g. an A/B split)."""
+    if model is None and config is None:
+        fail("nothing to release", [("--model", "give --model, --config or both")])
+    with sdk_client(url, api_key, company) as client:
+        deployment = _find(client, name, env)
+        change = client.deployments.release(
+            deployment.id, model_id=model, config=_config(config), reason=reason
+        )
+    _print_change(change, as_json)
+
+
+def status(
+    name: Annotated[str | None, typer.Argument(help="Only this deployment name.")] = None,
+    env: Annotated[str | None, typer.Option("--env", help="Only this environment.")] = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Deployments with their model, health and live figures (requests, errors, p95)."""
+    with sdk_client(url, api_key, company) as client:
+        page = client.deployments.list(
+            deployment_name=name, environment=env, limit=500, sort="deploymentName"
+        )
+    if as_json:
+        print_json(page.items)
+    else:
+        _print_deployments(page.items)
+
+
+def check(
+    name: NameArg,
+    env: EnvOption = "production",
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Check NAME's health now; exit 1 if it fails."""
+    with sdk_client(url, api_key, company) as client:
+        deployment = client.deployments.health_check(_find(client, name, env).id)
+    if as_json:
+        print_json(deployment)
+    else:
+        _print_deployments([deployment])
+    health = deployment.health_check if isinstance(deployment.health_check, dict) else {}
+    if health.get("status") != "pass":
+        fail(f"health check failed: {_health_error(deployment)}")
+
+
+def history(
+    name: NameArg,
+    env: EnvOption = "production",
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Every revision of NAME in --env, newest first: model, action, status, when, why."""
+    with sdk_client(url, api_key, company) as client:
+        revisions = client.deployments.revisions(_find(client, name, env).id)
+    if as_json:
+        print_json(revisions)
+    else:
+        _print_revisions(f"{name} ({env})", revisions)
+
+
+def served(
+    at: Annotated[
+        str | None, typer.Option("--at", help="A date or ISO time: which models served then.")
+    ] = None,
+    env: Annotated[str | None, typer.Option("--env", help="Only this environment.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Only this deployment.")] = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Which model served which deployment: at --at, or every period so far."""
+    moment = _moment(at) if at else None
+    with sdk_client(url, api_key, company) as client:
+        rows = client.deployments.served(at=moment, environment=env, deployment_name=name)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Served" + (f" at {at}" if at else ""))
+    for column in ("deployment", "env", "version", "model", "from", "to", "action", "status"):
+        table.add_column(column)
+    for row in rows:
+        model = f"{row.model_name} {row.model_version} ({row.model_id})"
+        table.add_row(
+            row.deployment_name,
+            row.environment.value,
+            str(row.version),
+            model,
+            cell(row.served_from),
+            cell(row.served_to) if row.served_to else "now",
+            row.action.value,
+            row.status.value,
+        )
+    Console().print(table)
+
+
+def _find(client: Client, name: str, env: str) -> AIDeploymentRead:
+    try:
+        return client.deployments.find(name, env)
+    except KeyError:
+        fail(f"no deployment {name!r} in {env}", [("name", "not deployed in that environment")])
+
+
+def _config(value: str | None) -> Any:
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail("--config is not valid JSON", [("--config", str(exc))])
+    return read_json_file("--config", Path(value))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"cannot read {text!r} as a date", [("--at", "expected YYYY-MM-DD or an ISO time")])
+    return moment
+
+
+def _health_error(deployment: AIDeploymentRead) -> str:
+    health = deployment.health_check if isinstance(deployment.health_check, dict) else {}
+    return str(health.get("error") or "unknown")
+
+
+def _print_change(change: DeploymentChangeRead, as_json: bool) -> None:
+    if as_json:
+        print_json(change)
+    else:
+        _print_deployments([change.deployment])
+        _print_revisions("Revision tried", [change.revision])
+    if change.revision.status.value == "failed":
+        fail(f"the new revision did not serve: {change.revision.reason}")
+
+
+def _print_deployments(rows: list[AIDeploymentRead]) -> None:
+    if not rows:
+        Console().print("No deployments.")
+        return
+    table = Table(title="Deployments")
+    columns = ("name", "env", "status", "version", "model", "health", "requests", "errors", "p95")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        health = row.health_check if isinstance(row.health_check, dict) else {}
+        live = row.performance if isinstance(row.performance, dict) else {}
+        table.add_row(
+            row.deployment_name,
+            row.environment.value,
+            row.status.value,
+            str(row.version),
+            row.model_id,
+            str(health.get("status", "")),
+            cell(live.get("requests")),
+            cell(live.get("errorRate")),
+            f"{live['p95Ms']} ms" if live.get("p95Ms") is not None else "",
+        )
+    Console().print(table)
+
+
+def _print_revisions(title: str, rows: list[DeploymentRevisionRead]) -> None:
+    table = Table(title=title)
+    for column in ("version", "model", "action", "status", "from", "to", "reason"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.version),
+            row.model_id,
+            row.action.value,
+            row.status.value,
+            cell(row.started_at),
+            cell(row.ended_at),
+            row.reason or "",
+        )
+    Console().print(table)
