@@ -22,6 +22,7 @@ from urutiq_ai.deployments.service import (
     DEPLOYMENTS,
     check_due_deployments,
 )
+from urutiq_ai.experiments.router import router as experiments_router
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
@@ -106,6 +107,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     alerts_router,
     pipelines_router,
     deployments_router,
+    experiments_router,
 )
 
 __all__ = [

@@ -141,7 +141,7 @@ UPDATE: dict[str, dict[str, Any]] = {
     "performance-metrics": {"trend": "stable", "comparisonValue": 0.9},
     "drift-detections": {"status": "warning", "recommendations": {"retrain": True}},
     "feedback": {"status": "processed", "impact": "high"},
-    "experiments": {"conclusions": "the challenger wins", "results": {"f1": 0.9}},
+    "experiments": {"conclusions": "the challenger wins", "hypothesis": "more trees help"},
     "governance-policies": {"status": "active", "thresholds": {"gap": 0.1}},
     "governance-violations": {"status": "investigating", "severity": "critical"},
     "configs": {"isActive": False, "configData": {"greeting": "hello"}},

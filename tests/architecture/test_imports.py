@@ -21,12 +21,14 @@ DOMAIN_ORDER = (
     "alerts",  # alerts and webhooks: every monitor (and governance) reports to them
     "config",
     "registry",
-    "experiments",
     "quality",  # the data-quality rule language, which pipelines' validation uses
     "pipelines",
     "training",
     "deployments",
     "predictions",
+    # Experiments compare models offline and from a deployment's served outcomes: above
+    # both. Nothing below imports them (AIModel names AIExperiment by table name only).
+    "experiments",
     "feedback",
     "monitoring",
     "explainability",

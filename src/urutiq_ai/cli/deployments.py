@@ -76,7 +76,7 @@ def promote(
     with sdk_client(url, api_key, company) as client:
         deployment = _find(client, name, source)
         change = client.deployments.promote(deployment.id, to=target, reason=reason)
-    _print_change(change, as_json)
+    print_change(change, as_json)
 
 
 def rollback(
@@ -92,7 +92,7 @@ def rollback(
     with sdk_client(url, api_key, company) as client:
         deployment = _find(client, name, env)
         change = client.deployments.rollback(deployment.id, reason=reason)
-    _print_change(change, as_json)
+    print_change(change, as_json)
 
 
 def release(
@@ -114,7 +114,7 @@ def release(
         change = client.deployments.release(
             deployment.id, model_id=model, config=_config(config), reason=reason
         )
-    _print_change(change, as_json)
+    print_change(change, as_json)
 
 
 def status(
@@ -144,7 +144,7 @@ def check(
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Check NAME's health now; exit 1 if it fails."""
+    """Check NAME's health now; exit 1 if it fails (also when it was rolled back)."""
     with sdk_client(url, api_key, company) as client:
         deployment = client.deployments.health_check(_find(client, name, env).id)
     if as_json:
@@ -152,6 +152,12 @@ def check(
     else:
         _print_deployments([deployment])
     health = deployment.health_check if isinstance(deployment.health_check, dict) else {}
+    rolled = health.get("rolledBackFrom")
+    if isinstance(rolled, dict):
+        fail(
+            f"health check of version {rolled.get('version')} failed: {rolled.get('error')}; "
+            f"rolled back, version {deployment.version} serves"
+        )
     if health.get("status") != "pass":
         fail(f"health check failed: {_health_error(deployment)}")
 
@@ -241,7 +247,7 @@ def _health_error(deployment: AIDeploymentRead) -> str:
     return str(health.get("error") or "unknown")
 
 
-def _print_change(change: DeploymentChangeRead, as_json: bool) -> None:
+def print_change(change: DeploymentChangeRead, as_json: bool) -> None:
     if as_json:
         print_json(change)
     else:

@@ -16,6 +16,7 @@ from urutiq_ai.cli import (
     demo,
     deployments,
     drift,
+    experiments,
     models,
     monitors,
     performance,
@@ -97,6 +98,12 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "resume": monitors.resume_monitor,
     },
     "alerts": {"resolve": monitors.resolve_alert},
+    "experiments": {
+        "create": experiments.create,
+        "evaluate": experiments.evaluate,
+        "show": experiments.show,  # replaces the generic one: results as tables
+        "promote": experiments.promote,
+    },
     "deployments": {
         "status": deployments.status,
         "history": deployments.history,

@@ -4,9 +4,10 @@ per request.
 
 Each serving process counts its requests per deployment revision in one-minute slots with
 a latency histogram (log-spaced buckets, 10% wide, so a percentile is exact to within
-10%). A flush writes the process's slots into the deployment's ``performance.sources``
+10%), for a day. A flush writes the process's slots into the deployment's ``performance.sources``
 under the process's id and recomputes the totals from every process's slots inside the
-window, so replicas add up. A new revision starts from zero. After each flush the error
+window, so replicas add up; a revision without new traffic is rewritten once a minute, so
+its window moves on. A new revision starts from zero. After each flush the error
 rate is compared with the revision's ``rollback`` limits: past them within
 ``watchSeconds`` of the release, the deployment is rolled back automatically.
 """
@@ -91,6 +92,7 @@ class LiveStats:
         self.source = source or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._slots: dict[Key, dict[int, Slot]] = {}
         self._dirty: set[Key] = set()
+        self._refreshed: dict[Key, int] = {}  # the minute a revision was last written
         self._lock = threading.Lock()
 
     def record(
@@ -117,13 +119,25 @@ class LiveStats:
             slot.latency[bucket_of(latency_ms)] += 1
             self._dirty.add(key)
 
-    def take_dirty(self) -> dict[Key, dict[str, Any]]:
-        """The slots of every revision counted since the last call, as JSON."""
+    def take_due(self, now: datetime | None = None) -> dict[Key, dict[str, Any]]:
+        """The slots of every revision to write now, as JSON: those counted since the last
+        call, and once a minute those counted within the last day (their window moves on
+        without traffic). Revisions with nothing left in a day are forgotten."""
+        minute = _slot_of(now or utcnow())
+        oldest = minute - KEEP_SLOTS * SLOT_SECONDS
         with self._lock:
-            dirty, self._dirty = self._dirty, set()
+            for key in [k for k, slots in self._slots.items() if max(slots, default=0) < oldest]:
+                del self._slots[key]
+                self._dirty.discard(key)
+            due = set(self._dirty)
+            due |= {key for key in self._slots if self._refreshed.get(key, 0) < minute}
+            self._dirty = set()
+            for key in due:
+                self._refreshed[key] = minute
             return {
                 key: {str(m): s.as_json() for m, s in self._slots.get(key, {}).items()}
-                for key in dirty
+                for key in due
+                if key in self._slots
             }
 
     def put_back(self, keys: Iterable[Key]) -> None:

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue, model_validator
+from pydantic import Field, JsonValue, StringConstraints, model_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -111,6 +111,12 @@ class DeploymentConfig(RequestSchema):
             ids = [member.model_id for member in self.ensemble.models]
             if len(set(ids)) != len(ids):
                 raise ValueError("ensemble names a model twice")
+        served = {share.model_id for share in self.traffic or []}
+        served |= {member.model_id for member in self.ensemble.models} if self.ensemble else set()
+        if self.shadow is not None and (
+            len(set(self.shadow)) != len(self.shadow) or served & set(self.shadow)
+        ):
+            raise ValueError("a shadow model must be named once and not also serve answers")
         return self
 
     def model_ids(self) -> list[str]:
@@ -120,10 +126,17 @@ class DeploymentConfig(RequestSchema):
         return ids + list(self.shadow or [])
 
 
+DeploymentName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^/?#]+$"),
+]
+"""A deployment's name is a segment of its URL: no ``/``, ``?`` or ``#``."""
+
+
 class AIDeploymentCreate(RequestSchema):
     """Deploy ``modelId`` as ``deploymentName`` in ``environment`` (a new name there)."""
 
-    deployment_name: Name
+    deployment_name: DeploymentName
     model_id: Ref
     environment: Environment
     config: DeploymentConfig | None = None
@@ -148,7 +161,7 @@ class DeploymentPromote(RequestSchema):
     """Release this deployment's model (and config, unless given) into ``to``."""
 
     to: Environment = Environment.production
-    deployment_name: Name | None = Field(
+    deployment_name: DeploymentName | None = Field(
         default=None, description="The target deployment's name; default the same name."
     )
     config: DeploymentConfig | None = None

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
-from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError
+from urutiq_ai.core.errors import AppError, Conflict, FieldError, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud import service as crud_service
@@ -92,6 +92,10 @@ DEPLOYMENT_REVISIONS = Resource(
     sort_fields=("created_at", "started_at", "version"),
     creatable=False,
 )
+
+
+RELEASE_STATUSES = frozenset({ModelStatus.active})
+ROLLBACK_STATUSES = frozenset({ModelStatus.active, ModelStatus.deprecated})
 
 
 class DeploymentNotServing(Conflict):
@@ -288,7 +292,9 @@ def rollback(
             f"({deployment.environment.value}) served before version {before}"
         )
     config = DeploymentConfig.model_validate(previous.config or {})
-    members = _members(session, ctx, previous.model_id, config, field="modelId")
+    members = _members(
+        session, ctx, previous.model_id, config, field="modelId", servable=ROLLBACK_STATUSES
+    )
     reason = data.reason or f"rolled back to version {previous.version}"
     return _apply(
         session,
@@ -389,24 +395,50 @@ def _recheck(
         session.flush()
         return deployment
     note = f"health check failed: {result.error}"
-    if config.rollback.auto and _can_roll_back(session, ctx, deployment):
-        rollback(
-            session,
-            ctx,
-            deployment_id=deployment.id,
-            data=DeploymentRollback(reason=note),
-            store=store,
-            action=RevisionAction.auto_rollback,
-        )
+    failed_version = deployment.version
+    current = RevisionRepository(session, ctx).serving(deployment.id)
+    if current is not None:
+        current.health_check = result.report  # the failing check, kept with its revision
+    if config.rollback.auto and _roll_back_quietly(session, ctx, deployment, note, store):
+        deployment.health_check = {
+            **deployment.health_check,
+            "rolledBackFrom": {"version": failed_version, "error": result.error},
+        }
+        session.flush()
         return deployment
     before = _snapshot(deployment)
     deployment.status = DeploymentStatus.failed
-    current = RevisionRepository(session, ctx).serving(deployment.id)
     if current is not None:
         current.status, current.ended_at, current.reason = RevisionStatus.failed, now, note
     session.flush()
     _audit(session, ctx, "health_failed", deployment, before=before)
     return deployment
+
+
+def _roll_back_quietly(
+    session: Session,
+    ctx: TenantContext,
+    deployment: AIDeployment,
+    reason: str,
+    store: ArtifactStore,
+) -> bool:
+    """An automatic rollback: True when the previous revision serves again; False when
+    there is none, it cannot serve (its model failed or is gone) or failed its check."""
+    if not _can_roll_back(session, ctx, deployment):
+        return False
+    try:
+        change = rollback(
+            session,
+            ctx,
+            deployment_id=deployment.id,
+            data=DeploymentRollback(reason=reason),
+            store=store,
+            action=RevisionAction.auto_rollback,
+        )
+    except AppError as exc:
+        logger.warning("automatic rollback of %s refused: %s", deployment.id, exc)
+        return False
+    return change.revision.status == RevisionStatus.active
 
 
 def roll_back_on_errors(
@@ -415,17 +447,9 @@ def roll_back_on_errors(
     """The live error rate crossed the limit after a release: roll back if there is an
     earlier revision (True), else leave it serving (False; the figures show it)."""
     deployment = _locked(session, ctx, deployment_id)
-    if deployment.status not in SERVING or not _can_roll_back(session, ctx, deployment):
+    if deployment.status not in SERVING:
         return False
-    rollback(
-        session,
-        ctx,
-        deployment_id=deployment.id,
-        data=DeploymentRollback(reason=reason),
-        store=store,
-        action=RevisionAction.auto_rollback,
-    )
-    return True
+    return _roll_back_quietly(session, ctx, deployment, reason, store)
 
 
 def _can_roll_back(session: Session, ctx: TenantContext, deployment: AIDeployment) -> bool:
@@ -459,7 +483,7 @@ def _apply(
         deployment_id=deployment.id,
         deployment_name=deployment.deployment_name,
         environment=deployment.environment,
-        version=revisions.last_version(deployment.id) + 1,
+        version=_next_version(revisions, deployment),
         model_id=model_id,
         config=dump_config(config),
         state=state,
@@ -493,6 +517,15 @@ def _apply(
     session.flush()
     _audit(session, ctx, action.value, deployment, before=before)
     return DeploymentChange(deployment, revision)
+
+
+def _next_version(revisions: RevisionRepository, deployment: AIDeployment) -> int:
+    """1 for a new deployment; else one past both the deployment's version and its last
+    revision (a failed attempt uses a number too)."""
+    last = revisions.last_version(deployment.id)
+    if deployment.status == DeploymentStatus.deploying and last == 0:
+        return 1
+    return max(deployment.version, last) + 1
 
 
 def _end_current(
@@ -550,10 +583,12 @@ def _members(
     *,
     field: str,
     strict: bool = True,
+    servable: frozenset[ModelStatus] = RELEASE_STATUSES,
 ) -> "list[Member]":
-    """The models a revision serves, the deployment's own first; each must be an active
-    model of the company, of one type, taking the same feature columns (422 naming the
-    config field). ``strict=False`` (health re-checks) loads them without the checks."""
+    """The models a revision serves, the deployment's own first; each must be a model of
+    the company in ``servable`` (active for a release; a rollback may return to a version
+    the registry has deprecated since), of one type, taking the same feature columns (422
+    naming the config field). ``strict=False`` (health re-checks) skips the checks."""
     from urutiq_ai.deployments.health import Member
 
     champion, artifact = _model(session, ctx, model_id, field=field)
@@ -568,7 +603,8 @@ def _members(
     if strict:
         _check_config(champion, config)
         for member in members:
-            _require_active(member.model, field=field if member.model is champion else "config")
+            where = field if member.model is champion else "config"
+            _require_servable(member.model, servable, field=where)
     return members
 
 
@@ -599,8 +635,8 @@ def _model(session: Session, ctx: TenantContext, model_id: str, *, field: str) -
         ) from exc
 
 
-def _require_active(model: AIModel, *, field: str) -> None:
-    if model.status != ModelStatus.active:
+def _require_servable(model: AIModel, allowed: frozenset[ModelStatus], *, field: str) -> None:
+    if model.status not in allowed:
         raise ModelNotDeployable(
             f"model {model.model_name} {model.model_version} ({model.id}) is "
             f"{model.status.value}; only active models are deployed",
@@ -630,6 +666,12 @@ def _check_compatible(champion: AIModel, other: AIModel, *, field: str) -> None:
 
 
 def _check_config(champion: AIModel, config: DeploymentConfig) -> None:
+    if config.shadow is not None and champion.id in config.shadow:
+        position = config.shadow.index(champion.id)
+        raise ValidationError(
+            "a deployment's own model cannot also be its shadow",
+            fields=[FieldError(f"config.shadow.{position}", "the deployment's own model")],
+        )
     if config.traffic is not None and champion.id not in {s.model_id for s in config.traffic}:
         raise ValidationError(
             "a traffic split must give the deployment's own model a share",
@@ -761,19 +803,22 @@ def check_due_deployments(runtime: JobRuntime, executor: Executor, now: datetime
 def write_live_figures(
     runtime: JobRuntime, stats: "LiveStats", *, now: datetime | None = None
 ) -> int:
-    """Write this process's live counts into each deployment's ``performance`` and roll
-    back a fresh release whose error rate passed its limit. Returns revisions written."""
+    """Write this process's live counts into each deployment's ``performance`` (also for
+    revisions without new traffic while their window still moves) and roll back a fresh
+    release whose error rate passed its limit. A write that fails keeps its counts pending
+    for the next call; the others are written. Returns the revisions written."""
     now = now or utcnow()
     store = ArtifactStore(runtime.settings.artifacts)
-    written = 0
-    for key, slots in stats.take_dirty().items():
+    written, failed = 0, []
+    for key, slots in stats.take_due(now).items():
         ctx = for_job(key.tenant_id, [key.company_id])
         try:
             with job_unit_of_work(runtime, ctx) as session:
                 written += _write_figures(session, ctx, key, slots, stats.source, store, now)
         except Exception:
-            stats.put_back([key])
-            raise
+            logger.exception("writing live figures of deployment %s failed", key.deployment_id)
+            failed.append(key)
+    stats.put_back(failed)
     return written
 
 

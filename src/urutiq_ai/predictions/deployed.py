@@ -3,11 +3,12 @@ entity key), shadow models and ensembles; every prediction stored with the deplo
 revision and the part its model played.
 
 * Split: each row goes to one model of ``config.traffic``, chosen by a hash of its entity
-  key (the row's ``config.stickyKey`` field, else the request's ``entityKey``) salted with
+  key (the row's ``config.stickyKey`` field, else (also when that field is empty) the
+  request's ``entityKey``) salted with
   the deployment id, so one entity always sees one model while the split stands. A row
   without a key is assigned at random.
 * Shadow: every ``config.shadow`` model scores every row; stored (``variant`` ``shadow``),
-  never returned.
+  never returned; a shadow that fails is logged and never fails the answer.
 * Ensemble: every member scores every row; the answer combines them (``average``,
   ``vote``, or the stacking meta-model fitted at release), stored once under the
   deployment's model with ``variant`` ``ensemble``.
@@ -15,6 +16,7 @@ revision and the part its model played.
 Imported lazily by the predictions router (it loads the ML stack).
 """
 
+import logging
 import random
 import threading
 import time
@@ -40,6 +42,7 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 
 CHAMPION, CHALLENGER, SHADOW, ENSEMBLE = "champion", "challenger", "shadow", "ensemble"
+logger = logging.getLogger("urutiq_ai.deployments")
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,23 @@ class ServedDeployments:
 SERVED = ServedDeployments()
 
 
+CHANGED = "urutiq.deployments_changed"
+
+
 @event.listens_for(Session, "after_flush")
 def _drop_changed(session: Session, _context: Any) -> None:
     kinds = AIDeployment | DeploymentRevision | AIModel | ModelArtifact
     changed = (*session.new, *session.dirty, *session.deleted)
     if any(isinstance(obj, kinds) for obj in changed):
+        SERVED.clear()
+        session.info[CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _drop_committed(session: Session) -> None:
+    """Again once the change is committed: a request that read the old revision between
+    the flush and the commit (PostgreSQL) must not keep it cached."""
+    if session.info.pop(CHANGED, False):
         SERVED.clear()
 
 
@@ -165,10 +180,7 @@ def predict(
         answers = [
             Answer(champion, CHAMPION, out) for out in _score(served, champion.id, rows, store)
         ]
-    shadows = [
-        (served.members[model_id][0], _score(served, model_id, rows, store))
-        for model_id in config.shadow or []
-    ]
+    shadows = [_shadow(served, model_id, rows, store) for model_id in config.shadow or []]
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     ids: list[str | None] = [new_id() if log else None for _ in answers]
     if log:
@@ -203,6 +215,19 @@ def _score(
     return serving.score(model, artifact, rows, store)
 
 
+def _shadow(
+    served: ServedDeployment, model_id: str, rows: list[dict[str, Any]], store: ArtifactStore
+) -> tuple[AIModel, list[PredictionOut]]:
+    """A shadow model's scores; a shadow that fails is logged and stores nothing (the
+    answer never depends on it)."""
+    model = served.members[model_id][0]
+    try:
+        return model, _score(served, model_id, rows, store)
+    except Exception:
+        logger.exception("shadow model %s of deployment %s failed", model_id, served.deployment_id)
+        return model, []
+
+
 def _split(
     served: ServedDeployment,
     rows: list[dict[str, Any]],
@@ -213,7 +238,7 @@ def _split(
     weights = [share.weight for share in traffic]
     sticky = served.config.sticky_key
     chosen = [
-        _variant_index(row.get(sticky) if sticky else entity_key, weights, served.deployment_id)
+        _variant_index(_entity(row, sticky, entity_key), weights, served.deployment_id)
         for row in rows
     ]
     answers: list[Answer | None] = [None] * len(rows)
@@ -227,6 +252,12 @@ def _split(
         for position, out in zip(positions, outs, strict=True):
             answers[position] = Answer(model, variant, out)
     return [answer for answer in answers if answer is not None]
+
+
+def _entity(row: dict[str, Any], sticky: str | None, entity_key: str | None) -> Any:
+    """The row's sticky field, else the request's entity key."""
+    value = row.get(sticky) if sticky else None
+    return entity_key if value is None or value == "" else value
 
 
 def _variant_index(key: Any, weights: list[float], salt: str) -> int:
@@ -279,6 +310,8 @@ def _store(
         for pid, a, row in zip(ids, answers, rows, strict=True)
     ]
     for model, outs in shadows:
+        if not outs:
+            continue  # the shadow failed: logged, nothing stored
         records += [
             record(new_id(), model, row, out, SHADOW) for row, out in zip(rows, outs, strict=True)
         ]

@@ -20,6 +20,7 @@ from urutiq_ai.predictions.schemas import PredictionType
 from urutiq_ai.tenancy import service as tenancy_service
 
 NUMERIC_TYPES = frozenset({PredictionType.regression, PredictionType.forecast})
+SHADOW = "shadow"
 
 
 def predicted_value(prediction: AIModelPrediction) -> Any:
@@ -61,6 +62,7 @@ def record_actuals(
         row = found[prediction_id]
         for name, value in outcome(row, actual, field=f"items.{position}.actualValue").items():
             setattr(row, name, value)
+    _share_with_shadows(repo, [found[pid] for pid, _ in items])
     session.flush()
     tenancy_service.record_audit(
         session,
@@ -71,3 +73,21 @@ def record_actuals(
         after={"predictions": len(items)},
     )
     return [found[pid] for pid, _ in items]
+
+
+def _share_with_shadows(repo: PredictionRepository, answered: Sequence[AIModelPrediction]) -> None:
+    """A shadow model scored the same input in the same request as an answered prediction:
+    it gets the same actual value (shadow outcomes are how a challenger is judged online)."""
+    served = [row for row in answered if row.deployment_id and row.variant != SHADOW]
+    by_deployment: dict[str, list[AIModelPrediction]] = {}
+    for row in served:
+        by_deployment.setdefault(str(row.deployment_id), []).append(row)
+    for deployment_id, rows in by_deployment.items():
+        shadows = repo.shadows_at(deployment_id, sorted({row.created_at for row in rows}))
+        for row in rows:
+            for shadow in shadows:
+                if shadow.created_at == row.created_at and shadow.input_data == row.input_data:
+                    for name, value in outcome(
+                        shadow, row.actual_value, field="actualValue"
+                    ).items():
+                        setattr(shadow, name, value)

@@ -85,3 +85,39 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
             stmt = stmt.where(AIModelPrediction.created_at < end)
         for row in self.session.execute(stmt):
             yield row[0], row[1], row[2]
+
+    def deployment_outcomes(
+        self, deployment_id: str, model_ids: Sequence[str], *, batch: int = 2000
+    ) -> Iterator[tuple[str, str | None, Any, Any, bool | None, float | None]]:
+        """(modelId, variant, prediction, actualValue, isCorrect, error) of the predictions a
+        deployment served with ``model_ids`` that have an actual value, streamed."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(
+                AIModelPrediction.model_id,
+                AIModelPrediction.variant,
+                AIModelPrediction.prediction,
+                AIModelPrediction.actual_value,
+                AIModelPrediction.is_correct,
+                AIModelPrediction.error,
+            )
+            .where(
+                AIModelPrediction.deployment_id == deployment_id,
+                AIModelPrediction.model_id.in_(list(model_ids)),
+                AIModelPrediction.actual_value.is_not(None),
+            )
+            .execution_options(yield_per=batch)
+        )
+        for row in self.session.execute(stmt):
+            yield row[0], row[1], row[2], row[3], row[4], row[5]
+
+    def shadows_at(
+        self, deployment_id: str, moments: Sequence[datetime]
+    ) -> list[AIModelPrediction]:
+        """The shadow predictions a deployment stored at ``moments`` (its requests' times)."""
+        stmt = self.base_statement().where(
+            AIModelPrediction.deployment_id == deployment_id,
+            AIModelPrediction.variant == "shadow",
+            AIModelPrediction.created_at.in_(list(moments)),
+        )
+        return list(self.session.scalars(stmt))

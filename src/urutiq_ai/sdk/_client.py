@@ -23,7 +23,7 @@ from urutiq_ai.sdk._alerts import (
     PipelinesClient,
     WebhooksClient,
 )
-from urutiq_ai.sdk._deployments import DeploymentsClient
+from urutiq_ai.sdk._deployments import DeploymentsClient, ExperimentsClient
 from urutiq_ai.sdk._errors import DatabaseNotReady
 from urutiq_ai.sdk._monitoring import MonitoringClient
 from urutiq_ai.sdk._quality import QualityClient
@@ -116,7 +116,7 @@ class Client:
         self.performance_metrics = ResourceClient(t, specs.PERFORMANCE_METRICS)
         self.drift_detections = ResourceClient(t, specs.DRIFT_DETECTIONS)
         self.feedback = ResourceClient(t, specs.FEEDBACK)
-        self.experiments = ResourceClient(t, specs.EXPERIMENTS)
+        self.experiments = ExperimentsClient(t, specs.EXPERIMENTS)
         self.deployments = DeploymentsClient(t, specs.DEPLOYMENTS)
         self.governance_policies = ResourceClient(t, specs.GOVERNANCE_POLICIES)
         self.governance_violations = ResourceClient(t, specs.GOVERNANCE_VIOLATIONS)

@@ -1,4 +1,5 @@
-"""Deployments through the SDK: deploy, release, promote, roll back, predict, history."""
+"""Deployments and experiments through the SDK: deploy, release, promote, roll back,
+predict, history; evaluate an experiment and promote its challenger."""
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,6 +16,13 @@ from urutiq_ai.deployments.schemas import (
     DeploymentRevisionRead,
     DeploymentRollback,
     ServedModel,
+)
+from urutiq_ai.experiments.schemas import (
+    AIExperimentCreate,
+    AIExperimentRead,
+    AIExperimentUpdate,
+    EvaluateRequest,
+    ExperimentPromote,
 )
 from urutiq_ai.predictions.schemas import DeploymentPredictRequest, DeploymentPredictResponse
 from urutiq_ai.sdk._resources import ResourceClient
@@ -140,3 +148,29 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
 
 def _given(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
+
+
+class ExperimentsClient(ResourceClient[AIExperimentRead, AIExperimentCreate, AIExperimentUpdate]):
+    """Experiments: a baseline and a challenger judged against success metrics."""
+
+    def evaluate(
+        self, experiment_id: str, *, mode: str = "both", company: str | None = None
+    ) -> AIExperimentRead:
+        """Compare the models (offline, online or both) and write the verdict in results."""
+        body = build_payload(EvaluateRequest, None, {"mode": mode})
+        path = self._path(company, experiment_id) + "/evaluate"
+        return parse(AIExperimentRead, self._transport.request("POST", path, json=body))
+
+    def promote(
+        self,
+        experiment_id: str,
+        *,
+        deployment_id: str | None = None,
+        reason: str | None = None,
+        company: str | None = None,
+    ) -> DeploymentChangeRead:
+        """Release the challenger into the experiment's deployment (it must have passed)."""
+        fields = _given({"deployment_id": deployment_id, "reason": reason})
+        body = build_payload(ExperimentPromote, None, fields)
+        path = self._path(company, experiment_id) + "/promote"
+        return parse(DeploymentChangeRead, self._transport.request("POST", path, json=body))

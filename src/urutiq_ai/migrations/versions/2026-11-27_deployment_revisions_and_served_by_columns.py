@@ -127,7 +127,30 @@ def upgrade() -> None:
             ["tenantId", "companyId", "deploymentId", "createdAt"],
         )
 
+    _backfill()
     _guard()
+
+
+def _backfill() -> None:
+    """A deployment written before revisions existed gets one: its current state, serving
+    since its last change, so it keeps serving, its version keeps counting and the
+    scheduler checks its health."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET LOCAL urutiq.system = 'on'")
+    op.execute(
+        'INSERT INTO "DeploymentRevision" ("deploymentId", "deploymentName", "environment", '
+        '"version", "modelId", "config", "action", "status", "healthCheck", "startedAt", '
+        '"tenantId", "companyId") '
+        'SELECT "id", "deploymentName", "environment", "version", "modelId", "config", '
+        "'deploy', CASE WHEN \"status\" IN ('active', 'rolled_back') THEN 'active' "
+        "ELSE 'failed' END, \"healthCheck\", CASE WHEN \"status\" IN ('active', "
+        '\'rolled_back\') THEN "updatedAt" END, "tenantId", "companyId" '
+        'FROM "AIDeployment"'
+    )
+    op.execute(
+        'UPDATE "AIDeployment" SET "healthDueAt" = CURRENT_TIMESTAMP '
+        "WHERE \"status\" IN ('active', 'rolled_back')"
+    )
 
 
 POLICY = (

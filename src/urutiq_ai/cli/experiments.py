@@ -1,0 +1,146 @@
+"""Experiments through the SDK: ``experiments create|evaluate|show|promote``."""
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import fail, print_json
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli.deployments import print_change
+from urutiq_ai.experiments.schemas import AIExperimentRead
+
+IdArg = Annotated[str, typer.Argument(help="The experiment's id.")]
+
+
+def create(
+    name: Annotated[str, typer.Option("--name", help="The experiment's unique name.")],
+    baseline: Annotated[str, typer.Option("--baseline", help="The baseline model's id.")],
+    current: Annotated[str, typer.Option("--current", help="The challenger model's id.")],
+    success: Annotated[
+        str | None,
+        typer.Option(
+            "--success",
+            help='Success metrics as JSON, e.g. \'[{"metric": "f1Score", "minImprovement": '
+            '0.02}, {"metric": "accuracy", "guard": true}]\'.',
+        ),
+    ] = None,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", help="The A/B or shadow deployment's id.")
+    ] = None,
+    objective: Annotated[str | None, typer.Option("--objective")] = None,
+    hypothesis: Annotated[str | None, typer.Option("--hypothesis")] = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Create an experiment comparing --current with --baseline."""
+    fields: dict[str, Any] = {
+        "experiment_name": name,
+        "baseline_model": baseline,
+        "current_model": current,
+        "objective": objective,
+        "hypothesis": hypothesis,
+    }
+    if success is not None:
+        fields["success_metrics"] = _json("--success", success)
+    if deployment is not None:
+        fields["methodology"] = {"deploymentId": deployment}
+    with sdk_client(url, api_key, company) as client:
+        experiment = client.experiments.create({k: v for k, v in fields.items() if v is not None})
+    _show(experiment, as_json)
+
+
+def evaluate(
+    experiment_id: IdArg,
+    mode: Annotated[str, typer.Option("--mode", help="offline, online or both.")] = "both",
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Compare the models and print the verdict with its confidence intervals."""
+    with sdk_client(url, api_key, company) as client:
+        experiment = client.experiments.evaluate(experiment_id, mode=mode)
+    _show(experiment, as_json)
+
+
+def show(
+    experiment_id: IdArg,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """An experiment: its models, criteria, the comparisons and the verdict."""
+    with sdk_client(url, api_key, company) as client:
+        experiment = client.experiments.get(experiment_id)
+    _show(experiment, as_json)
+
+
+def promote(
+    experiment_id: IdArg,
+    deployment: Annotated[
+        str | None, typer.Option("--deployment", help="Default: the experiment's deployment.")
+    ] = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Release the challenger into the deployment (the experiment must have passed)."""
+    with sdk_client(url, api_key, company) as client:
+        change = client.experiments.promote(experiment_id, deployment_id=deployment)
+    print_change(change, as_json)
+
+
+def _json(option: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{option} is not valid JSON", [(option, str(exc))])
+
+
+def _show(experiment: AIExperimentRead, as_json: bool) -> None:
+    if as_json:
+        print_json(experiment)
+        return
+    console = Console()
+    console.print(
+        f"[bold]{experiment.experiment_name}[/bold] ({experiment.status.value}): "
+        f"baseline {experiment.baseline_model} vs current {experiment.current_model}"
+    )
+    results = experiment.results if isinstance(experiment.results, dict) else {}
+    for part in ("offline", "online"):
+        section = results.get(part)
+        if isinstance(section, dict) and section.get("metrics"):
+            console.print(_metrics_table(part, section))
+    verdict = results.get("verdict")
+    if isinstance(verdict, dict):
+        console.print(
+            f"Verdict ({verdict.get('basis')}): [bold]{verdict.get('status')}[/bold]: "
+            f"{verdict.get('summary')}\nRecommendation: {verdict.get('recommendation')}"
+        )
+    elif not results:
+        console.print("Not evaluated yet: urutiq-ai experiments evaluate " + experiment.id)
+    if experiment.conclusions:
+        console.print(f"Conclusions: {experiment.conclusions}")
+
+
+def _metrics_table(title: str, section: dict[str, Any]) -> Table:
+    table = Table(title=f"{title} ({section.get('rows') or section.get('deploymentId', '')})")
+    for column in ("metric", "baseline", "current", "difference", "CI", "p"):
+        table.add_column(column)
+    for name, item in section["metrics"].items():
+        table.add_row(
+            name,
+            f"{item['baseline']:.4f}",
+            f"{item['current']:.4f}",
+            f"{item['difference']:+.4f}",
+            f"[{item['ciLow']:+.4f}, {item['ciHigh']:+.4f}] ({item['confidence']:.0%})",
+            f"{item['pValue']:.3f}",
+        )
+    return table

@@ -1,0 +1,146 @@
+"""The issue's "done when", from the command line: deploy to staging, promote to production,
+an A/B split against a retrained version, the experiment's verdict, promote the challenger or
+roll back, and which model served production at a given time."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+from typer.testing import Result
+
+from tests.cli.conftest import Invoke, Local
+from urutiq_ai.demo.io import write_sql
+from urutiq_ai.demo.ledger import generate_ledger
+
+
+@pytest.fixture
+def ledger(local: Local, db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Local:
+    monkeypatch.setenv("URUTIQ_ARTIFACTS", str(data_dir / "artifacts"))
+    engine = create_engine(db_url)
+    write_sql(
+        generate_ledger(seed=3, scale=0.1), engine, tenant_id="local", company_id=local.company
+    )
+    engine.dispose()
+    return local
+
+
+def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
+    return invoke(*args, "--company", local.company, "--api-key", local.key)
+
+
+def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
+    result = cli(invoke, local, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def train(invoke: Invoke, local: Local, algorithm: str) -> str:
+    model = ok_json(
+        invoke,
+        local,
+        "train",
+        "--name",
+        "expenses",
+        "--model-type",
+        "classification",
+        "--algorithm",
+        algorithm,
+        "--table",
+        "LedgerExpense",
+        "--features",
+        "vendorName,description,amount",
+        "--target",
+        "category",
+    )
+    assert model["status"] == "active", model  # the trained model version
+    return str(model["id"])
+
+
+def test_deploy_promote_ab_verdict_and_history(invoke: Invoke, ledger: Local) -> None:
+    first = train(invoke, ledger, "random_forest")
+    second = train(invoke, ledger, "logistic_regression")
+
+    staging = ok_json(invoke, ledger, "deploy", "--model", first, "--env", "staging")
+    assert (staging["deploymentName"], staging["status"]) == ("expenses", "active")
+    promoted = ok_json(invoke, ledger, "promote", "expenses", "--to", "production")
+    assert promoted["deployment"]["environment"] == "production"
+    before_ab = datetime.now(UTC).isoformat()
+
+    split = json.dumps(
+        {"traffic": [{"modelId": first, "weight": 0.5}, {"modelId": second, "weight": 0.5}]}
+    )
+    released = ok_json(
+        invoke,
+        ledger,
+        "deployments",
+        "release",
+        "expenses",
+        "--env",
+        "production",
+        "--config",
+        split,
+    )
+    assert released["revision"]["status"] == "active"
+    production = released["deployment"]["id"]
+
+    success = json.dumps([{"metric": "accuracy", "guard": True}])
+    experiment = ok_json(
+        invoke,
+        ledger,
+        "experiments",
+        "create",
+        "--name",
+        "rf-vs-lr",
+        "--baseline",
+        first,
+        "--current",
+        second,
+        "--success",
+        success,
+        "--deployment",
+        production,
+    )
+    evaluated = ok_json(invoke, ledger, "experiments", "evaluate", experiment["id"])
+    verdict = evaluated["results"]["verdict"]
+    assert verdict["status"] in {"passed", "failed", "inconclusive"}
+    assert "f1Score" in evaluated["results"]["offline"]["metrics"]
+    shown = cli(invoke, ledger, "experiments", "show", experiment["id"])
+    assert shown.exit_code == 0, shown.output
+    assert "Verdict" in shown.output
+    assert "CI" in shown.output
+
+    back = ok_json(invoke, ledger, "rollback", "expenses", "--env", "production")
+    assert back["deployment"]["modelId"] == first
+    assert back["revision"]["action"] == "rollback"
+
+    served = ok_json(
+        invoke, ledger, "deployments", "served", "--at", before_ab, "--env", "production"
+    )
+    assert [(row["modelId"], row["version"]) for row in served] == [(first, 1)]
+    history = cli(invoke, ledger, "deployments", "history", "expenses", "--env", "production")
+    assert history.exit_code == 0, history.output
+    assert "rolled_back" in history.output
+    assert "promote" in history.output
+    status = cli(invoke, ledger, "deployments", "status")
+    assert status.exit_code == 0
+    assert "production" in status.output
+
+
+def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
+    first = train(invoke, ledger, "logistic_regression")
+    assert cli(invoke, ledger, "deploy", "--model", first, "--env", "staging").exit_code == 0
+    again = cli(invoke, ledger, "deploy", "--model", first, "--env", "staging")
+    assert again.exit_code == 1
+    assert "deploymentName" in again.output
+    nothing = cli(invoke, ledger, "rollback", "expenses", "--env", "staging")
+    assert nothing.exit_code == 1
+    assert "nothing to roll back to" in nothing.output
+    unknown = cli(invoke, ledger, "promote", "nope")
+    assert unknown.exit_code == 1
+    assert "no deployment 'nope' in staging" in unknown.output
+    bad = cli(invoke, ledger, "deployments", "release", "expenses", "--config", "{bad")
+    assert bad.exit_code == 1
+    assert "--config" in bad.output
