@@ -19,7 +19,7 @@ class TestDemoLoad:
             assert code == 0, output
             models = json.loads(output)
             assert {m["modelName"] for m in models} == set(TEMPLATES)
-            assert {m["status"] for m in models} == {"active"}
+            assert {m["status"] for m in models} <= {"active", "deprecated"}
 
     def test_runs_have_curves_and_history_has_outcomes(self, demo_env: dict[str, str]) -> None:
         company = COMPANIES[0][0]
@@ -54,7 +54,7 @@ class TestTrainCommand:
             "n_estimators=20",
         )
         assert code == 0, output
-        assert "expense_classifier 1.1.0" in output
+        assert "expense_classifier 1.2.0" in output  # the demo retrained it once (1.1.0)
         assert "f1_score" in output
 
     def test_bad_hyperparameter_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:
@@ -176,7 +176,8 @@ class TestReset:
             {**env, "URUTIQ_API_KEY": new_key}, "models", "list", "--company", company, "--json"
         )
         assert code == 0, output
-        assert sorted(m["modelVersion"] for m in json.loads(output)) == ["1.0.0"] * 3
+        versions = sorted(m["modelVersion"] for m in json.loads(output))
+        assert versions == ["1.0.0"] * 3 + ["1.1.0"]  # the templates, and the A/B challenger
         code, output = invoke(
             {**env, "URUTIQ_API_KEY": old_key}, "models", "list", "--company", company
         )
@@ -321,3 +322,48 @@ class TestDemoMonitoring:
         )
         assert code == 0, output
         assert len(json.loads(output)["f1"]["points"]) >= 5
+
+
+class TestDemoDeployments:
+    def test_each_template_serves_production_with_a_rollback_and_an_ab_verdict(
+        self, demo_env: dict[str, str]
+    ) -> None:
+        for company_id, *_ in COMPANIES:
+            code, output = invoke(
+                demo_env,
+                "deployments",
+                "status",
+                "--env",
+                "production",
+                "--company",
+                company_id,
+                "--json",
+            )
+            assert code == 0, output
+            deployments = json.loads(output)
+            names = {d["deploymentName"] for d in deployments}
+            assert names == {name.replace("_", "-") for name in TEMPLATES}
+            assert {d["status"] for d in deployments} <= {"active", "rolled_back"}
+            code, output = invoke(
+                demo_env,
+                "deployments",
+                "history",
+                "expense-classifier",
+                "--env",
+                "production",
+                "--company",
+                company_id,
+                "--json",
+            )
+            assert code == 0, output
+            actions = [revision["action"] for revision in json.loads(output)]
+            assert "rollback" in actions
+            assert actions[-1] == "promote"  # the first production revision came from staging
+            code, output = invoke(
+                demo_env, "experiments", "list", "--company", company_id, "--json"
+            )
+            (experiment,) = json.loads(output)
+            verdict = experiment["results"]["verdict"]
+            assert verdict["status"] in {"passed", "failed", "inconclusive"}
+            assert experiment["results"]["online"]["arms"]["current"]["outcomes"] > 0
+            assert experiment["conclusions"].startswith("[system,")

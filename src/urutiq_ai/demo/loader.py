@@ -8,7 +8,9 @@ history is there), the three accounting templates trained on those tables (runs 
 curves, feature importances), several simulated weeks of predictions with their actual
 outcomes, the monitors' first results (weekly performance, two drift checks) and a
 data-quality run of the shipped ledger checks, which finds the ledger's injected quality
-issues.
+issues, and the deployments (:mod:`urutiq_ai.demo.deployments`: each template in staging and
+production, a release rolled back, an A/B experiment between two versions of the expense
+classifier with its verdict).
 Idempotent: when the demo tenant exists it changes nothing and returns its stored key.
 """
 
@@ -26,6 +28,7 @@ from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
 from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
 from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.core.settings import Settings
+from urutiq_ai.demo import deployments as demo_deployments
 from urutiq_ai.demo._feature_pipelines import run_chains, training_frames
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import Ledger, generate_ledger
@@ -50,7 +53,8 @@ EXPENSE_ROWS_PER_WEEK = 100
 SHIFTED_WEEKS = 2
 """The last weeks of expense predictions come from the ledger's shifted period."""
 DRIFT_WINDOW = timedelta(weeks=SHIFTED_WEEKS)
-REFERENCE_PERIOD_ONLY = ("expense_classifier",)
+EXPENSES = "expense_classifier"
+REFERENCE_PERIOD_ONLY = (EXPENSES,)
 """Templates trained on the reference period only (their table has a ``period`` column), so
 the shifted period is new to them: the demo's drift story."""
 
@@ -110,6 +114,9 @@ def load_demo(
             _monitor(runtime, company_id, anchor, report)
             _check_quality(runtime, company_id, ledger, report)
             _schedule_monitors(runtime, company_id, report)
+            demo_deployments.ship(
+                runtime, _scope(company_id), result.models[company_id], samples[EXPENSES][1], report
+            )
         return result, key
     finally:
         engine.dispose()

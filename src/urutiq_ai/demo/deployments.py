@@ -1,0 +1,233 @@
+"""The demo's deployments and its A/B experiment.
+
+Per company: every template is deployed to staging and promoted to production. The expense
+classifier is then retrained on the whole ledger (the shifted period included) and its new
+version is
+
+1. released straight to production, then rolled back (it skipped its A/B test: the rollback
+   the demo's history shows);
+2. released again as the challenger of a 50/50 split sticky per vendor; shifted-period
+   expenses are served through it and their categories recorded;
+3. judged by the experiment "expense classifier retrained on the shift" (offline on the
+   same held-out rows, online on the split's outcomes), and promoted when it passes (the
+   split ends), else the split is rolled back.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
+from urutiq_ai.core.scoping import bind_scope
+from urutiq_ai.crud import service as crud_service
+from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments.schemas import (
+    AIDeploymentCreate,
+    DeploymentConfig,
+    DeploymentPromote,
+    DeploymentRelease,
+    DeploymentRollback,
+    Environment,
+)
+from urutiq_ai.experiments import service as experiments_service
+from urutiq_ai.experiments.schemas import AIExperimentCreate, EvaluateRequest, ExperimentPromote
+from urutiq_ai.predictions import deployed, outcomes
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.training import service as training_service
+from urutiq_ai.training.schemas import TrainRequest
+
+Report = Callable[[str], None]
+Sample = tuple[list[dict[str, Any]], list[Any]]
+EXPENSES = "expense_classifier"
+AB_ROWS = 400
+SUCCESS = [
+    {"metric": "accuracy", "minImprovement": 0.02},
+    {"metric": "f1Score", "guard": True},
+]
+
+
+def ship(
+    runtime: JobRuntime,
+    ctx: TenantContext,
+    model_ids: list[str],
+    shifted: Sample,
+    report: Report,
+) -> None:
+    """Deploy the templates, then the expense classifier's rollback and A/B story."""
+    store = ArtifactStore(runtime.settings.artifacts)
+    (company_id,) = ctx.company_ids
+    with _session(runtime, ctx) as session:
+        production = {
+            _model_name(session, ctx, model_id): _stage(session, ctx, model_id, store)
+            for model_id in model_ids
+        }
+    report(f"{company_id}: {len(production)} templates deployed to staging, promoted to production")
+    champion = _current_model(runtime, ctx, production[EXPENSES])
+    challenger = _retrain(runtime, ctx)
+    report(f"{company_id}: {EXPENSES} retrained on the shifted period ({challenger})")
+    with _session(runtime, ctx) as session:
+        _release_and_roll_back(session, ctx, production[EXPENSES], challenger, store)
+    report(f"{company_id}: {EXPENSES} released without an A/B test, rolled back")
+    with _session(runtime, ctx) as session:
+        split = _split(champion, challenger)
+        deployments_service.release(
+            session,
+            ctx,
+            deployment_id=production[EXPENSES],
+            data=DeploymentRelease(config=split, reason="A/B test of the retrained version"),
+            store=store,
+        )
+    served = _serve_split(runtime, ctx, shifted, store)
+    report(f"{company_id}: {served} expenses served through the A/B split, outcomes recorded")
+    verdict = _experiment(runtime, ctx, champion, challenger, production[EXPENSES], store)
+    report(f"{company_id}: A/B experiment {verdict}")
+
+
+@contextmanager
+def _session(runtime: JobRuntime, ctx: TenantContext) -> Iterator[Session]:
+    """A unit of work bound to the company's scope."""
+    with unit_of_work(runtime.sessionmaker) as session:
+        bind_scope(session, ctx)
+        yield session
+
+
+def _model_name(session: Session, ctx: TenantContext, model_id: str) -> str:
+    return registry_service.get_model(session, ctx, model_id).model_name
+
+
+def _stage(session: Session, ctx: TenantContext, model_id: str, store: ArtifactStore) -> str:
+    """Deploy to staging, promote to production; the production deployment's id."""
+    name = _model_name(session, ctx, model_id).replace("_", "-")
+    staging = deployments_service.deploy(
+        session,
+        ctx,
+        data=AIDeploymentCreate(
+            deployment_name=name, model_id=model_id, environment=Environment.staging
+        ),
+        store=store,
+    )
+    change = deployments_service.promote(
+        session, ctx, deployment_id=staging.id, data=DeploymentPromote(), store=store
+    )
+    return change.deployment.id
+
+
+def _current_model(runtime: JobRuntime, ctx: TenantContext, deployment_id: str) -> str:
+    with _session(runtime, ctx) as session:
+        return deployments_service.get_deployment(session, ctx, deployment_id).model_id
+
+
+def _retrain(runtime: JobRuntime, ctx: TenantContext) -> str:
+    """A new version of the expense classifier, trained on its whole table."""
+    with _session(runtime, ctx) as session:
+        attach_executor(session, SyncExecutor(runtime))
+        model, _ = training_service.start_training(
+            session,
+            ctx,
+            data=TrainRequest(template=EXPENSES, description="retrained on the shifted period"),
+            sources_dir=runtime.settings.sources,
+        )
+    return model.id
+
+
+def _release_and_roll_back(
+    session: Session, ctx: TenantContext, deployment_id: str, challenger: str, store: ArtifactStore
+) -> None:
+    deployments_service.release(
+        session,
+        ctx,
+        deployment_id=deployment_id,
+        data=DeploymentRelease(model_id=challenger, reason="retrained on the shifted period"),
+        store=store,
+    )
+    deployments_service.rollback(
+        session,
+        ctx,
+        deployment_id=deployment_id,
+        data=DeploymentRollback(reason="released without an A/B test: back until it passes one"),
+        store=store,
+    )
+
+
+def _split(champion: str, challenger: str) -> DeploymentConfig:
+    return DeploymentConfig.model_validate(
+        {
+            "traffic": [
+                {"modelId": champion, "weight": 0.5},
+                {"modelId": challenger, "weight": 0.5},
+            ],
+            "stickyKey": "vendorName",
+        }
+    )
+
+
+def _serve_split(
+    runtime: JobRuntime, ctx: TenantContext, shifted: Sample, store: ArtifactStore
+) -> int:
+    rows, truth = shifted[0][:AB_ROWS], shifted[1][:AB_ROWS]
+    with _session(runtime, ctx) as session:
+        served = deployed.resolve(session, ctx, EXPENSES.replace("_", "-"), Environment.production)
+        answer = deployed.predict(
+            session, ctx, served, rows=rows, entity_key=None, log=True, store=store
+        )
+        items = [
+            (p.prediction_id, actual)
+            for p, actual in zip(answer.predictions, truth, strict=True)
+            if p.prediction_id is not None
+        ]
+        outcomes.record_actuals(session, ctx, items)
+    return len(items)
+
+
+def _experiment(
+    runtime: JobRuntime,
+    ctx: TenantContext,
+    champion: str,
+    challenger: str,
+    deployment_id: str,
+    store: ArtifactStore,
+) -> str:
+    """Create, evaluate, then promote the challenger or roll the split back."""
+    with _session(runtime, ctx) as session:
+        experiment = crud_service.create_row(
+            session,
+            ctx,
+            experiments_service.EXPERIMENTS,
+            AIExperimentCreate(
+                experiment_name="expense classifier retrained on the shift",
+                objective="file expenses of the new vendor mix correctly",
+                hypothesis="the version retrained on the shifted period files more expenses "
+                "right, and no class gets worse",
+                baseline_model=champion,
+                current_model=challenger,
+                success_metrics=SUCCESS,
+                methodology={"deploymentId": deployment_id, "split": "50/50 sticky per vendor"},
+            ),
+        )
+        evaluated = experiments_service.evaluate(
+            session,
+            ctx,
+            experiment_id=experiment.id,
+            data=EvaluateRequest(),
+            store=store,
+            sources_dir=runtime.settings.sources,
+        )
+        verdict = (evaluated.results or {}).get("verdict", {})
+        if verdict.get("status") == "passed":
+            experiments_service.promote(
+                session, ctx, experiment_id=experiment.id, data=ExperimentPromote(), store=store
+            )
+            return f"passed ({verdict.get('basis')}): the challenger was promoted"
+        deployments_service.rollback(
+            session,
+            ctx,
+            deployment_id=deployment_id,
+            data=DeploymentRollback(reason=f"A/B test {verdict.get('status')}: split ended"),
+            store=store,
+        )
+        return f"{verdict.get('status')} ({verdict.get('basis')}): the split was rolled back"
