@@ -115,7 +115,7 @@ def load_demo(
             _check_quality(runtime, company_id, ledger, report)
             _schedule_monitors(runtime, company_id, report)
             demo_deployments.ship(
-                runtime, _scope(company_id), result.models[company_id], samples[EXPENSES][1], report
+                runtime, _scope(company_id), result.models[company_id], frames[EXPENSES], report
             )
         return result, key
     finally:
