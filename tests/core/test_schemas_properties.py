@@ -24,7 +24,12 @@ from urutiq_ai.crud.resource import Resource
 PROPERTY_SETTINGS = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-FAKE_DEPS = {"models": "model1", "pipelines": "pipeline1", "governance-policies": "policy1"}
+FAKE_DEPS = {
+    "models": "model1",
+    "trained-models": "model2",
+    "pipelines": "pipeline1",
+    "governance-policies": "policy1",
+}
 
 ENUM_CASES = [
     pytest.param(res, field, id=f"{res.path}-{field}")
