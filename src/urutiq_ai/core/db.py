@@ -8,7 +8,9 @@
 """
 
 import json
+import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -155,7 +157,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             json_serializer=_json_serializer,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
         )
         _configure_sqlite(engine)
         return engine
@@ -174,11 +176,88 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    gate = _write_gate(engine.url.database)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE: take the write lock up front, so two writers queue on the
-        # busy timeout instead of failing on a read-to-write lock upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # busy timeout instead of failing on a read-to-write lock upgrade. Threads of this
+        # process queue in order first (WriteGate).
+        token = conn.connection.dbapi_connection
+        gate.enter(token)
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gate.leave(token)
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        gate.leave(conn.connection.dbapi_connection)
+
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, *_: Any) -> None:
+        gate.leave(dbapi_connection)  # a connection back in the pool holds nothing
+
+
+SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for the write lock
+
+
+class WriteGate:
+    """First come, first served entry to a SQLite database's transactions, in one process.
+
+    Every transaction on SQLite starts with ``BEGIN IMMEDIATE`` (the write lock), and a
+    connection that finds the lock taken waits in SQLite's busy handler, which sleeps and
+    retries in no order: under load most transactions get through in milliseconds while
+    some wait seconds (a p99 of 3-4 s at 16 concurrent predict clients). Connections of
+    this process queue here instead, in arrival order, before their ``BEGIN``; other
+    processes (a worker, the scheduler) still meet the busy handler. The gate belongs to a
+    connection from its ``BEGIN`` to its commit or rollback (a request's transaction may end
+    in another thread than it began). A wait longer than ``timeout`` leaves the queue and
+    falls back on SQLite's own waiting.
+    """
+
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._queue: deque[tuple[int, threading.Event]] = deque()
+        self._holder: int | None = None
+
+    def enter(self, token: object) -> None:
+        key = id(token)
+        with self._lock:
+            if self._holder is None and not self._queue:
+                self._holder = key
+                return
+            waiter = (key, threading.Event())
+            self._queue.append(waiter)
+        if waiter[1].wait(self._timeout):
+            return
+        with self._lock:
+            if not waiter[1].is_set():
+                self._queue.remove(waiter)
+
+    def leave(self, token: object) -> None:
+        with self._lock:
+            if self._holder != id(token):
+                return
+            self._holder = None
+            if self._queue:
+                key, turn = self._queue.popleft()
+                self._holder = key
+                turn.set()
+
+
+_GATES: dict[str, WriteGate] = {}
+_GATES_LOCK = threading.Lock()
+
+
+def _write_gate(database: str | None) -> WriteGate:
+    """The process's gate of one SQLite file (engines of one file share it)."""
+    path = str(Path(database).resolve()) if database and database != ":memory:" else ""
+    with _GATES_LOCK:
+        return _GATES.setdefault(path or f"memory:{len(_GATES)}", WriteGate())
 
 
 def sqlite_file_missing(url: str) -> bool:
