@@ -27,7 +27,8 @@ from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.feedback.service import FEEDBACK
-from urutiq_ai.governance.service import POLICIES, VIOLATIONS
+from urutiq_ai.governance.router import router as governance_router
+from urutiq_ai.governance.service import POLICIES, POLICY_EVALUATIONS, VIOLATIONS
 from urutiq_ai.monitoring.router import router as monitoring_router
 from urutiq_ai.monitoring.scheduling import MONITOR_RUNS, MONITORS, fire_due_monitors
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
@@ -80,6 +81,7 @@ SUPPORT_RESOURCES: tuple[Resource, ...] = (
     WEBHOOK_DELIVERIES,
     JOBS,
     DEPLOYMENT_REVISIONS,
+    POLICY_EVALUATIONS,
 )
 """Our own supporting tables served the same way: monitors and their runs, alerts,
 webhooks and their delivery log, the job ledger and deployment revisions (read-only)."""
@@ -108,6 +110,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     pipelines_router,
     deployments_router,
     experiments_router,
+    governance_router,  # importing it registers governance's release gate
 )
 
 __all__ = [

@@ -107,7 +107,7 @@ CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "governance-policies": lambda _d: {
         "policyName": unique("policy"),
         "policyType": "fairness",
-        "rules": {"max_gap": 0.1},
+        "rules": {"sensitiveColumn": "segment"},
     },
     "governance-violations": lambda d: {
         "policyId": d["governance-policies"],
@@ -142,7 +142,7 @@ UPDATE: dict[str, dict[str, Any]] = {
     "drift-detections": {"status": "warning", "recommendations": {"retrain": True}},
     "feedback": {"status": "processed", "impact": "high"},
     "experiments": {"conclusions": "the challenger wins", "hypothesis": "more trees help"},
-    "governance-policies": {"status": "active", "thresholds": {"gap": 0.1}},
+    "governance-policies": {"status": "active", "thresholds": {"maxParityDifference": 0.05}},
     "governance-violations": {"status": "investigating", "severity": "critical"},
     "configs": {"isActive": False, "configData": {"greeting": "hello"}},
 }
@@ -161,7 +161,7 @@ FILTER: dict[str, tuple[str, str, str]] = {
     "feedback": ("feedbackType", "rating", "comment"),
     "experiments": ("status", "active", "completed"),
     "deployments": ("environment", "staging", "production"),
-    "governance-policies": ("policyType", "fairness", "privacy"),
+    "governance-policies": ("status", "draft", "active"),
     "governance-violations": ("severity", "high", "low"),
     "configs": ("configType", "prompts", "behavior"),
 }

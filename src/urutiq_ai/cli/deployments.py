@@ -26,6 +26,12 @@ from urutiq_ai.sdk import Client
 NameArg = Annotated[str, typer.Argument(help="The deployment's name.")]
 EnvOption = Annotated[str, typer.Option("--env", help="development, staging or production.")]
 ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (kept in the history).")]
+OverrideOption = Annotated[
+    str | None,
+    typer.Option(
+        "--override", help="Admin: release although governance refuses it; the written reason."
+    ),
+]
 ConfigOption = Annotated[
     str | None,
     typer.Option("--config", help="The deployment config: inline JSON or a path to a JSON file."),
@@ -39,6 +45,7 @@ def deploy(
         str | None, typer.Option("--name", help="Deployment name (default: the model's name).")
     ] = None,
     config: ConfigOption = None,
+    override: OverrideOption = None,
     as_json: JsonOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
@@ -48,7 +55,11 @@ def deploy(
     with sdk_client(url, api_key, company) as client:
         name = name or client.models.get(model).model_name
         deployment = client.deployments.deploy(
-            deployment_name=name, model_id=model, environment=env, config=_config(config)
+            deployment_name=name,
+            model_id=model,
+            environment=env,
+            config=_config(config),
+            governance_override=override,
         )
     if as_json:
         print_json(deployment)
@@ -67,6 +78,7 @@ def promote(
         "production"
     ),
     reason: ReasonOption = None,
+    override: OverrideOption = None,
     as_json: JsonOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
@@ -75,7 +87,9 @@ def promote(
     """Release the model serving NAME in --from as a new revision of NAME in --to."""
     with sdk_client(url, api_key, company) as client:
         deployment = _find(client, name, source)
-        change = client.deployments.promote(deployment.id, to=target, reason=reason)
+        change = client.deployments.promote(
+            deployment.id, to=target, reason=reason, governance_override=override
+        )
     print_change(change, as_json)
 
 
@@ -101,6 +115,7 @@ def release(
     model: Annotated[str | None, typer.Option("--model", help="Another model version.")] = None,
     config: ConfigOption = None,
     reason: ReasonOption = None,
+    override: OverrideOption = None,
     as_json: JsonOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
@@ -112,7 +127,11 @@ def release(
     with sdk_client(url, api_key, company) as client:
         deployment = _find(client, name, env)
         change = client.deployments.release(
-            deployment.id, model_id=model, config=_config(config), reason=reason
+            deployment.id,
+            model_id=model,
+            config=_config(config),
+            reason=reason,
+            governance_override=override,
         )
     print_change(change, as_json)
 

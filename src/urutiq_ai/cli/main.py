@@ -17,6 +17,7 @@ from urutiq_ai.cli import (
     deployments,
     drift,
     experiments,
+    governance,
     models,
     monitors,
     performance,
@@ -66,6 +67,9 @@ drift_app = _group(
 drift_app.command("compare")(drift.compare)
 drift_app.command("check")(drift.check)
 
+governance_app = _group("Governance policies applied: evaluate them against a model.")
+governance_app.command("evaluate")(governance.evaluate)
+
 perf_app = _group("A model's performance over time, from its predictions' actual values.")
 perf_app.command("show")(performance.show)
 
@@ -85,6 +89,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(demo_app, name="demo")
 app.add_typer(drift_app, name="drift")
 app.add_typer(perf_app, name="perf")
+app.add_typer(governance_app, name="governance")
 app.add_typer(quality_app, name="quality")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
@@ -98,6 +103,10 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "resume": monitors.resume_monitor,
     },
     "alerts": {"resolve": monitors.resolve_alert},
+    "governance-violations": {
+        "investigate": governance.investigate,
+        "resolve": governance.resolve,
+    },
     "experiments": {
         "create": experiments.create,
         "evaluate": experiments.evaluate,

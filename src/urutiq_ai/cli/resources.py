@@ -51,6 +51,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "monitor-runs": ("id", "monitor_id", "trigger", "status", "start_time", "duration", "error"),
     "alerts": ("id", "source", "severity", "status", "title", "occurrences", "last_seen_at"),
     "webhooks": ("id", "name", "url", "status", "created_at"),
+    "policy-evaluations": ("id", "policy_id", "model_id", "status", "trigger", "created_at"),
     "deployment-revisions": (
         "id",
         "deployment_name",

@@ -201,6 +201,9 @@ def _configure_sqlite(engine: Engine) -> None:
         gate.leave(dbapi_connection)  # a connection back in the pool holds nothing
 
 
+SETTINGS_KEY = "urutiq.settings"
+"""``session.info`` key of the running app's settings (set on a request's session)."""
+
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for the write lock
 
 

@@ -111,6 +111,14 @@ class RevisionRepository(TenantRepository[DeploymentRevision]):
         ordered = _narrowed(stmt, environment, name).order_by(DeploymentRevision.started_at)
         return self.scalars(ordered)
 
+    def serving_model(self, model_id: str) -> list[DeploymentRevision]:
+        """The revisions serving ``model_id`` now (as the deployment's own model)."""
+        stmt = self.base_statement().where(
+            DeploymentRevision.model_id == model_id,
+            DeploymentRevision.status == RevisionStatus.active,
+        )
+        return list(self.scalars(stmt))
+
 
 def _narrowed(
     stmt: Select[DeploymentRevision], environment: Environment | None, name: str | None

@@ -141,6 +141,11 @@ class AIDeploymentCreate(RequestSchema):
     environment: Environment
     config: DeploymentConfig | None = None
     reason: LongText | None = None
+    governance_override: LongText | None = Field(
+        default=None,
+        description="Admin only: release although governance refuses it; the reason is "
+        "recorded with the revision and reported.",
+    )
 
 
 class DeploymentRelease(RequestSchema):
@@ -149,6 +154,11 @@ class DeploymentRelease(RequestSchema):
     model_id: Ref | None = None
     config: DeploymentConfig | None = None
     reason: LongText | None = None
+    governance_override: LongText | None = Field(
+        default=None,
+        description="Admin only: release although governance refuses it; the reason is "
+        "recorded with the revision and reported.",
+    )
 
     @model_validator(mode="after")
     def _something(self) -> "DeploymentRelease":
@@ -166,6 +176,11 @@ class DeploymentPromote(RequestSchema):
     )
     config: DeploymentConfig | None = None
     reason: LongText | None = None
+    governance_override: LongText | None = Field(
+        default=None,
+        description="Admin only: release although governance refuses it; the reason is "
+        "recorded with the revision and reported.",
+    )
 
 
 class DeploymentRollback(RequestSchema):

@@ -35,6 +35,7 @@ from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.deployments import gates
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
 from urutiq_ai.deployments.repository import (
     SERVING,
@@ -190,6 +191,7 @@ def _deploy(
         action=action,
         reason=data.reason,
         store=store,
+        override=data.governance_override,
     )
 
 
@@ -218,6 +220,7 @@ def release(
         action=action,
         reason=data.reason,
         store=store,
+        override=data.governance_override,
     )
 
 
@@ -253,12 +256,14 @@ def promote(
             environment=data.to,
             config=config,
             reason=data.reason or _promotion_note(source),
+            governance_override=data.governance_override,
         )
         return _deploy(session, ctx, data=create, store=store, action=RevisionAction.promote)
     change = DeploymentRelease(
         model_id=source.model_id,
         config=data.config or _config_of(target),
         reason=data.reason or _promotion_note(source),
+        governance_override=data.governance_override,
     )
     return release(
         session,
@@ -472,10 +477,27 @@ def _apply(
     action: RevisionAction,
     reason: str | None,
     store: ArtifactStore,
+    override: str | None = None,
 ) -> DeploymentChange:
-    """Health-check a new revision and make it serve if it passes (module docstring)."""
+    """Health-check a new revision and make it serve if it passes (module docstring).
+
+    A release, promotion or deploy first passes the release gates (governance); a rollback
+    does not (it returns to what served before)."""
     revisions = RevisionRepository(session, ctx)
     before = None if deployment.status == DeploymentStatus.deploying else _snapshot(deployment)
+    if action not in (RevisionAction.rollback, RevisionAction.auto_rollback):
+        ids = [member.model.id for member in members]
+        overridden = gates.check_release(session, ctx, ids, deployment.environment, override)
+        if overridden:
+            reason = _joined(reason, f"governance overridden: {override}")
+            tenancy_service.record_audit(
+                session,
+                ctx,
+                action="governance_override",
+                row=deployment,
+                company_id=deployment.company_id,
+                after={"reason": override, "overridden": overridden},
+            )
     result = _health(members, config, store=store, trigger=action.value)
     state, state_error = _derive_state(result, config)
     now = utcnow()
@@ -855,3 +877,10 @@ def _write_figures(
     if breach is not None and config.rollback.auto:
         roll_back_on_errors(session, ctx, deployment_id=deployment.id, reason=breach, store=store)
     return 1
+
+
+def revisions_serving(
+    session: Session, ctx: TenantContext, model_id: str
+) -> Sequence[DeploymentRevision]:
+    """The revisions serving ``model_id`` now, in every environment."""
+    return RevisionRepository(session, ctx).serving_model(model_id)

@@ -17,3 +17,13 @@ class ImportanceRepository(TenantRepository[AIModelFeatureImportance]):
                 AIModelFeatureImportance.method == method,
             )
         )
+
+    def methods_of(self, model_id: str) -> list[str]:
+        """The methods a model has importances by."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(AIModelFeatureImportance.method)
+            .where(AIModelFeatureImportance.model_id == model_id)
+            .distinct()
+        )
+        return [str(method) for method in self.session.scalars(stmt)]

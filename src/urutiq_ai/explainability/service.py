@@ -94,3 +94,8 @@ def importances_after_training(session: Session, ctx: TenantContext, trained: Tr
         )
         top = ", ".join(s.feature for s in scores[:3])
         trained.log(f"importance {method}: {len(scores)} features, top: {top}")
+
+
+def importance_methods(session: Session, ctx: TenantContext, model_id: str) -> list[str]:
+    """The methods ``model_id`` has stored importances by (empty: none)."""
+    return ImportanceRepository(session, ctx).methods_of(model_id)

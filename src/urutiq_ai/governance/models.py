@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type
 from urutiq_ai.core.models import CompanyOwned
 from urutiq_ai.governance.schemas import (
+    EvaluationStatus,
     PolicyStatus,
     PolicyType,
     Severity,
@@ -71,3 +72,30 @@ class AIGovernanceViolation(Base, CompanyOwned):
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_by: Mapped[str | None] = mapped_column(String(255))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PolicyEvaluation(Base, CompanyOwned):
+    """One evaluation of a policy against a model: its verdict and evidence (not a seed
+    table). The newest per policy and model is what the promotion gate reads."""
+
+    __tablename__ = "PolicyEvaluation"
+    __table_args__ = (
+        Index(None, "tenant_id", "company_id", "policy_id", "model_id", "created_at"),
+        Index(None, "tenant_id", "company_id", "created_at"),
+    )
+
+    policy_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIGovernance.id"), nullable=False, index=True
+    )
+    model_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("AIModel.id"), nullable=False, index=True
+    )
+    status: Mapped[EvaluationStatus] = mapped_column(
+        enum_type(EvaluationStatus, "status"), nullable=False
+    )
+    trigger: Mapped[str] = mapped_column(String(32), nullable=False)
+    summary: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    violation_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("AIGovernanceViolation.id")
+    )

@@ -10,6 +10,7 @@ from urutiq_ai.core.schemas import (
     Json,
     LongText,
     Name,
+    ReadSchema,
     Ref,
     RequestSchema,
     ShortText,
@@ -53,6 +54,18 @@ class ViolationStatus(StrEnum):
 
 
 CLOSED_VIOLATION_STATUSES = frozenset({ViolationStatus.resolved, ViolationStatus.false_positive})
+OPEN_VIOLATION_STATUSES = frozenset({ViolationStatus.open, ViolationStatus.investigating})
+BLOCKING_SEVERITIES = frozenset({Severity.high, Severity.critical})
+
+
+class EvaluationStatus(StrEnum):
+    """An evaluation's verdict: ``insufficient`` when the data cannot decide (e.g. one
+    group only); ``error`` when it could not run (e.g. an artifact that does not load)."""
+
+    passed = "pass"
+    failed = "fail"
+    insufficient = "insufficient"
+    error = "error"
 
 
 class AIGovernanceCreate(RequestSchema):
@@ -120,3 +133,27 @@ class AIGovernanceViolationRead(CompanyOwnedRead):
     resolution: str | None
     resolved_by: str | None
     resolved_at: datetime | None
+
+
+class PolicyEvaluationRead(CompanyOwnedRead):
+    policy_id: str
+    model_id: str
+    status: EvaluationStatus
+    trigger: str
+    summary: str | None
+    results: JsonValue | None
+    violation_id: str | None
+
+
+class EvaluateModel(RequestSchema):
+    """Which model a policy is evaluated against."""
+
+    model_id: Ref
+
+
+class ModelEvaluations(ReadSchema):
+    """Every active policy evaluated against one model."""
+
+    model_id: str
+    status: EvaluationStatus
+    evaluations: list[PolicyEvaluationRead]

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.crud.resource import GOVERNANCE_READERS, Resource, transitions
-from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation
+from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
+from urutiq_ai.governance.policies import check_policy
 from urutiq_ai.governance.schemas import (
     CLOSED_VIOLATION_STATUSES,
     AIGovernanceCreate,
@@ -27,7 +29,20 @@ from urutiq_ai.governance.schemas import (
     AIGovernanceViolationCreate,
     AIGovernanceViolationRead,
     AIGovernanceViolationUpdate,
+    PolicyEvaluationRead,
 )
+
+
+def _check_policy(
+    _session: Session, _ctx: TenantContext, row: Any, changes: Mapping[str, Any]
+) -> None:
+    """Rules, thresholds and compliance fit the policy's type (policies.py)."""
+    if {"rules", "thresholds", "compliance", "policy_type"} & changes.keys():
+        check_policy(
+            row.policy_type,
+            {"rules": row.rules, "thresholds": row.thresholds, "compliance": row.compliance},
+        )
+
 
 POLICIES = Resource(
     path="governance-policies",
@@ -43,6 +58,7 @@ POLICIES = Resource(
     ),
     deletable=True,
     read_roles=GOVERNANCE_READERS,
+    validators=(_check_policy,),
 )
 
 
@@ -85,3 +101,15 @@ VIOLATIONS = Resource(
     validators=(_resolution_required,),
     read_roles=GOVERNANCE_READERS,
 )
+
+
+POLICY_EVALUATIONS = Resource(
+    path="policy-evaluations",
+    model=PolicyEvaluation,
+    create_schema=SystemWritten,
+    read_schema=PolicyEvaluationRead,
+    filters=("policy_id", "model_id", "status", "trigger"),
+    creatable=False,
+    read_roles=GOVERNANCE_READERS,
+)
+"""Every evaluation of a policy against a model (read-only; written by ``evaluate``)."""

@@ -121,3 +121,14 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
             AIModelPrediction.created_at.in_(list(moments)),
         )
         return list(self.session.scalars(stmt))
+
+    def recent_inputs(self, model_id: str, limit: int) -> list[Any]:
+        """The stored inputs of a model's newest ``limit`` predictions."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(AIModelPrediction.input_data)
+            .where(AIModelPrediction.model_id == model_id)
+            .order_by(AIModelPrediction.created_at.desc())
+            .limit(limit)
+        )
+        return list(self.session.scalars(stmt))

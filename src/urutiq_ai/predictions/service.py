@@ -45,3 +45,8 @@ def served_outcomes(
     """The outcomes of the predictions ``deployment_id`` served with ``model_ids``."""
     rows = PredictionRepository(session, ctx).deployment_outcomes(deployment_id, model_ids)
     return [ServedOutcome(*row) for row in rows]
+
+
+def recent_inputs(session: Session, ctx: TenantContext, *, model_id: str, limit: int) -> list[Any]:
+    """The stored inputs of the model's newest ``limit`` predictions."""
+    return PredictionRepository(session, ctx).recent_inputs(model_id, limit)

@@ -15,6 +15,7 @@ from urutiq_ai.alerts.schemas import (
 from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.deployments.schemas import DeploymentRevisionRead
+from urutiq_ai.governance.schemas import PolicyEvaluationRead
 from urutiq_ai.monitoring.schemas import (
     MonitorCreate,
     MonitorRead,
@@ -35,6 +36,9 @@ JOBS = ResourceSpec("jobs", JobRead, SystemWritten, SystemWritten)
 DEPLOYMENT_REVISIONS = ResourceSpec(
     "deployment-revisions", DeploymentRevisionRead, SystemWritten, SystemWritten
 )
+POLICY_EVALUATIONS = ResourceSpec(
+    "policy-evaluations", PolicyEvaluationRead, SystemWritten, SystemWritten
+)
 SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     MONITORS,
     MONITOR_RUNS,
@@ -43,6 +47,7 @@ SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     WEBHOOK_DELIVERIES,
     JOBS,
     DEPLOYMENT_REVISIONS,
+    POLICY_EVALUATIONS,
 )
 
 

@@ -15,6 +15,7 @@ from urutiq_ai.sdk._alerts import (
     JOBS,
     MONITOR_RUNS,
     MONITORS,
+    POLICY_EVALUATIONS,
     SUPPORT_SPECS,
     WEBHOOK_DELIVERIES,
     WEBHOOKS,
@@ -25,6 +26,7 @@ from urutiq_ai.sdk._alerts import (
 )
 from urutiq_ai.sdk._deployments import DeploymentsClient, ExperimentsClient
 from urutiq_ai.sdk._errors import DatabaseNotReady
+from urutiq_ai.sdk._governance import GovernanceClient, ViolationsClient
 from urutiq_ai.sdk._monitoring import MonitoringClient
 from urutiq_ai.sdk._quality import QualityClient
 from urutiq_ai.sdk._resources import ResourceClient
@@ -119,7 +121,7 @@ class Client:
         self.experiments = ExperimentsClient(t, specs.EXPERIMENTS)
         self.deployments = DeploymentsClient(t, specs.DEPLOYMENTS)
         self.governance_policies = ResourceClient(t, specs.GOVERNANCE_POLICIES)
-        self.governance_violations = ResourceClient(t, specs.GOVERNANCE_VIOLATIONS)
+        self.governance_violations = ViolationsClient(t, specs.GOVERNANCE_VIOLATIONS)
         self.configs = ResourceClient(t, specs.CONFIGS)
         self.companies = CompaniesClient(t)
         self.users = UsersClient(t)
@@ -137,6 +139,8 @@ class Client:
         self.webhook_deliveries = ResourceClient(t, WEBHOOK_DELIVERIES)
         self.jobs = ResourceClient(t, JOBS)
         self.deployment_revisions = ResourceClient(t, DEPLOYMENT_REVISIONS)
+        self.policy_evaluations = ResourceClient(t, POLICY_EVALUATIONS)
+        self.governance = GovernanceClient(t)
 
     @property
     def company(self) -> str | None:

@@ -39,12 +39,15 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
         model_id: str,
         environment: str,
         config: Mapping[str, Any] | None = None,
+        governance_override: str | None = None,
         company: str | None = None,
     ) -> AIDeploymentRead:
         """Deploy an active model under a new name; ``status`` says whether its health
-        check passed (``active``) or not (``failed``, reason in ``health_check``)."""
+        check passed (``active``) or not (``failed``, reason in ``health_check``).
+        ``governance_override`` (admin): deploy although governance refuses, with why."""
         fields: dict[str, Any] = {"deployment_name": deployment_name, "model_id": model_id}
         fields |= {"environment": environment, "config": config}
+        fields |= _given({"governance_override": governance_override})
         body = build_payload(AIDeploymentCreate, None, fields)
         response = self._transport.request("POST", self._path(company), json=body)
         return parse(AIDeploymentRead, response)
@@ -63,10 +66,12 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
         model_id: str | None = None,
         config: Mapping[str, Any] | None = None,
         reason: str | None = None,
+        governance_override: str | None = None,
         company: str | None = None,
     ) -> DeploymentChangeRead:
         """A new revision with another model and/or config (e.g. a traffic split)."""
         fields = {"model_id": model_id, "config": config, "reason": reason}
+        fields["governance_override"] = governance_override
         body = build_payload(DeploymentRelease, None, _given(fields))
         return self._verb(deployment_id, "release", body, company)
 
@@ -78,10 +83,12 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
         deployment_name: str | None = None,
         config: Mapping[str, Any] | None = None,
         reason: str | None = None,
+        governance_override: str | None = None,
         company: str | None = None,
     ) -> DeploymentChangeRead:
         """Release this deployment's model into ``to`` (a new revision there)."""
         fields = {"to": to, "deployment_name": deployment_name, "config": config, "reason": reason}
+        fields["governance_override"] = governance_override
         body = build_payload(DeploymentPromote, None, _given(fields))
         return self._verb(deployment_id, "promote", body, company)
 

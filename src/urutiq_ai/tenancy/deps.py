@@ -12,7 +12,7 @@ from fastapi import Depends, Header, Path, Request
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.db import SETTINGS_KEY, unit_of_work
 from urutiq_ai.core.errors import Forbidden
 from urutiq_ai.core.jobs import attach_executor
 from urutiq_ai.core.scoping import bind_scope, set_database_role
@@ -21,6 +21,7 @@ from urutiq_ai.tenancy import service
 
 def get_session(request: Request) -> Iterator[Session]:
     with unit_of_work(request.app.state.sessionmaker) as session:
+        session.info[SETTINGS_KEY] = request.app.state.settings
         set_database_role(session, request.app.state.settings.database_role)
         attach_executor(session, getattr(request.app.state, "executor", None))
         yield session

@@ -1,0 +1,87 @@
+"""Governance through the SDK: ``governance evaluate``, ``violations list|show|investigate|
+resolve``."""
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import print_json, print_record
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.governance.schemas import PolicyEvaluationRead
+
+IdArg = Annotated[str, typer.Argument(help="The violation's id.")]
+
+
+def evaluate(
+    model: Annotated[str, typer.Option("--model", help="The model version's id.")],
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="One policy's id (default: every active one).")
+    ] = None,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Evaluate policies against a model; failures open (or refresh) violations. Exit 1
+    when one fails."""
+    with sdk_client(url, api_key, company) as client:
+        if policy is not None:
+            rows = [client.governance.evaluate(policy, model)]
+        else:
+            rows = client.governance.check_model(model).evaluations
+    if as_json:
+        print_json(rows)
+    else:
+        _print_evaluations(rows)
+    if any(row.status.value == "fail" for row in rows):
+        raise typer.Exit(1)
+
+
+def investigate(
+    violation_id: IdArg,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Mark a violation as being investigated."""
+    with sdk_client(url, api_key, company) as client:
+        row = client.governance_violations.investigate(violation_id)
+    print_json(row) if as_json else print_record(row)
+
+
+def resolve(
+    violation_id: IdArg,
+    resolution: Annotated[str, typer.Option("--resolution", help="What was done, or why.")],
+    resolved_by: Annotated[str, typer.Option("--by", help="Who resolved it.")],
+    false_positive: Annotated[
+        bool, typer.Option("--false-positive", help="Close it as a false positive.")
+    ] = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Close a violation with its resolution (recorded in the audit log)."""
+    with sdk_client(url, api_key, company) as client:
+        row = client.governance_violations.resolve(
+            violation_id,
+            resolution=resolution,
+            resolved_by=resolved_by,
+            false_positive=false_positive,
+        )
+    print_json(row) if as_json else print_record(row)
+
+
+def _print_evaluations(rows: list[PolicyEvaluationRead]) -> None:
+    if not rows:
+        Console().print("No active policy applies to this model.")
+        return
+    table = Table(title="Policy evaluations")
+    for column in ("policy", "status", "summary", "violation"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.policy_id, row.status.value, row.summary or "", row.violation_id or "")
+    Console().print(table)

@@ -1,0 +1,319 @@
+"""Policies applied: evaluate a policy (or every active one) against a model, record the
+evaluation, open or refresh a violation while the problem persists, alert, and gate
+releases.
+
+* A failing evaluation opens an AIGovernanceViolation (severity from the policy's rules,
+  evidence in ``details``); while one of the same policy and model is still ``open`` or
+  ``investigating``, a new failure refreshes it (``details.occurrences``,
+  ``details.lastSeenAt``, the latest evidence) instead of opening another.
+* Alerts (source ``governance``) open with a failure and resolve when the policy passes
+  again, unless the policy's ``alerts`` say ``{"enabled": false}``; they go out through the
+  company's webhooks as every alert does.
+* The release gate (registered with the deployments domain): a release to production is
+  refused (409 ``GovernanceBlocked``) while one of its models has an open ``high`` or
+  ``critical`` violation, or fails (or cannot pass) an active policy whose ``compliance``
+  marks it ``required`` for that environment (evaluated then, trigger ``release``). An admin
+  may override with a written reason (``governanceOverride``), which is recorded with the
+  revision and in the audit log; another role gets 403.
+"""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from urutiq_ai.alerts import service as alerts_service
+from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
+from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.db import SETTINGS_KEY
+from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from urutiq_ai.crud import service as crud_service
+from urutiq_ai.deployments.gates import release_gate
+from urutiq_ai.deployments.schemas import Environment
+from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
+from urutiq_ai.governance.policies import compliance_of, rules_of
+from urutiq_ai.governance.repository import (
+    EvaluationRepository,
+    PolicyRepository,
+    ViolationRepository,
+)
+from urutiq_ai.governance.schemas import (
+    BLOCKING_SEVERITIES,
+    AIGovernanceViolationRead,
+    EvaluationStatus,
+    PolicyType,
+    ViolationStatus,
+    ViolationType,
+)
+from urutiq_ai.governance.service import POLICIES
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.registry.models import AIModel
+from urutiq_ai.tenancy import service as tenancy_service
+
+VIOLATION_TYPES = {
+    PolicyType.fairness: ViolationType.fairness,
+    PolicyType.bias_detection: ViolationType.bias,
+    PolicyType.transparency: ViolationType.transparency,
+    PolicyType.privacy: ViolationType.privacy,
+    PolicyType.security: ViolationType.security,
+}
+
+
+class GovernanceBlocked(Conflict):
+    pass
+
+
+class PolicyNotApplicable(ValidationError):
+    pass
+
+
+def evaluate_policy(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    policy_id: str,
+    model_id: str,
+    store: ArtifactStore,
+    sources_dir: str,
+    trigger: str = "manual",
+) -> PolicyEvaluation:
+    """Evaluate one policy (any status: try a draft before activating it) on one model."""
+    policy: AIGovernance = crud_service.get_row(session, ctx, POLICIES, policy_id)
+    model = _model(session, ctx, model_id)
+    if not rules_of(policy.policy_type, policy.rules).applies_to(model.model_name):
+        raise PolicyNotApplicable(
+            f"policy {policy.policy_name!r} does not apply to {model.model_name}",
+            fields=[FieldError("modelId", "not among the policy's rules.modelNames")],
+        )
+    return _evaluate(session, ctx, policy, model, store, sources_dir, trigger)
+
+
+def evaluate_model(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    model_id: str,
+    store: ArtifactStore,
+    sources_dir: str,
+    trigger: str = "manual",
+) -> list[PolicyEvaluation]:
+    """Every active policy that applies to the model, evaluated now."""
+    model = _model(session, ctx, model_id)
+    return [
+        _evaluate(session, ctx, policy, model, store, sources_dir, trigger)
+        for policy in PolicyRepository(session, ctx).active()
+        if rules_of(policy.policy_type, policy.rules).applies_to(model.model_name)
+    ]
+
+
+def overall(evaluations: Sequence[PolicyEvaluation]) -> EvaluationStatus:
+    """fail if any failed, else error, else insufficient, else pass."""
+    statuses = {evaluation.status for evaluation in evaluations}
+    for status in (EvaluationStatus.failed, EvaluationStatus.error, EvaluationStatus.insufficient):
+        if status in statuses:
+            return status
+    return EvaluationStatus.passed
+
+
+def _evaluate(
+    session: Session,
+    ctx: TenantContext,
+    policy: AIGovernance,
+    model: AIModel,
+    store: ArtifactStore,
+    sources_dir: str,
+    trigger: str,
+) -> PolicyEvaluation:
+    from urutiq_ai.governance import evaluation  # the ML stack: not at start-up
+
+    where = evaluation.Context(session, ctx, store, sources_dir)
+    verdict = evaluation.evaluate(where, policy, model)
+    row = PolicyEvaluation(
+        policy_id=policy.id,
+        model_id=model.id,
+        status=verdict.status,
+        trigger=trigger,
+        summary=verdict.summary[:5000],
+        results=verdict.evidence,
+    )
+    if verdict.failed:
+        row.violation_id = _violation(session, ctx, policy, model, verdict).id
+    EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
+    session.flush()
+    _alert(session, ctx, policy, model, verdict)
+    return row
+
+
+def _violation(
+    session: Session, ctx: TenantContext, policy: AIGovernance, model: AIModel, verdict: Any
+) -> AIGovernanceViolation:
+    now = datetime.now(UTC).isoformat()
+    repo = ViolationRepository(session, ctx)
+    existing = repo.open_for(policy.id, model.id)
+    if existing is not None:
+        before = _snapshot(existing)
+        details = dict(existing.details or {})
+        details.update(
+            occurrences=int(details.get("occurrences", 1)) + 1,
+            lastSeenAt=now,
+            evidence=verdict.evidence,
+            summary=verdict.summary,
+        )
+        existing.details = details
+        session.flush()
+        tenancy_service.record_audit(
+            session,
+            ctx,
+            action="violation_seen_again",
+            row=existing,
+            company_id=existing.company_id,
+            before=before,
+            after=_snapshot(existing),
+        )
+        return existing
+    rules = rules_of(policy.policy_type, policy.rules)
+    violation = AIGovernanceViolation(
+        policy_id=policy.id,
+        model_id=model.id,
+        violation_type=VIOLATION_TYPES[policy.policy_type],
+        severity=rules.severity,
+        description=f"{policy.policy_name}: {verdict.summary}"[:10_000],
+        details={
+            "occurrences": 1,
+            "firstSeenAt": now,
+            "lastSeenAt": now,
+            "summary": verdict.summary,
+            "evidence": verdict.evidence,
+        },
+        status=ViolationStatus.open,
+    )
+    repo.add(violation, company_id=model.company_id)
+    session.flush()
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="violation_opened",
+        row=violation,
+        company_id=violation.company_id,
+        after=_snapshot(violation),
+    )
+    return violation
+
+
+def _alert(
+    session: Session, ctx: TenantContext, policy: AIGovernance, model: AIModel, verdict: Any
+) -> None:
+    config = policy.alerts if isinstance(policy.alerts, dict) else {}
+    if config.get("enabled") is False or verdict.status == EvaluationStatus.error:
+        return
+    severity = rules_of(policy.policy_type, policy.rules).severity
+    observation = alerts_service.Observation(
+        key=f"governance:{policy.id}:{model.id}",
+        source=AlertSource.governance,
+        active=verdict.failed,
+        title=f"{policy.policy_name} fails for {model.model_name} {model.model_version}",
+        severity=AlertSeverity.critical
+        if severity in BLOCKING_SEVERITIES
+        else AlertSeverity.warning,
+        subject=model.id,
+        details={"policyId": policy.id, "modelId": model.id, "summary": verdict.summary},
+    )
+    alerts_service.observe(session, ctx, model.company_id, [observation])
+
+
+# --- the release gate --------------------------------------------------------------------
+
+
+@release_gate
+def governance_gate(
+    session: Session,
+    ctx: TenantContext,
+    model_ids: Sequence[str],
+    environment: Environment,
+    override: str | None,
+) -> dict[str, Any] | None:
+    """Refuse a release the company's governance does not allow (module docstring)."""
+    reasons: list[str] = []
+    for model_id in model_ids:
+        reasons += _blocking_violations(session, ctx, model_id, environment)
+        reasons += _required_failures(session, ctx, model_id, environment)
+    if not reasons:
+        return None
+    if override is None:
+        raise GovernanceBlocked(
+            "governance refuses this release: " + "; ".join(reasons),
+            fields=[FieldError("modelId", reason) for reason in reasons],
+        )
+    if ctx.role != Role.admin:
+        raise Forbidden("only an admin may override governance (governanceOverride)")
+    return {"reasons": reasons}
+
+
+def _blocking_violations(
+    session: Session, ctx: TenantContext, model_id: str, environment: Environment
+) -> list[str]:
+    if environment != Environment.production:
+        return []
+    return [
+        f"open {violation.severity.value} violation {violation.id}: {violation.description}"[:500]
+        for violation in ViolationRepository(session, ctx).open_of_model(model_id)
+        if violation.severity in BLOCKING_SEVERITIES
+    ]
+
+
+def _required_failures(
+    session: Session, ctx: TenantContext, model_id: str, environment: Environment
+) -> list[str]:
+    model = _model(session, ctx, model_id)
+    required = [
+        policy
+        for policy in PolicyRepository(session, ctx).active()
+        if _required_in(policy, environment)
+        and rules_of(policy.policy_type, policy.rules).applies_to(model.model_name)
+    ]
+    if not required:
+        return []
+    settings = _settings(session)
+    store, sources = ArtifactStore(settings.artifacts), settings.sources
+    failures = []
+    for policy in required:
+        try:
+            row = _evaluate(session, ctx, policy, model, store, sources, "release")
+        except ValidationError as exc:
+            failures.append(f"required policy {policy.policy_name!r} cannot be evaluated: {exc}")
+            continue
+        if row.status != EvaluationStatus.passed:
+            failures.append(
+                f"required policy {policy.policy_name!r} {row.status.value}: {row.summary}"
+            )
+    return failures
+
+
+def _required_in(policy: AIGovernance, environment: Environment) -> bool:
+    compliance = compliance_of(policy.compliance)
+    return compliance.required and environment in compliance.environments
+
+
+def _settings(session: Session) -> Any:
+    """The running app's settings (a request's session carries them), else the process's."""
+    from urutiq_ai.core.settings import get_settings
+
+    return session.info.get(SETTINGS_KEY) or get_settings()
+
+
+def _model(session: Session, ctx: TenantContext, model_id: str) -> AIModel:
+    try:
+        return registry_service.get_model(session, ctx, model_id)
+    except NotFound as exc:
+        raise ValidationError(
+            f"no model {model_id!r} in this company",
+            fields=[FieldError("modelId", "no such model in this company")],
+        ) from exc
+
+
+def _snapshot(violation: AIGovernanceViolation) -> dict[str, Any]:
+    return AIGovernanceViolationRead.model_validate(violation).model_dump(
+        mode="json", by_alias=True
+    )

@@ -1,0 +1,58 @@
+"""Governance verbs: evaluate a policy against a model, or every active policy."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.governance import checks
+from urutiq_ai.governance.models import PolicyEvaluation
+from urutiq_ai.governance.schemas import (
+    EvaluateModel,
+    ModelEvaluations,
+    PolicyEvaluationRead,
+)
+from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.tenancy.deps import SessionDep, company_role
+
+router = APIRouter(tags=["governance"])
+IdPath = Annotated[str, Path(alias="id", max_length=64)]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate policies"))]
+
+
+@router.post("/governance-policies/{id}/evaluate", response_model=PolicyEvaluationRead)
+def evaluate_policy(
+    request: Request, session: SessionDep, ctx: Writer, policy_id: IdPath, data: EvaluateModel
+) -> PolicyEvaluation:
+    """Evaluate the policy against a model now: the verdict, its evidence, and the violation
+    it opened or refreshed when it fails."""
+    settings = request.app.state.settings
+    return checks.evaluate_policy(
+        session,
+        ctx,
+        policy_id=policy_id,
+        model_id=data.model_id,
+        store=ArtifactStore(settings.artifacts),
+        sources_dir=settings.sources,
+    )
+
+
+@router.post("/models/{id}/governance-check", response_model=ModelEvaluations)
+def check_model(
+    request: Request, session: SessionDep, ctx: Writer, model_id: IdPath
+) -> ModelEvaluations:
+    """Every active policy that applies to the model, evaluated now."""
+    settings = request.app.state.settings
+    rows = checks.evaluate_model(
+        session,
+        ctx,
+        model_id=model_id,
+        store=ArtifactStore(settings.artifacts),
+        sources_dir=settings.sources,
+    )
+    return ModelEvaluations(
+        model_id=model_id,
+        status=checks.overall(rows),
+        evaluations=[PolicyEvaluationRead.model_validate(row) for row in rows],
+    )

@@ -1,0 +1,246 @@
+"""Governance through the API: policies checked on save, evaluated against models,
+violations opened, refreshed and resolved, and production releases gated."""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from tests.api.payloads import assert_error
+from tests.conftest import TenantFixture
+from tests.deployments.conftest import Api, tamper
+
+
+def policy(api: Api, policy_type: str, **fields: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "policyName": f"{policy_type}-policy",
+        "policyType": policy_type,
+        "status": "active",
+    }
+    if policy_type == "fairness":
+        body["thresholds"] = {"minGroupSize": 5}  # the test models hold out ~12 rows a vendor
+    body.update(fields)
+    response = api.post("governance-policies", body, role="admin")
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def evaluate(api: Api, policy_id: str, model_id: str) -> dict[str, Any]:
+    response = api.post(f"governance-policies/{policy_id}/evaluate", {"modelId": model_id})
+    assert response.status_code == 200, response.text
+    evaluation: dict[str, Any] = response.json()
+    return evaluation
+
+
+def violations(api: Api, **filters: Any) -> list[dict[str, Any]]:
+    response = api.get("governance-violations", role="admin", **filters)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+VENDOR_FAIRNESS = {"sensitiveColumn": "vendorName", "positiveLabel": "software", "nResamples": 100}
+
+
+class TestPolicies:
+    def test_rules_of_another_type_are_refused(self, api: Api) -> None:
+        body = {
+            "policyName": "p",
+            "policyType": "privacy",
+            "rules": {"sensitiveColumn": "segment"},
+        }
+        assert_error(api.post("governance-policies", body), 422, fields=("rules.sensitiveColumn",))
+        assert api.get("governance-policies", role="admin").json()["items"] == []
+
+    def test_fairness_needs_a_sensitive_column(self, api: Api) -> None:
+        body = {"policyName": "p", "policyType": "fairness", "rules": {}}
+        assert_error(api.post("governance-policies", body), 422, fields=("rules.sensitiveColumn",))
+
+    def test_thresholds_out_of_range(self, api: Api) -> None:
+        body = {
+            "policyName": "p",
+            "policyType": "fairness",
+            "rules": {"sensitiveColumn": "segment"},
+            "thresholds": {"ratioBand": [1.5, 0.9]},
+        }
+        assert_error(api.post("governance-policies", body), 422, fields=("thresholds.ratioBand",))
+
+    def test_only_fairness_takes_thresholds(self, api: Api) -> None:
+        body = {"policyName": "p", "policyType": "security", "thresholds": {"x": 1}}
+        assert_error(api.post("governance-policies", body), 422, fields=("thresholds",))
+
+
+class TestFairness:
+    def test_a_biased_segment_opens_one_violation_refreshed_while_it_persists(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id, _ = two_versions
+        created = policy(api, "fairness", rules={**VENDOR_FAIRNESS, "severity": "high"})
+        first = evaluate(api, created["id"], model_id)
+        assert first["status"] == "fail", first["summary"]
+        fairness = first["results"]["fairness"]
+        assert fairness["sensitiveColumn"] == "vendorName"
+        assert fairness["metrics"]
+        (violation,) = violations(api, modelId=model_id)
+        assert (violation["severity"], violation["violationType"], violation["status"]) == (
+            "high",
+            "fairness",
+            "open",
+        )
+        assert violation["id"] == first["violationId"]
+        again = evaluate(api, created["id"], model_id)
+        assert again["violationId"] == violation["id"]
+        (refreshed,) = violations(api, modelId=model_id)
+        assert refreshed["details"]["occurrences"] == 2
+
+    def test_a_column_the_model_data_lacks_is_refused(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        created = policy(api, "fairness", rules={"sensitiveColumn": "region"})
+        response = api.post(
+            f"governance-policies/{created['id']}/evaluate", {"modelId": two_versions[0]}
+        )
+        assert_error(response, 422, fields=("rules.sensitiveColumn",))
+
+
+class TestWorkflow:
+    def test_resolution_needs_who_and_what(self, api: Api, two_versions: tuple[str, str]) -> None:
+        created = policy(api, "fairness", rules=VENDOR_FAIRNESS)
+        violation_id = evaluate(api, created["id"], two_versions[0])["violationId"]
+        url = api.tenant.url(f"governance-violations/{violation_id}")
+        headers = api.tenant.headers("editor")
+        investigating = api.client.patch(url, json={"status": "investigating"}, headers=headers)
+        assert investigating.status_code == 200, investigating.text
+        missing = api.client.patch(url, json={"status": "resolved"}, headers=headers)
+        assert_error(missing, 422, fields=("resolution", "resolvedBy"))
+        closed = api.client.patch(
+            url,
+            json={"status": "resolved", "resolution": "segment excluded", "resolvedBy": "ana"},
+            headers=headers,
+        )
+        assert closed.status_code == 200, closed.text
+        assert closed.json()["resolvedAt"] is not None
+        actions = [row["action"] for row in api.audit(rowId=violation_id)]
+        assert actions.count("update") == 2
+        assert "violation_opened" in actions
+        reopened = evaluate(api, created["id"], two_versions[0])
+        assert reopened["violationId"] != violation_id  # a new one: the old is closed
+
+
+class TestOtherChecks:
+    def test_transparency(self, api: Api, two_versions: tuple[str, str]) -> None:
+        created = policy(api, "transparency", rules={"minDescriptionLength": 10})
+        result = evaluate(api, created["id"], two_versions[0])
+        assert result["status"] == "fail"
+        assert "description" in result["summary"]
+        assert result["results"]["importanceMethods"]
+        api.client.patch(
+            api.tenant.url(f"models/{two_versions[0]}"),
+            json={"description": "Files expenses into their ledger categories."},
+            headers=api.tenant.headers("editor"),
+        )
+        assert evaluate(api, created["id"], two_versions[0])["status"] == "pass"
+
+    def test_security_finds_a_tampered_artifact(
+        self, api: Api, app: FastAPI, tenant: TenantFixture, two_versions: tuple[str, str]
+    ) -> None:
+        created = policy(api, "security", rules={"severity": "critical"})
+        assert evaluate(api, created["id"], two_versions[0])["status"] == "pass"
+        tamper(app, tenant, two_versions[0])
+        failed = evaluate(api, created["id"], two_versions[0])
+        assert failed["status"] == "fail"
+        assert "does not verify" in failed["summary"]
+
+    def test_privacy_of_clean_expense_features(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        created = policy(api, "privacy")
+        assert evaluate(api, created["id"], two_versions[0])["status"] == "pass"
+
+    def test_every_active_policy_at_once(self, api: Api, two_versions: tuple[str, str]) -> None:
+        policy(api, "security")
+        policy(api, "fairness", rules=VENDOR_FAIRNESS)
+        response = api.post(f"models/{two_versions[0]}/governance-check")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["status"] == "fail"
+        assert sorted(e["status"] for e in body["evaluations"]) == ["fail", "pass"]
+
+
+class TestGate:
+    def test_an_open_high_violation_blocks_production_until_an_admin_overrides(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id, _ = two_versions
+        created = policy(api, "fairness", rules={**VENDOR_FAIRNESS, "severity": "high"})
+        evaluate(api, created["id"], model_id)
+        assert api.deploy(model_id, env="staging")["status"] == "active"
+        body = {"deploymentName": "expenses", "modelId": model_id, "environment": "production"}
+        refused = api.post("deployments", body)
+        assert_error(refused, 409, error="GovernanceBlocked", fields=("modelId",))
+        assert api.get("deployments", environment="production").json()["items"] == []
+        not_admin = api.post("deployments", {**body, "governanceOverride": "month-end close"})
+        assert_error(not_admin, 403)
+        overridden = api.post(
+            "deployments", {**body, "governanceOverride": "month-end close"}, role="admin"
+        )
+        assert overridden.status_code == 201, overridden.text
+        (revision,) = api.revisions(overridden.json()["id"])
+        assert "governance overridden: month-end close" in revision["reason"]
+        assert [r["action"] for r in api.audit(action="governance_override")]
+
+    def test_a_required_policy_is_evaluated_before_production(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id, _ = two_versions
+        policy(
+            api,
+            "transparency",
+            rules={"minDescriptionLength": 10},
+            compliance={"required": True},
+        )
+        staging = api.deploy(model_id, env="staging")  # not gated there
+        refused = api.post(f"deployments/{staging['id']}/promote", {"to": "production"})
+        body = assert_error(refused, 409, error="GovernanceBlocked")
+        assert "required policy" in body["detail"]
+        api.client.patch(
+            api.tenant.url(f"models/{model_id}"),
+            json={"description": "Files expenses into their ledger categories."},
+            headers=api.tenant.headers("editor"),
+        )
+        promoted = api.post(f"deployments/{staging['id']}/promote", {"to": "production"})
+        assert promoted.status_code == 200, promoted.text
+
+    def test_a_rollback_is_not_gated(self, api: Api, two_versions: tuple[str, str]) -> None:
+        first, second = two_versions
+        deployment = api.deploy(first, env="production")
+        api.verb(deployment["id"], "release", {"modelId": second})
+        created = policy(api, "fairness", rules={**VENDOR_FAIRNESS, "severity": "critical"})
+        evaluate(api, created["id"], first)
+        back = api.post(f"deployments/{deployment['id']}/rollback", {})
+        assert back.status_code == 200, back.text
+
+
+class TestTenancy:
+    def test_other_tenants_policy_and_model(
+        self, api: Api, tenant_second: TenantFixture, two_versions: tuple[str, str]
+    ) -> None:
+        created = policy(api, "security")
+        headers = tenant_second.headers("admin")
+        theirs = api.client.post(
+            tenant_second.url(f"governance-policies/{created['id']}/evaluate"),
+            json={"modelId": two_versions[0]},
+            headers=headers,
+        )
+        assert theirs.status_code == 404
+        own = api.client.post(
+            tenant_second.url("governance-policies"),
+            json={"policyName": "s", "policyType": "security", "status": "active"},
+            headers=headers,
+        ).json()
+        foreign_model = api.client.post(
+            tenant_second.url(f"governance-policies/{own['id']}/evaluate"),
+            json={"modelId": two_versions[0]},
+            headers=headers,
+        )
+        assert_error(foreign_model, 422, fields=("modelId",))
