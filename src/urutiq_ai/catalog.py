@@ -27,6 +27,7 @@ from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.feedback.service import FEEDBACK
+from urutiq_ai.governance.checks import evaluate_due_policies
 from urutiq_ai.governance.router import router as governance_router
 from urutiq_ai.governance.service import POLICIES, POLICY_EVALUATIONS, VIOLATIONS
 from urutiq_ai.monitoring.router import router as monitoring_router
@@ -95,6 +96,7 @@ TICKERS: tuple[Ticker, ...] = (
     fire_due_pipelines,
     dispatch_due_deliveries,
     check_due_deployments,
+    evaluate_due_policies,
 )
 """What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 

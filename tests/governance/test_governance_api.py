@@ -244,3 +244,25 @@ class TestTenancy:
             headers=headers,
         )
         assert_error(foreign_model, 422, fields=("modelId",))
+
+
+class TestSchedule:
+    def test_a_scheduled_policy_is_evaluated_when_due_and_not_again_before(
+        self, api: Api, app: FastAPI, two_versions: tuple[str, str]
+    ) -> None:
+        from datetime import UTC, datetime, timedelta
+
+        from urutiq_ai.governance.checks import evaluate_due_policies
+
+        created = policy(api, "security", monitoring={"schedule": "0 6 * * *"})
+        later = datetime.now(UTC) + timedelta(days=1, hours=1)
+        runtime, executor = app.state.runtime, app.state.executor
+        assert evaluate_due_policies(runtime, executor, later) >= 2  # both active models
+        rows = api.get("policy-evaluations", role="admin", policyId=created["id"]).json()["items"]
+        assert {row["modelId"] for row in rows} == set(two_versions)
+        assert {row["trigger"] for row in rows} == {"schedule"}
+        assert evaluate_due_policies(runtime, executor, later) == 0  # not due again yet
+
+    def test_a_bad_schedule_is_refused(self, api: Api) -> None:
+        body = {"policyName": "s", "policyType": "security", "monitoring": {"schedule": "nope"}}
+        assert_error(api.post("governance-policies", body), 422, fields=("monitoring.schedule",))

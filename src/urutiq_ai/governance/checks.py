@@ -17,6 +17,7 @@ releases.
   revision and in the audit log; another role gets 403.
 """
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -26,15 +27,18 @@ from sqlalchemy.orm import Session
 from urutiq_ai.alerts import service as alerts_service
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
 from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.cron import next_fire
 from urutiq_ai.core.db import SETTINGS_KEY
 from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.deployments.gates import release_gate
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
-from urutiq_ai.governance.policies import compliance_of, rules_of
+from urutiq_ai.governance.policies import compliance_of, monitoring_of, rules_of
 from urutiq_ai.governance.repository import (
     EvaluationRepository,
+    MonitoredPoliciesRepository,
     PolicyRepository,
     ViolationRepository,
 )
@@ -51,6 +55,9 @@ from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
+from urutiq_ai.tenancy.context import for_job
+
+logger = logging.getLogger("urutiq_ai.governance")
 
 VIOLATION_TYPES = {
     PolicyType.fairness: ViolationType.fairness,
@@ -125,6 +132,7 @@ def _evaluate(
     store: ArtifactStore,
     sources_dir: str,
     trigger: str,
+    at: datetime | None = None,
 ) -> PolicyEvaluation:
     from urutiq_ai.governance import evaluation  # the ML stack: not at start-up
 
@@ -138,6 +146,8 @@ def _evaluate(
         summary=verdict.summary[:5000],
         results=verdict.evidence,
     )
+    if at is not None:  # the scheduler's "now": the fire time it evaluated for
+        row.created_at = row.updated_at = at
     if verdict.failed:
         row.violation_id = _violation(session, ctx, policy, model, verdict).id
     EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
@@ -317,3 +327,76 @@ def _snapshot(violation: AIGovernanceViolation) -> dict[str, Any]:
     return AIGovernanceViolationRead.model_validate(violation).model_dump(
         mode="json", by_alias=True
     )
+
+
+# --- on a schedule -----------------------------------------------------------------------
+
+
+def evaluate_due_policies(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
+    """The scheduler's ticker: every active policy whose ``monitoring.schedule`` fired
+    since its last scheduled evaluation is evaluated against each active model it applies
+    to, one transaction per policy (an evaluation that cannot run is recorded ``error``)."""
+    del executor
+    with system_unit_of_work(runtime) as session:
+        scheduled = MonitoredPoliciesRepository(session).scheduled()
+    evaluated = 0
+    for tenant_id, company_id, policy_id in scheduled:
+        ctx = for_job(tenant_id, [company_id])
+        try:
+            with job_unit_of_work(runtime, ctx) as session:
+                session.info[SETTINGS_KEY] = runtime.settings
+                evaluated += _run_if_due(session, ctx, policy_id, runtime, now)
+        except Exception:  # one broken policy must not stop the others
+            logger.exception("scheduled evaluation of policy %s failed", policy_id)
+    return evaluated
+
+
+def _run_if_due(
+    session: Session, ctx: TenantContext, policy_id: str, runtime: JobRuntime, now: datetime
+) -> int:
+    policy = PolicyRepository(session, ctx).get(policy_id)
+    if policy is None:
+        return 0
+    monitoring = monitoring_of(policy.monitoring)
+    if not monitoring.enabled or monitoring.schedule is None:
+        return 0
+    last = EvaluationRepository(session, ctx).last_scheduled(policy.id) or policy.created_at
+    if next_fire(monitoring.schedule, last) > now:
+        return 0
+    store = ArtifactStore(runtime.settings.artifacts)
+    rules = rules_of(policy.policy_type, policy.rules)
+    count = 0
+    for model in registry_service.active_models(session, ctx):
+        if rules.applies_to(model.model_name):
+            sources = runtime.settings.sources
+            _evaluate_or_record_error(session, ctx, policy, model, store, sources, now)
+            count += 1
+    return count
+
+
+def _evaluate_or_record_error(
+    session: Session,
+    ctx: TenantContext,
+    policy: AIGovernance,
+    model: AIModel,
+    store: ArtifactStore,
+    sources_dir: str,
+    now: datetime,
+) -> PolicyEvaluation:
+    try:
+        with session.begin_nested():
+            return _evaluate(session, ctx, policy, model, store, sources_dir, "schedule", now)
+    except ValidationError as exc:
+        row = PolicyEvaluation(
+            created_at=now,
+            updated_at=now,
+            policy_id=policy.id,
+            model_id=model.id,
+            status=EvaluationStatus.error,
+            trigger="schedule",
+            summary=str(exc)[:5000],
+            results={"fields": [{"field": f.field, "reason": f.reason} for f in exc.fields]},
+        )
+        EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
+        session.flush()
+        return row

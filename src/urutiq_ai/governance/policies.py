@@ -20,6 +20,9 @@ Every type's rules take ``severity`` (of the violations it opens; default ``medi
 * ``security``: ``requireVerifiedArtifact`` (true: the stored pipeline's SHA-256 verifies),
   ``deployerRoles`` (["admin", "editor"]: roles whose keys may have deployed it).
 
+``monitoring``: ``schedule`` (a cron expression: evaluated against every active model it
+applies to when due), ``enabled`` (true).
+
 ``compliance``: ``required`` (false; true: a model is evaluated against this policy before
 it is released to a gated environment, and must pass), ``environments`` (["production"]).
 """
@@ -32,7 +35,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from urutiq_ai.core.context import Role
 from urutiq_ai.core.errors import FieldError, ValidationError
-from urutiq_ai.core.schemas import LongText, Name, RequestSchema
+from urutiq_ai.core.schemas import Cron, LongText, Name, RequestSchema
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance.schemas import PolicyType, Severity
 from urutiq_ai.sources.schemas import SourceSpec
@@ -74,6 +77,14 @@ class SecurityRules(CommonRules):
     deployer_roles: list[Role] = Field(default_factory=lambda: [Role.admin, Role.editor])
 
 
+class Monitoring(RequestSchema):
+    """``schedule``: a cron expression (UTC); the scheduler evaluates the policy against every
+    active model it applies to when due."""
+
+    schedule: Cron | None = None
+    enabled: bool = True
+
+
 class Compliance(RequestSchema):
     required: bool = False
     environments: list[Environment] = Field(default_factory=lambda: [Environment.production])
@@ -113,10 +124,17 @@ def fairness_thresholds(thresholds: Any) -> Any:
         ) from exc
 
 
+def monitoring_of(monitoring: Any) -> Monitoring:
+    parsed = _parsed(Monitoring, monitoring or {}, "monitoring")
+    assert isinstance(parsed, Monitoring)
+    return parsed
+
+
 def check_policy(policy_type: PolicyType, values: Mapping[str, Any]) -> None:
-    """Rules, thresholds and compliance of a policy, checked for its type."""
+    """Rules, thresholds, monitoring and compliance of a policy, checked for its type."""
     rules_of(policy_type, values.get("rules"))
     compliance_of(values.get("compliance"))
+    monitoring_of(values.get("monitoring"))
     thresholds = values.get("thresholds")
     if policy_type in FAIRNESS_TYPES:
         fairness_thresholds(thresholds)

@@ -1,4 +1,8 @@
 from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
@@ -35,3 +39,27 @@ class ViolationRepository(TenantRepository[AIGovernanceViolation]):
 
 class EvaluationRepository(TenantRepository[PolicyEvaluation]):
     model = PolicyEvaluation
+
+    def last_scheduled(self, policy_id: str) -> datetime | None:
+        """When the scheduler last evaluated ``policy_id`` (any model)."""
+        stmt = (
+            self.base_statement()
+            .with_only_columns(func.max(PolicyEvaluation.created_at))
+            .where(PolicyEvaluation.policy_id == policy_id, PolicyEvaluation.trigger == "schedule")
+        )
+        value: datetime | None = self.session.scalar(stmt)
+        return value
+
+
+class MonitoredPoliciesRepository:
+    """System-level: active policies of every tenant that have a monitoring schedule."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def scheduled(self) -> list[tuple[str, str, str]]:
+        """(tenantId, companyId, policyId) of active policies with ``monitoring`` set."""
+        stmt = select(  # tenancy: global (scheduler sweep over every tenant)
+            AIGovernance.tenant_id, AIGovernance.company_id, AIGovernance.id
+        ).where(AIGovernance.status == PolicyStatus.active, AIGovernance.monitoring.is_not(None))
+        return [(row[0], row[1], row[2]) for row in self.session.execute(stmt)]

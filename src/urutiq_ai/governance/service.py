@@ -37,10 +37,15 @@ def _check_policy(
     _session: Session, _ctx: TenantContext, row: Any, changes: Mapping[str, Any]
 ) -> None:
     """Rules, thresholds and compliance fit the policy's type (policies.py)."""
-    if {"rules", "thresholds", "compliance", "policy_type"} & changes.keys():
+    if {"rules", "thresholds", "compliance", "monitoring", "policy_type"} & changes.keys():
         check_policy(
             row.policy_type,
-            {"rules": row.rules, "thresholds": row.thresholds, "compliance": row.compliance},
+            {
+                "rules": row.rules,
+                "thresholds": row.thresholds,
+                "compliance": row.compliance,
+                "monitoring": row.monitoring,
+            },
         )
 
 

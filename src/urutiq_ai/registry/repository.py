@@ -45,6 +45,11 @@ class ModelRepository(TenantRepository[AIModel]):
         )
         return list(self.session.scalars(stmt))
 
+    def all_active(self) -> list[AIModel]:
+        """Every active model version of the context's companies."""
+        stmt = self.base_statement().where(AIModel.status == ModelStatus.active)
+        return list(self.session.scalars(stmt.order_by(AIModel.model_name, AIModel.created_at)))
+
 
 class ArtifactRepository(TenantRepository[ModelArtifact]):
     model = ModelArtifact

@@ -199,3 +199,8 @@ def load_pipeline(artifact: ModelArtifact, store: ArtifactStore) -> Any:
     from urutiq_ai.ml import artifacts as ml_artifacts
 
     return ml_artifacts.load_pipeline(store.get(artifact.uri), artifact.sha256)
+
+
+def active_models(session: Session, ctx: TenantContext) -> list[AIModel]:
+    """Every active model version of the context's companies."""
+    return ModelRepository(session, ctx).all_active()
