@@ -266,3 +266,27 @@ class TestSchedule:
     def test_a_bad_schedule_is_refused(self, api: Api) -> None:
         body = {"policyName": "s", "policyType": "security", "monitoring": {"schedule": "nope"}}
         assert_error(api.post("governance-policies", body), 422, fields=("monitoring.schedule",))
+
+
+class TestReport:
+    def test_the_report_has_every_section_and_only_for_admin_or_auditor(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id, _ = two_versions
+        created = policy(api, "fairness", rules=VENDOR_FAIRNESS)
+        evaluate(api, created["id"], model_id)
+        api.deploy(model_id, env="staging")
+        html = api.get(f"models/{model_id}/compliance-report", role="auditor")
+        assert html.status_code == 200, html.text
+        assert html.headers["content-type"].startswith("text/html")
+        page = html.text
+        for heading in ("Model card", "Lineage", "Policy results", "Violations", "Audit trail"):
+            assert heading in page
+        assert "fairness-policy" in page
+        assert "staging" in page
+        assert "<script" not in page
+        data = api.get(f"models/{model_id}/compliance-report", role="admin", format="json").json()
+        assert data["violations"][0]["status"] == "open"
+        assert data["lineage"]["deployments"][0]["environment"] == "staging"
+        assert {row["action"] for row in data["audit"]} >= {"violation_opened", "deploy"}
+        assert api.get(f"models/{model_id}/compliance-report", role="viewer").status_code == 403

@@ -1,13 +1,15 @@
 """Governance through the SDK: ``governance evaluate``, ``violations list|show|investigate|
 resolve``."""
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from urutiq_ai.cli._output import print_json, print_record
+from urutiq_ai.cli._output import fail, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.governance.schemas import PolicyEvaluationRead
 
@@ -73,6 +75,27 @@ def resolve(
             false_positive=false_positive,
         )
     print_json(row) if as_json else print_record(row)
+
+
+def report(
+    model: Annotated[str, typer.Option("--model", help="The model version's id.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the report.")] = Path(
+        "report.html"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Write the data as JSON.")] = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Write a model's compliance report (HTML, or JSON with --json); admin or auditor key."""
+    with sdk_client(url, api_key, company) as client:
+        body = client.governance.report(model, output="json" if as_json else "html")
+    text = json.dumps(body, indent=2) if as_json else str(body)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out}", [("--out", str(exc))])
+    Console().print(f"Compliance report written to {out} ({len(text):,} bytes).")
 
 
 def _print_evaluations(rows: list[PolicyEvaluationRead]) -> None:

@@ -111,6 +111,10 @@ class RevisionRepository(TenantRepository[DeploymentRevision]):
         ordered = _narrowed(stmt, environment, name).order_by(DeploymentRevision.started_at)
         return self.scalars(ordered)
 
+    def of_model(self, model_id: str) -> list[DeploymentRevision]:
+        stmt = self.base_statement().where(DeploymentRevision.model_id == model_id)
+        return list(self.scalars(stmt.order_by(DeploymentRevision.created_at.desc())))
+
     def serving_model(self, model_id: str) -> list[DeploymentRevision]:
         """The revisions serving ``model_id`` now (as the deployment's own model)."""
         stmt = self.base_statement().where(

@@ -884,3 +884,10 @@ def revisions_serving(
 ) -> Sequence[DeploymentRevision]:
     """The revisions serving ``model_id`` now, in every environment."""
     return RevisionRepository(session, ctx).serving_model(model_id)
+
+
+def revisions_of_model(
+    session: Session, ctx: TenantContext, model_id: str
+) -> Sequence[DeploymentRevision]:
+    """Every revision that served (or tried to serve) ``model_id``, newest first."""
+    return RevisionRepository(session, ctx).of_model(model_id)

@@ -1,10 +1,11 @@
 """Governance verbs: evaluate a policy against a model, or every active policy."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse
 
-from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.crud.resource import WRITERS
 from urutiq_ai.governance import checks
 from urutiq_ai.governance.models import PolicyEvaluation
@@ -19,6 +20,10 @@ from urutiq_ai.tenancy.deps import SessionDep, company_role
 router = APIRouter(tags=["governance"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate policies"))]
+Auditor = Annotated[
+    TenantContext,
+    Depends(company_role(frozenset({Role.admin, Role.auditor}), "read compliance reports")),
+]
 
 
 @router.post("/governance-policies/{id}/evaluate", response_model=PolicyEvaluationRead)
@@ -56,3 +61,20 @@ def check_model(
         status=checks.overall(rows),
         evaluations=[PolicyEvaluationRead.model_validate(row) for row in rows],
     )
+
+
+@router.get("/models/{id}/compliance-report", response_model=None)
+def compliance_report(
+    session: SessionDep,
+    ctx: Auditor,
+    model_id: IdPath,
+    output: Annotated[Literal["html", "json"], Query(alias="format")] = "html",
+) -> Any:
+    """The model's compliance report: card, lineage, policy results, violations, drift and
+    performance history, audit trail (admin and auditor keys). ``format=json`` for data."""
+    from urutiq_ai.governance import report  # Jinja2: on first use only
+
+    data = report.report_data(session, ctx, model_id=model_id)
+    if output == "json":
+        return data
+    return HTMLResponse(report.render_html(data))

@@ -37,6 +37,13 @@ class GovernanceClient:
         )
         return parse(ModelEvaluations, self._transport.request("POST", path))
 
+    def report(self, model_id: str, *, output: str = "html", company: str | None = None) -> Any:
+        """The model's compliance report: an HTML page (str), or its data (``output="json"``)."""
+        path = self._transport.company_path(
+            f"models/{quote(model_id, safe='')}/compliance-report", company
+        )
+        return self._transport.request("GET", path, params=[("format", output)])
+
 
 class ViolationsClient(ResourceClient[Any, Any, Any]):
     """Violations: open -> investigating -> resolved | false_positive."""

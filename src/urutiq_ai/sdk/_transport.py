@@ -58,6 +58,8 @@ class Transport:
             raise error_from_response(response)
         if response.status_code == 204 or not response.content:
             return None
+        if "json" not in response.headers.get("content-type", "application/json"):
+            return response.text  # a document (an HTML report)
         return response.json()
 
     def company_path(self, path: str, company: str | None = None) -> str:
