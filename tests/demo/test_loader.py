@@ -367,3 +367,26 @@ class TestDemoDeployments:
             assert verdict["status"] in {"passed", "failed", "inconclusive"}
             assert experiment["results"]["online"]["arms"]["current"]["outcomes"] > 0
             assert experiment["conclusions"].startswith("[system,")
+
+
+class TestDemoGovernance:
+    def test_policies_were_evaluated_and_violations_worked(self, demo_env: dict[str, str]) -> None:
+        company = COMPANIES[0][0]
+        code, output = invoke(
+            demo_env, "governance-policies", "list", "--company", company, "--json"
+        )
+        assert code == 0, output
+        assert len(json.loads(output)) == 3
+        code, output = invoke(
+            demo_env, "policy-evaluations", "list", "--company", company, "--json", "--all"
+        )
+        evaluations = json.loads(output)
+        code, models = invoke(demo_env, "models", "list", "--company", company, "--json")
+        active = {m["id"] for m in json.loads(models) if m["status"] == "active"}
+        assert active <= {row["modelId"] for row in evaluations}
+        code, output = invoke(
+            demo_env, "governance-violations", "list", "--company", company, "--json"
+        )
+        for violation in json.loads(output):  # the segment gap, when the data shows it
+            assert violation["status"] == "resolved"
+            assert violation["resolution"]

@@ -10,7 +10,8 @@ outcomes, the monitors' first results (weekly performance, two drift checks) and
 data-quality run of the shipped ledger checks, which finds the ledger's injected quality
 issues, and the deployments (:mod:`urutiq_ai.demo.deployments`: each template in staging and
 production, a release rolled back, an A/B experiment between two versions of the expense
-classifier with its verdict).
+classifier with its verdict), and governance (:mod:`urutiq_ai.demo.governance`: policies
+evaluated against every model, a segment violation, a refused release, its resolution).
 Idempotent: when the demo tenant exists it changes nothing and returns its stored key.
 """
 
@@ -29,6 +30,7 @@ from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
 from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.demo import deployments as demo_deployments
+from urutiq_ai.demo import governance as demo_governance
 from urutiq_ai.demo._feature_pipelines import run_chains, training_frames
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import Ledger, generate_ledger
@@ -117,6 +119,7 @@ def load_demo(
             demo_deployments.ship(
                 runtime, _scope(company_id), result.models[company_id], frames[EXPENSES], report
             )
+            demo_governance.govern(runtime, _scope(company_id), report)
         return result, key
     finally:
         engine.dispose()
