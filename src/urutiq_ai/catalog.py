@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from urutiq_ai.alerts.router import router as alerts_router
 from urutiq_ai.alerts.service import ALERTS, WEBHOOK_DELIVERIES, WEBHOOKS
 from urutiq_ai.alerts.tasks import dispatch_due_deliveries
+from urutiq_ai.config.router import router as config_router
 from urutiq_ai.config.service import CONFIGS
 from urutiq_ai.core.ledger import models as ledger_models
 from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
@@ -26,6 +27,7 @@ from urutiq_ai.experiments.router import router as experiments_router
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
+from urutiq_ai.feedback.router import router as feedback_router
 from urutiq_ai.feedback.service import FEEDBACK
 from urutiq_ai.governance.checks import evaluate_due_policies
 from urutiq_ai.governance.router import router as governance_router
@@ -112,6 +114,8 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     pipelines_router,
     deployments_router,
     experiments_router,
+    feedback_router,
+    config_router,
     governance_router,  # importing it registers governance's release gate
 )
 

@@ -116,7 +116,10 @@ CREATE: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
         "description": "approval gap above 10%",
         "details": {"gap": 0.14},
     },
-    "configs": lambda _d: {"configType": "prompts", "configData": {"greeting": "hi"}},
+    "configs": lambda _d: {
+        "configType": "behavior",
+        "configData": {"autoRetrain": True, "correctionThreshold": 25},
+    },
 }
 
 # Paths whose rows must exist before a row of this path can be created.
@@ -144,7 +147,7 @@ UPDATE: dict[str, dict[str, Any]] = {
     "experiments": {"conclusions": "the challenger wins", "hypothesis": "more trees help"},
     "governance-policies": {"status": "active", "thresholds": {"maxParityDifference": 0.05}},
     "governance-violations": {"status": "investigating", "severity": "critical"},
-    "configs": {"isActive": False, "configData": {"greeting": "hello"}},
+    "configs": {"note": "reviewed by finance"},  # versions are history: only the note changes
 }
 
 # An equality filter of the list endpoint and two values of it (the created row has A).
@@ -158,12 +161,12 @@ FILTER: dict[str, tuple[str, str, str]] = {
     "data-quality": ("qualityMetric", "completeness", "validity"),
     "performance-metrics": ("metricType", "accuracy", "latency"),
     "drift-detections": ("driftType", "data_drift", "concept_drift"),
-    "feedback": ("feedbackType", "rating", "comment"),
+    "feedback": ("impact", "low", "high"),
     "experiments": ("status", "active", "completed"),
     "deployments": ("environment", "staging", "production"),
     "governance-policies": ("status", "draft", "active"),
     "governance-violations": ("severity", "high", "low"),
-    "configs": ("configType", "prompts", "behavior"),
+    "configs": ("isActive", "true", "false"),
 }
 
 # A JSON field of each resource that has one.

@@ -158,8 +158,10 @@ class TestListing:
 
     def test_filter_by_reference_and_bool(self, sdk: Client, make_model: MakeModel) -> None:
         model = make_model()
-        config = sdk.configs.create(config_type="behavior", config_data={"a": 1}, is_active=False)
-        sdk.configs.create(config_type="behavior", config_data={"a": 2})
+        config = sdk.configs.create(
+            config_type="behavior", config_data={"correctionThreshold": 1}, is_active=False
+        )
+        sdk.configs.create(config_type="behavior", config_data={"correctionThreshold": 2})
         inactive = sdk.configs.list(is_active=False).items
         assert [c.id for c in inactive] == [config.id]
         assert isinstance(inactive[0], AIConfigRead)

@@ -13,10 +13,12 @@ import typer
 from urutiq_ai.cli import (
     account,
     admin,
+    config,
     demo,
     deployments,
     drift,
     experiments,
+    feedback,
     governance,
     models,
     monitors,
@@ -67,6 +69,15 @@ drift_app = _group(
 drift_app.command("compare")(drift.compare)
 drift_app.command("check")(drift.check)
 
+config_app = _group(
+    "Configuration with a history: set a new version, activate (roll back), history, diff, show."
+)
+config_app.command("set")(config.set_)
+config_app.command("activate")(config.activate)
+config_app.command("history")(config.history)
+config_app.command("diff")(config.diff)
+config_app.command("show")(config.show)
+
 governance_app = _group("Governance policies applied: evaluate them against a model.")
 governance_app.command("evaluate")(governance.evaluate)
 
@@ -82,6 +93,7 @@ app.command("worker")(workers.worker)
 app.command("train")(training.train)
 app.command("deploy")(deployments.deploy)
 app.command("report")(governance.report)
+app.command("retrain")(feedback.retrain)
 app.command("promote")(deployments.promote)
 app.command("rollback")(deployments.rollback)
 app.command("bootstrap")(admin.bootstrap)
@@ -91,6 +103,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(drift_app, name="drift")
 app.add_typer(perf_app, name="perf")
 app.add_typer(governance_app, name="governance")
+app.add_typer(config_app, name="config")
 app.add_typer(quality_app, name="quality")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
@@ -104,6 +117,12 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "resume": monitors.resume_monitor,
     },
     "alerts": {"resolve": monitors.resolve_alert},
+    "feedback": {
+        "add": feedback.add,
+        "process": feedback.process,
+        "summary": feedback.summary,
+        "ignore": feedback.ignore,
+    },
     "governance-violations": {
         "investigate": governance.investigate,
         "resolve": governance.resolve,

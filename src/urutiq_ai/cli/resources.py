@@ -46,7 +46,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "deployments": ("id", "deployment_name", "environment", "status", "version", "created_at"),
     "governance-policies": ("id", "policy_name", "policy_type", "status", "created_at"),
     "governance-violations": ("id", "violation_type", "severity", "status", "created_at"),
-    "configs": ("id", "config_type", "is_active", "created_at"),
+    "configs": ("id", "config_type", "version", "is_active", "note", "created_at"),
     "monitors": ("id", "name", "kind", "model_id", "schedule", "status", "next_run_at"),
     "monitor-runs": ("id", "monitor_id", "trigger", "status", "start_time", "duration", "error"),
     "alerts": ("id", "source", "severity", "status", "title", "occurrences", "last_seen_at"),

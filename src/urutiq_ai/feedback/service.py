@@ -1,25 +1,174 @@
-"""Feedback: ``pending`` -> ``processed`` | ``ignored``.
+"""Feedback: ``pending`` -> ``processed`` | ``ignored`` (both final).
 
-Feedback on a prediction belongs to that prediction's model: ``modelId`` is
-filled in from the prediction, and a different ``modelId`` is refused.
+Feedback on a prediction belongs to that prediction's model: ``modelId`` is filled in
+from the prediction, and a different ``modelId`` is refused. ``feedbackData`` is checked
+per type on create (see :mod:`urutiq_ai.feedback.schemas`); a correction names its
+prediction, and a regression or forecast correction is a number.
+
+Processing (:func:`process`, or a correction set ``processed`` by hand) applies each
+correction as its prediction's actual value (``record_actuals``: ``isCorrect`` or
+``error``, so performance metrics and drift use it) and notes in ``feedbackData.applied``
+what the prediction said and whether the correction changed it; ratings, comments and
+flags are counted into the model's aggregates (:func:`summary`). A pending row that
+cannot be used (its data is malformed, its prediction is gone) is set ``ignored`` with
+the reason in ``feedbackData.ignored``. Processing ends with the retraining loop
+(:mod:`urutiq_ai.feedback.learning`) for each model that got corrections.
 """
 
-from collections.abc import Mapping
+import json
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import model_for_table
-from urutiq_ai.core.errors import field_error
-from urutiq_ai.core.repository import repository_for
+from urutiq_ai.core.db import utcnow
+from urutiq_ai.core.errors import (
+    AppError,
+    FieldError,
+    InvalidStatusTransition,
+    NotFound,
+    ValidationError,
+    field_error,
+)
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.feedback.models import AILearningFeedback
+from urutiq_ai.feedback.repository import FeedbackRepository
 from urutiq_ai.feedback.schemas import (
+    APPLIED,
+    CORRECT_VALUE,
+    IGNORED,
+    MAX_PROCESS,
+    REASON,
+    REQUIRED_KEY,
+    STARS,
+    SYSTEM_KEYS,
+    TEXT,
+    USED_BY,
     AILearningFeedbackCreate,
     AILearningFeedbackRead,
     AILearningFeedbackUpdate,
+    CorrectionSummary,
+    FeedbackIgnore,
+    FeedbackProcess,
+    FeedbackStatus,
+    FeedbackSummary,
+    FeedbackType,
+    IgnoredFeedback,
+    ProcessResult,
+    RatingSummary,
+    RetrainingInfo,
+    RetrainSkipped,
 )
+from urutiq_ai.predictions.models import AIModelPrediction
+from urutiq_ai.predictions.outcomes import outcome, predicted_value, record_actuals
+from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.registry import service as registry_service
+from urutiq_ai.tenancy import service as tenancy_service
+
+FIELD = "feedbackData"
+MAX_LABEL = 255
+MAX_REASON = 1_000
+MAX_TEXT = 100_000
+TOP_REASONS = 20
+
+
+# --- feedbackData -------------------------------------------------------------------------
+
+
+def data_errors(feedback_type: FeedbackType, data: Any) -> list[FieldError]:
+    """What is wrong with ``data`` as the ``feedbackData`` of a ``feedback_type`` row."""
+    key = REQUIRED_KEY[FeedbackType(feedback_type)]
+    if data is None:
+        return [FieldError(f"{FIELD}.{key}", f"required for a {feedback_type} feedback")]
+    if not isinstance(data, dict):
+        return [FieldError(FIELD, f"must be a JSON object with {key!r}")]
+    errors = [
+        FieldError(f"{FIELD}.{name}", "written by the system, not by a request")
+        for name in SYSTEM_KEYS
+        if name in data
+    ]
+    reason = _value_problem(FeedbackType(feedback_type), data.get(key))
+    if reason is not None:
+        errors.append(FieldError(f"{FIELD}.{key}", reason))
+    return errors
+
+
+def _value_problem(feedback_type: FeedbackType, value: Any) -> str | None:
+    if value is None:
+        return f"required for a {feedback_type.value} feedback"
+    if feedback_type == FeedbackType.correction:
+        if isinstance(value, dict | list):
+            return "the right answer: a label or a number, not an object or a list"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "must be a finite number"
+        if isinstance(value, str) and not value.strip():
+            return "may not be empty"
+        if isinstance(value, str) and len(value) > MAX_LABEL:
+            return f"at most {MAX_LABEL} characters"
+        return None
+    if feedback_type == FeedbackType.rating:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "a whole number of stars from 1 to 5"
+        if value != int(value) or not 1 <= value <= 5:
+            return f"a whole number of stars from 1 to 5, got {value!r}"
+        return None
+    limit = MAX_TEXT if feedback_type == FeedbackType.comment else MAX_REASON
+    if not isinstance(value, str) or not value.strip():
+        return "a non-empty text"
+    if len(value) > limit:
+        return f"at most {limit} characters"
+    return None
+
+
+def _check_feedback(
+    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]
+) -> None:
+    """On create: the data fits the type; a correction names its prediction and suits its
+    type; isPositive is derived where not given. A correction set ``processed`` (on
+    create or by PATCH) is applied to its prediction at once."""
+    if "feedback_type" in changes:
+        errors = data_errors(row.feedback_type, row.feedback_data)
+        if row.feedback_type == FeedbackType.correction and row.prediction_id is None:
+            errors.append(FieldError("predictionId", "a correction answers one prediction"))
+        if errors:
+            raise ValidationError(f"this {row.feedback_type} feedback is not valid", fields=errors)
+        _derive_positive(session, ctx, row)
+    if (
+        changes.get("status") == FeedbackStatus.processed
+        and row.feedback_type == FeedbackType.correction
+        and APPLIED not in (row.feedback_data or {})
+    ):
+        problems = apply_corrections(session, ctx, [row])
+        if problems:
+            raise field_error(f"{FIELD}.{CORRECT_VALUE}", next(iter(problems.values())))
+
+
+def _derive_positive(session: Session, ctx: TenantContext, row: AILearningFeedback) -> None:
+    """A rating of 4-5 stars is positive, 1-2 negative; a correction that confirms the
+    prediction is positive, one that changes it negative (422 when it does not suit the
+    prediction, e.g. text for a regression)."""
+    data = row.feedback_data
+    if row.feedback_type == FeedbackType.correction:
+        prediction = PredictionRepository(session, ctx).get_or_raise(str(row.prediction_id))
+        changed = _changed(prediction, data[CORRECT_VALUE], field=f"{FIELD}.{CORRECT_VALUE}")
+        if row.is_positive is None:
+            row.is_positive = not changed
+    elif row.feedback_type == FeedbackType.rating and row.is_positive is None:
+        stars = int(data[STARS])
+        row.is_positive = True if stars >= 4 else False if stars <= 2 else None
+
+
+def _changed(prediction: AIModelPrediction, value: Any, *, field: str) -> bool:
+    """Whether ``value`` differs from what the prediction said (422 naming ``field`` if
+    it cannot be its outcome)."""
+    result = outcome(prediction, value, field=field)
+    if result["error"] is not None:
+        return bool(result["error"] > 1e-9)
+    return result["is_correct"] is False
 
 
 def _model_of_prediction(
@@ -30,8 +179,7 @@ def _model_of_prediction(
 ) -> None:
     if row.prediction_id is None:
         return
-    prediction_repo = repository_for(model_for_table("AIModelPrediction"))(session, ctx)
-    prediction = prediction_repo.get_or_raise(row.prediction_id)
+    prediction = PredictionRepository(session, ctx).get_or_raise(row.prediction_id)
     if row.model_id is None:
         row.model_id = prediction.model_id
     elif row.model_id != prediction.model_id:
@@ -59,5 +207,283 @@ FEEDBACK = Resource(
     ),
     refs={"model_id": "AIModel", "prediction_id": "AIModelPrediction"},
     transitions=transitions(pending=("processed", "ignored")),
-    validators=(_model_of_prediction,),
+    validators=(_model_of_prediction, _check_feedback),
 )
+
+
+# --- processing ---------------------------------------------------------------------------
+
+
+def apply_corrections(
+    session: Session, ctx: TenantContext, rows: Sequence[AILearningFeedback]
+) -> dict[str, str]:
+    """Record each correction as its prediction's actual value (the later of two on one
+    prediction wins) and note ``feedbackData.applied``; returns id -> reason for the rows
+    that could not be applied (nothing is written for them)."""
+    predictions = {
+        p.id: p
+        for p in PredictionRepository(session, ctx).by_ids(
+            sorted({str(row.prediction_id) for row in rows})
+        )
+    }
+    problems: dict[str, str] = {}
+    items: list[tuple[str, Any]] = []
+    now = utcnow().isoformat()
+    for row in rows:
+        prediction = predictions.get(str(row.prediction_id))
+        if prediction is None:
+            problems[row.id] = f"prediction {row.prediction_id!r} is not in this company"
+            continue
+        value = row.feedback_data[CORRECT_VALUE]
+        try:
+            changed = _changed(prediction, value, field=f"{FIELD}.{CORRECT_VALUE}")
+        except ValidationError as exc:
+            problems[row.id] = "; ".join(f.reason for f in exc.fields) or exc.detail
+            continue
+        applied = {"predicted": predicted_value(prediction), "changed": changed, "at": now}
+        row.feedback_data = {**row.feedback_data, APPLIED: applied}
+        items.append((prediction.id, value))
+    if items:
+        record_actuals(session, ctx, items)
+    return problems
+
+
+def process(
+    session: Session, ctx: TenantContext, *, data: FeedbackProcess, sources_dir: str
+) -> ProcessResult:
+    """Process pending feedback (module docstring), then run the retraining loop for each
+    model that got corrections (when ``data.retrain``)."""
+    repo = FeedbackRepository(session, ctx)
+    rows = _rows_to_process(repo, data.ids) if data.ids else repo.pending(MAX_PROCESS)
+    befores = {row.id: _snapshot(row) for row in rows}
+    result = ProcessResult()
+    usable: list[AILearningFeedback] = []
+    for row in rows:
+        errors = data_errors(row.feedback_type, row.feedback_data)
+        if row.feedback_type == FeedbackType.correction and row.prediction_id is None:
+            errors.append(FieldError("predictionId", "a correction answers one prediction"))
+        if errors:
+            reason = "; ".join(f"{e.field}: {e.reason}" for e in errors)
+            _set_aside(session, ctx, row, reason, action="process", before=befores[row.id])
+            result.ignored.append(IgnoredFeedback(id=row.id, reason=reason))
+        else:
+            usable.append(row)
+    corrections = [row for row in usable if row.feedback_type == FeedbackType.correction]
+    problems = apply_corrections(session, ctx, corrections)
+    for row in usable:
+        if row.id in problems:
+            reason = problems[row.id]
+            _set_aside(session, ctx, row, reason, action="process", before=befores[row.id])
+            result.ignored.append(IgnoredFeedback(id=row.id, reason=reason))
+        else:
+            _mark(
+                session,
+                ctx,
+                row,
+                FeedbackStatus.processed,
+                action="process",
+                before=befores[row.id],
+            )
+            result.processed += 1
+    result.corrections_applied = len(corrections) - len(problems)
+    session.flush()
+    touched = sorted({row.model_id for row in usable if row.model_id and row.id not in problems})
+    corrected = sorted(
+        {row.model_id for row in corrections if row.model_id and row.id not in problems}
+    )
+    if data.retrain:
+        _retrain_due(session, ctx, corrected, data.threshold, sources_dir, result)
+    result.models = [summary(session, ctx, model_id) for model_id in touched]
+    result.remaining = repo.count_pending()
+    return result
+
+
+def _rows_to_process(repo: FeedbackRepository, ids: Sequence[str]) -> list[AILearningFeedback]:
+    """The named rows, oldest first: each must be in the company (404) and pending (409)."""
+    wanted = list(dict.fromkeys(ids))
+    found = {row.id: row for row in repo.by_ids(wanted, for_update=True)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(
+            f"no feedback {missing[:10]} in this company",
+            fields=[FieldError(f"ids.{ids.index(i)}", "not found") for i in missing[:10]],
+        )
+    final = [(position, found[i]) for position, i in enumerate(ids) if i in found]
+    done = [(p, row) for p, row in final if row.status != FeedbackStatus.pending]
+    if done:
+        raise InvalidStatusTransition(
+            "only pending feedback is processed",
+            fields=[
+                FieldError(f"ids.{p}", f"feedback {row.id!r} is {row.status.value}, not pending")
+                for p, row in done[:10]
+            ],
+        )
+    return sorted(found.values(), key=lambda row: (row.created_at, row.id))
+
+
+def _retrain_due(
+    session: Session,
+    ctx: TenantContext,
+    model_ids: Sequence[str],
+    threshold: int,
+    sources_dir: str,
+    result: ProcessResult,
+) -> None:
+    """The retraining loop for each model; one that cannot be retrained is reported and
+    leaves nothing behind (its writes are rolled back to a savepoint)."""
+    from urutiq_ai.feedback import learning
+
+    for model_id in model_ids:
+        try:
+            with learning.undo_on_error(session):
+                started = learning.retrain_if_due(
+                    session, ctx, model_id, threshold=threshold, sources_dir=sources_dir
+                )
+        except AppError as exc:
+            detail = exc.detail
+            if exc.fields:
+                detail += " (" + "; ".join(f"{f.field}: {f.reason}" for f in exc.fields) + ")"
+            result.retrain_skipped.append(RetrainSkipped(model_id=model_id, reason=detail))
+            continue
+        if started is not None:
+            result.retrained.append(started)
+
+
+def ignore(
+    session: Session, ctx: TenantContext, *, feedback_id: str, data: FeedbackIgnore
+) -> AILearningFeedback:
+    """Set a pending feedback aside (409 once it is processed or ignored)."""
+    row: AILearningFeedback = crud_service.get_row(session, ctx, FEEDBACK, feedback_id)
+    _require_pending(row)
+    _set_aside(session, ctx, row, data.reason, action="ignore", before=_snapshot(row))
+    session.flush()
+    return row
+
+
+def _require_pending(row: AILearningFeedback) -> None:
+    if row.status != FeedbackStatus.pending:
+        reason = f"cannot move from {row.status.value!r} to 'ignored'; it is final"
+        raise InvalidStatusTransition(
+            f"{FEEDBACK.title}: {reason}", fields=[FieldError("status", reason)]
+        )
+
+
+def _set_aside(
+    session: Session,
+    ctx: TenantContext,
+    row: AILearningFeedback,
+    reason: str | None,
+    *,
+    action: str,
+    before: dict[str, Any],
+) -> None:
+    data = row.feedback_data
+    note = {"reason": reason, "at": utcnow().isoformat(), "by": ctx.principal_id}
+    row.feedback_data = (
+        {**data, IGNORED: note} if isinstance(data, dict) else {"original": data, IGNORED: note}
+    )
+    _mark(session, ctx, row, FeedbackStatus.ignored, action=action, before=before)
+
+
+def _mark(
+    session: Session,
+    ctx: TenantContext,
+    row: AILearningFeedback,
+    status: FeedbackStatus,
+    *,
+    action: str,
+    before: dict[str, Any],
+) -> None:
+    """Set the status (the caller checked the move) and audit the change."""
+    row.status = status
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action=action,
+        row=row,
+        company_id=row.company_id,
+        before=before,
+        after=_snapshot(row),
+    )
+
+
+def _snapshot(row: AILearningFeedback) -> dict[str, Any]:
+    return AILearningFeedbackRead.model_validate(row).model_dump(mode="json", by_alias=True)
+
+
+# --- aggregates ---------------------------------------------------------------------------
+
+
+def summary(session: Session, ctx: TenantContext, model_id: str) -> FeedbackSummary:
+    """A model's feedback (404 if the model is not the company's): counts by status and,
+    over processed feedback, ratings, flags, comments and corrections."""
+    registry_service.get_model(session, ctx, model_id)
+    out = FeedbackSummary(model_id=model_id)
+    statuses: Counter[str] = Counter()
+    stars: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    corrections = CorrectionSummary()
+    last: RetrainingInfo | None = None
+    for feedback_type, status, data, is_positive in FeedbackRepository(session, ctx).of_model(
+        model_id
+    ):
+        statuses[FeedbackStatus(status).value] += 1
+        if status != FeedbackStatus.processed:
+            continue
+        out.positive += is_positive is True
+        out.negative += is_positive is False
+        data = data if isinstance(data, dict) else {}
+        if (
+            feedback_type == FeedbackType.rating
+            and _value_problem(FeedbackType.rating, data.get(STARS)) is None
+        ):
+            stars[str(int(data[STARS]))] += 1
+        elif feedback_type == FeedbackType.flag:
+            out.flags.count += 1
+            reasons[_reason_key(data.get(REASON))] += 1
+        elif feedback_type == FeedbackType.comment and data.get(TEXT):
+            out.comments += 1
+        elif feedback_type == FeedbackType.correction:
+            corrections.count += 1
+            corrections.changed += bool((data.get(APPLIED) or {}).get("changed"))
+            uses = [use for use in data.get(USED_BY) or [] if isinstance(use, dict)]
+            corrections.unused += not uses
+            for use in uses:
+                last = _later(last, use)
+    out.total = sum(statuses.values())
+    out.pending = statuses[FeedbackStatus.pending.value]
+    out.processed = statuses[FeedbackStatus.processed.value]
+    out.ignored = statuses[FeedbackStatus.ignored.value]
+    count = sum(stars.values())
+    mean = sum(int(k) * n for k, n in stars.items()) / count if count else None
+    out.ratings = RatingSummary(
+        count=count,
+        mean=None if mean is None else round(mean, 4),
+        distribution={str(k): stars[str(k)] for k in range(1, 6)},
+    )
+    out.flags.reasons = dict(reasons.most_common(TOP_REASONS))
+    if corrections.count:
+        corrections.changed_share = round(corrections.changed / corrections.count, 4)
+    out.corrections = corrections
+    out.last_retraining = last
+    return out
+
+
+def _reason_key(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text.strip()[:MAX_LABEL]
+
+
+def _later(current: RetrainingInfo | None, use: dict[str, Any]) -> RetrainingInfo | None:
+    try:
+        info = RetrainingInfo(
+            challenger_model_id=str(use["modelId"]),
+            experiment_id=str(use["experimentId"]),
+            run_id=use.get("runId"),
+            at=use.get("at"),
+        )
+    except (KeyError, ValueError):
+        return current
+    if current is None or (info.at and (current.at is None or info.at > current.at)):
+        return info
+    return current

@@ -24,8 +24,10 @@ from urutiq_ai.sdk._alerts import (
     PipelinesClient,
     WebhooksClient,
 )
+from urutiq_ai.sdk._config import ConfigsClient
 from urutiq_ai.sdk._deployments import DeploymentsClient, ExperimentsClient
 from urutiq_ai.sdk._errors import DatabaseNotReady
+from urutiq_ai.sdk._feedback import FeedbackClient
 from urutiq_ai.sdk._governance import GovernanceClient, ViolationsClient
 from urutiq_ai.sdk._monitoring import MonitoringClient
 from urutiq_ai.sdk._quality import QualityClient
@@ -117,12 +119,12 @@ class Client:
         self.data_quality = ResourceClient(t, specs.DATA_QUALITY)
         self.performance_metrics = ResourceClient(t, specs.PERFORMANCE_METRICS)
         self.drift_detections = ResourceClient(t, specs.DRIFT_DETECTIONS)
-        self.feedback = ResourceClient(t, specs.FEEDBACK)
+        self.feedback = FeedbackClient(t, specs.FEEDBACK)
         self.experiments = ExperimentsClient(t, specs.EXPERIMENTS)
         self.deployments = DeploymentsClient(t, specs.DEPLOYMENTS)
         self.governance_policies = ResourceClient(t, specs.GOVERNANCE_POLICIES)
         self.governance_violations = ViolationsClient(t, specs.GOVERNANCE_VIOLATIONS)
-        self.configs = ResourceClient(t, specs.CONFIGS)
+        self.configs = ConfigsClient(t, specs.CONFIGS)
         self.companies = CompaniesClient(t)
         self.users = UsersClient(t)
         self.api_keys = ApiKeysClient(t)

@@ -1,0 +1,192 @@
+"""Configuration versions through the SDK: ``config set|activate|history|diff|show``.
+
+``config set --type categories --file categories.json`` writes the next version and makes
+it the active one; ``config activate ID`` activates any version (an earlier one: a roll
+back); ``config diff FROM TO`` shows what changed between two versions.
+"""
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
+from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.config.schemas import AIConfigRead, ChangeKind, ConfigDiff, ConfigType
+
+TypeOption = Annotated[
+    ConfigType,
+    typer.Option(
+        "--type", "-t", help="The configuration type: prompts, categories, behavior or industry."
+    ),
+]
+IdArg = Annotated[str, typer.Argument(help="The configuration version's id.")]
+
+
+def set_(
+    config_type: TypeOption,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="A JSON file holding the configData.")
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", help="The configData as inline JSON.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="Why this version (kept in the history).")
+    ] = None,
+    draft: Annotated[
+        bool, typer.Option("--draft", help="Keep the current version active (activate later).")
+    ] = False,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Write the next version of a configuration; it becomes the active one unless --draft."""
+    config_data = _config_data(file, data)
+    with sdk_client(url, api_key, company) as client:
+        version = client.configs.set(config_type, config_data, note=note, activate=not draft)
+    if as_json:
+        print_json(version)
+        return
+    state = "active" if version.is_active else "a draft (not active)"
+    Console().print(
+        f"{version.config_type.value} version {version.version} ({version.id}) written, {state}.",
+        soft_wrap=True,
+    )
+
+
+def activate(
+    config_id: IdArg,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Make a version the only active one of its type (an earlier one: a roll back)."""
+    with sdk_client(url, api_key, company) as client:
+        version = client.configs.activate(config_id)
+    if as_json:
+        print_json(version)
+        return
+    Console().print(
+        f"{version.config_type.value} version {version.version} ({version.id}) is active.",
+        soft_wrap=True,
+    )
+
+
+def history(
+    config_type: TypeOption,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 100,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """The versions of a configuration type, newest first (* marks the active one)."""
+    with sdk_client(url, api_key, company) as client:
+        versions = client.configs.history(config_type, limit=limit)
+    if as_json:
+        print_json(versions)
+        return
+    console = Console()
+    if not versions:
+        console.print(f"No {config_type.value} configuration yet.")
+        return
+    table = Table(title=f"{config_type.value} configuration history")
+    for column in ("version", "active", "id", "createdAt", "createdBy", "note"):
+        table.add_column(column, no_wrap=column == "id")
+    for item in versions:
+        table.add_row(
+            str(item.version),
+            "*" if item.is_active else "",
+            item.id,
+            cell(item.created_at),
+            cell(item.created_by),
+            cell(item.note),
+        )
+    console.print(table)
+
+
+def diff(
+    from_id: Annotated[str, typer.Argument(help="The older (or any) version's id.")],
+    to_id: Annotated[str, typer.Argument(help="The version to compare it with.")],
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """What changed in the configData from one version to another."""
+    with sdk_client(url, api_key, company) as client:
+        result = client.configs.diff(from_id, to_id)
+    if as_json:
+        print_json(result)
+        return
+    print_diff(result)
+
+
+def print_diff(result: ConfigDiff) -> None:
+    console = Console()
+    title = f"{result.config_type.value}: version {result.from_version} -> {result.to_version}"
+    if not result.changes:
+        console.print(f"{title}: no differences.")
+        return
+    table = Table(title=title)
+    for column in ("change", "path", "old", "new"):
+        table.add_column(column)
+    for change in result.changes:
+        table.add_row(
+            change.kind.value,
+            change.path or "(all)",
+            "" if change.kind is ChangeKind.added else _value(change.old),
+            "" if change.kind is ChangeKind.removed else _value(change.new),
+        )
+    console.print(table)
+
+
+def show(
+    config_type: TypeOption,
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """The active version of a configuration type and its configData."""
+    with sdk_client(url, api_key, company) as client:
+        version = client.configs.active(config_type)
+    if as_json:
+        print_json(version)
+        return
+    print_version(version)
+
+
+def print_version(version: AIConfigRead) -> None:
+    console = Console()
+    state = "active" if version.is_active else "not active"
+    note = f", {version.note}" if version.note else ""
+    console.print(
+        f"{version.config_type.value} version {version.version} ({state}{note}), "
+        f"{version.id}, written {cell(version.created_at)}",
+        soft_wrap=True,
+        markup=False,
+    )
+    typer.echo(json.dumps(version.config_data, indent=2, ensure_ascii=False))
+
+
+def _config_data(file: Path | None, data: str | None) -> Any:
+    if (file is None) == (data is None):
+        fail("give the configData with exactly one of --file and --data")
+    if file is not None:
+        return read_json_file("--file", file)
+    assert data is not None
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        fail("--data is not valid JSON", [("--data", str(exc))])
+
+
+def _value(value: Any) -> str:
+    return cell(value) if isinstance(value, dict | list) else json.dumps(value, ensure_ascii=False)
