@@ -120,6 +120,23 @@ class TestClaims:
             True,
         )
 
+    def test_a_job_queued_in_a_savepoint_waits_for_the_real_commit(
+        self, app: FastAPI, tenant: TenantFixture
+    ) -> None:
+        """Releasing a SAVEPOINT fires SQLAlchemy's after_commit too: dispatching then let a
+        worker look for a job row not yet committed (PostgreSQL: invisible, so skipped)."""
+        from urutiq_ai.core.scoping import bind_scope
+        from urutiq_ai.tenancy.context import for_job
+
+        dropping = DroppingExecutor()
+        with unit_of_work(app.state.sessionmaker) as session:
+            bind_scope(session, for_job(tenant.id, [tenant.company_id]))
+            attach_executor(session, dropping)
+            with session.begin_nested():
+                enqueue(session, Job(f"{__name__}:counting_job", tenant.id, tenant.company_id))
+            assert dropping.jobs == []  # the savepoint is released; nothing committed yet
+        assert len(dropping.jobs) == 1
+
     def test_a_rolled_back_enqueue_leaves_no_job(
         self, app: FastAPI, tenant: TenantFixture, runtime: JobRuntime
     ) -> None:

@@ -328,6 +328,8 @@ def enqueue(session: Session, job: Job) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _dispatch_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: the transaction (and its job rows) is not committed yet
     jobs: list[Job] = session.info.pop(PENDING_KEY, [])
     executor: Executor | None = session.info.get(EXECUTOR_KEY)
     for job in jobs:
