@@ -54,7 +54,7 @@ class TestTrainCommand:
             "n_estimators=20",
         )
         assert code == 0, output
-        assert "expense_classifier 1.2.0" in output  # the demo retrained it once (1.1.0)
+        assert "expense_classifier 1.3.0" in output  # the demo retrained it twice (A/B, feedback)
         assert "f1_score" in output
 
     def test_bad_hyperparameter_exits_1_naming_it(self, demo_env: dict[str, str]) -> None:
@@ -177,7 +177,7 @@ class TestReset:
         )
         assert code == 0, output
         versions = sorted(m["modelVersion"] for m in json.loads(output))
-        assert versions == ["1.0.0"] * 3 + ["1.1.0"]  # the templates, and the A/B challenger
+        assert versions == ["1.0.0"] * 3 + ["1.1.0", "1.2.0"]  # + the A/B and feedback challengers
         code, output = invoke(
             {**env, "URUTIQ_API_KEY": old_key}, "models", "list", "--company", company
         )
@@ -391,3 +391,22 @@ class TestDemoGovernance:
         for violation in json.loads(output):  # the segment gap, when the data shows it
             assert violation["status"] == "resolved"
             assert violation["resolution"]
+
+
+class TestDemoLearning:
+    def test_categories_config_in_use_and_feedback_retrained_the_classifier(
+        self, demo_env: dict[str, str]
+    ) -> None:
+        company = COMPANIES[0][0]
+        code, output = invoke(
+            demo_env, "config", "show", "--type", "categories", "--company", company, "--json"
+        )
+        assert code == 0, output
+        assert json.loads(output)["configData"]["categories"]
+        code, output = invoke(demo_env, "feedback", "list", "--company", company, "--json", "--all")
+        corrections = [f for f in json.loads(output) if f["feedbackType"] == "correction"]
+        assert corrections
+        assert all(f["status"] == "processed" for f in corrections)
+        code, output = invoke(demo_env, "experiments", "list", "--company", company, "--json")
+        names = [e["experimentName"] for e in json.loads(output)]
+        assert any(name.startswith("feedback:") for name in names)

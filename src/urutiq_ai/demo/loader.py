@@ -11,7 +11,9 @@ data-quality run of the shipped ledger checks, which finds the ledger's injected
 issues, and the deployments (:mod:`urutiq_ai.demo.deployments`: each template in staging and
 production, a release rolled back, an A/B experiment between two versions of the expense
 classifier with its verdict), and governance (:mod:`urutiq_ai.demo.governance`: policies
-evaluated against every model, a segment violation, a refused release, its resolution).
+evaluated against every model, a segment violation, a refused release, its resolution), and
+configuration and feedback (:mod:`urutiq_ai.demo.learning`: the categories the classifier
+learns, corrections of production predictions retraining it into a challenger).
 Idempotent: when the demo tenant exists it changes nothing and returns its stored key.
 """
 
@@ -31,6 +33,7 @@ from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.demo import deployments as demo_deployments
 from urutiq_ai.demo import governance as demo_governance
+from urutiq_ai.demo import learning as demo_learning
 from urutiq_ai.demo._feature_pipelines import run_chains, training_frames
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import Ledger, generate_ledger
@@ -108,6 +111,8 @@ def load_demo(
             )
             report(f"{company_id}: ledger written ({sum(counts.values())} rows)")
             _run_pipelines(runtime, company_id, report)
+            categories = sorted(set(ledger.expenses["category"].dropna().astype(str)))
+            demo_learning.configure(runtime, _scope(company_id), categories, report)
             result.models[company_id] = _train_templates(runtime, company_id, report)
             frames = training_frames(runtime, _scope(company_id))
             samples = _samples(frames, limit=weeks * EXPENSE_ROWS_PER_WEEK)
@@ -120,6 +125,7 @@ def load_demo(
                 runtime, _scope(company_id), result.models[company_id], frames[EXPENSES], report
             )
             demo_governance.govern(runtime, _scope(company_id), report)
+            demo_learning.learn_from_feedback(runtime, _scope(company_id), report)
         return result, key
     finally:
         engine.dispose()

@@ -58,7 +58,7 @@ REQUIRED = ("model_name", "model_type", "algorithm", "source", "feature_columns"
 
 def resolve_request(data: TrainRequest) -> TrainRequest:
     """The request with its template's values filled in where the request is silent."""
-    given = data.model_dump(exclude_unset=True, exclude_none=True)
+    given = data.model_dump(exclude_unset=True, exclude_none=True, by_alias=False)
     if data.template is None:
         merged = given
     elif data.template not in TEMPLATES:

@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.config import service as config_service
+from urutiq_ai.config.schemas import CategoriesConfig, ConfigType
 from urutiq_ai.core.jobs import Job, JobRuntime, holds_claim, job_unit_of_work
 from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
@@ -29,6 +31,8 @@ from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
 from urutiq_ai.training.models import AIModelTrainingRun
 from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
+CATEGORY_TEMPLATES = frozenset({"expense_classifier"})
+"""Templates whose classes come from the company's active ``categories`` configuration."""
 CANCEL_CHECK_SECONDS = 0.5
 VALIDATION_SAMPLE_ROWS = 2_000
 PROGRESS_SECONDS = 0.5
@@ -139,10 +143,34 @@ def _load(runner: RunSession, spec: dict[str, Any]) -> Any:
     with runner.open() as session:
         repo = SourceRepository(session, runner.ctx, sources_dir=runner.runtime.settings.sources)
         frame = repo.load(SourceSpec.model_validate(spec["source"]))
+        categories = (
+            config_service.active_settings(session, runner.ctx, ConfigType.categories)
+            if spec.get("template") in CATEGORY_TEMPLATES
+            else None
+        )
     target = spec.get("target_column")
     if target and target in frame.columns:
         frame = frame[frame[target].notna()].reset_index(drop=True)
+        if isinstance(categories, CategoriesConfig):
+            frame = _configured_categories(runner, frame, target, categories)
     return frame
+
+
+def _configured_categories(
+    runner: RunSession, frame: Any, target: str, config: CategoriesConfig
+) -> Any:
+    """Only the rows of the company's active ``categories`` configuration: the classifier
+    learns (and so predicts) the categories the company uses, nothing else."""
+    allowed = {name.casefold() for name in config.names}
+    keep = frame[target].astype(str).str.casefold().isin(allowed)
+    left_out = sorted(set(frame.loc[~keep, target].astype(str)))
+    runner.log(
+        f"categories config: {len(config.names)} categories; {int((~keep).sum())} rows of "
+        f"other categories left out {left_out[:20]}"
+    )
+    if not keep.any():
+        raise MLError("no training row has one of the configured categories")
+    return frame[keep].reset_index(drop=True)
 
 
 def _train_spec(spec: dict[str, Any]) -> TrainSpec:
