@@ -309,3 +309,28 @@ class TestTrainingFrame:
         original = pd.DataFrame({"a": pd.Series([], dtype=float), "y": pd.Series([], dtype=str)})
         frame = training_frame(original, [{"a": 1.0, "y": "k"}], ["a"], "y")
         assert frame.to_dict("records") == [{"a": 1.0, "y": "k"}]
+
+
+class TestBehaviorConfig:
+    """Left out of the request, retraining follows the company's behavior configuration."""
+
+    def configure(self, api: Api, **data: Any) -> None:
+        response = api.post("configs", {"configType": "behavior", "configData": data})
+        assert response.status_code == 201, response.text
+
+    def test_the_configured_threshold_retrains(
+        self, app: FastAPI, api: Api, scope: Scope, classifier: str
+    ) -> None:
+        self.configure(api, autoRetrain=True, correctionThreshold=5)
+        corrections(api, classifier, NEW_ROWS, "travel")
+        (started,) = process(app, scope).retrained
+        assert started.model_id == classifier
+
+    def test_auto_retrain_off_only_processes(
+        self, app: FastAPI, api: Api, scope: Scope, classifier: str
+    ) -> None:
+        self.configure(api, autoRetrain=False, correctionThreshold=1)
+        corrections(api, classifier, NEW_ROWS, "travel")
+        result = process(app, scope)
+        assert result.corrections_applied == len(NEW_ROWS)
+        assert result.retrained == []

@@ -105,11 +105,13 @@ class FeedbackProcess(RequestSchema):
     """Process the company's pending feedback (the oldest ``MAX_PROCESS`` of it), or only
     ``ids`` (each must be pending). Corrections become their predictions' actual values;
     with ``retrain``, each model whose unused processed corrections reach ``threshold``
-    gets a retrained challenger and an experiment against it."""
+    gets a retrained challenger and an experiment against it. Left out, ``retrain`` and
+    ``threshold`` come from the company's active ``behavior`` configuration
+    (``autoRetrain``, ``correctionThreshold``); without one: true and 20."""
 
     ids: list[Ref] | None = Field(default=None, min_length=1, max_length=MAX_PROCESS)
-    retrain: bool = True
-    threshold: int = Field(default=DEFAULT_RETRAIN_THRESHOLD, ge=1, le=1_000_000)
+    retrain: bool | None = None
+    threshold: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class FeedbackIgnore(RequestSchema):

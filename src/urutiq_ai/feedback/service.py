@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.config import service as config_service
+from urutiq_ai.config.schemas import BehaviorConfig, ConfigType
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
 from urutiq_ai.core.errors import (
@@ -40,6 +42,7 @@ from urutiq_ai.feedback.repository import FeedbackRepository
 from urutiq_ai.feedback.schemas import (
     APPLIED,
     CORRECT_VALUE,
+    DEFAULT_RETRAIN_THRESHOLD,
     IGNORED,
     MAX_PROCESS,
     REASON,
@@ -291,11 +294,28 @@ def process(
     corrected = sorted(
         {row.model_id for row in corrections if row.model_id and row.id not in problems}
     )
-    if data.retrain:
-        _retrain_due(session, ctx, corrected, data.threshold, sources_dir, result)
+    retrain, threshold = _retraining_policy(session, ctx, data)
+    if retrain:
+        _retrain_due(session, ctx, corrected, threshold, sources_dir, result)
     result.models = [summary(session, ctx, model_id) for model_id in touched]
     result.remaining = repo.count_pending()
     return result
+
+
+def _retraining_policy(
+    session: Session, ctx: TenantContext, data: FeedbackProcess
+) -> tuple[bool, int]:
+    """(retrain?, threshold): the request's, else the active behavior config's, else the
+    defaults (true, 20)."""
+    behavior = config_service.active_settings(session, ctx, ConfigType.behavior)
+    configured = behavior if isinstance(behavior, BehaviorConfig) else None
+    retrain = data.retrain
+    if retrain is None:
+        retrain = configured.auto_retrain if configured else True
+    threshold = data.threshold
+    if threshold is None:
+        threshold = configured.correction_threshold if configured else DEFAULT_RETRAIN_THRESHOLD
+    return retrain, threshold
 
 
 def _rows_to_process(repo: FeedbackRepository, ids: Sequence[str]) -> list[AILearningFeedback]:
