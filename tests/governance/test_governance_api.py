@@ -290,3 +290,25 @@ class TestReport:
         assert data["lineage"]["deployments"][0]["environment"] == "staging"
         assert {row["action"] for row in data["audit"]} >= {"violation_opened", "deploy"}
         assert api.get(f"models/{model_id}/compliance-report", role="viewer").status_code == 403
+
+
+class TestVerbsCrossTenant:
+    def test_another_tenant_cannot_reach_a_models_verbs_or_an_experiment(
+        self, api: Api, tenant_second: TenantFixture, two_versions: tuple[str, str]
+    ) -> None:
+        first, second = two_versions
+        experiment = api.post(
+            "experiments",
+            {"experimentName": "x", "baselineModel": first, "currentModel": second},
+        ).json()
+        headers = tenant_second.headers("admin")
+        for method, path in (
+            ("post", f"models/{first}/governance-check"),
+            ("get", f"models/{first}/compliance-report"),
+            ("post", f"experiments/{experiment['id']}/evaluate"),
+            ("post", f"experiments/{experiment['id']}/promote"),
+        ):
+            call = getattr(api.client, method)
+            kwargs = {"json": {}} if method == "post" else {}
+            response = call(tenant_second.url(path), headers=headers, **kwargs)
+            assert response.status_code == 404, (path, response.text)

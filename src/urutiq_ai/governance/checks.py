@@ -106,8 +106,9 @@ def evaluate_model(
     sources_dir: str,
     trigger: str = "manual",
 ) -> list[PolicyEvaluation]:
-    """Every active policy that applies to the model, evaluated now."""
-    model = _model(session, ctx, model_id)
+    """Every active policy that applies to the model, evaluated now (404 for a model the
+    context does not see: it is the path's resource here)."""
+    model = registry_service.get_model(session, ctx, model_id)
     return [
         _evaluate(session, ctx, policy, model, store, sources_dir, trigger)
         for policy in PolicyRepository(session, ctx).active()

@@ -205,7 +205,7 @@ class ProportionTest:
 # --- checks --------------------------------------------------------------------------------
 
 
-def _check_confidence(confidence: float) -> float:
+def check_confidence(confidence: float) -> float:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
     return float(confidence)
@@ -217,7 +217,7 @@ def _check_resamples(n_resamples: int) -> int:
     return n_resamples
 
 
-def _vector(values: Any, name: str) -> Array:
+def vector(values: Any, name: str) -> Array:
     array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
@@ -226,7 +226,7 @@ def _vector(values: Any, name: str) -> Array:
 
 def _numbers(values: Any, name: str) -> Array:
     try:
-        array = _vector(values, name).astype(float)
+        array = vector(values, name).astype(float)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numbers: {exc}") from exc
     if not np.isfinite(array).all():
@@ -377,7 +377,7 @@ def _paired_arrays(metric: str, arrays: Sequence[Any]) -> tuple[tuple[Array, Arr
     if metric in REGRESSION_METRICS:
         t, b, c = (_numbers(v, name) for v, name in zip(arrays, names, strict=True))
         return (t, b, c), 1
-    codes, k = _label_codes(*(_vector(v, name) for v, name in zip(arrays, names, strict=True)))
+    codes, k = _label_codes(*(vector(v, name) for v, name in zip(arrays, names, strict=True)))
     return (codes[0], codes[1], codes[2]), k
 
 
@@ -401,7 +401,7 @@ def paired_bootstrap(
     (same resamples, same interval, much slower). Needs at least two rows and equal lengths.
     """
     _check_metric(metric)
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     lengths = {len(y_true), len(baseline_pred), len(current_pred)}
     if len(lengths) != 1:
@@ -462,7 +462,7 @@ def unpaired_bootstrap(
     Each arm needs at least two finite values.
     """
     _check_metric(metric)
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     if statistic not in STATISTICS:
         raise ValueError(f"unknown statistic {statistic!r}; supported: {', '.join(STATISTICS)}")
@@ -517,7 +517,7 @@ def two_proportion_test(
     With no variation at all (every row a success, or none) z is 0 and the p-value 1.
     The Wald interval is ``diff +- z_(1-alpha/2) * sqrt(p_a q_a / n_a + p_b q_b / n_b)``.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     _check_counts(successes_a, n_a, "a")
     _check_counts(successes_b, n_b, "b")
     p_a, p_b = successes_a / n_a, successes_b / n_b

@@ -75,6 +75,8 @@ from fairlearn.metrics import (  # type: ignore[import-untyped]
 from numpy.typing import NDArray
 from sklearn.metrics import accuracy_score, mean_absolute_error
 
+from urutiq_ai.ml.comparison import check_confidence, vector
+
 Array = NDArray[Any]
 
 STATUSES = ("pass", "fail", "insufficient")
@@ -379,30 +381,17 @@ class FairnessReport:
 # --- inputs --------------------------------------------------------------------------------
 
 
-def _check_confidence(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
-    return float(confidence)
-
-
 def _check_resamples(n_resamples: int) -> int:
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 0:
         raise ValueError(f"n_resamples must be a non-negative integer, got {n_resamples!r}")
     return n_resamples
 
 
-def _vector(values: Any, name: str) -> Array:
-    array = np.asarray(values)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
-    return array
-
-
 def _inputs(y_true: Any, y_pred: Any, sensitive: Any) -> tuple[Array, Array, Array]:
     arrays = (
-        _vector(y_true, "y_true"),
-        _vector(y_pred, "y_pred"),
-        _vector(sensitive, "sensitive"),
+        vector(y_true, "y_true"),
+        vector(y_pred, "y_pred"),
+        vector(sensitive, "sensitive"),
     )
     lengths = [len(a) for a in arrays]
     if len(set(lengths)) != 1:
@@ -917,7 +906,7 @@ def classification_fairness(
     Raises ValueError for inputs of different lengths, no rows, missing labels or a
     ``positive_label`` found in neither ``y_true`` nor ``y_pred``.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     column = _column_name(sensitive, sensitive_column)
     y_true, y_pred, raw = _inputs(y_true, y_pred, sensitive)
@@ -1063,7 +1052,7 @@ def regression_fairness(
 
     Raises ValueError for inputs of different lengths, no rows or non-finite numbers.
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _check_resamples(n_resamples)
     column = _column_name(sensitive, sensitive_column)
     raw_true, raw_pred, raw = _inputs(y_true, y_pred, sensitive)
