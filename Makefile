@@ -33,7 +33,7 @@ run: install compile
 	$(BIN)/urutiq-ai serve
 
 test: install
-	$(BIN)/python -m pytest -n auto -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:cacheprovider
 
 test-fast: install
 	$(BIN)/python -m pytest -x -q -p no:cacheprovider

@@ -25,6 +25,7 @@ from urutiq_ai.crud.router import build_router
 from urutiq_ai.deployments.live import LiveFlusher, LiveStats
 from urutiq_ai.deployments.service import write_live_figures
 from urutiq_ai.tenancy.router import router as tenancy_router
+from urutiq_ai.web.app import include_web_routes
 
 logger = logging.getLogger("urutiq_ai.api")
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
+    include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
     return app
 
 

@@ -9,7 +9,7 @@ from a payload.
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
@@ -52,6 +52,18 @@ class TenantRepository(Generic[M]):
 
     def scalars(self, stmt: Select[M]) -> Sequence[M]:
         return self.session.scalars(stmt).all()
+
+    def count_by(self, attr: str, **equals: Any) -> dict[str, int]:
+        """How many visible rows hold each value of ``attr`` (among those matching ``equals``):
+        one grouped query, for dashboards' counts."""
+        column = getattr(self.model, attr)
+        stmt = select(column, func.count()).where(
+            self.model.tenant_id == self.ctx.tenant_id,
+            self.model.company_id.in_(self.ctx.company_ids),
+            *(getattr(self.model, name) == value for name, value in equals.items()),
+        )
+        rows = self.session.execute(stmt.group_by(column)).all()
+        return {str(getattr(value, "value", value)): int(count) for value, count in rows}
 
     def add(self, obj: M, *, company_id: str) -> M:
         """Attach ``obj`` to the context's tenant and ``company_id`` (which it must see)."""

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
     webhook_timeout: float = 5.0  # seconds a receiver has to answer
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
+    # The dashboard's session cookies are signed with this secret. Unset: a random secret per
+    # process (sessions end when the server restarts). Set it when several processes serve.
+    session_secret: str | None = None
+    session_hours: float = 12.0  # a dashboard session lasts this long after login
+    # The dashboard's cookies carry the Secure flag (browsers accept it on http://127.0.0.1
+    # and localhost too); switch off only behind a plain-HTTP proxy on another host name.
+    cookie_secure: bool = True
 
 
 @lru_cache(maxsize=1)

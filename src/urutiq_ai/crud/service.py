@@ -131,6 +131,14 @@ def delete_row(session: Session, ctx: TenantContext, res: Resource, row_id: str)
     )
 
 
+def count_rows(
+    session: Session, ctx: TenantContext, res: Resource, attr: str, **equals: Any
+) -> dict[str, int]:
+    """Visible rows per value of ``attr`` (e.g. models per status), among those matching
+    ``equals``."""
+    return _repo(session, ctx, res).count_by(attr, **equals)
+
+
 def list_rows(
     session: Session,
     ctx: TenantContext,

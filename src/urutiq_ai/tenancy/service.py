@@ -264,13 +264,27 @@ def authenticate(session: Session, raw_key: str | None) -> TenantContext:
         key = find_api_key_for_auth(session, key_id)
         if key is None or not security.secret_matches(key_id, secret, key.key_hash):
             raise InvalidApiKey("invalid API key")
-        if key.revoked_at is not None:
-            raise InvalidApiKey("this API key has been revoked")
-        now = datetime.now(UTC)
-        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            key.last_used_at = now
-            session.flush()
-        company_ids = company_ids_of_tenant(session, key.tenant_id)
+        return _scope_of_live_key(session, key)
+
+
+def authenticate_key_id(session: Session, key_id: str) -> TenantContext:
+    """The scope of key ``key_id`` whose secret was checked earlier (the dashboard's signed
+    session cookie carries only the id): :class:`InvalidApiKey` once it is revoked or gone."""
+    with system_scope(session):
+        key = find_api_key_for_auth(session, key_id)
+        if key is None:
+            raise InvalidApiKey("invalid API key")
+        return _scope_of_live_key(session, key)
+
+
+def _scope_of_live_key(session: Session, key: ApiKey) -> TenantContext:
+    if key.revoked_at is not None:
+        raise InvalidApiKey("this API key has been revoked")
+    now = datetime.now(UTC)
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        session.flush()
+    company_ids = company_ids_of_tenant(session, key.tenant_id)
     return context.from_api_key(key, company_ids)
 
 

@@ -1,0 +1,73 @@
+"""A company at a glance: models by status, latest training runs, open violations, drift
+alerts and pipeline health."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.pagination import SortSpec
+from urutiq_ai.crud import service as crud
+from urutiq_ai.crud.resource import Resource
+from urutiq_ai.governance.service import VIOLATIONS
+from urutiq_ai.monitoring.service import DRIFT_DETECTIONS
+from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
+from urutiq_ai.registry.service import MODELS
+from urutiq_ai.tenancy.deps import SessionDep
+from urutiq_ai.training.service import TRAINING_RUNS
+from urutiq_ai.web.auth import WebCompany
+from urutiq_ai.web.templating import render
+
+router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
+
+OPEN_VIOLATIONS = ["open", "investigating"]
+
+
+def latest(
+    session: Session,
+    ctx: TenantContext,
+    res: Resource,
+    *,
+    limit: int = 5,
+    sort: str = "createdAt",
+    **equals: list[Any],
+) -> list[Any]:
+    """The newest ``limit`` rows of ``res`` matching ``equals``, as read schemas."""
+    page = crud.list_rows(
+        session,
+        ctx,
+        res,
+        equals=equals,
+        ranges={},
+        sort=SortSpec(sort, descending=True),
+        cursor=None,
+        limit=limit,
+    )
+    return [res.read_schema.model_validate(row) for row in page.items]
+
+
+@router.get("")
+def overview(request: Request, session: SessionDep, ctx: WebCompany) -> Response:
+    models_by_status = crud.count_rows(session, ctx, MODELS, "status")
+    open_by_severity: dict[str, int] = {}
+    for status in OPEN_VIOLATIONS:
+        for severity, count in crud.count_rows(
+            session, ctx, VIOLATIONS, "severity", status=status
+        ).items():
+            open_by_severity[severity] = open_by_severity.get(severity, 0) + count
+    runs_by_status = crud.count_rows(session, ctx, PIPELINE_RUNS, "status")
+    return render(
+        request,
+        "overview.html",
+        models_by_status=models_by_status,
+        model_count=sum(models_by_status.values()),
+        latest_runs=latest(session, ctx, TRAINING_RUNS),
+        open_violations=latest(session, ctx, VIOLATIONS, status=OPEN_VIOLATIONS),
+        open_by_severity=open_by_severity,
+        drift_alerts=latest(session, ctx, DRIFT_DETECTIONS, status=["detected", "warning"]),
+        pipelines=latest(session, ctx, PIPELINES, limit=8),
+        pipeline_runs=latest(session, ctx, PIPELINE_RUNS, limit=5),
+        runs_by_status=runs_by_status,
+    )

@@ -1,0 +1,118 @@
+"""Jinja2 rendering for the dashboard: the environment, its filters, and ``render``.
+
+Every page gets the logged-in scope (``user``), the companies of the switcher, the company
+in the path and the CSRF token of its forms, so templates never reach for them.
+Times are written in UTC inside ``<time datetime=...>`` and shown in the browser's own
+zone by ``app.js``.
+"""
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.responses import Response
+
+from urutiq_ai.core.settings import Settings
+from urutiq_ai.web import session as cookies
+from urutiq_ai.web.auth import browser_nonce, csrf_token_for
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def format_time(value: datetime | str | None) -> Markup:
+    """``<time>`` in UTC; ``app.js`` rewrites its text into the browser's time zone."""
+    if value is None or value == "":
+        return Markup('<span class="muted">–</span>')
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    iso = moment.isoformat()
+    shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup(f'<time datetime="{escape(iso)}" data-local>{escape(shown)}</time>')
+
+
+def format_number(value: Any, digits: int = 3) -> str:
+    """A figure for a table: ``–`` for none, integers as they are, floats to ``digits``
+    significant decimals."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}".rstrip("0").rstrip(".") if value else "0"
+    return str(value)
+
+
+def format_percent(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def as_chart(config: dict[str, Any]) -> str:
+    """A Chart.js configuration for a ``<canvas data-chart=...>`` attribute."""
+    return json.dumps(config, default=str, separators=(",", ":"))
+
+
+def pretty_json(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+def enum_value(value: Any) -> str:
+    return str(getattr(value, "value", value) if value is not None else "")
+
+
+templates.env.filters.update(
+    time=format_time,
+    num=format_number,
+    pct=format_percent,
+    chart=as_chart,
+    pretty=pretty_json,
+    ev=enum_value,
+)
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response:
+    """The page, with the logged-in scope, switcher, company and CSRF token filled in."""
+    settings: Settings = request.app.state.settings
+    values = {
+        "user": getattr(request.state, "web_user", None),
+        "companies": getattr(request.state, "web_companies", []),
+        "company_id": getattr(request.state, "company_id", None),
+        "csrf_token": csrf_token_for(request),
+        "csrf_field": cookies.CSRF_FIELD,
+        **context,
+    }
+    response = templates.TemplateResponse(request, template, values, status_code=status_code)
+    set_csrf_cookie(request, response, secure=settings.cookie_secure)
+    return response
+
+
+def set_csrf_cookie(request: Request, response: Response, *, secure: bool) -> None:
+    """Give a browser its CSRF nonce the first time it gets a page."""
+    if request.cookies.get(cookies.CSRF_COOKIE):
+        return
+    response.set_cookie(
+        cookies.CSRF_COOKIE,
+        browser_nonce(request),
+        httponly=True,
+        secure=secure,
+        samesite="strict",
+        path="/",
+    )

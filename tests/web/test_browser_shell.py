@@ -1,0 +1,53 @@
+"""In Chromium: log in, the overview of each company, the company switcher, times in the
+browser's zone, keyboard navigation, logout."""
+
+import re
+from typing import Any
+
+from tests.web.conftest import WebDemo, screenshot
+
+
+def test_login_lands_on_the_overview(page: Any, web_demo: WebDemo) -> None:
+    assert page.url.endswith(f"/companies/{web_demo.company}")
+    for heading in (
+        "Models by status",
+        "Latest training runs",
+        "Open violations",
+        "Drift alerts",
+        "Pipeline health",
+    ):
+        assert page.get_by_role("heading", name=heading).is_visible()
+    assert int(page.locator(".stats .stat-value").first.inner_text()) > 0
+    cookie = next(c for c in page.context.cookies() if c["name"] == "urutiq_session")
+    assert cookie["httpOnly"]
+    assert cookie["secure"]
+    assert cookie["sameSite"] == "Lax"
+    screenshot(page, "overview")
+
+
+def test_times_are_shown_in_the_browsers_zone(page: Any) -> None:
+    stamp = page.locator("time[data-local]").first
+    assert "UTC" not in stamp.inner_text()  # rewritten by app.js (Europe/Berlin: CET/CEST)
+    assert re.search(r"GMT\+1|GMT\+2|CET|CEST", stamp.inner_text())
+
+
+def test_the_company_switcher_changes_company(page: Any, web_demo: WebDemo) -> None:
+    other = web_demo.companies[1]
+    page.get_by_label("Company").select_option(other)
+    page.wait_for_url(re.compile(f".*/companies/{other}$"))
+    assert page.get_by_role("heading", name="Overview").is_visible()
+
+
+def test_the_sections_are_reachable_by_keyboard(page: Any) -> None:
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
+
+def test_logout_needs_a_new_login(page: Any, web_demo: WebDemo) -> None:
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r".*/login.*"))
+    assert page.get_by_text("You are logged out.").is_visible()
+    page.goto(f"/companies/{web_demo.company}")
+    assert "/login" in page.url
