@@ -2,9 +2,32 @@
 
 from fastapi import APIRouter
 
-from urutiq_ai.web.pages import auth, overview
+from urutiq_ai.web.pages import (
+    audit,
+    auth,
+    config,
+    deployments,
+    experiments,
+    governance,
+    models,
+    monitoring,
+    overview,
+    pipelines,
+    quality,
+    training,
+)
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     overview.router,
+    models.router,
+    training.router,
+    pipelines.router,
+    quality.router,
+    monitoring.router,
+    deployments.router,
+    experiments.router,
+    governance.router,
+    config.router,
+    audit.router,
 )
