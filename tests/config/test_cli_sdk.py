@@ -53,6 +53,9 @@ class TestSdk:
             "autoRetrain": False,
             "correctionThreshold": 50,
             "confidenceFloor": 0.5,
+            "retrainOnDrift": False,
+            "retrainOnDecline": False,
+            "retrainCooldownHours": 24.0,
         }
         assert sdk.configs.active("behavior").id == active.id
 

@@ -238,6 +238,9 @@ class TestRead:
                 "autoRetrain": True,
                 "correctionThreshold": 50,
                 "confidenceFloor": 0.5,
+                "retrainOnDrift": False,
+                "retrainOnDecline": False,
+                "retrainCooldownHours": 24.0,
             }
 
     def test_active_categories_for_the_classifier(self, scoped: Scoped) -> None:

@@ -42,6 +42,9 @@ class TestValidData:
             "autoRetrain": False,
             "correctionThreshold": 50,
             "confidenceFloor": 0.5,
+            "retrainOnDrift": False,
+            "retrainOnDecline": False,
+            "retrainCooldownHours": 24.0,
         }
 
     def test_category_names(self) -> None:

@@ -184,6 +184,14 @@ class BehaviorConfig(ConfigData):
     """How many corrections (feedback) make a retrain worth it."""
     confidence_floor: float = Field(default=0.5, ge=0.0, le=1.0)
     """Predictions less confident than this go to a person for review."""
+    retrain_on_drift: bool = False
+    """Retrain a model (a challenger and an experiment) when a drift check finds data drift
+    in its inputs as a whole, or concept drift."""
+    retrain_on_decline: bool = False
+    """Retrain a model when a performance window of its quality metric declines."""
+    retrain_cooldown_hours: float = Field(default=24.0, ge=0.0, le=24.0 * 365)
+    """No new retraining of a model for drift or decline sooner than this after the last
+    retraining of it (whatever started that one)."""
 
 
 def _month_day(value: str) -> str:

@@ -45,6 +45,9 @@ from sqlalchemy.types import TypeDecorator
 
 from urutiq_ai.core.naming import to_camel
 
+if TYPE_CHECKING:
+    from urutiq_ai.core.settings import Settings
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -202,7 +205,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 SETTINGS_KEY = "urutiq.settings"
-"""``session.info`` key of the running app's settings (set on a request's session)."""
+"""``session.info`` key of the running app's settings (set on a request's and a job's
+session)."""
+
+
+def settings_of(session: Session) -> "Settings":
+    """The settings of the app or worker that opened ``session``, else the process's."""
+    from urutiq_ai.core.settings import get_settings
+
+    found = session.info.get(SETTINGS_KEY)
+    return found if found is not None else get_settings()
+
 
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for the write lock
 

@@ -34,7 +34,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.db import SETTINGS_KEY, unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.repository import JobLedgerRepository
 from urutiq_ai.core.ledger.schemas import JobStatus, WorkerKind
@@ -121,6 +121,7 @@ LostHandler = Callable[[JobRuntime, Job, str], None]
 def job_unit_of_work(runtime: JobRuntime, ctx: TenantContext) -> Iterator[Session]:
     """A unit of work for a job step, bound to the job's scope (and database role)."""
     with unit_of_work(runtime.sessionmaker) as session:
+        session.info[SETTINGS_KEY] = runtime.settings
         set_database_role(session, runtime.settings.database_role)
         bind_scope(session, ctx)
         yield session

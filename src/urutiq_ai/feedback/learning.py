@@ -18,6 +18,12 @@ retraining yet (``feedbackData.usedBy`` is empty). Retraining it:
    challenger remain decisions (``/experiments/{id}/evaluate``, ``/promote``);
 5. records ``{"modelId", "experimentId", "runId", "at"}`` in ``feedbackData.usedBy`` of
    every correction used (all of the model's processed corrections).
+
+Monitoring starts the same retraining when a drift check finds drift or a performance
+window declines (:func:`retrain_on_signal`, if the company's behavior configuration asks
+for it): the challenger learns from the data as it reads now plus every correction so far,
+and the experiment's ``methodology.origin`` says ``drift`` or ``performance`` with the
+reason. A model retrained for a signal within ``cooldown`` is not retrained again.
 """
 
 import json
@@ -25,7 +31,7 @@ import math
 import numbers
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +41,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import new_id, utcnow
 from urutiq_ai.core.errors import AppError, Conflict, FieldError
 from urutiq_ai.core.jobs import PENDING_KEY
+from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.experiments.schemas import AIExperimentCreate, ExperimentStatus
 from urutiq_ai.experiments.service import EXPERIMENTS
@@ -44,7 +51,7 @@ from urutiq_ai.feedback.schemas import CORRECT_VALUE, USED_BY, RetrainStarted
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel, ModelArtifact
-from urutiq_ai.registry.schemas import AIModelUpdate
+from urutiq_ai.registry.schemas import AIModelUpdate, ModelStatus
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.sources.schemas import SourceSpec
 from urutiq_ai.tenancy import service as tenancy_service
@@ -60,6 +67,8 @@ SUCCESS_METRICS: dict[str, list[dict[str, Any]]] = {
     "classification": [{"metric": "accuracy", "maxDegradation": 0.01}],
     "regression": [{"metric": "r2", "maxDegradation": 0.01}],
 }
+# What may start a retraining (the experiment's methodology.origin).
+ORIGINS = frozenset({"feedback", "drift", "performance"})
 # Keys of a training spec that are not carried over to the retraining.
 NOT_CARRIED = frozenset({"template", "model_version", "run_name", "description", "source"})
 
@@ -117,6 +126,50 @@ def retrain_from_feedback(
     )
 
 
+def retrain_on_signal(
+    session: Session,
+    ctx: TenantContext,
+    model: AIModel,
+    *,
+    origin: str,
+    reason: str,
+    sources_dir: str,
+    cooldown: timedelta,
+) -> RetrainStarted | None:
+    """Retrain the active ``model`` because monitoring saw ``reason`` (``origin``: ``drift``
+    or ``performance``): a challenger on its data plus every correction so far, and an
+    experiment against it. None when the model is not the active one, or when a retraining
+    of it began less than ``cooldown`` ago (whatever started it)."""
+    if model.status != ModelStatus.active or _retrained_since(
+        session, ctx, model.id, utcnow() - cooldown
+    ):
+        return None
+    artifact = registry_service.get_artifact(session, ctx, model)
+    corrections = FeedbackRepository(session, ctx).processed_corrections(model.id, for_update=True)
+    new = sum(unused(row) for row in corrections)
+    return _retrain(
+        session, ctx, model, artifact, corrections, new, sources_dir, origin=origin, reason=reason
+    )
+
+
+def _retrained_since(session: Session, ctx: TenantContext, model_id: str, since: datetime) -> bool:
+    """Whether an experiment of a retraining of ``model_id`` was opened after ``since``."""
+    page = crud_service.list_rows(
+        session,
+        ctx,
+        EXPERIMENTS,
+        equals={"baseline_model": [model_id]},
+        ranges={"created_at": (since, None)},
+        sort=SortSpec("createdAt", descending=True),
+        cursor=None,
+        limit=50,
+    )
+    return any(
+        isinstance(row.methodology, dict) and row.methodology.get("origin") in ORIGINS
+        for row in page.items
+    )
+
+
 @contextmanager
 def undo_on_error(session: Session) -> Iterator[None]:
     """A savepoint: on an error, everything written inside it is rolled back, and the jobs
@@ -138,6 +191,9 @@ def _retrain(
     corrections: Sequence[AILearningFeedback],
     new: int,
     sources_dir: str,
+    *,
+    origin: str = "feedback",
+    reason: str | None = None,
 ) -> RetrainStarted:
     spec = _spec_of(model, artifact)
     answer_column = spec.get("target_column") or spec.get("label_column")
@@ -153,7 +209,17 @@ def _retrain(
     path = _write(frame, Path(sources_dir), ctx.tenant_id, model)
     try:
         return _start(
-            session, ctx, model, spec, path.name, len(frame), corrections, new, sources_dir
+            session,
+            ctx,
+            model,
+            spec,
+            path.name,
+            len(frame),
+            corrections,
+            new,
+            sources_dir,
+            origin=origin,
+            reason=reason,
         )
     except BaseException:
         path.unlink(missing_ok=True)
@@ -309,7 +375,11 @@ def _start(
     corrections: Sequence[AILearningFeedback],
     new: int,
     sources_dir: str,
+    *,
+    origin: str = "feedback",
+    reason: str | None = None,
 ) -> RetrainStarted:
+    why = reason or f"{len(corrections)} user correction(s)"
     carried = {
         key: value
         for key, value in spec.items()
@@ -319,10 +389,10 @@ def _start(
         {
             **carried,
             "source": {"file": file_name},
-            "run_name": f"{model.model_name} feedback retrain of {model.model_version}"[:255],
+            "run_name": f"{model.model_name} {origin} retrain of {model.model_version}"[:255],
             "description": (
-                f"Retrained from {model.model_name} {model.model_version} on its training "
-                f"data plus {len(corrections)} user correction(s) ({file_name})."
+                f"Retrained from {model.model_name} {model.model_version} ({why}) on its "
+                f"training data plus {len(corrections)} user correction(s) ({file_name})."
             ),
         }
     )
@@ -335,11 +405,14 @@ def _start(
         EXPERIMENTS,
         AIExperimentCreate(
             experiment_name=(
-                f"feedback: {model.model_name} {model.model_version} vs {challenger.model_version}"
+                f"{origin}: {model.model_name} {model.model_version} vs {challenger.model_version}"
             )[-255:],
             objective=(
                 f"Does {model.model_name} improve once it learns from {len(corrections)} "
                 "user correction(s)?"
+                if origin == "feedback"
+                else f"Does {model.model_name} recover from {why} once retrained on the data "
+                "as it reads now?"
             ),
             status=ExperimentStatus.active,
             hypothesis=(
@@ -347,7 +420,8 @@ def _start(
                 f"corrections, does not do worse than {model.model_version}."
             ),
             methodology={
-                "origin": "feedback",
+                "origin": origin,
+                "reason": why,
                 "corrections": len(corrections),
                 "newCorrections": new,
                 "source": {"file": file_name},
@@ -379,10 +453,16 @@ def _start(
     tenancy_service.record_audit(
         session,
         ctx,
-        action="retrain_from_feedback",
+        action="retrain_from_feedback" if origin == "feedback" else f"retrain_on_{origin}",
         row=model,
         company_id=model.company_id,
-        after={**use, "source": file_name, "corrections": len(corrections), "new": new},
+        after={
+            **use,
+            "source": file_name,
+            "corrections": len(corrections),
+            "new": new,
+            "reason": why,
+        },
     )
     return RetrainStarted(
         model_id=model.id,

@@ -28,7 +28,7 @@ from urutiq_ai.alerts import service as alerts_service
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.cron import next_fire
-from urutiq_ai.core.db import SETTINGS_KEY
+from urutiq_ai.core.db import settings_of
 from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
@@ -286,7 +286,7 @@ def _required_failures(
     ]
     if not required:
         return []
-    settings = _settings(session)
+    settings = settings_of(session)
     store, sources = ArtifactStore(settings.artifacts), settings.sources
     failures = []
     for policy in required:
@@ -305,13 +305,6 @@ def _required_failures(
 def _required_in(policy: AIGovernance, environment: Environment) -> bool:
     compliance = compliance_of(policy.compliance)
     return compliance.required and environment in compliance.environments
-
-
-def _settings(session: Session) -> Any:
-    """The running app's settings (a request's session carries them), else the process's."""
-    from urutiq_ai.core.settings import get_settings
-
-    return session.info.get(SETTINGS_KEY) or get_settings()
 
 
 def _model(session: Session, ctx: TenantContext, model_id: str) -> AIModel:
@@ -345,7 +338,6 @@ def evaluate_due_policies(runtime: JobRuntime, executor: Executor, now: datetime
         ctx = for_job(tenant_id, [company_id])
         try:
             with job_unit_of_work(runtime, ctx) as session:
-                session.info[SETTINGS_KEY] = runtime.settings
                 evaluated += _run_if_due(session, ctx, policy_id, runtime, now)
         except Exception:  # one broken policy must not stop the others
             logger.exception("scheduled evaluation of policy %s failed", policy_id)

@@ -26,10 +26,12 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
 from urutiq_ai.core.errors import Conflict, FieldError, ValidationError
+from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml import drift as ml_drift
 from urutiq_ai.ml.columns import ColumnKind
 from urutiq_ai.ml.errors import InputError
 from urutiq_ai.monitoring import alerting
+from urutiq_ai.monitoring import retraining as retraining_hooks
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.repository import DriftRepository
 from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
@@ -61,6 +63,7 @@ class DriftCheck:
     predictions: int
     report: ml_drift.DriftReport
     rows: list[AIDriftDetection]
+    retraining: RetrainStarted | None = None  # started because of this check's drift
 
     def statuses(self) -> dict[str, DriftStatus]:
         """The worst status of each drift type the check stored."""
@@ -123,8 +126,9 @@ def check_drift(
     for row in rows:
         repository.add(row, company_id=model.company_id)
     session.flush()
-    check = DriftCheck(model, window_start, window_end, count, report, rows)
     alerting.after_drift_check(session, ctx, model, rows)
+    retraining = retraining_hooks.after_drift(session, ctx, model, rows)
+    check = DriftCheck(model, window_start, window_end, count, report, rows, retraining)
     tenancy_service.record_audit(
         session,
         ctx,

@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml import performance as ml_performance
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring import alerting
+from urutiq_ai.monitoring import retraining as retraining_hooks
 from urutiq_ai.monitoring.models import AIPerformanceMetrics
 from urutiq_ai.monitoring.repository import PerformanceRepository
 from urutiq_ai.monitoring.schemas import MetricType, TimeWindow, Trend
@@ -38,6 +40,7 @@ class PerformanceRun:
     model: AIModel
     windows: list[ml_performance.WindowMetrics]
     rows: list[AIPerformanceMetrics]
+    retraining: RetrainStarted | None = None  # started because a window declined
 
 
 def compute_performance(
@@ -79,6 +82,7 @@ def compute_performance(
         )
     stored = _store(session, ctx, model, time_window, windows)
     alerting.after_performance(session, ctx, model, stored)
+    retraining = retraining_hooks.after_performance(session, ctx, model, stored)
     tenancy_service.record_audit(
         session,
         ctx,
@@ -87,7 +91,7 @@ def compute_performance(
         company_id=model.company_id,
         after={"modelId": model.id, "timeWindow": time_window.value, "windows": len(windows)},
     )
-    return PerformanceRun(model, windows, stored)
+    return PerformanceRun(model, windows, stored, retraining)
 
 
 def _store(

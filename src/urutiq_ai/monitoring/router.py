@@ -67,6 +67,7 @@ def run_drift_check(
         statuses=check.statuses(),
         skipped=check.report.skipped,
         detections=[AIDriftDetectionRead.model_validate(row) for row in check.rows],
+        retraining=check.retraining,
     )
 
 
@@ -107,6 +108,7 @@ def compute_performance(
         windows=len(run.windows),
         outcomes=sum(window.count for window in run.windows),
         metrics=[AIPerformanceMetricsRead.model_validate(row) for row in run.rows],
+        retraining=run.retraining,
     )
 
 

@@ -15,6 +15,7 @@ from urutiq_ai.core.schemas import (
     RequestSchema,
     ShortText,
 )
+from urutiq_ai.feedback.schemas import RetrainStarted
 
 
 class MetricType(StrEnum):
@@ -184,6 +185,8 @@ class DriftCheckResult(ReadSchema):
     statuses: dict[str, DriftStatus]
     skipped: dict[str, str]
     detections: list[AIDriftDetectionRead]
+    retraining: RetrainStarted | None = None
+    """The challenger and experiment this check started (behavior ``retrainOnDrift``)."""
 
 
 # -- performance over time ------------------------------------------------------------------
@@ -207,6 +210,8 @@ class PerformanceResult(ReadSchema):
     windows: int
     outcomes: int
     metrics: list[AIPerformanceMetricsRead]
+    retraining: RetrainStarted | None = None
+    """The challenger and experiment a decline started (behavior ``retrainOnDecline``)."""
 
 
 class SeriesPoint(ReadSchema):

@@ -107,6 +107,7 @@ def execute(
             "datasetDrift": check.report.dataset_drift,
             "skipped": check.report.skipped,
             "detections": len(check.rows),
+            **_retraining_summary(check.retraining),
         }
     if monitor.kind == MonitorKind.performance:
         from urutiq_ai.monitoring import performance
@@ -125,6 +126,7 @@ def execute(
             "declining": sorted(
                 {row.metric_type.value for row in result.rows if row.trend == "declining"}
             ),
+            **_retraining_summary(result.retraining),
         }
     from urutiq_ai.quality import checks
 
@@ -169,3 +171,10 @@ def _finish(
             monitor.last_run_at = ended
             if monitor.last_run_id == run.id:
                 monitor.last_status = status
+
+
+def _retraining_summary(started: Any) -> dict[str, Any]:
+    """The retraining a check started, for its run's summary (nothing when none)."""
+    if started is None:
+        return {}
+    return {"retraining": started.model_dump(mode="json", by_alias=True)}
