@@ -179,6 +179,11 @@ class TestGate:
         refused = api.post("deployments", body)
         assert_error(refused, 409, error="GovernanceBlocked", fields=("modelId",))
         assert api.get("deployments", environment="production").json()["items"] == []
+        # the release is undone, its refusal stays on the record
+        (record,) = api.audit(action="release_refused")
+        assert (record["tableName"], record["rowId"]) == ("AIModel", model_id)
+        assert record["after"]["environment"] == "production"
+        assert "violation" in record["after"]["reasons"][0]
         not_admin = api.post("deployments", {**body, "governanceOverride": "month-end close"})
         assert_error(not_admin, 403)
         overridden = api.post(
@@ -203,6 +208,8 @@ class TestGate:
         refused = api.post(f"deployments/{staging['id']}/promote", {"to": "production"})
         body = assert_error(refused, 409, error="GovernanceBlocked")
         assert "required policy" in body["detail"]
+        (record,) = api.audit(action="release_refused")
+        assert "required policy" in record["after"]["reasons"][0]
         api.client.patch(
             api.tenant.url(f"models/{model_id}"),
             json={"description": "Files expenses into their ledger categories."},

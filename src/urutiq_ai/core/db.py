@@ -8,10 +8,11 @@
 """
 
 import json
+import logging
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +48,8 @@ from urutiq_ai.core.naming import to_camel
 
 if TYPE_CHECKING:
     from urutiq_ai.core.settings import Settings
+
+logger = logging.getLogger("urutiq_ai.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -290,16 +293,44 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on normal exit, roll back on any exception."""
+    """One transaction: commit on normal exit, roll back on any exception (then write what
+    :func:`record_after_rollback` asked for, in a transaction of its own)."""
     session = factory()
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
+        _write_after_rollback(factory, session)
         raise
     finally:
         session.close()
+
+
+AFTER_ROLLBACK_KEY = "urutiq.after_rollback"
+# What a record written after a rollback inherits from the failed unit of work: its scope
+# (tenant, system flag, database role) and settings; never its pending jobs or executor.
+_INHERITED = ("tenant_id", "system", "database_role", SETTINGS_KEY)
+
+
+def record_after_rollback(session: Session, write: Callable[[Session], None]) -> None:
+    """Keep a record of a refusal that undoes the rest: ``write(new_session)`` runs in a
+    transaction of its own once ``session``'s unit of work rolls back (and never if it
+    commits). E.g. a production release refused by governance stays in the audit log."""
+    session.info.setdefault(AFTER_ROLLBACK_KEY, []).append(write)
+
+
+def _write_after_rollback(factory: sessionmaker[Session], failed: Session) -> None:
+    writes = failed.info.pop(AFTER_ROLLBACK_KEY, [])
+    if not writes:
+        return
+    try:
+        with unit_of_work(factory) as session:
+            session.info.update({k: failed.info[k] for k in _INHERITED if k in failed.info})
+            for write in writes:
+                write(session)
+    except Exception:  # the refusal itself must still reach the caller
+        logger.exception("a record kept after a rollback could not be written")
 
 
 def enum_type(enum_cls: type[Any], name: str) -> Enum:

@@ -18,7 +18,7 @@ releases.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from urutiq_ai.alerts import service as alerts_service
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.cron import next_fire
-from urutiq_ai.core.db import settings_of
+from urutiq_ai.core.db import record_after_rollback, settings_of
 from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
@@ -253,6 +253,7 @@ def governance_gate(
     if not reasons:
         return None
     if override is None:
+        record_after_rollback(session, _refusal_record(ctx, model_ids, environment, reasons))
         raise GovernanceBlocked(
             "governance refuses this release: " + "; ".join(reasons),
             fields=[FieldError("modelId", reason) for reason in reasons],
@@ -260,6 +261,29 @@ def governance_gate(
     if ctx.role != Role.admin:
         raise Forbidden("only an admin may override governance (governanceOverride)")
     return {"reasons": reasons}
+
+
+def _refusal_record(
+    ctx: TenantContext, model_ids: Sequence[str], environment: Environment, reasons: list[str]
+) -> Callable[[Session], None]:
+    """The audit entry (per model) that keeps a refused release on the record once the
+    release itself is rolled back."""
+    company_id = next(iter(ctx.company_ids), None)
+    ids = list(model_ids)
+
+    def write(session: Session) -> None:
+        for model_id in ids:
+            tenancy_service.record_audit(
+                session,
+                ctx,
+                action="release_refused",
+                row=model_id,
+                table="AIModel",
+                company_id=company_id,
+                after={"environment": environment.value, "models": ids, "reasons": reasons},
+            )
+
+    return write
 
 
 def _blocking_violations(

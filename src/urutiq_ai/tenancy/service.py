@@ -308,16 +308,18 @@ def record_audit(
     company_id: str | None,
     before: Any = None,
     after: Any = None,
+    table: str | None = None,
 ) -> AuditLog:
-    """Append one audit row for a change to ``row`` made by ``ctx``'s principal."""
+    """Append one audit row for a change to ``row`` made by ``ctx``'s principal. ``row`` may
+    be a plain id when ``table`` names its table (a row of a rolled-back session)."""
     entry = AuditLog(
         tenant_id=ctx.tenant_id,
         company_id=company_id,
         actor_key_id=ctx.principal_id,
         actor_user_id=ctx.user_id,
         action=action,
-        table_name=type(row).__tablename__,
-        row_id=getattr(row, "id", None),
+        table_name=table or type(row).__tablename__,
+        row_id=row if table else getattr(row, "id", None),
         before=_as_json(before),
         after=_as_json(after),
     )
