@@ -151,6 +151,27 @@ class TestOtherChecks:
         assert failed["status"] == "fail"
         assert "does not verify" in failed["summary"]
 
+    def test_security_checks_who_trained_the_model(
+        self, api: Api, tenant: TenantFixture, two_versions: tuple[str, str]
+    ) -> None:
+        model_id = two_versions[0]
+        allowed = evaluate(api, policy(api, "security")["id"], model_id)
+        trained_by = allowed["results"]["trainedBy"]
+        assert trained_by["actor"] == tenant.key_ids["editor"]  # the key that trained it
+        assert trained_by["role"] == "editor"
+        strict = policy(
+            api, "security", policyName="admins train", rules={"trainerRoles": ["admin"]}
+        )
+        failed = evaluate(api, strict["id"], model_id)
+        assert failed["status"] == "fail"
+        assert "trained by a key of role 'editor'" in failed["summary"]
+        bad = api.post(
+            "governance-policies",
+            {"policyName": "x", "policyType": "security", "rules": {"trainerRoles": ["boss"]}},
+            role="admin",
+        )
+        assert_error(bad, 422, fields=("rules.trainerRoles.0",))
+
     def test_privacy_of_clean_expense_features(
         self, api: Api, two_versions: tuple[str, str]
     ) -> None:

@@ -275,7 +275,18 @@ def _security(
                 f"released by a {role.value} key"
             )
     evidence["deployedBy"] = deployed_by
-    return _from_problems(problems, "artifact verified; deployed by allowed roles", evidence)
+    trainer = tenancy_service.creator_key_of(where.session, where.ctx, "AIModel", model.id)
+    trainer_role = roles.get(trainer or "")
+    evidence["trainedBy"] = {
+        "actor": trainer,
+        "role": trainer_role.value if trainer_role else None,
+    }
+    if trainer is not None and trainer_role not in rules.trainer_roles:
+        role_name = trainer_role.value if trainer_role else "unknown"
+        problems.append(f"the model was trained by a key of role {role_name!r}")
+    return _from_problems(
+        problems, "artifact verified; trained and deployed by allowed roles", evidence
+    )
 
 
 # --- shared ------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ Every type's rules take ``severity`` (of the violations it opens; default ``medi
 * ``privacy``: ``allow`` (columns allowed to hold personal data), ``sampleSize`` (1000),
   ``scanInputs`` (true: stored prediction inputs are scanned too), ``recentInputs`` (500).
 * ``security``: ``requireVerifiedArtifact`` (true: the stored pipeline's SHA-256 verifies),
-  ``deployerRoles`` (["admin", "editor"]: roles whose keys may have deployed it).
+  ``deployerRoles`` (["admin", "editor"]: roles whose keys may have deployed it),
+  ``trainerRoles`` (["admin", "editor"]: roles whose keys may have trained it; a model the
+  system trained by itself, e.g. a scheduled retraining, passes).
 
 ``monitoring``: ``schedule`` (a cron expression: evaluated against every active model it
 applies to when due), ``enabled`` (true).
@@ -75,6 +77,7 @@ class PrivacyRules(CommonRules):
 class SecurityRules(CommonRules):
     require_verified_artifact: bool = True
     deployer_roles: list[Role] = Field(default_factory=lambda: [Role.admin, Role.editor])
+    trainer_roles: list[Role] = Field(default_factory=lambda: [Role.admin, Role.editor])
 
 
 class Monitoring(RequestSchema):

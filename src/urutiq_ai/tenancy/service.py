@@ -327,6 +327,23 @@ def record_audit(
     return entry
 
 
+def creator_key_of(session: Session, ctx: TenantContext, table: str, row_id: str) -> str | None:
+    """The id of the key whose request created row ``row_id`` of ``table`` (from the audit
+    log; None when the system created it, or no entry is kept). For governance's checks of
+    who did what: it reads the log whatever ``ctx``'s role."""
+    stmt = AuditLogRepository(session, ctx).filtered(
+        company_id=None,
+        table_name=table,
+        action="create",
+        row_id=row_id,
+        actor_key_id=None,
+        since=None,
+        until=None,
+    )
+    entry = session.scalars(stmt.order_by(AuditLog.created_at).limit(1)).first()
+    return entry.actor_key_id if entry is not None else None
+
+
 def list_audit_log(
     session: Session,
     ctx: TenantContext,
