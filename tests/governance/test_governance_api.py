@@ -178,6 +178,33 @@ class TestOtherChecks:
         created = policy(api, "privacy")
         assert evaluate(api, created["id"], two_versions[0])["status"] == "pass"
 
+    def test_privacy_masks_stored_inputs_where_the_policy_says_so(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id = two_versions[0]
+        row = {
+            "vendorName": "AWS",
+            "description": "invoice for jane.doe@example.com",
+            "amount": 12.5,
+        }
+
+        def stored_after_predict() -> dict[str, Any]:
+            response = api.post(f"models/{model_id}/predict", {"rows": [row]})
+            assert response.status_code == 200, response.text
+            prediction_id = response.json()["predictions"][0]["predictionId"]
+            stored: dict[str, Any] = api.get(f"predictions/{prediction_id}").json()["inputData"]
+            return stored
+
+        assert stored_after_predict()["description"] == row["description"]  # no policy yet
+        policy(api, "privacy", rules={"maskInputs": True})
+        masked = stored_after_predict()
+        assert masked["description"] == "invoice for j***@e***.com"
+        assert (masked["vendorName"], masked["amount"]) == ("AWS", 12.5)
+        policy(
+            api, "privacy", policyName="allow", rules={"maskInputs": True, "allow": ["description"]}
+        )
+        assert stored_after_predict()["description"] == row["description"]  # an allowed column
+
     def test_every_active_policy_at_once(self, api: Api, two_versions: tuple[str, str]) -> None:
         policy(api, "security")
         policy(api, "fairness", rules=VENDOR_FAIRNESS)

@@ -35,7 +35,7 @@ from urutiq_ai.crud import service as crud_service
 from urutiq_ai.deployments.gates import release_gate
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
-from urutiq_ai.governance.policies import compliance_of, monitoring_of, rules_of
+from urutiq_ai.governance.policies import PrivacyRules, compliance_of, monitoring_of, rules_of
 from urutiq_ai.governance.repository import (
     EvaluationRepository,
     MonitoredPoliciesRepository,
@@ -51,6 +51,7 @@ from urutiq_ai.governance.schemas import (
     ViolationType,
 )
 from urutiq_ai.governance.service import POLICIES
+from urutiq_ai.predictions.masking import input_masker
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
@@ -417,3 +418,35 @@ def _evaluate_or_record_error(
         EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
         session.flush()
         return row
+
+
+# --- masking of stored inputs ------------------------------------------------------------
+
+
+@input_masker
+def privacy_mask(
+    session: Session, ctx: TenantContext, model: AIModel
+) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """Stored inputs of ``model`` with personal data masked, when an active privacy policy
+    that applies to it says ``maskInputs`` (its ``allow`` columns are left as they are)."""
+    allowed: set[str] = set()
+    masking = False
+    for policy in PolicyRepository(session, ctx).active():
+        if policy.policy_type != PolicyType.privacy:
+            continue
+        rules = rules_of(policy.policy_type, policy.rules)
+        if (
+            isinstance(rules, PrivacyRules)
+            and rules.mask_inputs
+            and rules.applies_to(model.model_name)
+        ):
+            masking = True
+            allowed.update(rules.allow)
+    if not masking:
+        return None
+    from urutiq_ai.ml.privacy import mask_record  # numpy: already loaded when predicting
+
+    def mask(row: dict[str, Any]) -> dict[str, Any]:
+        return mask_record(row, fields=[key for key in row if key not in allowed])
+
+    return mask

@@ -16,7 +16,9 @@ Every type's rules take ``severity`` (of the violations it opens; default ``medi
   and run are recorded), ``featureDocs`` ({column: text}) with ``requireFeatureDocs``
   (false).
 * ``privacy``: ``allow`` (columns allowed to hold personal data), ``sampleSize`` (1000),
-  ``scanInputs`` (true: stored prediction inputs are scanned too), ``recentInputs`` (500).
+  ``scanInputs`` (true: stored prediction inputs are scanned too), ``recentInputs`` (500),
+  ``maskInputs`` (false; true: personal data in the inputs of the models it applies to is
+  masked before they are stored, except in ``allow`` columns).
 * ``security``: ``requireVerifiedArtifact`` (true: the stored pipeline's SHA-256 verifies),
   ``deployerRoles`` (["admin", "editor"]: roles whose keys may have deployed it),
   ``trainerRoles`` (["admin", "editor"]: roles whose keys may have trained it; a model the
@@ -72,6 +74,7 @@ class PrivacyRules(CommonRules):
     sample_size: int = Field(default=1_000, ge=10, le=100_000)
     scan_inputs: bool = True
     recent_inputs: int = Field(default=500, ge=0, le=10_000)
+    mask_inputs: bool = False
 
 
 class SecurityRules(CommonRules):

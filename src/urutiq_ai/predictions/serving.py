@@ -23,6 +23,7 @@ from urutiq_ai.ml.columns import check_records, typed_frame
 from urutiq_ai.ml.errors import ArtifactTampered, InputError
 from urutiq_ai.ml.predict import PredictionOut, predict, to_jsonable
 from urutiq_ai.ml.rowpath import SMALL_BATCH, RowScorer, compile_scorer
+from urutiq_ai.predictions.masking import mask_stored_inputs
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
 from urutiq_ai.registry import service as registry_service
@@ -285,7 +286,9 @@ def prediction_record(
 def store_predictions(
     session: Session, ctx: TenantContext, model: AIModel, records: list[dict[str, Any]]
 ) -> None:
-    """Insert prediction records in one bulk write, audited once."""
+    """Insert prediction records in one bulk write, audited once; inputs masked where a
+    privacy policy says so (:mod:`urutiq_ai.predictions.masking`)."""
+    mask_stored_inputs(session, ctx, model, records)
     PredictionRepository(session, ctx).bulk_add(records, company_id=model.company_id)
     tenancy_service.record_audit(
         session,
