@@ -300,11 +300,19 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
-        _write_after_rollback(factory, session)
+        rollback(session)
         raise
     finally:
         session.close()
+
+
+def rollback(session: Session) -> None:
+    """Undo ``session``'s work, then write what :func:`record_after_rollback` asked for in a
+    transaction of its own. Pages that show a refusal instead of raising it call this."""
+    session.rollback()
+    writes = session.info.pop(AFTER_ROLLBACK_KEY, [])
+    if writes:
+        _write_after_rollback(sessionmaker(bind=session.get_bind()), session, writes)
 
 
 AFTER_ROLLBACK_KEY = "urutiq.after_rollback"
@@ -320,10 +328,9 @@ def record_after_rollback(session: Session, write: Callable[[Session], None]) ->
     session.info.setdefault(AFTER_ROLLBACK_KEY, []).append(write)
 
 
-def _write_after_rollback(factory: sessionmaker[Session], failed: Session) -> None:
-    writes = failed.info.pop(AFTER_ROLLBACK_KEY, [])
-    if not writes:
-        return
+def _write_after_rollback(
+    factory: sessionmaker[Session], failed: Session, writes: list[Callable[[Session], None]]
+) -> None:
     try:
         with unit_of_work(factory) as session:
             session.info.update({k: failed.info[k] for k in _INHERITED if k in failed.info})
