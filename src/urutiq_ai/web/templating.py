@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
@@ -27,18 +28,18 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 def format_time(value: datetime | str | None) -> Markup:
     """``<time>`` in UTC; ``app.js`` rewrites its text into the browser's time zone."""
-    if value is None or value == "":
+    if value is None or value == "" or isinstance(value, Undefined):
         return Markup('<span class="muted">–</span>')
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     iso = moment.isoformat()
-    shown = moment.strftime("%Y-%m-%d %H:%M UTC")
+    shown = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
     return Markup(f'<time datetime="{escape(iso)}" data-local>{escape(shown)}</time>')
 
 
 def format_number(value: Any, digits: int = 3) -> str:
     """A figure for a table: ``–`` for none, integers as they are, floats to ``digits``
     significant decimals."""
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return "–"
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -54,7 +55,7 @@ def format_number(value: Any, digits: int = 3) -> str:
 
 
 def format_percent(value: Any, digits: int = 1) -> str:
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return "–"
     return f"{float(value) * 100:.{digits}f}%"
 
