@@ -38,6 +38,7 @@ from urutiq_ai.monitoring.service import DRIFT_DETECTIONS, PERFORMANCE_METRICS
 from urutiq_ai.pipelines.router import router as pipelines_router
 from urutiq_ai.pipelines.scheduling import fire_due_pipelines
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
+from urutiq_ai.predictions.retention import purge_expired_records
 from urutiq_ai.predictions.router import router as predictions_router
 from urutiq_ai.predictions.service import PREDICTIONS
 from urutiq_ai.quality.router import router as quality_router
@@ -99,6 +100,7 @@ TICKERS: tuple[Ticker, ...] = (
     dispatch_due_deliveries,
     check_due_deployments,
     evaluate_due_policies,
+    purge_expired_records,  # the retention of predictions, once a day
 )
 """What the scheduler fires when due (see ``urutiq_ai.core.scheduler``)."""
 

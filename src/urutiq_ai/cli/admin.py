@@ -182,3 +182,38 @@ def bootstrap() -> None:
     else:
         typer.echo(f"Admin key (stored in {key_file}):")
         typer.echo(key)
+
+
+def purge_predictions(
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="Keep this many days (default: URUTIQ_RETENTION_DAYS)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete predictions past the retention (those a feedback refers to are kept), as the
+    scheduler does once a day; audited per company (in-process, no API key)."""
+    from urutiq_ai.core.db import make_engine, make_sessionmaker, utcnow
+    from urutiq_ai.core.jobs import JobRuntime
+    from urutiq_ai.predictions.retention import purge_expired_predictions
+
+    settings = get_settings()
+    keep = days if days is not None else settings.retention_days
+    if keep <= 0:
+        fail("retention is off (URUTIQ_RETENTION_DAYS=0): pass --days N", [("days", "missing")])
+    engine = make_engine(settings.database_url)
+    try:
+        _require_migrated(engine)
+        runtime = JobRuntime(make_sessionmaker(engine), settings, None)
+        result = purge_expired_predictions(runtime, now=utcnow(), days=keep, dry_run=dry_run)
+    finally:
+        engine.dispose()
+    verb = "would delete" if dry_run else "deleted"
+    for (tenant_id, company_id), count in sorted(result.deleted.items()):
+        typer.echo(f"{tenant_id}/{company_id}: {verb} {count} prediction(s)")
+    typer.echo(
+        f"{verb} {result.total} prediction(s) made before {result.before:%Y-%m-%d %H:%M} UTC "
+        f"(retention {keep} days)"
+    )

@@ -57,6 +57,9 @@ keys_app.command("create")(admin.create_key)
 keys_app.command("revoke")(admin.revoke_key)
 keys_app.command("list")(account.list_keys)
 
+retention_app = _group("The retention of prediction records (in-process, no API key).")
+retention_app.command("purge")(admin.purge_predictions)
+
 audit_app = _group("The append-only audit log (admin or auditor key).")
 audit_app.command("list")(account.list_audit_log)
 
@@ -109,6 +112,7 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(companies_app, name="companies")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit-log")
+app.add_typer(retention_app, name="retention")
 GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
     "monitors": {
         "create": monitors.create_monitor,

@@ -9,6 +9,7 @@ Tenant-editable values live in the ``config`` domain, not here.
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./urutiq-data/urutiq.db"
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
     webhook_timeout: float = 5.0  # seconds a receiver has to answer
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
+    # Predictions older than this many days are deleted once a day (those a feedback refers
+    # to are kept); 0 keeps them forever. The audit log is never purged.
+    retention_days: int = Field(default=183, ge=0)
     # The dashboard's session cookies are signed with this secret. Unset: a random secret per
     # process (sessions end when the server restarts). Set it when several processes serve.
     session_secret: str | None = None

@@ -2,8 +2,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
 
+from urutiq_ai.core.db import model_for_table
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.predictions.models import AIModelPrediction
 
@@ -132,3 +134,47 @@ class PredictionRepository(TenantRepository[AIModelPrediction]):
             .limit(limit)
         )
         return list(self.session.scalars(stmt))
+
+
+class ExpiredPredictionsRepository:
+    """Predictions past the retention, across tenants (system scope: the retention purge)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _expired(self, before: datetime) -> Any:
+        feedback = model_for_table("AILearningFeedback")  # a higher domain: named, not imported
+        referenced = select(feedback.prediction_id).where(  # tenancy: global
+            feedback.prediction_id == AIModelPrediction.id
+        )
+        return select(AIModelPrediction.id).where(  # tenancy: global
+            AIModelPrediction.created_at < before, ~referenced.exists()
+        )
+
+    def count_by_tenant(self, before: datetime) -> dict[tuple[str, str], int]:
+        """(tenant, company) -> how many predictions the purge would delete."""
+        expired = self._expired(before).subquery()
+        stmt = (
+            select(  # tenancy: global
+                AIModelPrediction.tenant_id, AIModelPrediction.company_id, func.count()
+            )
+            .where(AIModelPrediction.id.in_(select(expired.c.id)))  # tenancy: global
+            .group_by(AIModelPrediction.tenant_id, AIModelPrediction.company_id)
+        )
+        rows = self.session.execute(stmt).all()
+        return {(str(tenant), str(company)): int(count) for tenant, company, count in rows}
+
+    def delete_batch(self, before: datetime, limit: int) -> dict[tuple[str, str], int]:
+        """Delete up to ``limit`` expired predictions; (tenant, company) -> how many."""
+        ids = list(self.session.scalars(self._expired(before).limit(limit)))
+        if not ids:
+            return {}
+        owners = self.session.execute(
+            select(  # tenancy: global
+                AIModelPrediction.tenant_id, AIModelPrediction.company_id, func.count()
+            )
+            .where(AIModelPrediction.id.in_(ids))
+            .group_by(AIModelPrediction.tenant_id, AIModelPrediction.company_id)
+        ).all()
+        self.session.execute(delete(AIModelPrediction).where(AIModelPrediction.id.in_(ids)))
+        return {(str(tenant), str(company)): int(count) for tenant, company, count in owners}
