@@ -8,6 +8,7 @@ zone by ``app.js``.
 
 import json
 import math
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,20 @@ def enum_value(value: Any) -> str:
     return str(getattr(value, "value", value) if value is not None else "")
 
 
+# The CSRF field of the page being rendered: macros imported without the page's context
+# (``{% from "macros.html" import csrf %}``) still render it. Set by ``render`` just before
+# the synchronous render, in the thread that renders.
+_page_csrf: ContextVar[str] = ContextVar("page_csrf", default="")
+
+
+def csrf_input() -> Markup:
+    return Markup(
+        f'<input type="hidden" name="{cookies.CSRF_FIELD}" value="{escape(_page_csrf.get())}">'
+    )
+
+
+templates.env.globals["csrf_input"] = csrf_input
+
 templates.env.filters.update(
     time=format_time,
     num=format_number,
@@ -92,11 +107,13 @@ def render(
 ) -> Response:
     """The page, with the logged-in scope, switcher, company and CSRF token filled in."""
     settings: Settings = request.app.state.settings
+    token = csrf_token_for(request)
+    _page_csrf.set(token)
     values = {
         "user": getattr(request.state, "web_user", None),
         "companies": getattr(request.state, "web_companies", []),
         "company_id": getattr(request.state, "company_id", None),
-        "csrf_token": csrf_token_for(request),
+        "csrf_token": token,
         "csrf_field": cookies.CSRF_FIELD,
         **context,
     }
