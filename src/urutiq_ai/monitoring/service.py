@@ -21,6 +21,7 @@ from urutiq_ai.monitoring.schemas import (
     TimeWindow,
 )
 from urutiq_ai.registry import service as registry_service
+from urutiq_ai.registry.models import AIModel
 
 
 def _default_metric_date(
@@ -69,3 +70,11 @@ def performance_series(
     """The stored points of one metric of a model, oldest first (404 for an unknown model)."""
     model = registry_service.get_model(session, ctx, model_id)
     return PerformanceRepository(session, ctx).for_model(model.id, time_window, metric_type)
+
+
+def performance_history(
+    session: Session, ctx: TenantContext, *, model: AIModel, time_window: TimeWindow
+) -> list[AIPerformanceMetrics]:
+    """Every stored metric of ``model`` for one kind of window, oldest first (the model
+    page's chart: one bounded read of pre-aggregated rows, no prediction scanned)."""
+    return PerformanceRepository(session, ctx).for_model(model.id, time_window)
