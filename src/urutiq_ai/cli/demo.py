@@ -41,7 +41,10 @@ def load(
         typer.echo(f"The demo is already loaded (tenant {result.tenant_id}): nothing changed.")
         key = key_file.read_text().strip() if key_file.is_file() else None
     base = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"API: {base} (docs at {base}/docs); companies: {', '.join(result.company_ids)}")
+    typer.echo(f"Dashboard: {base} (log in with the key below)")
+    typer.echo(
+        f"API: {base}/api/v1 (docs at {base}/docs); companies: {', '.join(result.company_ids)}"
+    )
     if key is None:
         fail(
             f"no demo key stored in {key_file}: create one with "
