@@ -173,7 +173,8 @@ def bootstrap() -> None:
         )
         key = created.plaintext_key
     base = f"http://{settings.host}:{settings.port}"
-    typer.echo(f"API: {base} (docs at {base}/docs)")
+    typer.echo(f"Dashboard: {base} (log in with the key below)")
+    typer.echo(f"API: {base}/api/v1 (docs at {base}/docs)")
     if key is None:
         typer.echo(
             f"No admin key stored in {key_file}: create one with "
