@@ -32,7 +32,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeEngine
 
 if TYPE_CHECKING:
@@ -112,6 +112,26 @@ class TargetRepository:
 
     def _owned(self, table: Table) -> ColumnElement[bool]:
         return and_(table.c.tenantId == self.ctx.tenant_id, table.c.companyId == self.company_id)
+
+    def rejects(self, name: str, run_id: str, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """The company's first ``limit`` rows of the rejects table ``name`` written by run
+        ``run_id`` (by row number), and how many it wrote; none when the table is missing."""
+        connection = self.session.connection()
+        if not inspect(connection).has_table(name):
+            return [], 0
+        table = Table(name, MetaData(), autoload_with=connection)
+        if "runId" not in table.c:
+            return [], 0
+        mine = and_(self._owned(table), table.c.runId == run_id)
+        total = self.session.scalar(
+            select(func.count()).select_from(table).where(mine)  # tenancy: filtered by hand
+        )
+        order = table.c.rowNumber if "rowNumber" in table.c else table.c.runId
+        rows = self.session.execute(
+            select(table).where(mine).order_by(order).limit(limit)  # tenancy: filtered by hand
+        )
+        shown = [{k: v for k, v in row._mapping.items() if k not in OWNER} for row in rows.all()]
+        return shown, int(total or 0)
 
     def append(self, name: str, frame: "pd.DataFrame", columns: dict[str, TypeEngine[Any]]) -> int:
         table = self._ensure(name, columns)
@@ -268,6 +288,27 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
                     return mark.get("to")
             offset += MARK_PAGE
         return None
+
+    def latest_of(self, pipeline_ids: Sequence[str]) -> dict[str, AIDataPipelineRun]:
+        """The newest run of each of ``pipeline_ids`` (those with a run), in one query."""
+        if not pipeline_ids:
+            return {}
+        ranked = (
+            self.base_statement()
+            .where(AIDataPipelineRun.pipeline_id.in_(list(pipeline_ids)))
+            .add_columns(
+                func.row_number()
+                .over(
+                    partition_by=AIDataPipelineRun.pipeline_id,
+                    order_by=(AIDataPipelineRun.created_at.desc(), AIDataPipelineRun.id.desc()),
+                )
+                .label("rank")
+            )
+            .subquery()
+        )
+        newest = aliased(AIDataPipelineRun, ranked)
+        stmt = select(newest).where(ranked.c.rank == 1)
+        return {run.pipeline_id: run for run in self.session.scalars(stmt)}
 
     def lock_pipeline(self, pipeline_id: str) -> None:
         """Lock the pipeline row until commit: two run requests at once cannot both see

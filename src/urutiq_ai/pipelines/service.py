@@ -20,9 +20,12 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import Base
 from urutiq_ai.core.errors import ValidationError, field_error
+from urutiq_ai.core.types import CompanyId
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
+from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetRepository
 from urutiq_ai.pipelines.schemas import (
     AIDataPipelineCreate,
     AIDataPipelineRead,
@@ -215,3 +218,24 @@ PIPELINE_RUNS = Resource(
     transitions=transitions(**RUN_TRANSITIONS_MOVES),
     on_change=stamp_run_times,
 )
+
+
+def last_runs(
+    session: Session, ctx: TenantContext, pipeline_ids: list[str]
+) -> dict[str, AIDataPipelineRun]:
+    """The newest run of each pipeline in ``pipeline_ids`` that has one (for lists)."""
+    return PipelineRunRepository(session, ctx).latest_of(pipeline_ids)
+
+
+def run_rejects(
+    session: Session, ctx: TenantContext, *, run_id: str, limit: int = 50
+) -> tuple[list[dict[str, Any]], int]:
+    """The first ``limit`` rows a run sent to its target's rejects table (``<target>Rejects``)
+    and how many it sent (404 for a run the context may not see)."""
+    run: AIDataPipelineRun = crud_service.get_row(session, ctx, PIPELINE_RUNS, run_id)
+    pipeline: AIDataPipeline = crud_service.get_row(session, ctx, PIPELINES, run.pipeline_id)
+    target = _first(pipeline.target_tables)
+    if target is None:
+        return [], 0
+    scoped = ctx.for_company(CompanyId(run.company_id))
+    return TargetRepository(session, scoped).rejects(f"{target}Rejects", run.run_id, limit)
