@@ -200,7 +200,8 @@ class TestBootstrap:
         assert key_file.read_text().strip() == key
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert "Dashboard: http://127.0.0.1:8000 (log in with the key below)" in first.stdout
-        assert "API: http://127.0.0.1:8000/api/v1 (docs at http://127.0.0.1:8000/docs)" in first.stdout
+        api = "API: http://127.0.0.1:8000/api/v1 (docs at http://127.0.0.1:8000/docs)"
+        assert api in first.stdout
         with Client(api_key=key, company="local-company") as sdk:
             assert sdk.whoami().role is Role.admin
 

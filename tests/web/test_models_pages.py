@@ -276,13 +276,22 @@ def test_predictions_with_outcomes_are_paged_newest_first(
 
 
 def test_deployments_and_experiments_are_linked(web: TestClient, web_demo: WebDemo) -> None:
-    mid = model_id(web_demo, "expense_classifier")
-    html = web.get(f"/companies/{web_demo.company}/models/{mid}").text
+    """The model serving the demo's staging expense classifier now (other tests may have
+    released another version) links to its deployment; an experiment's baseline to it."""
+    client = api(web_demo, web_demo.key)
+    base = f"/api/v1/companies/{web_demo.company}"
+    (staging,) = client.get(
+        f"{base}/deployments",
+        params={"deploymentName": "expense-classifier", "environment": "staging"},
+    ).json()["items"]
+    html = web.get(f"/companies/{web_demo.company}/models/{staging['modelId']}").text
     assert (
         f'href="/companies/{web_demo.company}/deployments/expense-classifier?environment=staging"'
         in html
     )
-    assert re.search(rf'href="/companies/{web_demo.company}/experiments/[0-9a-f]+"', html)
+    experiment = client.get(f"{base}/experiments").json()["items"][-1]
+    html = web.get(f"/companies/{web_demo.company}/models/{experiment['baselineModel']}").text
+    assert f'href="/companies/{web_demo.company}/experiments/{experiment["id"]}"' in html
     assert "baseline" in html
 
 

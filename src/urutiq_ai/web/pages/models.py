@@ -174,7 +174,7 @@ def _render_model(
             base_url=base,
             fixed={"modelId": [model.id]},
         ),
-        deployments=latest(session, ctx, DEPLOYMENTS, limit=20, model_id=[model.id]),
+        deployments=latest(session, ctx, DEPLOYMENTS, limit=100, model_id=[model.id]),
         revisions=latest(session, ctx, DEPLOYMENT_REVISIONS, limit=10, model_id=[model.id]),
         experiments=_experiments(session, ctx, model),
     )
