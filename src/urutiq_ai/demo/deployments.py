@@ -132,13 +132,15 @@ def _current_model(runtime: JobRuntime, ctx: TenantContext, deployment_id: str) 
 def _cutoff(expenses: pd.DataFrame) -> str:
     """The middle of the shifted period: the retrained version learns from what came
     before; both versions are judged on what came after."""
-    shifted = pd.to_datetime(expenses.loc[expenses["period"] == "shifted", "expenseDate"])
+    shifted = pd.to_datetime(expenses.loc[expenses["period"] == "shifted", "expenseDate"], utc=True)
     middle = shifted.min() + (shifted.max() - shifted.min()) / 2
     return str(middle.date())
 
 
 def _later(expenses: pd.DataFrame, cutoff: str) -> Sample:
-    later = expenses[pd.to_datetime(expenses["expenseDate"]) >= pd.Timestamp(cutoff)]
+    # utc=True: PostgreSQL gives time-zone-aware dates, SQLite naive ones
+    dates = pd.to_datetime(expenses["expenseDate"], utc=True)
+    later = expenses[dates >= pd.Timestamp(cutoff, tz="UTC")]
     later = later.sample(frac=1.0, random_state=5).head(AB_ROWS)
     spec = TEMPLATES[EXPENSES]
     rows = [_plain_row(row) for row in later[spec["feature_columns"]].to_dict(orient="records")]
