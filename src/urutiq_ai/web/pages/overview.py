@@ -48,6 +48,15 @@ def latest(
     return [res.read_schema.model_validate(row) for row in page.items]
 
 
+def model_names(session: Session, ctx: TenantContext, ids: set[str]) -> dict[str, str]:
+    """``name version`` of each model id (a handful: the rows a card shows)."""
+    names = {}
+    for model_id in ids:
+        model = crud.get_row(session, ctx, MODELS, model_id)
+        names[model_id] = f"{model.model_name} {model.model_version}"
+    return names
+
+
 @router.get("")
 def overview(request: Request, session: SessionDep, ctx: WebCompany) -> Response:
     models_by_status = crud.count_rows(session, ctx, MODELS, "status")
@@ -58,6 +67,7 @@ def overview(request: Request, session: SessionDep, ctx: WebCompany) -> Response
         ).items():
             open_by_severity[severity] = open_by_severity.get(severity, 0) + count
     runs_by_status = crud.count_rows(session, ctx, PIPELINE_RUNS, "status")
+    drift_alerts = latest(session, ctx, DRIFT_DETECTIONS, status=["detected", "warning"])
     return render(
         request,
         "overview.html",
@@ -66,7 +76,8 @@ def overview(request: Request, session: SessionDep, ctx: WebCompany) -> Response
         latest_runs=latest(session, ctx, TRAINING_RUNS),
         open_violations=latest(session, ctx, VIOLATIONS, status=OPEN_VIOLATIONS),
         open_by_severity=open_by_severity,
-        drift_alerts=latest(session, ctx, DRIFT_DETECTIONS, status=["detected", "warning"]),
+        drift_alerts=drift_alerts,
+        model_names=model_names(session, ctx, {d.model_id for d in drift_alerts}),
         pipelines=latest(session, ctx, PIPELINES, limit=8),
         pipeline_runs=latest(session, ctx, PIPELINE_RUNS, limit=5),
         runs_by_status=runs_by_status,

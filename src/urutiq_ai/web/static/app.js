@@ -5,7 +5,7 @@
 
   function localTimes(root) {
     var fmt = new Intl.DateTimeFormat(undefined, {
-      year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+      year: "numeric", month: "short", day: "2-digit", hour: "2-digit", minute: "2-digit",
       timeZoneName: "short"
     });
     root.querySelectorAll("time[data-local]").forEach(function (el) {
