@@ -4,7 +4,7 @@ browser's zone, keyboard navigation, logout."""
 import re
 from typing import Any
 
-from tests.web.conftest import WebDemo, screenshot
+from tests.web.conftest import WebDemo, login, screenshot
 
 
 def test_login_lands_on_the_overview(page: Any, web_demo: WebDemo) -> None:
@@ -51,3 +51,28 @@ def test_logout_needs_a_new_login(page: Any, web_demo: WebDemo) -> None:
     assert page.get_by_text("You are logged out.").is_visible()
     page.goto(f"/companies/{web_demo.company}")
     assert "/login" in page.url
+
+
+def test_pages_fit_a_tablet_width(browser: Any, live_url: str, web_demo: WebDemo) -> None:
+    """At 768 px nothing makes the page scroll sideways (wide tables scroll in their card)."""
+    context = browser.new_context(base_url=live_url, viewport={"width": 768, "height": 1024})
+    tab = context.new_page()
+    login(tab, web_demo.key)
+    c = f"/companies/{web_demo.company}"
+    for path in (
+        c,
+        f"{c}/models",
+        f"{c}/training-runs",
+        f"{c}/pipelines",
+        f"{c}/data-quality",
+        f"{c}/monitoring",
+        f"{c}/deployments",
+        f"{c}/experiments",
+        f"{c}/governance",
+        f"{c}/config",
+        "/audit",
+    ):
+        tab.goto(path)
+        overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow} px wider than the screen"
+    context.close()
