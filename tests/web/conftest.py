@@ -26,8 +26,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.conftest import TenantFixture, make_tenant_fixture
 from tests.demo.conftest import DEMO_SCALE, invoke
 from urutiq_ai.api.app import create_app
+from urutiq_ai.core.context import Role
+from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.core.settings import Settings
+from urutiq_ai.tenancy import admin
+from urutiq_ai.tenancy import service as tenancy
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("URUTIQ_REQUIRE_BROWSER") == "1"
@@ -105,6 +109,28 @@ def logged_in(app: FastAPI, key: str) -> TestClient:
 def web(web_demo: WebDemo) -> TestClient:
     """A TestClient logged in with the demo's admin key."""
     return logged_in(web_demo.app, web_demo.key)
+
+
+@pytest.fixture(scope="session")
+def api(web_demo: WebDemo) -> TestClient:
+    """The JSON API with the demo's admin key (to set things up and to check effects)."""
+    return TestClient(
+        web_demo.app,
+        base_url="https://testserver",
+        headers={"Authorization": f"Bearer {web_demo.key}"},
+    )
+
+
+@pytest.fixture(scope="session")
+def role_keys(web_demo: WebDemo) -> dict[str, str]:
+    """A key per role in the demo's tenant."""
+    factory: sessionmaker[Session] = web_demo.app.state.sessionmaker
+    keys: dict[str, str] = {}
+    with unit_of_work(factory) as session:
+        tenant_id = tenancy.authenticate(session, web_demo.key).tenant_id
+        for role in Role:
+            _, keys[role.value] = admin.create_key(session, tenant_id=tenant_id, role=role)
+    return keys
 
 
 @pytest.fixture

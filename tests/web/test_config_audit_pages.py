@@ -14,34 +14,8 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, csrf_of, logged_in, login, screenshot
-from urutiq_ai.core.context import Role
-from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.tenancy import admin
 
 API = "/api/v1/companies"
-
-
-@pytest.fixture(scope="module")
-def role_keys(web_demo: WebDemo) -> dict[str, str]:
-    """A key per role in the demo's tenant."""
-    api = TestClient(web_demo.app, base_url="https://testserver")
-    who = api.get("/api/v1/whoami", headers={"Authorization": f"Bearer {web_demo.key}"})
-    keys: dict[str, str] = {}
-    with unit_of_work(web_demo.app.state.sessionmaker) as session:
-        for role in Role:
-            _, keys[role.value] = admin.create_key(
-                session, tenant_id=who.json()["tenantId"], role=role
-            )
-    return keys
-
-
-@pytest.fixture(scope="module")
-def api(web_demo: WebDemo) -> TestClient:
-    return TestClient(
-        web_demo.app,
-        base_url="https://testserver",
-        headers={"Authorization": f"Bearer {web_demo.key}"},
-    )
 
 
 def prompt(text: str = "Summarise {vendor}") -> dict[str, Any]:

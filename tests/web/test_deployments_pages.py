@@ -18,38 +18,14 @@ from fastapi.testclient import TestClient
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
 from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.core.db import new_id, unit_of_work
+from urutiq_ai.core.db import new_id
 from urutiq_ai.core.errors import Forbidden
 from urutiq_ai.deployments import gates
 from urutiq_ai.governance.checks import GovernanceBlocked
-from urutiq_ai.tenancy import admin
-from urutiq_ai.tenancy import service as tenancy
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages import deployments as deployment_pages
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def api(web_demo: WebDemo) -> TestClient:
-    """The demo's API with its admin key (to set up and to check effects)."""
-    return TestClient(
-        web_demo.app,
-        base_url="https://testserver",
-        headers={"Authorization": f"Bearer {web_demo.key}"},
-    )
-
-
-@pytest.fixture(scope="module")
-def demo_keys(web_demo: WebDemo) -> dict[str, str]:
-    """A key per role of the demo's tenant."""
-    factory = web_demo.app.state.sessionmaker
-    keys: dict[str, str] = {}
-    with unit_of_work(factory) as session:
-        tenant_id = tenancy.authenticate(session, web_demo.key).tenant_id
-        for role in (Role.viewer, Role.editor):
-            _, keys[role.value] = admin.create_key(session, tenant_id=tenant_id, role=role)
-    return keys
 
 
 def _api_url(company: str, path: str) -> str:
@@ -341,10 +317,10 @@ def test_a_governance_refusal_is_readable_and_saves_nothing(
 
 @pytest.mark.usefixtures("refusing_gate")
 def test_an_editor_may_not_override_governance(
-    web_demo: WebDemo, api: TestClient, demo_keys: dict[str, str]
+    web_demo: WebDemo, api: TestClient, role_keys: dict[str, str]
 ) -> None:
     company = web_demo.company
-    editor = logged_in(web_demo.app, demo_keys["editor"])
+    editor = logged_in(web_demo.app, role_keys["editor"])
     name = _deploy(api, company, _classifiers(api, company)[0]["id"])
     form_page = editor.get(_page(company, name, "staging")).text
     assert 'name="governanceOverride"' not in form_page  # only admins see the field
@@ -427,10 +403,10 @@ def test_check_now_records_a_new_health_check(
 
 @pytest.mark.parametrize("verb", ["promote", "rollback", "health-check"])
 def test_a_viewer_may_not_act(
-    web_demo: WebDemo, api: TestClient, demo_keys: dict[str, str], verb: str
+    web_demo: WebDemo, api: TestClient, role_keys: dict[str, str], verb: str
 ) -> None:
     company = web_demo.company
-    viewer = logged_in(web_demo.app, demo_keys["viewer"])
+    viewer = logged_in(web_demo.app, role_keys["viewer"])
     name = _deploy(api, company, _classifiers(api, company)[0]["id"])
     page = viewer.get(_page(company, name, "staging")).text
     assert ">Actions</h2>" not in page  # no forms for a viewer

@@ -21,15 +21,11 @@ from tests.web.test_deployments_pages import (
     _deploy,
     _deployment,
     _revisions,
-    api,
-    demo_keys,
     form_token,
 )
 from urutiq_ai.core.db import new_id
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages import experiments as experiment_pages
-
-__all__ = ["api", "demo_keys"]  # fixtures shared with the deployments tests
 
 DEMO_EXPERIMENT = "expense classifier retrained on the shift"
 
@@ -268,11 +264,11 @@ def test_an_invalid_mode_is_shown_next_to_its_field(
 
 @pytest.mark.parametrize("verb", ["evaluate", "promote"])
 def test_a_viewer_may_not_act(
-    web_demo: WebDemo, api: TestClient, demo_keys: dict[str, str], verb: str
+    web_demo: WebDemo, api: TestClient, role_keys: dict[str, str], verb: str
 ) -> None:
     company = web_demo.company
     experiment, _, _ = _ab_experiment(api, company)
-    viewer = logged_in(web_demo.app, demo_keys["viewer"])
+    viewer = logged_in(web_demo.app, role_keys["viewer"])
     assert ">Actions</h2>" not in viewer.get(_page(company, experiment["id"])).text
     response = _post(viewer, company, experiment["id"], verb, mode="offline")
     assert response.status_code == 403

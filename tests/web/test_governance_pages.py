@@ -12,9 +12,6 @@ from markupsafe import escape
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, csrf_of, logged_in, screenshot
-from urutiq_ai.core.context import Role
-from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.tenancy import admin
 
 API = "/api/v1/companies"
 CASHFLOW = "cashflow_prediction"
@@ -25,24 +22,6 @@ REALISTIC = (
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def role_keys(web_demo: WebDemo) -> dict[str, str]:
-    """A key per role in the demo's tenant."""
-    api = TestClient(web_demo.app, base_url="https://testserver")
-    who = api.get("/api/v1/whoami", headers=_bearer(web_demo.key)).json()
-    keys: dict[str, str] = {}
-    with unit_of_work(web_demo.app.state.sessionmaker) as session:
-        for role in Role:
-            _, keys[role.value] = admin.create_key(session, tenant_id=who["tenantId"], role=role)
-    return keys
-
-
-@pytest.fixture(scope="module")
-def api(web_demo: WebDemo) -> TestClient:
-    """The JSON API with the demo's admin key."""
-    return TestClient(web_demo.app, base_url="https://testserver", headers=_bearer(web_demo.key))
 
 
 def _bearer(key: str) -> dict[str, str]:

@@ -8,14 +8,10 @@ import re
 import time
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
-from urutiq_ai.core.context import Role
-from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.tenancy import admin
 
 API = "/api/v1/companies"
 
@@ -25,23 +21,6 @@ API = "/api/v1/companies"
 
 def _bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture(scope="module")
-def api(web_demo: WebDemo) -> TestClient:
-    """The JSON API with the demo's admin key."""
-    return TestClient(web_demo.app, base_url="https://testserver", headers=_bearer(web_demo.key))
-
-
-@pytest.fixture(scope="module")
-def role_keys(web_demo: WebDemo, api: TestClient) -> dict[str, str]:
-    """A key per role in the demo's tenant."""
-    who = api.get("/api/v1/whoami").json()
-    keys: dict[str, str] = {}
-    with unit_of_work(web_demo.app.state.sessionmaker) as session:
-        for role in Role:
-            _, keys[role.value] = admin.create_key(session, tenant_id=who["tenantId"], role=role)
-    return keys
 
 
 def _pipelines(api: TestClient, company: str) -> dict[str, dict[str, Any]]:

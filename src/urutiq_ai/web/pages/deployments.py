@@ -16,7 +16,6 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from urutiq_ai.core.context import Role, TenantContext
@@ -39,6 +38,7 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy.deps import SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
+from urutiq_ai.web.forms import field_errors, form_text, posted
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.templating import render
 
@@ -361,13 +361,6 @@ def deployment_page(
 # --- actions ------------------------------------------------------------------------------
 
 
-def _text(form: FormData, key: str) -> str | None:
-    value = form.get(key)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip()
-
-
 def _refused(
     request: Request,
     session: Session,
@@ -427,14 +420,14 @@ def promote(
     require_roles(ctx, EDITORS, "promote deployments")
     source = service.find(session, ctx, name, environment)
     values = {
-        "to": _text(form, "to") or Environment.production.value,
-        "reason": _text(form, "reason"),
-        "governanceOverride": _text(form, "governanceOverride"),
+        "to": form_text(form, "to") or Environment.production.value,
+        "reason": form_text(form, "reason"),
+        "governanceOverride": form_text(form, "governanceOverride"),
     }
     try:
-        data = DeploymentPromote.model_validate({k: v for k, v in values.items() if v})
+        data = DeploymentPromote.model_validate(posted(values))
     except PydanticError as exc:
-        fields = {str(e["loc"][0]) if e["loc"] else "to": e["msg"] for e in exc.errors()}
+        fields = field_errors(exc, default="to")
         return _refused(
             request, session, ctx, name, environment, action="promote", fields=fields, form=values
         )
@@ -462,11 +455,11 @@ def rollback(
     """Serve the previous revision again, with the reason given."""
     require_roles(ctx, EDITORS, "roll back deployments")
     deployment = service.find(session, ctx, name, environment)
-    values = {"reason": _text(form, "reason")}
+    values = {"reason": form_text(form, "reason")}
     try:
-        data = DeploymentRollback.model_validate({k: v for k, v in values.items() if v})
+        data = DeploymentRollback.model_validate(posted(values))
     except PydanticError as exc:
-        fields = {str(e["loc"][0]) if e["loc"] else "reason": e["msg"] for e in exc.errors()}
+        fields = field_errors(exc, default="reason")
         return _refused(
             request, session, ctx, name, environment, action="rollback", fields=fields, form=values
         )

@@ -24,6 +24,7 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy.deps import SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
+from urutiq_ai.web.forms import form_text, posted
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages.deployments import deployment_url
 from urutiq_ai.web.templating import render
@@ -311,10 +312,6 @@ def _refused(
     )
 
 
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
 def _back(request: Request, experiment_id: str, done: str) -> Response:
     url = f"/companies/{_company(request)}/experiments/{experiment_id}?done={done}"
     return RedirectResponse(url, status_code=303)
@@ -327,7 +324,7 @@ def evaluate(
     """Compare the two models now (offline, online or both) and write the verdict."""
     require_roles(ctx, EDITORS, "evaluate experiments")
     experiment = service.get_experiment(session, ctx, experiment_id)
-    values = {"mode": _text(form.get("mode")) or "both"}
+    values = {"mode": form_text(form, "mode") or "both"}
     try:
         data = EvaluateRequest.model_validate(values)
     except PydanticError as exc:
@@ -359,9 +356,9 @@ def promote(
     """Release the challenger into the experiment's deployment (once it passed)."""
     require_roles(ctx, EDITORS, "promote experiments")
     experiment = service.get_experiment(session, ctx, experiment_id)
-    values = {"reason": _text(form.get("reason"))}
+    values = {"reason": form_text(form, "reason")}
     try:
-        data = ExperimentPromote.model_validate({k: v for k, v in values.items() if v})
+        data = ExperimentPromote.model_validate(posted(values))
     except PydanticError as exc:
         fields = {"reason": "; ".join(e["msg"] for e in exc.errors())}
         return _refused(

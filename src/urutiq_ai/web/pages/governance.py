@@ -37,6 +37,7 @@ from urutiq_ai.registry.schemas import AIModelRead
 from urutiq_ai.registry.service import MODELS
 from urutiq_ai.tenancy.deps import SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
+from urutiq_ai.web.forms import field_errors
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages.audit import history_of
 from urutiq_ai.web.pages.overview import latest
@@ -55,16 +56,6 @@ NEXT_STEPS = {
     ViolationStatus.resolved: ("open",),
     ViolationStatus.false_positive: ("open",),
 }
-
-
-def field_errors(exc: AppError | PydanticError) -> dict[str, str]:
-    """Errors by field name (the API's camelCase names), for ``field_error``."""
-    if isinstance(exc, PydanticError):
-        return {str(e["loc"][0]) if e["loc"] else "form": e["msg"] for e in exc.errors()}
-    found: dict[str, str] = {}
-    for item in exc.fields:
-        found.setdefault(item.field, item.reason)
-    return found or {"form": exc.detail}
 
 
 def _models(session: Session, ctx: TenantContext) -> dict[str, AIModelRead]:
