@@ -7,9 +7,10 @@ that with 1,000,000 stored predictions for the model (pre-aggregated series, no 
 scan of all predictions).
 
 How: the demo is loaded (``--scale``, 1 = what ``make run`` loads) into a fresh SQLite
-file; a TestClient logs in with the demo's key and crawls the dashboard from ``/``,
-following every same-site link (one query string per path and per list, at most
-``--max-pages`` pages), then asks each page ``--repeat`` times and prints p50 / p95 / max.
+file by the CLI in a process of its own; a TestClient logs in with the demo's key and
+crawls the dashboard from ``/``, following every same-site link (one query string per path
+and per list, at most ``--max-pages`` pages), then asks each page ``--repeat`` times and
+prints p50 / p95 / max.
 Then ``--predictions`` rows are added to the AIModelPrediction table for the model with the
 most predictions (one multi-row INSERT per 50,000, as a bulk logger would), and that
 model's page is timed again.
@@ -20,9 +21,11 @@ model's page is timed again.
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +45,6 @@ from urutiq_ai.api.app import create_app  # noqa: E402
 from urutiq_ai.core.db import new_id  # noqa: E402
 from urutiq_ai.core.migrations import upgrade  # noqa: E402
 from urutiq_ai.core.settings import Settings  # noqa: E402
-from urutiq_ai.demo.loader import load_demo  # noqa: E402
 from urutiq_ai.predictions.models import AIModelPrediction  # noqa: E402
 
 TARGET_P95_MS = 300.0
@@ -117,23 +119,23 @@ def add_predictions(url: str, model_id: str, count: int) -> float:
     engine = create_engine(url)
     started = time.perf_counter()
     with engine.begin() as conn:
-        base = dict(
-            conn.execute(select(table).where(table.c.modelId == model_id).limit(1)).mappings().one()
-        )
+        found = conn.execute(select(table).where(table.c.model_id == model_id).limit(1))
+        row = found.mappings().one()  # by column name (camelCase); inserts take keys
+        base = {column.key: row[column.name] for column in table.c}
         start = datetime.now(UTC) - timedelta(days=365)
         rng = random.Random(7)
         for offset in range(0, count, BATCH):
             rows = []
             for i in range(offset, min(offset + BATCH, count)):
                 moment = start + timedelta(seconds=i * 30)
-                correct = None if base["isCorrect"] is None else rng.random() < 0.9
+                correct = None if base["is_correct"] is None else rng.random() < 0.9
                 rows.append(
                     {
                         **base,
                         "id": new_id(),
-                        "createdAt": moment,
-                        "updatedAt": moment,
-                        "isCorrect": correct,
+                        "created_at": moment,
+                        "updated_at": moment,
+                        "is_correct": correct,
                     }
                 )
             conn.execute(insert(table), rows)
@@ -152,6 +154,26 @@ def busiest_model(url: str) -> tuple[str, str, int]:
         ).one()
     engine.dispose()
     return str(model_id), str(company_id), int(count)
+
+
+def load_demo_elsewhere(settings: Settings, scale: float) -> str:
+    """Load the demo with the CLI in a process of its own (as ``make run`` does), so this
+    process holds what a server holds, not the demo's training data; returns its key."""
+    env = {
+        **os.environ,
+        "URUTIQ_DATABASE_URL": settings.database_url,
+        "URUTIQ_ARTIFACTS": settings.artifacts,
+        "URUTIQ_SOURCES": settings.sources,
+    }
+    cli = Path(sys.executable).with_name("urutiq-ai")
+    done = subprocess.run(
+        [str(cli), "demo", "load", "--scale", str(scale)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
 
 
 def main() -> int:
@@ -173,8 +195,7 @@ def main() -> int:
         scheduler="off",
     )
     started = time.perf_counter()
-    _, key = load_demo(settings, scale=args.scale, report=lambda _: None)
-    assert key
+    key = load_demo_elsewhere(settings, args.scale)
     print(f"demo loaded at scale {args.scale} in {time.perf_counter() - started:.0f} s")
 
     app = create_app(settings)

@@ -4,6 +4,7 @@ browser's zone, keyboard navigation, logout."""
 import re
 from typing import Any
 
+from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, login, screenshot
 
 
@@ -76,3 +77,16 @@ def test_pages_fit_a_tablet_width(browser: Any, live_url: str, web_demo: WebDemo
         overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow} px wider than the screen"
     context.close()
+
+
+def test_another_tenants_url_answers_404_in_the_browser(
+    page: Any, other_tenant: TenantFixture
+) -> None:
+    for path in (
+        f"/companies/{other_tenant.company_id}",
+        f"/companies/{other_tenant.company_id}/models",
+    ):
+        response = page.goto(path)
+        assert response.status == 404
+        assert page.get_by_role("heading", name="Not found").is_visible()
+        assert "Traceback" not in page.content()
