@@ -347,6 +347,41 @@ class TestReport:
         assert api.get(f"models/{model_id}/compliance-report", role="viewer").status_code == 403
 
 
+class TestModelCard:
+    def test_the_card_states_purpose_data_metrics_and_limits(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        model_id, _ = two_versions
+        card = api.get(f"models/{model_id}/model-card", role="viewer", format="json").json()
+        assert card["model"]["id"] == model_id
+        assert card["data"]["features"] == ["vendorName", "description", "amount"]
+        assert card["data"]["trainingRunId"]
+        assert card["metrics"]["accuracy"] is not None
+        assert card["labels"]  # a classifier: the labels it can answer with
+        limits = " ".join(card["limits"])
+        assert "Needs every one of its 3 inputs" in limits
+        assert f"Answers only with the {len(card['labels'])} labels" in limits
+        assert "held-out" in limits
+        assert "violation" not in limits  # none yet
+
+        created = policy(api, "fairness", rules=VENDOR_FAIRNESS)
+        evaluate(api, created["id"], model_id)
+        after = api.get(f"models/{model_id}/model-card", format="json").json()
+        assert any(limit.startswith("Open medium violation") for limit in after["limits"])
+        assert any("fairness-policy" in limit for limit in after["limits"])
+
+        html = api.get(f"models/{model_id}/model-card", role="auditor")
+        assert html.status_code == 200
+        assert html.headers["content-type"].startswith("text/html")
+        for heading in ("Purpose", "Data", "Metrics", "Limits"):
+            assert f">{heading}</h2>" in html.text
+        assert "<script" not in html.text
+
+    def test_a_bad_format_is_refused(self, api: Api, two_versions: tuple[str, str]) -> None:
+        response = api.get(f"models/{two_versions[0]}/model-card", format="pdf")
+        assert_error(response, 422, fields=("format",))
+
+
 class TestVerbsCrossTenant:
     def test_another_tenant_cannot_reach_a_models_verbs_or_an_experiment(
         self, api: Api, tenant_second: TenantFixture, two_versions: tuple[str, str]
@@ -360,6 +395,7 @@ class TestVerbsCrossTenant:
         for method, path in (
             ("post", f"models/{first}/governance-check"),
             ("get", f"models/{first}/compliance-report"),
+            ("get", f"models/{first}/model-card"),
             ("post", f"experiments/{experiment['id']}/evaluate"),
             ("post", f"experiments/{experiment['id']}/promote"),
         ):

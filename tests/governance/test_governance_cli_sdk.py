@@ -1,6 +1,7 @@
 """Governance from the SDK and the CLI: evaluate, then work the violation to resolution."""
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,3 +82,29 @@ def test_cli_evaluate_exits_1_on_a_failure(
     )
     assert resolved.exit_code == 0, resolved.output
     assert json.loads(resolved.stdout)["status"] == "resolved"
+
+
+def test_the_model_card_from_the_sdk_and_the_cli(
+    sdk: Client,
+    two_versions: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import urutiq_ai.sdk._client as sdk_client_module
+
+    model_id, _ = two_versions
+    card = sdk.governance.model_card(model_id)
+    assert card["model"]["id"] == model_id
+    assert card["limits"]
+    transport = sdk._transport  # noqa: SLF001 - the test app's HTTP client, reused by the CLI
+    monkeypatch.setattr(sdk_client_module, "_local_http", lambda: (transport.http, lambda: None))
+    company = ["--company", sdk.company or "", "--api-key", transport.api_key or ""]
+    out = tmp_path / "card.html"
+    written = CliRunner().invoke(
+        cli_app, ["model-card", "--model", model_id, "--out", str(out), *company]
+    )
+    assert written.exit_code == 0, written.output
+    assert "Model card written to" in written.output
+    assert '<h2 id="limits">Limits</h2>' in out.read_text()
+    missing = CliRunner().invoke(cli_app, ["model-card", "--model", "nope", *company])
+    assert missing.exit_code == 1

@@ -456,3 +456,17 @@ def test_promote_in_the_browser(page: Any, web_demo: WebDemo) -> None:
     old_row = page.locator("table tr", has=page.get_by_role("link", name="1.0.0"))
     assert old_row.locator(".badge-deprecated").is_visible()
     assert status_of(web_demo, web_demo.key, web_demo.company, old) == "deprecated"
+
+
+def test_the_model_card_page(
+    web: TestClient, web_demo: WebDemo, other_tenant: TenantFixture
+) -> None:
+    mid = model_id(web_demo, "expense_classifier")
+    page = web.get(f"/companies/{web_demo.company}/models/{mid}").text
+    assert f'href="/companies/{web_demo.company}/models/{mid}/card"' in page
+    card = web.get(f"/companies/{web_demo.company}/models/{mid}/card")
+    assert card.status_code == 200
+    assert "Model card: expense_classifier 1.0.0" in card.text
+    assert "Needs every one of its" in card.text
+    theirs = logged_in(web_demo.app, other_tenant.keys["admin"])
+    assert theirs.get(f"/companies/{web_demo.company}/models/{mid}/card").status_code == 404

@@ -3,7 +3,7 @@ resolve``."""
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -90,12 +90,32 @@ def report(
     """Write a model's compliance report (HTML, or JSON with --json); admin or auditor key."""
     with sdk_client(url, api_key, company) as client:
         body = client.governance.report(model, output="json" if as_json else "html")
+    _write(body, out, as_json, "Compliance report")
+
+
+def model_card(
+    model: Annotated[str, typer.Option("--model", help="The model version's id.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the card.")] = Path(
+        "model-card.html"
+    ),
+    as_json: Annotated[bool, typer.Option("--json", help="Write the data as JSON.")] = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Write a model's card: purpose, data, metrics and limits (HTML, or JSON with --json)."""
+    with sdk_client(url, api_key, company) as client:
+        body = client.governance.model_card(model, output="json" if as_json else "html")
+    _write(body, out, as_json, "Model card")
+
+
+def _write(body: Any, out: Path, as_json: bool, what: str) -> None:
     text = json.dumps(body, indent=2) if as_json else str(body)
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {out}", [("--out", str(exc))])
-    Console().print(f"Compliance report written to {out} ({len(text):,} bytes).")
+    Console().print(f"{what} written to {out} ({len(text):,} bytes).")
 
 
 def _print_evaluations(rows: list[PolicyEvaluationRead]) -> None:

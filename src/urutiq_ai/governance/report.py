@@ -46,12 +46,12 @@ def report_data(session: Session, ctx: TenantContext, *, model_id: str) -> dict[
     model, artifact = registry_service.get_model_with_artifact(session, ctx, model_id)
     spec = (artifact.training_spec or {}) if artifact else {}
     experiments = [
-        *_rows(session, ctx, EXPERIMENTS, baseline_model=model.id),
-        *_rows(session, ctx, EXPERIMENTS, current_model=model.id),
+        *rows(session, ctx, EXPERIMENTS, baseline_model=model.id),
+        *rows(session, ctx, EXPERIMENTS, current_model=model.id),
     ]
-    violations = _rows(session, ctx, VIOLATIONS, model_id=model.id)
+    violations = rows(session, ctx, VIOLATIONS, model_id=model.id)
     revisions = deployments_service.revisions_of_model(session, ctx, model.id)
-    policies = {p.id: p for p in _rows(session, ctx, POLICIES)}
+    policies = {p.id: p for p in rows(session, ctx, POLICIES)}
     return {
         "generatedAt": datetime.now(UTC).isoformat(),
         "model": _plain(model),
@@ -66,13 +66,7 @@ def report_data(session: Session, ctx: TenantContext, *, model_id: str) -> dict[
                 "recall": model.recall,
                 "f1Score": model.f1_score,
             },
-            "importances": [
-                _plain(row)
-                for row in sorted(
-                    _rows(session, ctx, FEATURE_IMPORTANCES, model_id=model.id),
-                    key=lambda row: (row.method, -(row.importance or 0.0)),
-                )
-            ][:40],
+            "importances": importances(session, ctx, model.id)[:40],
         },
         "lineage": {
             "source": spec.get("source"),
@@ -80,16 +74,16 @@ def report_data(session: Session, ctx: TenantContext, *, model_id: str) -> dict[
                 {"sha256": artifact.sha256, "sizeBytes": artifact.size_bytes} if artifact else None
             ),
             "trainingRuns": [
-                _plain(row) for row in _rows(session, ctx, TRAINING_RUNS, model_id=model.id)
+                _plain(row) for row in rows(session, ctx, TRAINING_RUNS, model_id=model.id)
             ],
             "experiments": [_plain(row) for row in experiments],
             "deployments": [_plain(row) for row in revisions],
         },
         "policies": _latest_evaluations(session, ctx, model.id, policies),
         "violations": [_plain(row) for row in violations],
-        "drift": [_plain(row) for row in _rows(session, ctx, DRIFT_DETECTIONS, model_id=model.id)],
+        "drift": [_plain(row) for row in rows(session, ctx, DRIFT_DETECTIONS, model_id=model.id)],
         "performance": [
-            _plain(row) for row in _rows(session, ctx, PERFORMANCE_METRICS, model_id=model.id)
+            _plain(row) for row in rows(session, ctx, PERFORMANCE_METRICS, model_id=model.id)
         ],
         "audit": _audit_trail(
             session,
@@ -104,10 +98,33 @@ def report_data(session: Session, ctx: TenantContext, *, model_id: str) -> dict[
 
 def render_html(data: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (no scripts, no external assets)."""
-    return _ENV.get_template("report.html").render(report=data)
+    return template("report.html").render(report=data)
 
 
-def _rows(session: Session, ctx: TenantContext, res: Resource, **equals: Any) -> list[Any]:
+def template(name: str) -> Any:
+    return _ENV.get_template(name)
+
+
+def importances(session: Session, ctx: TenantContext, model_id: str) -> list[dict[str, Any]]:
+    """The model's stored feature importances, by method, most important first."""
+    return [
+        _plain(row)
+        for row in sorted(
+            rows(session, ctx, FEATURE_IMPORTANCES, model_id=model_id),
+            key=lambda row: (row.method, -(row.importance or 0.0)),
+        )
+    ]
+
+
+def latest_evaluations_of(
+    session: Session, ctx: TenantContext, model_id: str
+) -> list[dict[str, Any]]:
+    """The newest evaluation of the model by each policy, with the policy's name and type."""
+    policies = {p.id: p for p in rows(session, ctx, POLICIES)}
+    return _latest_evaluations(session, ctx, model_id, policies)
+
+
+def rows(session: Session, ctx: TenantContext, res: Resource, **equals: Any) -> list[Any]:
     page = crud_service.list_rows(
         session,
         ctx,
@@ -125,7 +142,7 @@ def _latest_evaluations(
     session: Session, ctx: TenantContext, model_id: str, policies: dict[str, Any]
 ) -> list[dict[str, Any]]:
     latest: dict[str, Any] = {}
-    for row in _rows(session, ctx, POLICY_EVALUATIONS, model_id=model_id):
+    for row in rows(session, ctx, POLICY_EVALUATIONS, model_id=model_id):
         latest.setdefault(row.policy_id, row)  # newest first
     return [
         {

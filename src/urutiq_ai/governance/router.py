@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.crud.resource import WRITERS
+from urutiq_ai.crud.resource import GOVERNANCE_READERS, WRITERS
 from urutiq_ai.governance import checks
 from urutiq_ai.governance.models import PolicyEvaluation
 from urutiq_ai.governance.schemas import (
@@ -20,6 +20,7 @@ from urutiq_ai.tenancy.deps import SessionDep, company_role
 router = APIRouter(tags=["governance"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate policies"))]
+Reader = Annotated[TenantContext, Depends(company_role(GOVERNANCE_READERS, "read model cards"))]
 Auditor = Annotated[
     TenantContext,
     Depends(company_role(frozenset({Role.admin, Role.auditor}), "read compliance reports")),
@@ -78,3 +79,20 @@ def compliance_report(
     if output == "json":
         return data
     return HTMLResponse(report.render_html(data))
+
+
+@router.get("/models/{id}/model-card", response_model=None)
+def model_card(
+    session: SessionDep,
+    ctx: Reader,
+    model_id: IdPath,
+    output: Annotated[Literal["html", "json"], Query(alias="format")] = "html",
+) -> Any:
+    """The model card: purpose, data, metrics and limits (what the system knows about where
+    the model cannot be trusted). ``format=json`` for data."""
+    from urutiq_ai.governance import model_card as cards  # Jinja2: on first use only
+
+    card = cards.model_card(session, ctx, model_id=model_id)
+    if output == "json":
+        return card
+    return HTMLResponse(cards.render_html(card))

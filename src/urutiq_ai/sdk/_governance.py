@@ -39,9 +39,15 @@ class GovernanceClient:
 
     def report(self, model_id: str, *, output: str = "html", company: str | None = None) -> Any:
         """The model's compliance report: an HTML page (str), or its data (``output="json"``)."""
-        path = self._transport.company_path(
-            f"models/{quote(model_id, safe='')}/compliance-report", company
-        )
+        return self._document(model_id, "compliance-report", output, company)
+
+    def model_card(self, model_id: str, *, output: str = "json", company: str | None = None) -> Any:
+        """The model card (purpose, data, metrics, limits): its data, or an HTML page
+        (``output="html"``)."""
+        return self._document(model_id, "model-card", output, company)
+
+    def _document(self, model_id: str, name: str, output: str, company: str | None) -> Any:
+        path = self._transport.company_path(f"models/{quote(model_id, safe='')}/{name}", company)
         return self._transport.request("GET", path, params=[("format", output)])
 
 

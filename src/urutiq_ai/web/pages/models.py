@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy.orm import Session
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, NotFound
@@ -90,6 +90,14 @@ def model_page(
         window=window,
         flash=DONE.get(done or ""),
     )
+
+
+@router.get("/models/{id}/card")
+def model_card_page(session: SessionDep, ctx: WebCompany, model_id: ModelId) -> Response:
+    """The model card (purpose, data, metrics, limits) as its own printable page."""
+    from urutiq_ai.governance import model_card as cards  # Jinja2 environment: on first use
+
+    return HTMLResponse(cards.render_html(cards.model_card(session, ctx, model_id=model_id)))
 
 
 @router.post("/models/{id}/promote")
