@@ -102,6 +102,7 @@ def test_a_scheduled_drift_monitor_retrains_too(
     assert retraining["modelId"] == model_id
     (experiment,) = experiments_of(client, tenant, model_id)
     assert experiment["id"] == retraining["experimentId"]
+    assert wait_for_run(client, tenant, retraining["runId"])["status"] == "completed"
 
 
 def test_without_the_setting_drift_only_alerts(
