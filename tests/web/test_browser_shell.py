@@ -4,6 +4,8 @@ browser's zone, keyboard navigation, logout."""
 import re
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, login, screenshot
 
@@ -17,7 +19,7 @@ def test_login_lands_on_the_overview(page: Any, web_demo: WebDemo) -> None:
         "Drift alerts",
         "Pipeline health",
     ):
-        assert page.get_by_role("heading", name=heading).is_visible()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
     assert int(page.locator(".stats .stat-value").first.inner_text()) > 0
     cookie = next(c for c in page.context.cookies() if c["name"] == "urutiq_session")
     assert cookie["httpOnly"]
@@ -36,7 +38,7 @@ def test_the_company_switcher_changes_company(page: Any, web_demo: WebDemo) -> N
     other = web_demo.companies[1]
     page.get_by_label("Company").select_option(other)
     page.wait_for_url(re.compile(f".*/companies/{other}$"))
-    assert page.get_by_role("heading", name="Overview").is_visible()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
 
 
 def test_the_sections_are_reachable_by_keyboard(page: Any) -> None:
@@ -49,7 +51,7 @@ def test_the_sections_are_reachable_by_keyboard(page: Any) -> None:
 def test_logout_needs_a_new_login(page: Any, web_demo: WebDemo) -> None:
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r".*/login.*"))
-    assert page.get_by_text("You are logged out.").is_visible()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
     page.goto(f"/companies/{web_demo.company}")
     assert "/login" in page.url
 
@@ -88,5 +90,5 @@ def test_another_tenants_url_answers_404_in_the_browser(
     ):
         response = page.goto(path)
         assert response.status == 404
-        assert page.get_by_role("heading", name="Not found").is_visible()
+        expect(page.get_by_role("heading", name="Not found")).to_be_visible()
         assert "Traceback" not in page.content()

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, csrf_of, logged_in, login, screenshot
@@ -361,23 +362,23 @@ def test_browser_config_history_diff_and_activate(
     page.wait_for_url(re.compile(r".*/config$"))
     page.get_by_role("link", name="prompts", exact=True).click()
     page.wait_for_url(re.compile(r".*/config/prompts$"))
-    assert page.locator("table.diff tr.diff-add").first.is_visible()  # newest two compared
-    assert page.locator("table.diff td.diff-del").first.is_visible()
+    expect(page.locator("table.diff tr.diff-add").first).to_be_visible()  # newest two compared
+    expect(page.locator("table.diff td.diff-del").first).to_be_visible()
     screenshot(page, "config-history")
     page.get_by_role("button", name=f"Activate version {earlier['version']}").click()
     page.wait_for_url(re.compile(r".*\?done=.*"))
-    assert page.get_by_text(f"Version {earlier['version']} is now active.").is_visible()
-    assert page.locator(f"#v{earlier['version']} .badge-active").is_visible()
+    expect(page.get_by_text(f"Version {earlier['version']} is now active.")).to_be_visible()
+    expect(page.locator(f"#v{earlier['version']} .badge-active")).to_be_visible()
     page.get_by_label("Configuration data (JSON)").fill('{"templates": {"x": {"text": "{a}"}}}')
     page.get_by_role("button", name="Save version").click()
-    assert page.locator("#configData-error").is_visible()
+    expect(page.locator("#configData-error")).to_be_visible()
     assert _active(api, company)["id"] == earlier["id"]  # type: ignore[index]
 
 
 def test_browser_audit_log_filters(page: Any) -> None:
     page.get_by_role("link", name="Audit log").click()
     page.wait_for_url(re.compile(r".*/audit$"))
-    assert page.get_by_role("heading", name="Audit log").is_visible()
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     page.get_by_label("Table").fill("AIConfig")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*/audit\?.*table=AIConfig.*"))
@@ -389,7 +390,7 @@ def test_browser_an_auditor_reads_the_audit_log(page: Any, role_keys: dict[str, 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r".*/login.*"))
     login(page, role_keys["auditor"])
-    assert page.get_by_role("link", name="Audit log").is_visible()
+    expect(page.get_by_role("link", name="Audit log")).to_be_visible()
     page.get_by_role("link", name="Audit log").click()
     page.wait_for_url(re.compile(r".*/audit$"))
     assert page.locator("#audit-entries > tbody > tr").count() > 0
@@ -399,4 +400,4 @@ def test_browser_an_auditor_reads_the_audit_log(page: Any, role_keys: dict[str, 
     assert page.get_by_role("link", name="Audit log").count() == 0
     response = page.goto("/audit")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
@@ -453,7 +454,7 @@ def test_browse_the_deployments_and_their_charts(page: Any) -> None:
     screenshot(page, "deployment")
     page.get_by_label(re.compile("At \\(UTC")).fill("2999-01-01")
     page.get_by_role("button", name="Ask").click()
-    assert page.locator("#served-answer").get_by_text("expense-classifier").is_visible()
+    expect(page.locator("#served-answer").get_by_text("expense-classifier")).to_be_visible()
 
 
 def test_promote_in_the_browser(page: Any, web_demo: WebDemo, api: TestClient) -> None:
@@ -464,7 +465,7 @@ def test_promote_in_the_browser(page: Any, web_demo: WebDemo, api: TestClient) -
     page.get_by_label("Note").fill("ready for the month-end close")
     page.get_by_role("button", name="Promote", exact=True).click()
     page.wait_for_url(re.compile(r".*environment=production&done=promoted$"))
-    assert page.get_by_text("Promoted: the new revision passed").is_visible()
+    expect(page.get_by_text("Promoted: the new revision passed")).to_be_visible()
     row = page.locator("#revisions tbody tr").first
     assert "promote" in row.inner_text()
     assert "ready for the month-end close" in row.inner_text()
@@ -503,7 +504,7 @@ def test_check_now_in_the_browser(page: Any, web_demo: WebDemo, api: TestClient)
     before = stamp()
     page.get_by_role("button", name="Check now").click()
     page.wait_for_url(re.compile(r".*done=checked$"))
-    assert page.get_by_text("Health checked now.").is_visible()
+    expect(page.get_by_text("Health checked now.")).to_be_visible()
     assert stamp() > before
     assert _deployment(api, company, name, "staging")["healthCheck"]["trigger"] == "manual"
 

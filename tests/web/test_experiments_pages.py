@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, logged_in, screenshot
@@ -295,7 +296,7 @@ def test_evaluate_and_promote_in_the_browser(page: Any, web_demo: WebDemo, api: 
     company = web_demo.company
     experiment, name, challenger = _ab_experiment(api, company)
     page.goto(_page(company, experiment["id"]))
-    assert page.get_by_text("Not evaluated yet.").is_visible()
+    expect(page.get_by_text("Not evaluated yet.")).to_be_visible()
     page.get_by_label("Comparison").select_option("both")
     page.get_by_role("button", name="Evaluate now").click()
     page.wait_for_url(re.compile(r".*done=evaluated$"))
@@ -304,7 +305,7 @@ def test_evaluate_and_promote_in_the_browser(page: Any, web_demo: WebDemo, api: 
     page.get_by_label("Reason").fill("guard held offline")
     page.get_by_role("button", name="Promote challenger").click()
     page.wait_for_url(re.compile(r".*done=promoted$"))
-    assert page.get_by_text("The challenger was released into the deployment").is_visible()
+    expect(page.get_by_text("The challenger was released into the deployment")).to_be_visible()
     page.get_by_role("link", name=re.compile(re.escape(name))).first.click()
     newest = page.locator("#revisions tbody tr").first.inner_text()
     assert "promote" in newest

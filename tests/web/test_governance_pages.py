@@ -9,6 +9,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, csrf_of, logged_in, screenshot
@@ -461,8 +462,8 @@ def test_browser_board_policy_and_evaluate_now(
     )
     page.get_by_role("link", name="Governance").click()
     page.wait_for_url(re.compile(r".*/governance$"))
-    assert page.get_by_role("heading", name="Policies").is_visible()
-    assert page.get_by_role("heading", name="Violations").is_visible()
+    expect(page.get_by_role("heading", name="Policies")).to_be_visible()
+    expect(page.get_by_role("heading", name="Violations")).to_be_visible()
     screenshot(page, "governance")
     page.get_by_role("link", name="models explain themselves").click()
     page.wait_for_url(re.compile(r".*/governance/policies/\w+$"))
@@ -473,9 +474,9 @@ def test_browser_board_policy_and_evaluate_now(
     page.wait_for_url(re.compile(r".*\?evaluated=\w+#result$"))
     evaluation_id = re.search(r"evaluated=(\w+)", page.url).group(1)  # type: ignore[union-attr]
     row = api.get(f"{API}/{web_demo.company}/policy-evaluations/{evaluation_id}").json()
-    assert page.locator(f"#result .badge-{row['status']}").is_visible()
-    assert page.locator("#result").get_by_text(row["summary"]).is_visible()
-    assert page.locator("#evals-h").is_visible()
+    expect(page.locator(f"#result .badge-{row['status']}")).to_be_visible()
+    expect(page.locator("#result").get_by_text(row["summary"])).to_be_visible()
+    expect(page.locator("#evals-h")).to_be_visible()
 
 
 def test_browser_resolve_a_violation(page: Any, web_demo: WebDemo, api: TestClient) -> None:
@@ -483,13 +484,13 @@ def test_browser_resolve_a_violation(page: Any, web_demo: WebDemo, api: TestClie
     page.goto(f"/companies/{web_demo.company}/governance")
     page.locator(f"#col-open ~ ul a[href$='/violations/{made['id']}']").click()
     page.wait_for_url(re.compile(f".*/violations/{made['id']}$"))
-    assert page.get_by_role("heading", name="Evidence").is_visible()
-    assert page.get_by_role("cell", name="1.12 – 1.77").is_visible()
+    expect(page.get_by_role("heading", name="Evidence")).to_be_visible()
+    expect(page.get_by_role("cell", name="1.12 – 1.77")).to_be_visible()
     page.get_by_role("button", name="Start investigating").click()
     page.wait_for_url(re.compile(r".*\?done=investigating$"))
     screenshot(page, "violation")
     page.get_by_role("button", name="Resolve").click()  # without a resolution first
-    assert page.locator("#resolution-error").is_visible()
+    expect(page.locator("#resolution-error")).to_be_visible()
     assert (
         page.get_by_label("Resolution (what was found and done)").get_attribute("aria-invalid")
         == "true"
@@ -499,11 +500,11 @@ def test_browser_resolve_a_violation(page: Any, web_demo: WebDemo, api: TestClie
     )
     page.get_by_role("button", name="Resolve").click()
     page.wait_for_url(re.compile(r".*\?done=resolved$"))
-    assert page.get_by_text("Violation moved to resolved.").is_visible()
-    assert page.get_by_role("button", name="Reopen").is_visible()
+    expect(page.get_by_text("Violation moved to resolved.")).to_be_visible()
+    expect(page.get_by_role("button", name="Reopen")).to_be_visible()
     assert _violation(api, web_demo.company, made["id"])["status"] == "resolved"
     page.goto(f"/audit?rowId={made['id']}")
     rows = page.locator("#audit-entries > tbody > tr")
     assert rows.count() == 3  # created, investigating, resolved
-    assert page.locator("td.diff-add code", has_text='"resolved"').first.is_visible()
-    assert page.locator("td.diff-del code", has_text='"investigating"').first.is_visible()
+    expect(page.locator("td.diff-add code", has_text='"resolved"').first).to_be_visible()
+    expect(page.locator("td.diff-del code", has_text='"investigating"').first).to_be_visible()

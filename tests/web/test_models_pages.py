@@ -8,6 +8,7 @@ from html import unescape
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
@@ -429,7 +430,7 @@ def test_the_model_page_in_the_browser(page: Any, web_demo: WebDemo) -> None:
     page.goto(f"/companies/{web_demo.company}/models?modelName=expense_classifier")
     page.get_by_role("link", name="expense_classifier").last.click()
     page.wait_for_url(re.compile(r".*/models/[0-9a-f]+$"))
-    assert page.get_by_role("heading", name="Feature importance").is_visible()
+    expect(page.get_by_role("heading", name="Feature importance")).to_be_visible()
     assert all(points > 0 for points in chart_points(page, "#fi-chart"))
     performance = chart_points(page, "#perf-chart")
     assert len(performance) >= 4
@@ -452,9 +453,9 @@ def test_promote_in_the_browser(page: Any, web_demo: WebDemo) -> None:
     page.goto(f"/companies/{web_demo.company}/models/{new}")
     page.get_by_role("button", name="Promote this version").click()
     page.wait_for_url(re.compile(r".*\?done=promoted$"))
-    assert page.get_by_text("Version promoted").is_visible()
+    expect(page.get_by_text("Version promoted")).to_be_visible()
     old_row = page.locator("table tr", has=page.get_by_role("link", name="1.0.0"))
-    assert old_row.locator(".badge-deprecated").is_visible()
+    expect(old_row.locator(".badge-deprecated")).to_be_visible()
     assert status_of(web_demo, web_demo.key, web_demo.company, old) == "deprecated"
 
 

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
@@ -355,7 +356,7 @@ class TestOtherTenants:
 def test_browser_run_now_and_watch_the_run(page: Any, web_demo: WebDemo, api: TestClient) -> None:
     pipeline = _pipeline(api, web_demo.company, "data_collection")
     page.goto(f"/companies/{web_demo.company}/pipelines")
-    assert page.get_by_role("heading", name="Pipelines", exact=True).is_visible()
+    expect(page.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible()
     screenshot(page, "pipelines")
     page.get_by_role("link", name=pipeline["pipelineName"], exact=True).click()
     page.wait_for_url(re.compile(f".*/pipelines/{pipeline['id']}$"))
@@ -366,18 +367,18 @@ def test_browser_run_now_and_watch_the_run(page: Any, web_demo: WebDemo, api: Te
     run_id = re.search(r"/pipeline-runs/(\w+)", page.url).group(1)  # type: ignore[union-attr]
     page.locator("#run-live .badge", has_text="completed").wait_for(timeout=30_000)
     assert sum(chart_points(page, "#steps-chart")) > 0
-    assert page.get_by_role("heading", name="Logs").is_visible()
+    expect(page.get_by_role("heading", name="Logs")).to_be_visible()
     page.get_by_role("link", name=f"« {pipeline['pipelineName']}").click()
     page.wait_for_url(re.compile(f".*/pipelines/{pipeline['id']}$"))
     row = page.locator("tr", has=page.locator(f'a[href$="/pipeline-runs/{run_id}"]'))
-    assert row.get_by_text("completed").is_visible()
+    expect(row.get_by_text("completed")).to_be_visible()
 
 
 def test_browser_a_run_with_rejects(page: Any, web_demo: WebDemo, api: TestClient) -> None:
     run = _run_with_rejects(api, web_demo.company)
     page.goto(f"/companies/{web_demo.company}/pipeline-runs/{run['id']}")
-    assert page.get_by_role("heading", name="Rejected rows").is_visible()
+    expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible()
     rejects = page.locator("section", has=page.get_by_role("heading", name="Rejected rows"))
-    assert rejects.get_by_text(f"{run['recordsFailed']} rows rejected to").is_visible()
+    expect(rejects.get_by_text(f"{run['recordsFailed']} rows rejected to")).to_be_visible()
     assert rejects.locator("tbody tr").count() == min(run["recordsFailed"], 50)
     screenshot(page, "pipeline-run")

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, login, screenshot
@@ -332,9 +333,9 @@ class TestOtherTenants:
 
 def test_browser_quality_by_dimension(page: Any, web_demo: WebDemo) -> None:
     page.goto(f"/companies/{web_demo.company}/data-quality")
-    assert page.get_by_role("heading", name="Latest results by dimension").is_visible()
+    expect(page.get_by_role("heading", name="Latest results by dimension")).to_be_visible()
     for dimension in ("completeness", "validity", "consistency"):
-        assert page.locator(f'[data-dimension="{dimension}"]').is_visible()
+        expect(page.locator(f'[data-dimension="{dimension}"]')).to_be_visible()
     assert sum(chart_points(page, "#quality-latest-chart")) > 0
     assert sum(chart_points(page, "#quality-trend-chart")) > 0
     assert page.locator("tr[data-failing]").count() > 0
@@ -356,11 +357,11 @@ def test_browser_run_check_now(page: Any, web_demo: WebDemo, api: TestClient) ->
     page.wait_for_url(re.compile(r".*/monitor-runs/\w+\?done=queued$"))
     run_id = re.search(r"/monitor-runs/(\w+)", page.url).group(1)  # type: ignore[union-attr]
     page.locator("#monitor-run-live .badge", has_text="completed").wait_for(timeout=60_000)
-    assert page.get_by_role("heading", name="Summary").is_visible()
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
     page.get_by_role("link", name="« Monitoring").click()
     page.wait_for_url(re.compile(r".*/monitoring$"))
     runs = page.locator("#monitor-runs")
-    assert runs.locator(f'a[href$="/monitor-runs/{run_id}"]').is_visible()
+    expect(runs.locator(f'a[href$="/monitor-runs/{run_id}"]')).to_be_visible()
     run = api.get(f"{API}/{web_demo.company}/monitor-runs/{run_id}").json()
     assert (run["trigger"], run["status"]) == ("manual", "completed")
 
@@ -380,9 +381,11 @@ def test_browser_resolve_an_alert(
     page.goto(f"/companies/{other_tenant.company_id}/monitoring/alerts?status=open")
     page.get_by_role("button", name="Resolve: resolved in the browser").click()
     page.wait_for_url(re.compile(r".*done=resolved$"))
-    assert page.get_by_text("Alert resolved.").is_visible()
+    expect(page.get_by_text("Alert resolved.")).to_be_visible()
     assert page.locator(f'tr[data-alert="{alert_id}"]').count() == 0
     page.get_by_label("Status").select_option("resolved")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r".*status=resolved.*"))
-    assert page.locator(f'tr[data-alert="{alert_id}"]').get_by_text("resolved").first.is_visible()
+    expect(
+        page.locator(f'tr[data-alert="{alert_id}"]').get_by_text("resolved").first
+    ).to_be_visible()

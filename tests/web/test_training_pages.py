@@ -9,6 +9,7 @@ from html import unescape
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
 from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
@@ -401,7 +402,7 @@ def test_invalid_values_in_the_browser(page: Any, web_demo: WebDemo) -> None:
     page.get_by_label("Validation split").fill("2")
     page.get_by_role("button", name="Start training").click()
     error = page.locator("#validationSplit-error")
-    assert error.is_visible()
+    expect(error).to_be_visible()
     assert "0.9" in error.inner_text()
     assert page.get_by_label("Validation split").get_attribute("aria-invalid") == "true"
 
