@@ -221,7 +221,7 @@ class TestMonitorsPage:
         url = f"/companies/{web_demo.company}/monitoring"
         page = viewer.get(url)
         assert page.status_code == 200
-        assert "Run check now" not in page.text
+        assert "Run check now" not in page.text  # no button, and no hint to press one
         before = len(_items(api, web_demo.company, "monitor-runs"))
         response = viewer.post(
             f"/companies/{web_demo.company}/monitors/{monitor['id']}/run",
