@@ -2,6 +2,7 @@
 one database with the demo loaded (``demo_env``), shared by the tests that only read it or
 add to it."""
 
+import traceback
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,12 @@ def invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
         get_settings.cache_clear()
         result = RUNNER.invoke(app, list(args))
     get_settings.cache_clear()
-    return result.exit_code, result.output
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # an exception the command did not turn into a message: show where it came from
+        trace = "".join(traceback.format_exception(result.exception))
+        output += f"\n{trace}"
+    return result.exit_code, output
 
 
 @pytest.fixture(scope="session")
