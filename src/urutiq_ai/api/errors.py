@@ -52,12 +52,19 @@ async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(exc.name, exc.detail, fields), status_code=exc.status_code)
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def validation_fields(exc: RequestValidationError) -> tuple[str, list[dict[str, str]]]:
+    """A request's validation errors as ``{field, reason}`` pairs, and one line naming them
+    (the API's 422 and the dashboard's error page say the same)."""
     fields = [
         {"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()
     ]
     detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields) or "invalid request"
+    return detail, fields
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail, fields = validation_fields(exc)
     return JSONResponse(error_body("ValidationError", detail, fields), status_code=422)
 
 

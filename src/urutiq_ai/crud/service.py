@@ -131,6 +131,31 @@ def delete_row(session: Session, ctx: TenantContext, res: Resource, row_id: str)
     )
 
 
+def newest_rows(
+    session: Session,
+    ctx: TenantContext,
+    res: Resource,
+    *,
+    limit: int,
+    sort: str = "createdAt",
+    since: datetime | None = None,
+    **equals: Any,
+) -> list[Any]:
+    """The newest ``limit`` rows of ``res`` (by ``sort``, a sort field's camelCase name),
+    created at ``since`` or later, whose attributes equal ``equals`` (a list: any of them)."""
+    page = list_rows(
+        session,
+        ctx,
+        res,
+        equals={k: v if isinstance(v, list) else [v] for k, v in equals.items()},
+        ranges={"created_at": (since, None)} if since is not None else {},
+        sort=SortSpec(field=sort, descending=True),
+        cursor=None,
+        limit=limit,
+    )
+    return list(page.items)
+
+
 def count_rows(
     session: Session, ctx: TenantContext, res: Resource, attr: str, **equals: Any
 ) -> dict[str, int]:

@@ -41,7 +41,6 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import new_id, utcnow
 from urutiq_ai.core.errors import AppError, Conflict, FieldError
 from urutiq_ai.core.jobs import PENDING_KEY
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.experiments.schemas import AIExperimentCreate, ExperimentStatus
 from urutiq_ai.experiments.service import EXPERIMENTS
@@ -154,19 +153,12 @@ def retrain_on_signal(
 
 def _retrained_since(session: Session, ctx: TenantContext, model_id: str, since: datetime) -> bool:
     """Whether an experiment of a retraining of ``model_id`` was opened after ``since``."""
-    page = crud_service.list_rows(
-        session,
-        ctx,
-        EXPERIMENTS,
-        equals={"baseline_model": [model_id]},
-        ranges={"created_at": (since, None)},
-        sort=SortSpec("createdAt", descending=True),
-        cursor=None,
-        limit=50,
+    rows = crud_service.newest_rows(
+        session, ctx, EXPERIMENTS, limit=50, since=since, baseline_model=model_id
     )
     return any(
         isinstance(row.methodology, dict) and row.methodology.get("origin") in ORIGINS
-        for row in page.items
+        for row in rows
     )
 
 

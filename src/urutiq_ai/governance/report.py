@@ -18,7 +18,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments import service as deployments_service
@@ -125,17 +124,7 @@ def latest_evaluations_of(
 
 
 def rows(session: Session, ctx: TenantContext, res: Resource, **equals: Any) -> list[Any]:
-    page = crud_service.list_rows(
-        session,
-        ctx,
-        res,
-        equals={name: [value] for name, value in equals.items()},
-        ranges={},
-        sort=SortSpec(field="createdAt", descending=True),
-        cursor=None,
-        limit=LIMIT,
-    )
-    return list(page.items)
+    return crud_service.newest_rows(session, ctx, res, limit=LIMIT, **equals)
 
 
 def _latest_evaluations(

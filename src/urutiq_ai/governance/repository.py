@@ -6,14 +6,16 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
-from urutiq_ai.governance.schemas import OPEN_VIOLATION_STATUSES, PolicyStatus
+from urutiq_ai.governance.schemas import OPEN_VIOLATION_STATUSES, PolicyStatus, PolicyType
 
 
 class PolicyRepository(TenantRepository[AIGovernance]):
     model = AIGovernance
 
-    def active(self) -> Sequence[AIGovernance]:
+    def active(self, policy_type: PolicyType | None = None) -> Sequence[AIGovernance]:
         stmt = self.base_statement().where(AIGovernance.status == PolicyStatus.active)
+        if policy_type is not None:
+            stmt = stmt.where(AIGovernance.policy_type == policy_type)
         return self.scalars(stmt.order_by(AIGovernance.policy_name))
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
+from urutiq_ai.api.errors import validation_fields
 from urutiq_ai.core.errors import AppError
 from urutiq_ai.web.auth import CsrfRejected, LoginRequired
 from urutiq_ai.web.templating import render
@@ -73,11 +74,8 @@ async def _app_error_page(request: Request, exc: Exception) -> Response:
 
 async def _validation_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    detail = "; ".join(
-        f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'value'}: {e.get('msg')}"
-        for e in exc.errors()
-    )
-    return _page_error(422, detail or "invalid request", request)
+    detail, _ = validation_fields(exc)
+    return _page_error(422, detail, request)
 
 
 async def _http_page(request: Request, exc: Exception) -> Response:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.core.naming import to_snake
 from urutiq_ai.crud import service as crud
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.crud.router import build_list_query, list_arguments
@@ -90,11 +91,7 @@ def _accepted(query_model: type[BaseModel]) -> set[str]:
 def _as_lists(res: Resource, params: Mapping[str, str]) -> dict[str, Any]:
     """Equality filters take lists in the API (``status=a&status=b``): one value here."""
     listed = set(res.filters)
-    return {k: ([v] if _attr(k) in listed else v) for k, v in params.items()}
-
-
-def _attr(name: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+    return {k: ([v] if to_snake(k) in listed else v) for k, v in params.items()}
 
 
 def _field_errors(fields: list[FieldError]) -> dict[str, str]:

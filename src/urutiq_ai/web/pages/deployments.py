@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -21,7 +22,6 @@ from starlette.responses import RedirectResponse, Response
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import rollback as undo
 from urutiq_ai.core.errors import AppError, FieldError
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud
 from urutiq_ai.deployments import service
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
@@ -172,17 +172,9 @@ def _find(
     (production first)."""
     if environment is not None:
         return service.find(session, ctx, name, environment)
-    page = crud.list_rows(
-        session,
-        ctx,
-        service.DEPLOYMENTS,
-        equals={"deployment_name": [name]},
-        ranges={},
-        sort=SortSpec("createdAt", descending=True),
-        cursor=None,
-        limit=10,
+    found: list[AIDeployment] = crud.newest_rows(
+        session, ctx, service.DEPLOYMENTS, limit=10, deployment_name=name
     )
-    found: list[AIDeployment] = list(page.items)
     order = [Environment.production, Environment.staging, Environment.development]
     for env in order:
         for row in found:
@@ -193,17 +185,10 @@ def _find(
 
 def _siblings(session: Session, ctx: TenantContext, deployment: AIDeployment) -> list[Any]:
     """The same name in the other environments."""
-    page = crud.list_rows(
-        session,
-        ctx,
-        service.DEPLOYMENTS,
-        equals={"deployment_name": [deployment.deployment_name]},
-        ranges={},
-        sort=SortSpec("createdAt", descending=False),
-        cursor=None,
-        limit=10,
+    rows = crud.newest_rows(
+        session, ctx, service.DEPLOYMENTS, limit=10, deployment_name=deployment.deployment_name
     )
-    return [row for row in page.items if row.id != deployment.id]
+    return [row for row in reversed(rows) if row.id != deployment.id]
 
 
 def _latency_chart(revisions: list[DeploymentRevision]) -> dict[str, Any] | None:
@@ -418,29 +403,14 @@ def promote(
 ) -> Response:
     """Release this deployment's model into another environment (production by default)."""
     require_roles(ctx, EDITORS, "promote deployments")
-    source = service.find(session, ctx, name, environment)
     values = {
         "to": form_text(form, "to") or Environment.production.value,
         "reason": form_text(form, "reason"),
         "governanceOverride": form_text(form, "governanceOverride"),
     }
-    try:
-        data = DeploymentPromote.model_validate(posted(values))
-    except PydanticError as exc:
-        fields = field_errors(exc, default="to")
-        return _refused(
-            request, session, ctx, name, environment, action="promote", fields=fields, form=values
-        )
-    try:
-        change = service.promote(
-            session, ctx, deployment_id=source.id, data=data, store=_store(request)
-        )
-    except AppError as exc:
-        return _refused(
-            request, session, ctx, name, environment, action="promote", exc=exc, form=values
-        )
-    done = "promoted" if change.revision.status.value == "active" else "promote_failed"
-    return _back(request, change.deployment, done)
+    return _change(
+        request, session, ctx, name, environment, "promote", DeploymentPromote, values, "to"
+    )
 
 
 @router.post("/deployments/{name}/rollback")
@@ -454,25 +424,50 @@ def rollback(
 ) -> Response:
     """Serve the previous revision again, with the reason given."""
     require_roles(ctx, EDITORS, "roll back deployments")
-    deployment = service.find(session, ctx, name, environment)
     values = {"reason": form_text(form, "reason")}
+    return _change(
+        request, session, ctx, name, environment, "rollback", DeploymentRollback, values, "reason"
+    )
+
+
+# what each change calls, and the flash it ends with (revision active, or not)
+CHANGES: dict[str, tuple[Any, str, str]] = {
+    "promote": (service.promote, "promoted", "promote_failed"),
+    "rollback": (service.rollback, "rolled_back", "rollback_failed"),
+}
+
+
+def _change(
+    request: Request,
+    session: Session,
+    ctx: TenantContext,
+    name: str,
+    environment: Environment,
+    action: str,
+    schema: type[BaseModel],
+    values: dict[str, Any],
+    default_field: str,
+) -> Response:
+    """Validate the form into ``schema``, apply the change to the deployment, and come back
+    to its page: with the errors next to their fields, or the service's refusal, or done."""
+    deployment = service.find(session, ctx, name, environment)
     try:
-        data = DeploymentRollback.model_validate(posted(values))
+        data = schema.model_validate(posted(values))
     except PydanticError as exc:
-        fields = field_errors(exc, default="reason")
+        fields = field_errors(exc, default=default_field)
         return _refused(
-            request, session, ctx, name, environment, action="rollback", fields=fields, form=values
+            request, session, ctx, name, environment, action=action, fields=fields, form=values
         )
+    apply, done, failed = CHANGES[action]
     try:
-        change = service.rollback(
-            session, ctx, deployment_id=deployment.id, data=data, store=_store(request)
-        )
+        change = apply(session, ctx, deployment_id=deployment.id, data=data, store=_store(request))
     except AppError as exc:
         return _refused(
-            request, session, ctx, name, environment, action="rollback", exc=exc, form=values
+            request, session, ctx, name, environment, action=action, exc=exc, form=values
         )
-    done = "rolled_back" if change.revision.status.value == "active" else "rollback_failed"
-    return _back(request, change.deployment, done)
+    return _back(
+        request, change.deployment, done if change.revision.status.value == "active" else failed
+    )
 
 
 @router.post("/deployments/{name}/health-check")

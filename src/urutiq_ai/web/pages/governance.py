@@ -19,7 +19,6 @@ from starlette.responses import RedirectResponse, Response
 
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.errors import AppError, NotFound
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud
 from urutiq_ai.governance import checks, report
 from urutiq_ai.governance.policies import compliance_of, monitoring_of, rules_of
@@ -96,20 +95,11 @@ def _last_evaluation(
 
 
 def _newest(
-    session: Session, ctx: TenantContext, equals: Mapping[str, str]
+    session: Session, ctx: TenantContext, equals: Mapping[str, Any]
 ) -> list[AIGovernanceViolationRead]:
     """The newest violations of one column of the board."""
-    page = crud.list_rows(
-        session,
-        ctx,
-        VIOLATIONS,
-        equals={name: [value] for name, value in equals.items()},
-        ranges={},
-        sort=SortSpec("createdAt", descending=True),
-        cursor=None,
-        limit=BOARD_SIZE,
-    )
-    return [AIGovernanceViolationRead.model_validate(row) for row in page.items]
+    rows = crud.newest_rows(session, ctx, VIOLATIONS, limit=BOARD_SIZE, **equals)
+    return [AIGovernanceViolationRead.model_validate(row) for row in rows]
 
 
 def _board_filters(params: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.crud import service as crud
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.governance.service import VIOLATIONS
@@ -32,20 +31,11 @@ def latest(
     *,
     limit: int = 5,
     sort: str = "createdAt",
-    **equals: list[Any],
+    **equals: Any,
 ) -> list[Any]:
     """The newest ``limit`` rows of ``res`` matching ``equals``, as read schemas."""
-    page = crud.list_rows(
-        session,
-        ctx,
-        res,
-        equals=equals,
-        ranges={},
-        sort=SortSpec(sort, descending=True),
-        cursor=None,
-        limit=limit,
-    )
-    return [res.read_schema.model_validate(row) for row in page.items]
+    rows = crud.newest_rows(session, ctx, res, limit=limit, sort=sort, **equals)
+    return [res.read_schema.model_validate(row) for row in rows]
 
 
 def model_names(session: Session, ctx: TenantContext, ids: set[str]) -> dict[str, str]:

@@ -15,7 +15,6 @@ from starlette.responses import RedirectResponse, Response
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, FieldError, NotFound, ValidationError
 from urutiq_ai.core.naming import to_camel
-from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.crud import service as crud
 from urutiq_ai.registry import service as registry
@@ -140,17 +139,8 @@ def _models_of(session: Session, ctx: TenantContext, ids: list[str]) -> dict[str
     """The model versions of a page of runs, by id, in one bounded read."""
     if not ids:
         return {}
-    rows = crud.list_rows(
-        session,
-        ctx,
-        registry.MODELS,
-        equals={"id": sorted(set(ids))},
-        ranges={},
-        sort=SortSpec("createdAt", descending=True),
-        cursor=None,
-        limit=len(ids),
-    )
-    return {row.id: row for row in rows.items}
+    rows = crud.newest_rows(session, ctx, registry.MODELS, limit=len(ids), id=sorted(set(ids)))
+    return {row.id: row for row in rows}
 
 
 def _run_page(
