@@ -18,6 +18,9 @@ class AIModel(Base, CompanyOwned):
         Index(None, "tenant_id", "company_id", "status"),
         Index(None, "tenant_id", "company_id", "model_type"),
         Index(None, "tenant_id", "company_id", "algorithm"),
+        # The key of (tenant, company, model): predictions refer to it, so one foreign
+        # key checks that their model exists and belongs to their tenant and company.
+        Index(None, "tenant_id", "company_id", "id", unique=True),
     )
 
     model_name: Mapped[str] = mapped_column(String(255), nullable=False)
