@@ -8,7 +8,7 @@ Inserts ROWS prediction rows shaped like the ones the predict route logs
 11 class probabilities, confidence, timestamps) in batches of BATCH, each batch one
 transaction, through:
 
-* ours: ``PredictionRepository(session, ctx).bulk_add`` in a unit of work bound to the
+* ours: ``PredictionRepository(session, ctx).add_many`` in a unit of work bound to the
   tenant (``bind_scope``), exactly as the API does it, then COMMIT (on PostgreSQL a batch
   of 500 rows or more goes through ``urutiq_ai.core.bulk``: COPY into a temporary table,
   then one INSERT ... SELECT that row-level security checks);
@@ -90,7 +90,7 @@ KEYS = [column.key for column in TABLE.columns]  # snake_case attribute keys
 
 
 def make_records(count: int, model_id: str, seed: int) -> list[dict[str, Any]]:
-    """Records as ``serving._log_predictions`` builds them (before bulk_add adds ownership)."""
+    """Records as ``serving._log_predictions`` builds them (before add_many adds ownership)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     records = []
@@ -120,7 +120,7 @@ def make_records(count: int, model_id: str, seed: int) -> list[dict[str, Any]]:
 
 
 def owned(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What bulk_add hands to the insert: every record plus tenant and company."""
+    """What add_many hands to the insert: every record plus tenant and company."""
     return [{**r, "tenant_id": TENANT_ID, "company_id": COMPANY_ID} for r in records]
 
 
@@ -249,12 +249,12 @@ Method = Callable[[Target, Batch], None]
 
 
 def ours(target: Target, batch: Batch) -> None:
-    """What the predict route does: a bound unit of work, bulk_add, COMMIT."""
+    """What the predict route does: a bound unit of work, add_many, COMMIT."""
     ctx = target.ctx()
     with unit_of_work(target.factory) as session:
         set_database_role(session, target.role)
         bind_scope(session, ctx)
-        PredictionRepository(session, ctx).bulk_add(batch, company_id=COMPANY_ID)
+        PredictionRepository(session, ctx).add_many(batch, company_id=COMPANY_ID)
 
 
 def core_insert(target: Target, batch: Batch) -> None:
@@ -350,7 +350,7 @@ def measure(
     target: Target, rows: int, batch_size: int, rounds: int
 ) -> tuple[list[Result], dict[str, Result]]:
     methods: list[tuple[str, Method, str | None]] = [
-        ("ours: PredictionRepository.bulk_add", ours, None)
+        ("ours: PredictionRepository.add_many", ours, None)
     ]
     if target.is_postgres:
         methods.append(("ours, as a non-superuser role (RLS checked)", ours, APP_ROLE))
@@ -481,7 +481,7 @@ def run_backend(
         ours_rate = report(target, results, args.rows, args.batch)
         rls = by_label.get("ours, as a non-superuser role (RLS checked)")
         if args.profile:
-            print(f"\ncProfile of one {args.batch:,}-row batch through bulk_add on {name}:")
+            print(f"\ncProfile of one {args.batch:,}-row batch through add_many on {name}:")
             print(profile_ours(target, args.batch, args.profile_top))
         if postgres and args.diagnose:
             diagnose(target, max(args.batch, args.rows // 2), args.batch)
@@ -522,7 +522,7 @@ def main() -> None:
         drop_postgres_database(pg_url)
     ok = pg_rate >= TARGET_PG_ROWS_PER_S
     print(
-        f"\nverdict: PostgreSQL bulk logging through bulk_add {pg_rate:,.0f} rows/s "
+        f"\nverdict: PostgreSQL bulk logging through add_many {pg_rate:,.0f} rows/s "
         f"(as the RLS-bound role {rls_rate or math.nan:,.0f}); target >= "
         f"{TARGET_PG_ROWS_PER_S:,.0f}: {'MEETS' if ok else 'MISSES'} the target "
         f"({pg_rate / MLFLOW_LOG_BATCH_POINTS_PER_S:.1f}x MLflow log-batch's quoted "

@@ -113,8 +113,8 @@ def test_copy_path_stores_what_the_plain_insert_stores(
     repository = PredictionRepository(session, ctx)
     tag = new_id()[:8]
     big, small = _records(model["id"], BIG, f"{tag}b"), _records(model["id"], SMALL, f"{tag}s")
-    repository.bulk_add(big, company_id=tenant.company_id)
-    repository.bulk_add(small, company_id=tenant.company_id)
+    repository.add_many(big, company_id=tenant.company_id)
+    repository.add_many(small, company_id=tenant.company_id)
     session.commit()
 
     assert copies == ([BIG] if backend == "postgresql" else [])
@@ -142,7 +142,7 @@ def test_missing_keys_take_the_column_defaults(
         for record in _records(model["id"], BIG, new_id()[:8])
     ]
     before = datetime.now(UTC)
-    PredictionRepository(session, ctx).bulk_add(records, company_id=tenant.company_id)
+    PredictionRepository(session, ctx).add_many(records, company_id=tenant.company_id)
     assert copies == ([BIG] if backend == "postgresql" else [])
     row = session.get(AIModelPrediction, records[-1]["id"])
     assert row is not None
@@ -164,7 +164,7 @@ def test_model_of_another_company_is_refused_and_nothing_stored(
     bind_scope(session, ctx)
     tag = new_id()[:8]
     with pytest.raises(DBAPIError):
-        PredictionRepository(session, ctx).bulk_add(
+        PredictionRepository(session, ctx).add_many(
             _records(other_company_model["id"], count, tag), company_id=tenant.company_id
         )
     session.rollback()
@@ -191,5 +191,5 @@ def test_copy_path_keeps_row_level_security(
         for record in _records(model["id"], BIG, new_id()[:8])
     ]
     with pytest.raises(DBAPIError, match="row-level security"):
-        bulk.insert_rows(session, AIModelPrediction, rows)
+        bulk.copy_rows(session, AIModelPrediction.__table__, rows)
     assert copies == [BIG]

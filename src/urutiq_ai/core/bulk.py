@@ -14,7 +14,7 @@ machine). Large batches therefore go through a session-private temporary table:
 
 Rows are dictionaries keyed by attribute name (what ``insert(Model)`` takes); a missing
 key gets the column's Python default (``id``, ``createdAt``, ...), else NULL. SQLite and
-small batches use one ``executemany`` insert: there the statement is as fast as a copy.
+small batches are left to the caller's one ``executemany`` insert, as fast there.
 """
 
 import enum
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, Connection, Enum, String, Table, insert, text
+from sqlalchemy import JSON, Boolean, Connection, Enum, String, Table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -45,16 +45,17 @@ _JSON_OPTIONS = (
 )
 
 
-def insert_rows(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` into ``model``'s table in the session's transaction."""
-    if not rows:
-        return
+def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
+    """Insert ``rows`` into ``table`` through a COPY in the session's transaction, when
+    that is the faster way (PostgreSQL, at least ``COPY_MIN_ROWS`` rows); False when the
+    caller should insert them itself (``TenantRepository.add_many`` does)."""
+    if len(rows) < COPY_MIN_ROWS:
+        return False
     connection = session.connection()
-    table: Table = model.__table__
-    if len(rows) < COPY_MIN_ROWS or not _copy_allowed(connection):
-        session.execute(insert(model), list(rows))
-        return
+    if not _copy_allowed(connection):
+        return False
     _copy_through_stage(connection, table, rows)
+    return True
 
 
 def _copy_allowed(connection: Connection) -> bool:

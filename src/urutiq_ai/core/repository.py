@@ -9,9 +9,10 @@ from a payload.
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core.bulk import copy_rows
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import NotFound
 from urutiq_ai.core.models import CompanyOwned
@@ -73,6 +74,16 @@ class TenantRepository(Generic[M]):
         obj.company_id = company_id
         self.session.add(obj)
         return obj
+
+    def add_many(self, rows: Sequence[dict[str, Any]], *, company_id: str) -> None:
+        """Insert many rows (dicts keyed by attribute) owned by the context's tenant and
+        ``company_id``, in the session's transaction: one INSERT, or on PostgreSQL a large
+        batch through a COPY that row-level security still checks (:mod:`.bulk`)."""
+        if company_id not in self.ctx.company_ids:
+            raise NotFound(f"Company {company_id!r} not found")
+        owned = [{**row, "tenant_id": self.ctx.tenant_id, "company_id": company_id} for row in rows]
+        if owned and not copy_rows(self.session, self.model.__table__, owned):
+            self.session.execute(insert(self.model), owned)
 
     def delete(self, obj: M) -> None:
         self.session.delete(obj)

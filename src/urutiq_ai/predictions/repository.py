@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.bulk import insert_rows
 from urutiq_ai.core.db import model_for_table
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.predictions.models import AIModelPrediction
@@ -13,12 +12,6 @@ from urutiq_ai.predictions.models import AIModelPrediction
 
 class PredictionRepository(TenantRepository[AIModelPrediction]):
     model = AIModelPrediction
-
-    def bulk_add(self, rows: Sequence[dict[str, Any]], *, company_id: str) -> None:
-        """Insert many predictions in the session's transaction, owned by the context's
-        company (large batches through a COPY on PostgreSQL: :mod:`urutiq_ai.core.bulk`)."""
-        owned = [{**row, "tenant_id": self.ctx.tenant_id, "company_id": company_id} for row in rows]
-        insert_rows(self.session, AIModelPrediction, owned)
 
     def by_ids(self, ids: Sequence[str]) -> list[AIModelPrediction]:
         stmt = self.base_statement().where(AIModelPrediction.id.in_(ids))

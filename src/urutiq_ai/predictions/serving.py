@@ -289,7 +289,7 @@ def store_predictions(
     """Insert prediction records in one bulk write, audited once; inputs masked where a
     privacy policy says so (:mod:`urutiq_ai.predictions.masking`)."""
     mask_stored_inputs(session, ctx, model, records)
-    PredictionRepository(session, ctx).bulk_add(records, company_id=model.company_id)
+    PredictionRepository(session, ctx).add_many(records, company_id=model.company_id)
     tenancy_service.record_audit(
         session,
         ctx,
