@@ -57,6 +57,9 @@ ROWS_PER_WEEK = 40
 EXPENSE_ROWS_PER_WEEK = 100
 SHIFTED_WEEKS = 2
 """The last weeks of expense predictions come from the ledger's shifted period."""
+SHIFTED_ROWS_PER_WEEK = 500
+"""Expense predictions in each shifted week, as far as the shifted period has rows (about
+1,400 at scale 1): a drift window of 1,000 is what shows the amounts' 22% inflation."""
 DRIFT_WINDOW = timedelta(weeks=SHIFTED_WEEKS)
 EXPENSES = "expense_classifier"
 REFERENCE_PERIOD_ONLY = (EXPENSES,)
@@ -115,7 +118,10 @@ def load_demo(
             demo_learning.configure(runtime, _scope(company_id), categories, report)
             result.models[company_id] = _train_templates(runtime, company_id, report)
             frames = training_frames(runtime, _scope(company_id))
-            samples = _samples(frames, limit=weeks * EXPENSE_ROWS_PER_WEEK)
+            samples = _samples(
+                frames,
+                limit=max(weeks * EXPENSE_ROWS_PER_WEEK, SHIFTED_WEEKS * SHIFTED_ROWS_PER_WEEK),
+            )
             result.predictions += _simulate_history(runtime, company_id, samples, weeks, anchor)
             report(f"{company_id}: {weeks} weeks of predictions with outcomes")
             _monitor(runtime, company_id, anchor, report)
@@ -344,14 +350,17 @@ def _weekly(name: str, reference: Sample, shifted: Sample, weeks: int) -> list[S
             (rows[w * step : (w + 1) * step], truth[w * step : (w + 1) * step])
             for w in range(weeks)
         ]
-    step = EXPENSE_ROWS_PER_WEEK
+    step, shifted_step = EXPENSE_ROWS_PER_WEEK, SHIFTED_ROWS_PER_WEEK
     stable_weeks = max(weeks - SHIFTED_WEEKS, 0)
     out = [
         (reference[0][w * step : (w + 1) * step], reference[1][w * step : (w + 1) * step])
         for w in range(stable_weeks)
     ]
     out += [
-        (shifted[0][w * step : (w + 1) * step], shifted[1][w * step : (w + 1) * step])
+        (
+            shifted[0][w * shifted_step : (w + 1) * shifted_step],
+            shifted[1][w * shifted_step : (w + 1) * shifted_step],
+        )
         for w in range(weeks - stable_weeks)
     ]
     return out

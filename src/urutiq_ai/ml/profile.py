@@ -37,6 +37,10 @@ from urutiq_ai.ml.labels import category_label
 PROFILE_VERSION = 1
 TOP_CATEGORIES = 50
 OTHER = "__other__"
+SAMPLE_SIZE = 5000
+"""Values kept per numeric feature: the reference side of a model's drift tests. Against a
+1,000-row window, a 22% inflation of the demo's log-normal amounts gave KS p values from
+0.001 to 0.1 over random 1,000-value reference samples, and under 0.01 with 2,500 values."""
 WORD = r"\w+"
 """Words of a text: lower-cased ``\\w+`` runs (drift counts them the same way)."""
 
@@ -46,7 +50,7 @@ def reference_profile(
     column_types: Mapping[str, ColumnKind | str],
     *,
     bins: int = 10,
-    sample_size: int = 1000,
+    sample_size: int = SAMPLE_SIZE,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Profile every column of ``column_types`` in ``frame`` (format in the module docstring)."""
