@@ -350,8 +350,12 @@ def _weekly(name: str, reference: Sample, shifted: Sample, weeks: int) -> list[S
             (rows[w * step : (w + 1) * step], truth[w * step : (w + 1) * step])
             for w in range(weeks)
         ]
-    step, shifted_step = EXPENSE_ROWS_PER_WEEK, SHIFTED_ROWS_PER_WEEK
     stable_weeks = max(weeks - SHIFTED_WEEKS, 0)
+    step = EXPENSE_ROWS_PER_WEEK
+    # the shifted rows spread evenly over the shifted weeks (a small ledger has few)
+    shifted_step = min(
+        SHIFTED_ROWS_PER_WEEK, max(1, len(shifted[0]) // max(weeks - stable_weeks, 1))
+    )
     out = [
         (reference[0][w * step : (w + 1) * step], reference[1][w * step : (w + 1) * step])
         for w in range(stable_weeks)
