@@ -113,14 +113,34 @@ class TestTable:
         assert "rare shift yes 5.0% -> 9.0%" in result.stdout
 
     def test_nothing_compared(self, invoke: Invoke, tmp_path: Path) -> None:
-        frame = pd.DataFrame({"posted": ["2024-01-01", "2024-01-02"]})
+        frame = pd.DataFrame({"posted": pd.date_range("2024-01-01", periods=40).astype(str)})
         frame.to_csv(tmp_path / "d.csv", index=False)
         result = invoke(
             "drift", "compare", "--reference", tmp_path / "d.csv", "--current", tmp_path / "d.csv"
         )
         assert result.exit_code == 0, result.output
         assert "No columns compared." in result.stdout
-        assert "Dataset drift: no (0 of 0 columns detected" in result.stdout
+        assert "Skipped posted: date columns are not compared" in result.stdout
+        assert "Dataset drift: not assessed (no column could be compared)" in result.stdout
+
+    def test_a_mostly_null_column_is_skipped_with_the_reason(
+        self, invoke: Invoke, files: dict[str, Path], tmp_path: Path
+    ) -> None:
+        _, current = _frames()
+        current.loc[10:, "steady"] = None
+        current.to_csv(tmp_path / "nulls.csv", index=False)
+        result = invoke(
+            "drift", "compare", "--reference", files["ref.csv"], "--current", tmp_path / "nulls.csv"
+        )
+        assert result.exit_code == 0, result.output
+        lines = {line.split()[1]: line for line in result.stdout.splitlines() if "│" in line}
+        assert set(lines) == {"amount", "vendor"}
+        assert (
+            "Skipped steady: only 10 non-null values in the current data; a drift test needs "
+            "at least 30" in result.stdout
+        )
+        assert "Dataset drift: yes (2 of 2 columns detected" in result.stdout
+        assert "drift at 50% or more; 2 skipped)" in result.stdout
 
     def test_markup_in_values_is_printed_as_is(
         self, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -163,6 +183,19 @@ class TestJson:
         (signal,) = columns["vendor"]["analysis"]["signals"]
         assert signal["signal"] == "unseen_categories"
         assert signal["share"] == pytest.approx(0.1)
+
+    def test_a_mostly_null_column_is_listed_as_skipped(
+        self, invoke: Invoke, files: dict[str, Path], tmp_path: Path
+    ) -> None:
+        _, current = _frames()
+        current.loc[10:, "steady"] = None
+        current.to_parquet(tmp_path / "nulls.parquet")
+        document = _compare(invoke, files["ref.parquet"], tmp_path / "nulls.parquet")
+        assert document["skipped"]["steady"] == (
+            "only 10 non-null values in the current data; a drift test needs at least 30"
+        )
+        assert set(_by_column(document)) == {"amount", "vendor"}
+        assert document["driftShare"] == 1.0
 
     def test_columns(self, invoke: Invoke, files: dict[str, Path]) -> None:
         document = _compare(
@@ -248,6 +281,35 @@ class TestErrors:
         err = self._fails(invoke, files, "--current", path)
         assert f"Error: cannot read {path}" in err
         assert "  --current: " in err
+
+    @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+    def test_a_tiny_current_file_is_refused(
+        self, invoke: Invoke, files: dict[str, Path], suffix: str
+    ) -> None:
+        _, current = _frames()
+        path = files["ref.csv"].with_name(f"tiny{suffix}")
+        tiny = current.head(3)
+        if suffix == ".csv":
+            tiny.to_csv(path, index=False)
+        else:
+            tiny.to_parquet(path)
+        err = self._fails(invoke, files, "--current", path)
+        assert "Error: invalid drift comparison" in err
+        assert "  current: 3 rows; a drift comparison needs at least 30 in each data set" in err
+
+    def test_an_empty_current_file_is_refused(self, invoke: Invoke, files: dict[str, Path]) -> None:
+        path = files["ref.csv"].with_name("header_only.csv")
+        path.write_text("amount,vendor,steady,posted\n")
+        err = self._fails(invoke, files, "--current", path)
+        assert "Error: invalid drift comparison" in err
+        assert "  current: 0 rows; a drift comparison needs at least 30 in each data set" in err
+
+    def test_a_tiny_reference_file_is_refused(self, invoke: Invoke, files: dict[str, Path]) -> None:
+        reference, _ = _frames()
+        path = files["ref.csv"].with_name("small_ref.csv")
+        reference.head(29).to_csv(path, index=False)
+        err = self._fails(invoke, files, "--reference", path)
+        assert "  reference: 29 rows; a drift comparison needs at least 30" in err
 
     @pytest.mark.parametrize("item", ["amount", "=ks", "amount=", "amount:ks"])
     def test_bad_method_syntax(self, invoke: Invoke, files: dict[str, Path], item: str) -> None:

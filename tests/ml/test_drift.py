@@ -412,7 +412,7 @@ class TestOverrides:
         assert sorted(field for field, _ in caught.value.errors) == sorted(errors)
 
     def test_unknown_method_names_the_choices(self) -> None:
-        frame = pd.DataFrame({"x": [1.0, 2.0]})
+        frame = pd.DataFrame({"x": lognormal(50, 0.0, 1)})
         with pytest.raises(InputError) as caught:
             drift.compare(frame, frame, methods={"x": "ttest"})
         ((field, reason),) = caught.value.errors
@@ -436,7 +436,7 @@ class TestOverrides:
             drift.compare_column("v", counts(a=3, b=4), counts(a=3, b=4), method="ttest")
 
     def test_unknown_column_in_columns(self) -> None:
-        frame = pd.DataFrame({"x": [1.0, 2.0]})
+        frame = pd.DataFrame({"x": lognormal(50, 0.0, 1)})
         with pytest.raises(InputError) as caught:
             drift.compare(frame, frame, columns=["x", "nope"])
         assert [field for field, _ in caught.value.errors] == ["columns.nope"]
@@ -459,9 +459,9 @@ class TestSkipped:
     @pytest.mark.parametrize(
         ("reference", "current", "reason"),
         [
-            ([None] * 5, [1.0, 2.0], "no non-null values in the reference data"),
-            ([1.0, 2.0, 3.0], [None, None], "no non-null values in the current data"),
-            (["a", "b"], [None], "no non-null values in the current data"),
+            ([None] * 40, [1.0, 2.0] * 20, "no non-null values in the reference data"),
+            ([1.0, 2.0, 3.0] * 20, [None] * 40, "no non-null values in the current data"),
+            (["a", "b"] * 20, [None] * 40, "no non-null values in the current data"),
         ],
     )
     def test_empty_side(self, reference: list[Any], current: list[Any], reason: str) -> None:
@@ -472,8 +472,8 @@ class TestSkipped:
         assert [column.column for column in report.columns] == ["ok"]
 
     def test_missing_from_the_current_data(self) -> None:
-        ref = pd.DataFrame({"x": [1.0, 2.0], "y": [1.0, 2.0]})
-        report = drift.compare(ref, pd.DataFrame({"y": [1.0, 2.0], "extra": [3.0, 4.0]}))
+        ref = pd.DataFrame({"x": [1.0, 2.0] * 20, "y": [1.0, 2.0] * 20})
+        report = drift.compare(ref, pd.DataFrame({"y": [1.0, 2.0] * 20, "extra": 3.0}))
         assert report.skipped == {"x": "not in the current data"}
         assert [column.column for column in report.columns] == ["y"]
 
@@ -497,6 +497,99 @@ class TestSkipped:
         with pytest.raises(InputError) as caught:
             drift.compare_column("v", counts(a=1), counts())
         assert caught.value.errors == [("v", "no non-null values in the current data")]
+
+
+class TestSmallSamples:
+    """Too few rows refuse the comparison; too few values in a column skip it (never
+    ``normal``)."""
+
+    @staticmethod
+    def _ledger(n: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame(
+            {
+                "amount": rng.lognormal(0.0, 0.5, n),
+                "vendor": rng.choice(["acme", "globex", "hooli", "initech"], n),
+                "approved": rng.choice([True, False], n),
+            }
+        )
+
+    def test_a_tiny_current_data_set_is_refused(self) -> None:
+        # 5,000 rows against 3: KS p = 0.43 and chi-square p = 0.22 said "normal"
+        with pytest.raises(InputError) as caught:
+            drift.compare(self._ledger(5000, 1), self._ledger(3, 2))
+        assert caught.value.errors == [
+            ("current", "3 rows; a drift comparison needs at least 30 in each data set")
+        ]
+
+    def test_an_empty_current_data_set_is_refused(self) -> None:
+        with pytest.raises(InputError) as caught:
+            drift.compare(self._ledger(5000, 1), self._ledger(0, 2))
+        assert caught.value.errors == [
+            ("current", "0 rows; a drift comparison needs at least 30 in each data set")
+        ]
+
+    def test_both_sides_are_named(self) -> None:
+        with pytest.raises(InputError) as caught:
+            drift.compare(self._ledger(12, 1), self._ledger(29, 2), columns=["amount", "nope"])
+        assert [field for field, _ in caught.value.errors] == [
+            "columns.nope",
+            "reference",
+            "current",
+        ]
+        assert caught.value.errors[1][1].startswith("12 rows;")
+        assert "current: 29 rows; a drift comparison needs at least 30" in str(caught.value)
+
+    def test_the_minimum_itself_is_compared(self) -> None:
+        report = drift.compare(self._ledger(5000, 1), self._ledger(drift.MIN_SAMPLE_SIZE, 2))
+        assert [column.column for column in report.columns] == ["amount", "vendor", "approved"]
+        assert report.skipped == {}
+
+    def test_a_mostly_null_current_column_is_skipped_not_normal(self) -> None:
+        reference = self._ledger(2000, 1)
+        current = self._ledger(500, 2)
+        current["amount"] = current["amount"] * 3.0  # the compared columns drift
+        current["vendor"] = "acme"
+        current["approved"] = current["approved"].astype(object)
+        current.loc[10:, "approved"] = None  # 10 non-null values left
+        report = drift.compare(reference, current)
+        assert report.skipped == {
+            "approved": "only 10 non-null values in the current data; a drift test needs at "
+            "least 30"
+        }
+        assert [column.column for column in report.columns] == ["amount", "vendor"]
+        # the verdict is taken over the compared columns only; the skipped one is listed
+        assert (report.drift_share, report.dataset_drift) == (1.0, True)
+        document = report.to_dict()
+        assert "approved" in document["skipped"]
+        assert "approved" not in {column["column"] for column in document["columns"]}
+
+    def test_a_mostly_null_reference_column_is_skipped(self) -> None:
+        reference = self._ledger(2000, 1)
+        reference.loc[29:, "amount"] = None
+        report = drift.compare(reference, self._ledger(2000, 2))
+        assert report.skipped == {
+            "amount": "only 29 non-null values in the reference data; a drift test needs at "
+            "least 30"
+        }
+        assert all(column.status is Status.normal for column in report.columns)
+        assert report.drift_share == 0.0
+
+    def test_prepared_samples_keep_no_minimum_by_default(self) -> None:
+        # a model's drift check compares profiles of models trained on 20 rows; it refuses
+        # small windows itself (with the same number)
+        few = ColumnSample(drift.NUMERIC, values=np.arange(8.0))
+        report = drift.compare_samples({"x": few}, {"x": few})
+        assert [column.column for column in report.columns] == ["x"]
+        skipped = drift.compare_samples({"x": few}, {"x": few}, min_values=30).skipped
+        assert skipped == {
+            "x": "only 8 non-null values in the reference data; a drift test needs at least 30"
+        }
+
+    def test_the_same_floor_as_a_models_drift_check(self) -> None:
+        from urutiq_ai.monitoring.drift import MIN_CURRENT_ROWS
+
+        assert drift.MIN_SAMPLE_SIZE == MIN_CURRENT_ROWS
 
 
 # -- the rare-category signal ---------------------------------------------------------------
@@ -689,8 +782,8 @@ class TestDataSet:
 
     def test_no_columns_is_no_drift(self) -> None:
         report = drift.compare(
-            pd.DataFrame({"d": pd.date_range("2024-01-01", periods=3)}),
-            pd.DataFrame({"d": pd.date_range("2024-01-01", periods=3)}),
+            pd.DataFrame({"d": pd.date_range("2024-01-01", periods=30)}),
+            pd.DataFrame({"d": pd.date_range("2024-01-01", periods=30)}),
         )
         assert report.columns == []
         assert (report.drift_share, report.dataset_drift) == (0.0, False)
@@ -811,7 +904,7 @@ class TestInputShapes:
         assert column.analysis["signals"] == []
 
     def test_integer_column_names(self) -> None:
-        frame = pd.DataFrame(np.arange(40.0).reshape(20, 2))
+        frame = pd.DataFrame(np.arange(80.0).reshape(40, 2))
         report = drift.compare(frame, frame)
         assert [column.column for column in report.columns] == ["0", "1"]
 

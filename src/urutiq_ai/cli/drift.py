@@ -60,7 +60,11 @@ def compare(
     threshold: ThresholdOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare two data sets column by column and say whether the data set drifted."""
+    """Compare two data sets column by column and say whether the data set drifted.
+
+    Each data set needs at least 30 rows; a column with fewer non-null values on either
+    side is skipped (listed with the reason) and left out of the verdict.
+    """
     from urutiq_ai.ml import drift
     from urutiq_ai.ml.errors import InputError
 
@@ -156,13 +160,19 @@ def _print_report(
         console.print("No columns compared.")
     for name, reason in report.skipped.items():
         console.print(f"Skipped {name}: {reason}", markup=False, soft_wrap=True)
+    console.print(_verdict(report, share_threshold), markup=False, soft_wrap=True)
+
+
+def _verdict(report: "DriftReport", share_threshold: float) -> str:
+    """The data-set line: taken over the compared columns; none compared is no verdict."""
+    if not report.columns:
+        return "Dataset drift: not assessed (no column could be compared)"
     compared, drifted = len(report.columns), len(report.drifted)
     verdict = "Dataset drift: yes" if report.dataset_drift else "Dataset drift: no"
-    console.print(
+    skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
+    return (
         f"{verdict} ({drifted} of {compared} columns detected, share {report.drift_share:.0%}, "
-        f"drift at {share_threshold:.0%} or more)",
-        markup=False,
-        soft_wrap=True,
+        f"drift at {share_threshold:.0%} or more{skipped})"
     )
 
 
