@@ -586,11 +586,6 @@ class TestSmallSamples:
             "x": "only 8 non-null values in the reference data; a drift test needs at least 30"
         }
 
-    def test_the_same_floor_as_a_models_drift_check(self) -> None:
-        from urutiq_ai.monitoring.drift import MIN_CURRENT_ROWS
-
-        assert drift.MIN_SAMPLE_SIZE == MIN_CURRENT_ROWS
-
 
 # -- the rare-category signal ---------------------------------------------------------------
 

@@ -114,8 +114,7 @@ WASSERSTEIN_MIN_NORM = 0.001
 BINS = 10
 MIN_SAMPLE_SIZE = 30
 """Fewest rows of each data set, and non-null values of each side of a column, that
-:func:`compare` accepts; the same floor as a model's drift check
-(``monitoring.drift.MIN_CURRENT_ROWS``, which ``ml`` may not import)."""
+:func:`compare` accepts; a model's drift check refuses smaller windows too."""
 WORKERS = 2
 """Columns are prepared and compared on this many threads (numpy and scipy release the GIL)."""
 TOP_SHOWN = 5

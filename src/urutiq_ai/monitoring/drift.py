@@ -41,8 +41,9 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.tenancy import service as tenancy_service
 
-MIN_CURRENT_ROWS = 30
-"""A window with fewer predictions is refused: no test or distance is meaningful below it."""
+MIN_CURRENT_ROWS = ml_drift.MIN_SAMPLE_SIZE
+"""A window with fewer predictions is refused: no test or distance is meaningful below it
+(the floor ad-hoc comparisons use too)."""
 DATE_SKIPPED = "date features are not compared (time always moves)"
 
 
