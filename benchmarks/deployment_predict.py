@@ -46,7 +46,6 @@ import argparse
 import json
 import os
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -69,6 +68,13 @@ from predict_serving import (
     wait_for_health,
     wait_for_run,
 )
+from prediction_logging import (
+    APP_ROLE,
+    create_postgres_database,
+    drop_postgres_database,
+    grant_app_role,
+)
+from sqlalchemy import Engine, create_engine, text
 
 from urutiq_ai.api.app import create_app
 from urutiq_ai.core.context import Role
@@ -214,8 +220,11 @@ class Result:
 
 
 @contextmanager
-def serve(setup: Setup, log_path: Path) -> Iterator[tuple[str, int]]:
-    """``urutiq-ai serve`` on a free loopback port (as ``predict_serving.py --server``)."""
+def serve(
+    setup: Setup, log_path: Path, *, workers: int, role: str | None
+) -> Iterator[tuple[str, int]]:
+    """``urutiq-ai serve [--workers N]`` on a free loopback port (as ``predict_serving.py
+    --server``); on PostgreSQL as the non-superuser ``role``, so RLS applies."""
     cli = str(Path(sys.executable).with_name("urutiq-ai"))
     port = free_port()
     env = {
@@ -224,10 +233,11 @@ def serve(setup: Setup, log_path: Path) -> Iterator[tuple[str, int]]:
         "URUTIQ_ARTIFACTS": setup.settings.artifacts,
         "URUTIQ_SOURCES": setup.settings.sources,
     }
+    if role:
+        env["URUTIQ_DATABASE_ROLE"] = role
+    command = [cli, "serve", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield f"http://127.0.0.1:{port}", server.pid
     finally:
@@ -236,10 +246,20 @@ def serve(setup: Setup, log_path: Path) -> Iterator[tuple[str, int]]:
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    """User + system CPU seconds of a running process and its live child processes (the
+    workers of ``serve --workers``), from Linux's /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    total = 0.0
+    for stat in [Path(f"/proc/{pid}/stat"), *Path("/proc").glob("[0-9]*/stat")]:
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) and stat != Path(f"/proc/{pid}/stat"):
+            continue  # the server itself, seen again in the glob
+        if stat == Path(f"/proc/{pid}/stat") or fields[1] == str(pid):  # fields[1]: ppid
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
 
 
 def children_cpu_seconds() -> float:
@@ -261,11 +281,10 @@ def expect(answer: httpx.Response, status: int, what: str) -> dict[str, Any]:
     return body
 
 
-def build(folder: str) -> Setup:
+def build(folder: str, database_url: str) -> Setup:
     """``predict_serving.build`` with the template's source pointed at the ledger table."""
     from fastapi.testclient import TestClient
 
-    database_url = f"sqlite:///{folder}/bench.db"
     upgrade(database_url)
     settings = Settings(
         database_url=database_url,
@@ -301,14 +320,16 @@ def train(setup: Setup, extra: dict[str, Any]) -> str:
     return str(body["modelId"])
 
 
-def request_bodies(database: str) -> list[dict[str, Any]]:
+def request_bodies(engine: Engine) -> list[dict[str, Any]]:
     """One request body per ledger expense: its raw feature row and the vendor as key."""
-    with sqlite3.connect(database) as conn:
+    with engine.connect() as conn:
         found = conn.execute(
-            'SELECT "vendorId", "vendorName", "description", "amount" FROM "LedgerExpense" '
-            'WHERE "companyId" = ? ORDER BY "expenseId"',
-            (COMPANY_ID,),
-        ).fetchall()
+            text(
+                'SELECT "vendorId", "vendorName", "description", "amount" FROM "LedgerExpense" '
+                'WHERE "companyId" = :company ORDER BY "expenseId"'
+            ),
+            {"company": COMPANY_ID},
+        ).all()
     return [
         {
             "row": {"vendorName": name, "description": text, "amount": float(amount)},
@@ -318,27 +339,27 @@ def request_bodies(database: str) -> list[dict[str, Any]]:
     ]
 
 
-def stored(database: str, deployment_id: str, version: int) -> Counter[str]:
+def stored(engine: Engine, deployment_id: str, version: int) -> Counter[str]:
     """Rows in AIModelPrediction of one deployment revision, by 'variant modelId'."""
-    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
-    try:
+    with engine.connect() as conn:
         found = conn.execute(
-            'SELECT "variant", "modelId", count(*) FROM "AIModelPrediction" '
-            'WHERE "deploymentId" = ? AND "deploymentVersion" = ? GROUP BY 1, 2',
-            (deployment_id, version),
-        ).fetchall()
-    finally:
-        conn.close()
+            text(
+                'SELECT "variant", "modelId", count(*) FROM "AIModelPrediction" '
+                'WHERE "deploymentId" = :deployment AND "deploymentVersion" = :version '
+                "GROUP BY 1, 2"
+            ),
+            {"deployment": deployment_id, "version": version},
+        ).all()
     return Counter({f"{variant} {model}": n for variant, model, n in found})
 
 
-def settled(database: str, deployment_id: str, version: int) -> Counter[str]:
+def settled(engine: Engine, deployment_id: str, version: int) -> Counter[str]:
     """The stored count once it stops moving (a response may precede its COMMIT)."""
-    last = stored(database, deployment_id, version)
+    last = stored(engine, deployment_id, version)
     started = time.perf_counter()
     while time.perf_counter() - started < SETTLE_LIMIT_S:
         time.sleep(0.5)
-        now = stored(database, deployment_id, version)
+        now = stored(engine, deployment_id, version)
         if now == last:
             return now
         last = now
@@ -421,20 +442,20 @@ def scenario(
     deployment: dict[str, Any],
     args: argparse.Namespace,
 ) -> Result:
-    database = setup.database_url.removeprefix("sqlite:///")
+    engine = args.engine
     path = api(f"deployments/{DEPLOYMENT}/predict")
     with httpx.Client(
         base_url=base, headers=setup.headers, params={"environment": ENVIRONMENT}, timeout=30
     ) as http:
         baseline = sequential(http, bodies, path)
-    before = settled(database, deployment["id"], deployment["version"])
+    before = settled(engine, deployment["id"], deployment["version"])
     cpu_server, cpu_children = process_cpu_seconds(server_pid), children_cpu_seconds()
     started = time.perf_counter()
     found = run_locust(folder, name, base, setup, args.users, args.seconds)
     wall = time.perf_counter() - started
     cpu_server = process_cpu_seconds(server_pid) - cpu_server
     cpu_locust = children_cpu_seconds() - cpu_children
-    after = settled(database, deployment["id"], deployment["version"])
+    after = settled(engine, deployment["id"], deployment["version"])
     rows = after - before
     result = Result(
         scenario=name,
@@ -555,12 +576,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="locust run time per scenario")
     parser.add_argument("--users", type=int, default=16, help="concurrent locust users")
     parser.add_argument("--keep", action="store_true", help="print the server log's tail")
+    parser.add_argument(
+        "--postgres", help="server URL: run on a fresh PostgreSQL database instead of SQLite"
+    )
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, database(name, args.postgres) as (url, role):
         folder = Path(name)
         started = time.perf_counter()
-        setup = build(name)
+        setup = build(name, url)
         try:
             model_a = setup.model_id
             model_b = train(setup, {"hyperparameters": B_HYPERPARAMETERS})
@@ -568,20 +593,22 @@ def main() -> None:
             setup.client.close()
             setup.app.state.executor.shutdown(wait=True)
             setup.app.state.engine.dispose()
-        database = setup.database_url.removeprefix("sqlite:///")
-        bodies = request_bodies(database)
+        args.engine = create_engine(url)
+        bodies = request_bodies(args.engine)
         (folder / "bodies.json").write_text(json.dumps(bodies))
         (folder / "locustfile.py").write_text(LOCUSTFILE)
         print(
-            f"set-up: migrated SQLite, demo ledger (seed 7, scale 0.5, {len(bodies)} expenses "
-            f"as request rows, {len({b['entityKey'] for b in bodies})} vendors as entity keys), "
+            f"set-up: migrated {'PostgreSQL' if args.postgres else 'SQLite'}, "
+            f"serve --workers {args.workers}, demo ledger (seed 7, scale 0.5, "
+            f"{len(bodies)} expenses as request rows, "
+            f"{len({b['entityKey'] for b in bodies})} vendors as entity keys), "
             f"expense_classifier A ({model_a}) and B ({model_b}, {B_HYPERPARAMETERS}) trained "
             f"through the API in {time.perf_counter() - started:.1f} s"
         )
         log_path = folder / "server.log"
         results = []
         try:
-            with serve(setup, log_path) as (base, pid):
+            with serve(setup, log_path, workers=args.workers, role=role) as (base, pid):
                 with httpx.Client(base_url=base, headers=setup.headers, timeout=60) as http:
                     wait_for_health(http, deadline=30.0)
                     deployment = expect(
@@ -628,7 +655,26 @@ def main() -> None:
                 print("\n-- server log (tail) --")
                 print(log_path.read_text(errors="replace")[-4000:])
         ok = report(results, model_a, model_b, args)
+        args.engine.dispose()
     sys.exit(0 if ok else 1)
+
+
+@contextmanager
+def database(folder: str, postgres: str | None) -> Iterator[tuple[str, str | None]]:
+    """(URL, role the server runs as): a SQLite file in ``folder``, or a fresh PostgreSQL
+    database ``<name>_bench_deploy`` with a non-superuser role, dropped at the end."""
+    if not postgres:
+        yield f"sqlite:///{folder}/bench.db", None
+        return
+    url = create_postgres_database(postgres, "bench_deploy")
+    try:
+        upgrade(url)
+        engine = create_engine(url)
+        grant_app_role(engine)
+        engine.dispose()
+        yield url, APP_ROLE
+    finally:
+        drop_postgres_database(url)
 
 
 if __name__ == "__main__":

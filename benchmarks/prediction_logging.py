@@ -210,9 +210,9 @@ def drop_postgres_database(url_text: str) -> None:
     server.dispose()
 
 
-def grant_app_role(target: Target) -> None:
+def grant_app_role(engine: Engine) -> None:
     """An ordinary role with DML rights, so row-level security applies to its inserts."""
-    with target.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(
             text(
                 f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') "
@@ -476,7 +476,7 @@ def run_backend(
     target = prepare(name, url)
     try:
         if postgres:
-            grant_app_role(target)
+            grant_app_role(target.engine)
         results, by_label = measure(target, args.rows, args.batch, args.rounds)
         ours_rate = report(target, results, args.rows, args.batch)
         rls = by_label.get("ours, as a non-superuser role (RLS checked)")

@@ -93,12 +93,38 @@ class TestServe:
     def test_defaults(self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]) -> None:
         assert invoke("serve").exit_code == 0
         assert calls == [
-            ("urutiq_ai.api.app:create_app", {"factory": True, "host": "127.0.0.1", "port": 8000})
+            (
+                "urutiq_ai.api.app:create_app",
+                {"factory": True, "host": "127.0.0.1", "port": 8000, "workers": 1},
+            )
         ]
 
     def test_options(self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]) -> None:
         assert invoke("serve", "--host", "0.0.0.0", "--port", "9001").exit_code == 0
-        assert calls[0][1] == {"factory": True, "host": "0.0.0.0", "port": 9001}
+        assert calls[0][1] == {"factory": True, "host": "0.0.0.0", "port": 9001, "workers": 1}
+
+    def test_workers_need_postgresql(
+        self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]
+    ) -> None:
+        result = invoke("serve", "--workers", "2")
+        assert result.exit_code == 1
+        assert "--workers" in result.output
+        assert "PostgreSQL" in result.output
+        assert calls == []
+
+    def test_workers_on_postgresql(
+        self,
+        invoke: Invoke,
+        calls: list[tuple[Any, dict[str, Any]]],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setenv("URUTIQ_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/none")
+        get_settings.cache_clear()
+        try:
+            assert invoke("serve", "--workers", "3").exit_code == 0
+        finally:
+            get_settings.cache_clear()
+        assert calls[0][1]["workers"] == 3
 
 
 class TestTenantsCompaniesKeys:

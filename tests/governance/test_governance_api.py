@@ -200,10 +200,18 @@ class TestOtherChecks:
         masked = stored_after_predict()
         assert masked["description"] == "invoice for j***@e***.com"
         assert (masked["vendorName"], masked["amount"]) == ("AWS", 12.5)
-        policy(
+        allow = policy(
             api, "privacy", policyName="allow", rules={"maskInputs": True, "allow": ["description"]}
         )
         assert stored_after_predict()["description"] == row["description"]  # an allowed column
+        # the rules are cached per company; a policy written through the API applies at once
+        changed = api.client.patch(
+            api.tenant.url(f"governance-policies/{allow['id']}"),
+            json={"status": "inactive"},
+            headers=api.tenant.headers("editor"),
+        )
+        assert changed.status_code == 200, changed.text
+        assert stored_after_predict()["description"] == "invoice for j***@e***.com"
 
     def test_every_active_policy_at_once(self, api: Api, two_versions: tuple[str, str]) -> None:
         policy(api, "security")

@@ -36,11 +36,35 @@ def serve(
     port: Annotated[
         int | None, typer.Option("--port", help="Port (default: URUTIQ_PORT or 8000).")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Serving processes on one port (PostgreSQL only: SQLite has one writer).",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the API (docs at /docs); the app is built by uvicorn from the settings."""
+    """Serve the API (docs at /docs); the app is built by uvicorn from the settings.
+
+    With ``--workers N`` uvicorn starts N processes that share the port; each runs the app
+    (its own job pool and live figures, which add up in the deployments' ``performance``),
+    and the embedded schedulers elect one through PostgreSQL's advisory lock.
+    """
     settings = get_settings()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        fail(
+            "--workers: several serving processes need PostgreSQL (URUTIQ_DATABASE_URL); "
+            "an embedded SQLite database takes one writer at a time"
+        )
     _sweep_orphaned_runs(settings.database_url)
-    uvicorn.run(APP_FACTORY, factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+    )
 
 
 def _sweep_orphaned_runs(database_url: str) -> None:

@@ -34,6 +34,7 @@ from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_u
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.deployments.gates import release_gate
 from urutiq_ai.deployments.schemas import Environment
+from urutiq_ai.governance import privacy_cache
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
 from urutiq_ai.governance.policies import PrivacyRules, compliance_of, monitoring_of, rules_of
 from urutiq_ai.governance.repository import (
@@ -423,6 +424,14 @@ def _evaluate_or_record_error(
 # --- masking of stored inputs ------------------------------------------------------------
 
 
+def _active_privacy_rules(
+    session: Session, ctx: TenantContext, company_id: str
+) -> list[PrivacyRules]:
+    policies = PolicyRepository(session, ctx).active(PolicyType.privacy, company_id=company_id)
+    parsed = (rules_of(policy.policy_type, policy.rules) for policy in policies)
+    return [rules for rules in parsed if isinstance(rules, PrivacyRules)]
+
+
 @input_masker
 def privacy_mask(
     session: Session, ctx: TenantContext, model: AIModel
@@ -431,14 +440,12 @@ def privacy_mask(
     that applies to it says ``maskInputs`` (its ``allow`` columns are left as they are)."""
     allowed: set[str] = set()
     masking = False
-    # on every stored prediction: one indexed read of the company's active privacy policies
-    for policy in PolicyRepository(session, ctx).active(PolicyType.privacy):
-        rules = rules_of(policy.policy_type, policy.rules)
-        if (
-            isinstance(rules, PrivacyRules)
-            and rules.mask_inputs
-            and rules.applies_to(model.model_name)
-        ):
+    for rules in privacy_cache.privacy_rules(
+        ctx.tenant_id,
+        model.company_id,
+        lambda: _active_privacy_rules(session, ctx, model.company_id),
+    ):
+        if rules.mask_inputs and rules.applies_to(model.model_name):
             masking = True
             allowed.update(rules.allow)
     if not masking:

@@ -12,10 +12,14 @@ from urutiq_ai.governance.schemas import OPEN_VIOLATION_STATUSES, PolicyStatus, 
 class PolicyRepository(TenantRepository[AIGovernance]):
     model = AIGovernance
 
-    def active(self, policy_type: PolicyType | None = None) -> Sequence[AIGovernance]:
+    def active(
+        self, policy_type: PolicyType | None = None, *, company_id: str | None = None
+    ) -> Sequence[AIGovernance]:
         stmt = self.base_statement().where(AIGovernance.status == PolicyStatus.active)
         if policy_type is not None:
             stmt = stmt.where(AIGovernance.policy_type == policy_type)
+        if company_id is not None:
+            stmt = stmt.where(AIGovernance.company_id == company_id)
         return self.scalars(stmt.order_by(AIGovernance.policy_name))
 
 
