@@ -250,14 +250,12 @@ def process_cpu_seconds(pid: int) -> float:
     workers of ``serve --workers``), from Linux's /proc."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for stat in [Path(f"/proc/{pid}/stat"), *Path("/proc").glob("[0-9]*/stat")]:
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
-            continue
-        if stat.parent.name == str(pid) and stat != Path(f"/proc/{pid}/stat"):
-            continue  # the server itself, seen again in the glob
-        if stat == Path(f"/proc/{pid}/stat") or fields[1] == str(pid):  # fields[1]: ppid
+            continue  # ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent
             total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
 
