@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.alerts.schemas import (
@@ -15,15 +15,31 @@ from urutiq_ai.alerts.schemas import (
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type
 from urutiq_ai.core.models import CompanyOwned
 
+OPEN = text("status = 'open'")
+OPEN_KEY_INDEX = "uq_Alert_tenantId_companyId_alertKey_open"
+
 
 class Alert(Base, CompanyOwned):
     """A condition someone must hear about (drift detected, a quality check failing, a
-    declining metric), open while it persists: one row per ``alertKey`` and episode."""
+    declining metric), open while it persists: one row per ``alertKey`` and episode.
+
+    At most one alert per company and key is open, which the database enforces (a partial
+    unique index), so two monitors observing the same condition at once open it once.
+    """
 
     __tablename__ = "Alert"
     __table_args__ = (
         Index(None, "tenant_id", "company_id", "status", "alert_key"),
         Index(None, "tenant_id", "company_id", "created_at"),
+        Index(
+            OPEN_KEY_INDEX,
+            "tenant_id",
+            "company_id",
+            "alert_key",
+            unique=True,
+            sqlite_where=OPEN,
+            postgresql_where=OPEN,
+        ),
     )
 
     alert_key: Mapped[str] = mapped_column(String(512), nullable=False)

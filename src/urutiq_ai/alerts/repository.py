@@ -1,7 +1,9 @@
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
@@ -22,6 +24,35 @@ class AlertRepository(TenantRepository[Alert]):
             Alert.alert_key.in_(list(keys)),
         )
         return {alert.alert_key: alert for alert in self.session.scalars(stmt)}
+
+    def resolve_open(self, alert: Alert, now: datetime) -> bool:
+        """Mark ``alert`` resolved if it is still open (a conditional UPDATE, so of two
+        transactions that resolve it at once only one succeeds); False when it was not."""
+        stmt = (
+            update(Alert)
+            .where(
+                Alert.id == alert.id,
+                Alert.tenant_id == self.ctx.tenant_id,
+                Alert.status == AlertStatus.open,
+            )
+            .values(status=AlertStatus.resolved, resolved_at=now, last_seen_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        result: CursorResult[Any] = self.session.execute(stmt)  # type: ignore[assignment]
+        return bool(result.rowcount)
+
+    def add_open(self, alert: Alert, *, company_id: str) -> bool:
+        """Insert the open ``alert`` in a SAVEPOINT; False, with nothing written and the rest
+        of the transaction intact, when the database refuses it: another open alert of its
+        key exists (``uq_Alert_tenantId_companyId_alertKey_open``), which a concurrent writer
+        opened after this transaction looked (read again with :meth:`open_by_key`)."""
+        self.session.flush()  # only the insert runs in the savepoint
+        try:
+            with self.session.begin_nested():
+                self.add(alert, company_id=company_id)
+        except IntegrityError:
+            return False
+        return True
 
 
 class WebhookRepository(TenantRepository[Webhook]):

@@ -5,7 +5,10 @@ it clears; each opening and resolution is delivered to the company's webhooks.
 :class:`Observation` per thing they judged, active or not. An active observation opens an
 alert for its key, or, while one is open, only counts it (``occurrences``, ``lastSeenAt``):
 no second alert and no second delivery while the condition persists. An inactive one
-resolves the open alert of its key. Deliveries are written in the same transaction and
+resolves the open alert of its key. The database keeps one open alert per key (a partial
+unique index): when another transaction opened the key's alert after ``observe`` looked, the
+insert is refused in a savepoint and that alert is counted instead, so concurrent monitors
+send one ``alert.opened``. Deliveries are written in the same transaction and
 sent by a job after it commits; failed sends are retried by the scheduler (see
 :mod:`urutiq_ai.alerts.tasks`).
 """
@@ -117,29 +120,42 @@ def observe(
     for seen in observations:
         alert = open_alerts.get(seen.key)
         if seen.active and alert is None:
-            alert = _open(alerts, company_id, seen, now)
+            alert, opened = _open(alerts, company_id, seen, now)
             open_alerts[seen.key] = alert
-            events.append((WebhookEvent.alert_opened, alert))
+            if opened:
+                events.append((WebhookEvent.alert_opened, alert))
+            else:
+                _count(session, alert, seen, now)
         elif seen.active and alert is not None:
-            alert.occurrences += 1
-            alert.last_seen_at = now
-            alert.details = seen.details
-            if seen.severity == AlertSeverity.critical:
-                alert.severity = AlertSeverity.critical
+            _count(session, alert, seen, now)
         elif alert is not None:
-            alert.status = AlertStatus.resolved
-            alert.resolved_at = now
-            alert.last_seen_at = now
             del open_alerts[seen.key]
-            events.append((WebhookEvent.alert_resolved, alert))
+            if alerts.resolve_open(alert, now):  # a concurrent observer may have resolved it
+                events.append((WebhookEvent.alert_resolved, alert))
     session.flush()
     if events:
         queue_deliveries(session, ctx, company_id, events, now=now)
     return events
 
 
-def _open(alerts: AlertRepository, company_id: str, seen: Observation, now: datetime) -> Alert:
-    alert = Alert(
+def _open(
+    alerts: AlertRepository, company_id: str, seen: Observation, now: datetime
+) -> tuple[Alert, bool]:
+    """A new open alert for ``seen`` (True), or the one that a concurrent writer opened for
+    its key after :func:`observe` looked (False: no second alert, no second delivery)."""
+    alert = _new_alert(seen, now)
+    if alerts.add_open(alert, company_id=company_id):
+        return alert, True
+    found = alerts.open_by_key(company_id, [seen.key]).get(seen.key)
+    if found is not None:
+        return found, False
+    # refused, yet no open alert now: it was resolved meanwhile (this is a new episode), or
+    # another constraint refused it, which the flush of this insert raises
+    return alerts.add(_new_alert(seen, now), company_id=company_id), True
+
+
+def _new_alert(seen: Observation, now: datetime) -> Alert:
+    return Alert(
         alert_key=seen.key[:512],
         source=seen.source,
         severity=seen.severity,
@@ -151,7 +167,19 @@ def _open(alerts: AlertRepository, company_id: str, seen: Observation, now: date
         first_seen_at=now,
         last_seen_at=now,
     )
-    return alerts.add(alert, company_id=company_id)
+
+
+def _count(session: Session, alert: Alert, seen: Observation, now: datetime) -> None:
+    """``seen`` again while its alert is open: counted, no new alert and no delivery.
+
+    The count is incremented by the database (``occurrences = occurrences + 1``, flushed
+    now), so observers counting the same alert at once each add theirs."""
+    alert.occurrences = Alert.occurrences + 1
+    alert.last_seen_at = now
+    alert.details = seen.details
+    if seen.severity == AlertSeverity.critical:
+        alert.severity = AlertSeverity.critical
+    session.flush()
 
 
 def queue_deliveries(

@@ -18,14 +18,24 @@ from urutiq_ai.monitoring.schemas import (
     Trend,
 )
 
+WINDOW_KEY = ("tenant_id", "company_id", "model_id", "time_window", "metric_type", "metric_date")
+"""The identity of a performance row: one per model, kind of window, metric and window start."""
+
 
 class AIPerformanceMetrics(Base, CompanyOwned):
-    """A model's performance figure for one date and time window."""
+    """A model's performance figure for one date and time window.
+
+    One row per :data:`WINDOW_KEY`, which the database enforces (a unique index), so a
+    recomputation, even one running at the same time as another, replaces a window's values
+    (an upsert) and never adds a second row. Rows without a model or a time window (written
+    by hand) are not covered: SQL counts NULLs as distinct.
+    """
 
     __tablename__ = "AIPerformanceMetrics"
     __table_args__ = (
         Index(None, "tenant_id", "company_id", "metric_date"),
         Index(None, "tenant_id", "company_id", "model_id", "metric_type", "metric_date"),
+        Index("uq_AIPerformanceMetrics_window", *WINDOW_KEY, unique=True),
     )
 
     model_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("AIModel.id"), index=True)

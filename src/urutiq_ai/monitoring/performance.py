@@ -6,12 +6,14 @@ One computation reads the model's predictions that have an ``actualValue`` (stre
 groups them by calendar window and stores one AIPerformanceMetrics row per window and
 metric: ``metricDate`` is the window's start, ``comparisonValue`` the previous calendar
 window's value (computed now or stored before) and ``trend`` the direction against it.
-Recomputing a window replaces its rows' values, never adds a second row; ``start`` and
+Recomputing a window replaces its rows' values, never adds a second row, even while another
+computation of the same model runs (an upsert on the rows' unique key); ``start`` and
 ``end`` are widened to whole windows, so a window is always computed from all its outcomes.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -101,9 +103,11 @@ def _store(
     time_window: TimeWindow,
     windows: list[ml_performance.WindowMetrics],
 ) -> list[AIPerformanceMetrics]:
+    """Upsert one row per window and metric (a computation running at the same time as
+    this one updates the same rows, never adds others); returns them in window order."""
     repository = PerformanceRepository(session, ctx)
-    existing = {
-        (row.metric_type.value, _naive(row.metric_date)): row
+    stored = {
+        (row.metric_type.value, _naive(row.metric_date)): row.metric_value
         for row in repository.for_model(model.id, time_window)
     }
     values = {
@@ -111,30 +115,26 @@ def _store(
         for window in windows
         for metric, value in window.values.items()
     }
-    out = []
+    rows: list[dict[str, Any]] = []
     for window in windows:
-        before = ml_performance.previous_window_start(window.start, time_window.value)
+        before = _naive(ml_performance.previous_window_start(window.start, time_window.value))
         for metric, value in window.values.items():
-            previous = values.get((metric, _naive(before)))
-            if previous is None and (metric, _naive(before)) in existing:
-                previous = existing[(metric, _naive(before))].metric_value
-            row = existing.get((metric, _naive(window.start)))
-            if row is None:
-                row = AIPerformanceMetrics(
-                    model_id=model.id,
-                    metric_type=MetricType(metric),
-                    time_window=time_window,
-                    metric_date=window.start,
-                    metric_value=value,
-                )
-                repository.add(row, company_id=model.company_id)
-            row.metric_value = value
-            row.comparison_value = previous
+            previous = values.get((metric, before))
+            if previous is None:
+                previous = stored.get((metric, before))
             direction = ml_performance.trend(metric, value, previous)
-            row.trend = Trend(direction) if direction else None
-            out.append(row)
-    session.flush()
-    return out
+            rows.append(
+                {
+                    "model_id": model.id,
+                    "time_window": time_window,
+                    "metric_type": MetricType(metric),
+                    "metric_date": window.start,
+                    "metric_value": value,
+                    "comparison_value": previous,
+                    "trend": Trend(direction) if direction else None,
+                }
+            )
+    return repository.upsert(rows, company_id=model.company_id)
 
 
 def _naive(moment: datetime) -> datetime:

@@ -46,6 +46,7 @@ PERFORMANCE_METRICS = Resource(
     default_sort="-metricDate",
     refs={"model_id": "AIModel"},
     validators=(_default_metric_date,),
+    unique=(("model_id", "time_window", "metric_type", "metric_date"),),
 )
 
 DRIFT_DETECTIONS = Resource(

@@ -1,0 +1,216 @@
+"""One open alert per key under concurrent monitors: several transactions observing the same
+failing condition at once open one alert and send one ``alert.opened``; the others count it.
+
+On PostgreSQL the threads' transactions really overlap (the race the unique index closes);
+SQLite runs writers one at a time, so there the race is staged: an observation that looked
+before another transaction opened the key's alert.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from tests.alerts.conftest import Receiver, add_webhook
+from tests.conftest import TenantFixture
+from urutiq_ai.alerts.models import Alert
+from urutiq_ai.alerts.repository import AlertRepository
+from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource, AlertStatus
+from urutiq_ai.alerts.service import Observation, observe
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.scoping import bind_scope, set_database_role
+from urutiq_ai.tenancy.context import for_job
+
+WRITERS = 8
+KEY = "quality:LedgerExpense:amounts are positive"
+
+
+def failing(key: str = KEY, *, active: bool = True) -> Observation:
+    return Observation(
+        key=key,
+        source=AlertSource.quality,
+        active=active,
+        title=f"{key} fails",
+        subject="LedgerExpense",
+        details={"rowsFailed": 1},
+    )
+
+
+@pytest.fixture
+def scoped(app: FastAPI, tenant: TenantFixture) -> Callable[[], Any]:
+    """``with scoped() as (session, ctx):`` one unit of work of a job for company A, as the
+    app's database role (row-level security on PostgreSQL)."""
+
+    @contextmanager
+    def open_scope() -> Iterator[tuple[Session, TenantContext]]:
+        ctx = for_job(tenant.id, [tenant.company_id])
+        with unit_of_work(app.state.sessionmaker) as session:
+            set_database_role(session, app.state.settings.database_role)
+            bind_scope(session, ctx)
+            yield session, ctx
+
+    return open_scope
+
+
+def observe_once(scoped: Callable[[], Any], *observations: Observation) -> list[str]:
+    with scoped() as (session, ctx):
+        events = observe(session, ctx, ctx_company(ctx), list(observations))
+        return [event.value for event, _ in events]
+
+
+def ctx_company(ctx: TenantContext) -> str:
+    (company,) = ctx.company_ids
+    return str(company)
+
+
+def listed(client: TestClient, tenant: TenantFixture, path: str, **params: str) -> list[Any]:
+    response = client.get(
+        tenant.url(path), params={"limit": "100", **params}, headers=tenant.headers("viewer")
+    )
+    assert response.status_code == 200, response.text
+    items: list[Any] = response.json()["items"]
+    return items
+
+
+def opened_deliveries(client: TestClient, tenant: TenantFixture) -> list[Any]:
+    return listed(client, tenant, "webhook-deliveries", event="alert.opened")
+
+
+class TestConcurrentObservations:
+    def test_parallel_observers_open_one_alert_and_send_one_opened(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        receiver: Receiver,
+        scoped: Callable[[], Any],
+    ) -> None:
+        add_webhook(client, tenant, receiver.url)
+        start = threading.Barrier(WRITERS)
+        events: list[list[str]] = []
+        errors: list[BaseException] = []
+
+        def writer() -> None:
+            try:
+                start.wait()
+                events.append(observe_once(scoped, failing()))
+            except BaseException as exc:  # reported below, not lost in the thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+        assert sorted(events) == sorted([["alert.opened"]] + [[]] * (WRITERS - 1))
+
+        (alert,) = listed(client, tenant, "alerts", alertKey=KEY)
+        assert alert["status"] == "open"
+        assert alert["occurrences"] == WRITERS
+        (delivery,) = opened_deliveries(client, tenant)
+        assert delivery["alertId"] == alert["id"]
+
+    def test_an_observer_that_looked_too_early_counts_the_alert_opened_meanwhile(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        receiver: Receiver,
+        scoped: Callable[[], Any],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        add_webhook(client, tenant, receiver.url)
+        assert observe_once(scoped, failing()) == ["alert.opened"]
+
+        # the next observer read the open alerts before that transaction committed
+        real = AlertRepository.open_by_key
+        stale = iter([True])
+
+        def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
+            return {} if next(stale, False) else real(self, company_id, keys)
+
+        monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+        other = "quality:LedgerExpense:vendors are named"
+        # a new key first: its insert must survive the refused one (a savepoint, not the lot)
+        assert observe_once(scoped, failing(other), failing()) == ["alert.opened"]
+        monkeypatch.undo()
+
+        alerts = {a["alertKey"]: a for a in listed(client, tenant, "alerts", status="open")}
+        assert set(alerts) == {KEY, other}
+        assert alerts[KEY]["occurrences"] == 2
+        assert alerts[other]["occurrences"] == 1
+        assert sorted(d["alertId"] for d in opened_deliveries(client, tenant)) == sorted(
+            a["id"] for a in alerts.values()
+        )
+
+        # cleared, then failing again: a new episode opens a new alert beside the resolved one
+        assert observe_once(scoped, failing(active=False)) == ["alert.resolved"]
+        assert observe_once(scoped, failing()) == ["alert.opened"]
+        history = listed(client, tenant, "alerts", alertKey=KEY)
+        assert sorted(a["status"] for a in history) == ["open", "resolved"]
+
+    def test_an_alert_resolved_meanwhile_is_not_resolved_again(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        receiver: Receiver,
+        scoped: Callable[[], Any],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        add_webhook(client, tenant, receiver.url)
+        assert observe_once(scoped, failing()) == ["alert.opened"]
+        with scoped() as (session, ctx):
+            (alert_id,) = [
+                a.id
+                for a in AlertRepository(session, ctx).open_by_key(ctx_company(ctx), [KEY]).values()
+            ]
+        assert observe_once(scoped, failing(active=False)) == ["alert.resolved"]
+
+        # the next observer read the alert as open before that resolution committed
+        real = AlertRepository.open_by_key
+
+        def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
+            found = real(self, company_id, keys)
+            if not found:
+                alert = self.session.get(Alert, alert_id)
+                assert alert is not None
+                found = {KEY: alert}
+            return found
+
+        monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+        assert observe_once(scoped, failing(active=False)) == []  # no second alert.resolved
+        monkeypatch.undo()
+        resolved = listed(client, tenant, "webhook-deliveries", event="alert.resolved")
+        assert len(resolved) == 1
+
+    def test_the_database_refuses_a_second_open_alert_of_a_key(
+        self, client: TestClient, tenant: TenantFixture, scoped: Callable[[], Any]
+    ) -> None:
+        assert observe_once(scoped, failing()) == ["alert.opened"]
+        with scoped() as (session, ctx):
+            repository = AlertRepository(session, ctx)
+            assert not repository.add_open(open_alert(KEY), company_id=tenant.company_id)
+            # the refusal undid only its savepoint: the transaction goes on and commits
+            assert repository.add_open(open_alert("another"), company_id=tenant.company_id)
+        keys = sorted(a["alertKey"] for a in listed(client, tenant, "alerts", status="open"))
+        assert keys == sorted([KEY, "another"])
+
+
+def open_alert(key: str) -> Alert:
+    now = datetime.now(UTC)
+    return Alert(
+        alert_key=key,
+        source=AlertSource.quality,
+        severity=AlertSeverity.warning,
+        status=AlertStatus.open,
+        title=key,
+        occurrences=1,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
