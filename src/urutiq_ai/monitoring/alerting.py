@@ -4,7 +4,10 @@
   a data-drift check, and concept drift, are ``critical``); ``normal`` or ``warning``
   resolves an open alert of the same model, drift type and feature;
 * performance: the latest window of each metric; a ``declining`` trend is active, a
-  stable or improving one resolves.
+  stable or improving one resolves;
+* a monitor's run: a run that failed (a source gone, a column renamed, a window without
+  predictions) is active, so a monitor that cannot check is heard of, not only recorded;
+  the next run that completes resolves it. Its source is the monitor's kind.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
 from urutiq_ai.alerts.service import Observation, observe
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics
+from urutiq_ai.monitoring.models import AIDriftDetection, AIPerformanceMetrics, Monitor, MonitorRun
 from urutiq_ai.monitoring.schemas import DriftStatus, DriftType, Trend
 
 if TYPE_CHECKING:
@@ -86,4 +89,34 @@ def _performance(model: "AIModel", row: AIPerformanceMetrics) -> Observation:
             "comparisonValue": row.comparison_value,
             "performanceMetricId": row.id,
         },
+    )
+
+
+def after_monitor_run(
+    session: Session, ctx: TenantContext, monitor: Monitor, run: MonitorRun
+) -> None:
+    """A failed run opens (or counts) the monitor's alert; a completed one resolves it."""
+    failed = run.error is not None
+    observe(
+        session,
+        ctx,
+        monitor.company_id,
+        [
+            Observation(
+                key=f"monitor:{monitor.id}:failed",
+                source=AlertSource(monitor.kind.value),
+                active=failed,
+                title=f"Monitor {monitor.name!r} could not run: {run.error}"
+                if failed
+                else f"Monitor {monitor.name!r} runs again",
+                subject=monitor.id,
+                details={
+                    "monitorId": monitor.id,
+                    "monitorRunId": run.id,
+                    "kind": monitor.kind.value,
+                    "modelId": monitor.model_id,
+                    "error": run.error,
+                },
+            )
+        ],
     )

@@ -25,6 +25,7 @@ from urutiq_ai.core.jobs import (
     job_unit_of_work,
 )
 from urutiq_ai.ml.errors import MLError
+from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
 from urutiq_ai.monitoring.repository import MonitorRepository, MonitorRunRepository
 from urutiq_ai.monitoring.scheduling import params_of
@@ -171,6 +172,8 @@ def _finish(
             monitor.last_run_at = ended
             if monitor.last_run_id == run.id:
                 monitor.last_status = status
+            attach_executor(session, SyncExecutor(runtime))  # deliveries after the commit
+            alerting.after_monitor_run(session, ctx, monitor, run)
 
 
 def _retraining_summary(started: Any) -> dict[str, Any]:
