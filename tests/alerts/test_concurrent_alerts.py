@@ -189,6 +189,46 @@ class TestConcurrentObservations:
         resolved = listed(client, tenant, "webhook-deliveries", event="alert.resolved")
         assert len(resolved) == 1
 
+    def test_a_failure_seen_on_an_alert_resolved_meanwhile_opens_a_new_one(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        scoped: Callable[[], Any],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        assert observe_once(scoped, failing()) == ["alert.opened"]
+        (first,) = listed(client, tenant, "alerts", alertKey=KEY)
+        assert observe_once(scoped, failing(active=False)) == ["alert.resolved"]
+
+        # the next observer read the alert as open before that resolution committed
+        real = AlertRepository.open_by_key
+
+        def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
+            found = real(self, company_id, keys)
+            if not found:
+                alert = self.session.get(Alert, first["id"])
+                assert alert is not None
+                found = {KEY: alert}
+            return found
+
+        monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+        assert observe_once(scoped, failing()) == ["alert.opened"]  # a new episode
+        monkeypatch.undo()
+        history = {a["id"]: a for a in listed(client, tenant, "alerts", alertKey=KEY)}
+        assert history[first["id"]]["status"] == "resolved"
+        assert history[first["id"]]["occurrences"] == 1  # not counted after it was resolved
+        assert sorted(a["status"] for a in history.values()) == ["open", "resolved"]
+
+    def test_keys_longer_than_the_column_are_cut_the_same_way_everywhere(
+        self, client: TestClient, tenant: TenantFixture, scoped: Callable[[], Any]
+    ) -> None:
+        long_key = "quality:" + "x" * 600
+        assert observe_once(scoped, failing(long_key)) == ["alert.opened"]
+        assert observe_once(scoped, failing(long_key)) == []  # found again: counted
+        (alert,) = listed(client, tenant, "alerts", status="open")
+        assert alert["occurrences"] == 2
+        assert len(alert["alertKey"]) == 512
+
     def test_the_database_refuses_a_second_open_alert_of_a_key(
         self, client: TestClient, tenant: TenantFixture, scoped: Callable[[], Any]
     ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.api.payloads import Factory
@@ -193,3 +193,50 @@ def test_copy_path_keeps_row_level_security(
     with pytest.raises(DBAPIError, match="row-level security"):
         bulk.copy_rows(session, AIModelPrediction.__table__, rows)
     assert copies == [BIG]
+
+
+def test_none_takes_the_default_and_two_batches_share_a_transaction(
+    backend: str,
+    session: Session,
+    tenant: TenantFixture,
+    model: dict[str, Any],
+    copies: list[int],
+) -> None:
+    ctx = _scope(tenant)
+    bind_scope(session, ctx)
+    repository = PredictionRepository(session, ctx)
+    first = _records(model["id"], BIG, new_id()[:8])
+    second = [{**record, "id": None} for record in _records(model["id"], BIG, "unused")]
+    second[0]["input_data"] = {"amount": float("nan")}  # JSONB has no NaN: null, both paths
+    repository.add_many(first, company_id=tenant.company_id)
+    repository.add_many(second, company_id=tenant.company_id)
+    repository.add_many(second[:SMALL], company_id=tenant.company_id)
+    session.commit()
+    assert copies == ([BIG, BIG] if backend == "postgresql" else [])
+    stored = session.scalars(
+        select(AIModelPrediction.input_data).where(
+            AIModelPrediction.model_id == model["id"],
+            AIModelPrediction.id.not_like("%-%"),  # the generated ids (hex, no dash)
+        )
+    ).all()
+    assert len(stored) == BIG + SMALL
+    assert stored.count({"amount": None}) == 2
+
+
+def test_a_value_copy_cannot_carry_leaves_the_transaction_usable(
+    backend: str, session: Session, tenant: TenantFixture, model: dict[str, Any]
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    ctx = _scope(tenant)
+    bind_scope(session, ctx)
+    repository = PredictionRepository(session, ctx)
+    broken = _records(model["id"], BIG, new_id()[:8])
+    broken[-1]["variant"] = object()  # not text: formatting fails mid-COPY
+    with pytest.raises(StatementError, match="cannot copy the rows"):
+        repository.add_many(broken, company_id=tenant.company_id)
+    tag = new_id()[:8]
+    repository.add_many(_records(model["id"], BIG, tag), company_id=tenant.company_id)
+    session.commit()
+    assert len(_stored(session, tag)) == BIG
+    assert _stored(session, broken[0]["id"].split("-")[0]) == []

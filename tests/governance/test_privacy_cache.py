@@ -54,3 +54,20 @@ def test_forget_drops_only_that_company() -> None:
     privacy_cache.privacy_rules("t", "a", load)
     privacy_cache.privacy_rules("t", "b", load)
     assert load.calls == 3
+
+
+def test_rules_loaded_across_a_policy_write_are_not_kept() -> None:
+    """A load that began before a policy write ended is not cached (it may hold the old
+    rules): the next call loads again."""
+    calls = []
+
+    def load_while_a_policy_is_written() -> list[PrivacyRules]:
+        calls.append(1)
+        if len(calls) == 1:
+            privacy_cache.forget("t", "a")  # another thread's policy write commits meanwhile
+        return [PrivacyRules(mask_inputs=False)]
+
+    privacy_cache.privacy_rules("t", "a", load_while_a_policy_is_written)
+    privacy_cache.privacy_rules("t", "a", load_while_a_policy_is_written)
+    privacy_cache.privacy_rules("t", "a", load_while_a_policy_is_written)
+    assert len(calls) == 2  # the first result was dropped, the second kept

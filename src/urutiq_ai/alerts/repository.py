@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
-from urutiq_ai.alerts.schemas import AlertStatus, DeliveryStatus, WebhookStatus
+from urutiq_ai.alerts.schemas import AlertSeverity, AlertStatus, DeliveryStatus, WebhookStatus
 from urutiq_ai.core.repository import TenantRepository
 
 
@@ -30,16 +30,40 @@ class AlertRepository(TenantRepository[Alert]):
         transactions that resolve it at once only one succeeds); False when it was not."""
         stmt = (
             update(Alert)
-            .where(
-                Alert.id == alert.id,
-                Alert.tenant_id == self.ctx.tenant_id,
-                Alert.status == AlertStatus.open,
-            )
+            .where(*self._still_open(alert))
             .values(status=AlertStatus.resolved, resolved_at=now, last_seen_at=now)
             .execution_options(synchronize_session="fetch")
         )
         result: CursorResult[Any] = self.session.execute(stmt)  # type: ignore[assignment]
         return bool(result.rowcount)
+
+    def count_open(self, alert: Alert, *, details: Any, critical: bool, now: datetime) -> bool:
+        """Count one more occurrence of ``alert`` if it is still open (the database adds
+        one, so observers counting at once each add theirs); False when it was resolved
+        meanwhile (the condition then opens a new alert)."""
+        values: dict[str, Any] = {
+            "occurrences": Alert.occurrences + 1,
+            "last_seen_at": now,
+            "details": details,
+        }
+        if critical:
+            values["severity"] = AlertSeverity.critical
+        stmt = (
+            update(Alert)
+            .where(*self._still_open(alert))
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+        result: CursorResult[Any] = self.session.execute(stmt)  # type: ignore[assignment]
+        return bool(result.rowcount)
+
+    def _still_open(self, alert: Alert) -> tuple[Any, ...]:
+        return (
+            Alert.id == alert.id,
+            Alert.tenant_id == self.ctx.tenant_id,
+            Alert.company_id.in_(self.ctx.company_ids),
+            Alert.status == AlertStatus.open,
+        )
 
     def add_open(self, alert: Alert, *, company_id: str) -> bool:
         """Insert the open ``alert`` in a SAVEPOINT; False, with nothing written and the rest

@@ -88,6 +88,10 @@ WEBHOOK_DELIVERIES = Resource(
 )
 
 
+KEY_LENGTH = 512
+"""``Alert.alertKey``'s length: longer keys are cut to it, the same way everywhere."""
+
+
 @dataclass(frozen=True)
 class Observation:
     """One judged condition: ``active`` when it is a problem now."""
@@ -99,6 +103,9 @@ class Observation:
     severity: AlertSeverity = AlertSeverity.warning
     subject: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.key[:KEY_LENGTH])  # as the column holds it
 
 
 def observe(
@@ -119,15 +126,16 @@ def observe(
     events: list[tuple[WebhookEvent, Alert]] = []
     for seen in observations:
         alert = open_alerts.get(seen.key)
-        if seen.active and alert is None:
+        if seen.active:
+            if alert is not None and _count(alerts, alert, seen, now):
+                continue
+            # none open (or resolved since this call looked): a new episode
             alert, opened = _open(alerts, company_id, seen, now)
             open_alerts[seen.key] = alert
             if opened:
                 events.append((WebhookEvent.alert_opened, alert))
             else:
-                _count(session, alert, seen, now)
-        elif seen.active and alert is not None:
-            _count(session, alert, seen, now)
+                _count(alerts, alert, seen, now)
         elif alert is not None:
             del open_alerts[seen.key]
             if alerts.resolve_open(alert, now):  # a concurrent observer may have resolved it
@@ -156,7 +164,7 @@ def _open(
 
 def _new_alert(seen: Observation, now: datetime) -> Alert:
     return Alert(
-        alert_key=seen.key[:512],
+        alert_key=seen.key,
         source=seen.source,
         severity=seen.severity,
         status=AlertStatus.open,
@@ -169,17 +177,10 @@ def _new_alert(seen: Observation, now: datetime) -> Alert:
     )
 
 
-def _count(session: Session, alert: Alert, seen: Observation, now: datetime) -> None:
-    """``seen`` again while its alert is open: counted, no new alert and no delivery.
-
-    The count is incremented by the database (``occurrences = occurrences + 1``, flushed
-    now), so observers counting the same alert at once each add theirs."""
-    alert.occurrences = Alert.occurrences + 1
-    alert.last_seen_at = now
-    alert.details = seen.details
-    if seen.severity == AlertSeverity.critical:
-        alert.severity = AlertSeverity.critical
-    session.flush()
+def _count(alerts: AlertRepository, alert: Alert, seen: Observation, now: datetime) -> bool:
+    """``seen`` again while its alert is open: counted, no new alert and no delivery."""
+    critical = seen.severity == AlertSeverity.critical
+    return alerts.count_open(alert, details=seen.details, critical=critical, now=now)
 
 
 def queue_deliveries(

@@ -5,16 +5,23 @@ supported with row-level security"), and an ``executemany`` of INSERTs pays a pr
 round of bind/execute per row (about 14,000 rows/s for prediction rows on this 2-core
 machine). Large batches therefore go through a session-private temporary table:
 
-1. ``CREATE TEMP TABLE ... (LIKE <table>) ON COMMIT DROP`` (no RLS, no indexes, no WAL);
+1. ``CREATE TEMP TABLE IF NOT EXISTS ... (LIKE <table>) ON COMMIT DROP`` (no RLS, no
+   indexes, no WAL; emptied with TRUNCATE after use, never dropped by hand: a ``DROP`` would
+   make psycopg forget every statement it prepared on the connection);
 2. ``COPY`` the rows into it, text format written here in chunks, so that Python formats
    the next chunk while the server parses the last one (psycopg's queued writer);
 3. ``INSERT INTO <table> SELECT ... FROM <stage>``: an ordinary INSERT, so row-level
    security's ``WITH CHECK``, the foreign keys, CHECK constraints and indexes all apply as
-   for any insert, and it belongs to the caller's transaction (a failure leaves nothing).
+   for any insert.
 
-Rows are dictionaries keyed by attribute name (what ``insert(Model)`` takes); a missing
-key gets the column's Python default (``id``, ``createdAt``, ...), else NULL. SQLite and
-small batches are left to the caller's one ``executemany`` insert, as fast there.
+All of it runs in a SAVEPOINT of the caller's transaction: a refused or malformed batch
+leaves nothing behind and the transaction usable, as a failed INSERT would. Rows are
+dictionaries keyed by attribute name (what ``insert(Model)`` takes); a missing key, or
+None, gets the column's Python default where it has one (``id``, ``createdAt``, ...; the
+ORM's bulk insert does the same), else NULL. JSON is written by ``core.db.json_text``, the
+engine's own serializer. Only ``TenantRepository.add_many`` calls this, after setting the
+rows' tenant and company. SQLite and small batches are left to its one ``executemany``
+insert, as fast there.
 """
 
 import enum
@@ -23,12 +30,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import JSON, Boolean, Connection, Enum, String, Table, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.db import UTCDateTime
+from urutiq_ai.core.db import UTCDateTime, json_text
 
 COPY_MIN_ROWS = 500
 """Below this many rows one INSERT executemany is as quick as the temporary-table copy."""
@@ -40,9 +46,6 @@ Format = Callable[[Any], str]
 
 _NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_JSON_OPTIONS = (
-    orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_PASSTHROUGH_DATETIME
-)
 
 
 def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> bool:
@@ -51,10 +54,10 @@ def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) ->
     caller should insert them itself (``TenantRepository.add_many`` does)."""
     if len(rows) < COPY_MIN_ROWS:
         return False
-    connection = session.connection()
-    if not _copy_allowed(connection):
+    if not _copy_allowed(session.connection()):
         return False
-    _copy_through_stage(connection, table, rows)
+    with session.begin_nested():
+        _copy_through_stage(session.connection(), table, rows)
     return True
 
 
@@ -82,7 +85,9 @@ def _copy_through_stage(
     from psycopg import Error as DriverError
     from psycopg.copy import QueuedLibpqWriter
 
-    connection.exec_driver_sql(f"CREATE TEMP TABLE {stage} (LIKE {target}) ON COMMIT DROP")
+    connection.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {target}) ON COMMIT DROP"
+    )
     statement = f"COPY {stage} ({names}) FROM STDIN"
     try:
         with (
@@ -91,22 +96,22 @@ def _copy_through_stage(
         ):
             for start in range(0, len(rows), COPY_CHUNK_ROWS):
                 chunk = rows[start : start + COPY_CHUNK_ROWS]
-                copy.write("".join(_line(row, formats) for row in chunk).encode())
+                # str: psycopg encodes it in the connection's client encoding
+                copy.write("".join(_line(row, formats) for row in chunk))
     except DriverError as error:  # as SQLAlchemy reports its own statements' errors
         raise DBAPIError.instance(statement, None, error, DriverError) from error
+    except Exception as error:  # a value COPY's text cannot carry: the savepoint undoes it
+        raise StatementError(f"cannot copy the rows: {error}", statement, None, error) from error
     connection.exec_driver_sql(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage}")
-    connection.exec_driver_sql(f"DROP TABLE {stage}")
+    connection.exec_driver_sql(f"TRUNCATE {stage}")
 
 
 def _line(row: dict[str, Any], formats: list[tuple[str, Callable[[], Any] | None, Format]]) -> str:
     fields = []
     for key, default, format_value in formats:
-        if key in row:
-            value = row[key]
-        elif default is not None:
+        value = row.get(key)
+        if value is None and default is not None:
             value = default()
-        else:
-            value = None
         fields.append("\\N" if value is None else format_value(value))
     return "\t".join(fields) + "\n"
 
@@ -143,7 +148,7 @@ def _format_for(column: Any) -> Format:
 
 def _json_text(value: Any) -> str:
     # JSON text holds no raw tab or line break (JSON escapes them): only backslashes.
-    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode().replace("\\", "\\\\")
+    return json_text(value).replace("\\", "\\\\")
 
 
 def _utc_text(value: datetime) -> str:
@@ -157,7 +162,9 @@ def _enum_text(value: Any) -> str:
 
 
 def _bool_text(value: Any) -> str:
-    return "t" if value else "f"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # numpy's, not imported
+        return "t" if value else "f"
+    return _str_text(str(value))  # "false", "0", ...: PostgreSQL reads them as it would
 
 
 def _str_text(value: str) -> str:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -153,8 +154,20 @@ class Timestamped:
     )
 
 
-def _json_serializer(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), default=str)
+_JSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_PASSTHROUGH_DATETIME
+)
+
+
+def json_text(value: Any) -> str:
+    """The JSON text of a JSON column's value, the same on every write path (the engine's
+    inserts and updates, and ``core.bulk``'s COPY): orjson, datetimes and other unknown
+    types as ``str()``; NaN and infinities become null (JSONB refuses them); what orjson
+    cannot write (integers past 64 bits) goes through the standard library."""
+    try:
+        return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+    except TypeError:
+        return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def make_engine(url: str) -> Engine:
@@ -162,12 +175,12 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            json_serializer=_json_serializer,
+            json_serializer=json_text,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, json_serializer=_json_serializer, pool_pre_ping=True)
+    return create_engine(url, json_serializer=json_text, pool_pre_ping=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -3,8 +3,9 @@
 Every stored prediction asks whether a privacy policy masks its inputs; reading the
 policies costs a query per predict call (about a seventh of a serving process's CPU under
 load). The parsed rules are kept per (tenant, company) for ``TTL_SECONDS`` and dropped when
-this process writes a policy of that company (at flush, and again at its commit, so rules a
-concurrent request read in between are not kept): a policy changed through this server
+this process writes a policy of that company (at flush, and again when its transaction
+ends, so rules read in between are not kept; a load that began before a write is not kept
+either): a policy changed through this server
 applies to its next prediction; another process (a second ``serve --workers`` process, a
 worker) sees the change within ``TTL_SECONDS``.
 """
@@ -26,6 +27,8 @@ Key = tuple[str, str]
 Loader = Callable[[], Sequence[PrivacyRules]]
 
 _entries: dict[Key, tuple[float, tuple[PrivacyRules, ...]]] = {}
+_generations: dict[Key, int] = {}
+"""Bumped by every :func:`forget`: rules loaded before it are not kept after it."""
 _lock = threading.Lock()
 
 
@@ -36,15 +39,19 @@ def privacy_rules(tenant_id: str, company_id: str, load: Loader) -> tuple[Privac
     found = _entries.get(key)
     if found is not None and found[0] > now:
         return found[1]
+    generation = _generations.get(key, 0)
     rules = tuple(load())
     with _lock:
-        _entries[key] = (now + TTL_SECONDS, rules)
+        if _generations.get(key, 0) == generation:  # no policy write since the load began
+            _entries[key] = (now + TTL_SECONDS, rules)
     return rules
 
 
 def forget(tenant_id: str, company_id: str) -> None:
+    key = (tenant_id, company_id)
     with _lock:
-        _entries.pop((tenant_id, company_id), None)
+        _entries.pop(key, None)
+        _generations[key] = _generations.get(key, 0) + 1
 
 
 def clear() -> None:
@@ -66,6 +73,9 @@ def _policy_written(_mapper: Any, _connection: Any, policy: AIGovernance) -> Non
 
 
 @event.listens_for(Session, "after_commit")
-def _policies_committed(session: Session) -> None:
+@event.listens_for(Session, "after_rollback")
+def _policies_ended(session: Session) -> None:
+    """Committed or rolled back: rules read meanwhile (the new ones, or ones this
+    transaction wrote and then took back) are dropped either way."""
     for tenant_id, company_id in session.info.pop(WRITTEN_KEY, ()):
         forget(tenant_id, company_id)

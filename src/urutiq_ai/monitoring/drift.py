@@ -165,6 +165,7 @@ def _data_drift(
             thresholds=thresholds,
             reference_rows=int(profile.get("rowCount", 0)),
             current_rows=count,
+            min_values=ml_drift.MIN_SAMPLE_SIZE,
         )
     except InputError as exc:
         raise ValidationError(

@@ -170,10 +170,21 @@ def _finish(
         monitor = MonitorRepository(session, ctx).get(run.monitor_id)
         if monitor is not None:
             monitor.last_run_at = ended
-            if monitor.last_run_id == run.id:
+            if monitor.last_run_id == run.id:  # an older run ending late says nothing new
                 monitor.last_status = status
-            attach_executor(session, SyncExecutor(runtime))  # deliveries after the commit
+                _alert(session, ctx, runtime, monitor, run)
+
+
+def _alert(
+    session: Session, ctx: TenantContext, runtime: JobRuntime, monitor: Monitor, run: MonitorRun
+) -> None:
+    """The monitor's could-not-run alert; its failure never undoes the run's ending."""
+    attach_executor(session, SyncExecutor(runtime))  # deliveries after the commit
+    try:
+        with session.begin_nested():
             alerting.after_monitor_run(session, ctx, monitor, run)
+    except Exception:
+        logger.exception("monitor run %s: its alert could not be recorded", run.id)
 
 
 def _retraining_summary(started: Any) -> dict[str, Any]:

@@ -68,7 +68,12 @@ def upgrade() -> None:
         return
     for name in OLD_KEYS:
         op.drop_constraint(name, TABLE, type_="foreignkey")
-    op.create_foreign_key(OWNER_KEY, TABLE, "AIModel", OWNER_COLUMNS, MODEL_KEY)
+    # NOT VALID, then VALIDATE: the existing rows are checked under a lock that lets
+    # predictions be written meanwhile
+    op.create_foreign_key(
+        OWNER_KEY, TABLE, "AIModel", OWNER_COLUMNS, MODEL_KEY, postgresql_not_valid=True
+    )
+    op.execute(f'ALTER TABLE "{TABLE}" VALIDATE CONSTRAINT "{OWNER_KEY}"')
 
 
 def downgrade() -> None:
@@ -136,8 +141,13 @@ def _swap_sqlite_keys(change: Callable[[str], str]) -> None:
         sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :t"), {"t": TABLE}
     ).scalar_one()
     new_sql = change(create_sql)
-    if new_sql == create_sql:
-        raise RuntimeError(f"{TABLE}: the table's SQL did not change as expected:\n{create_sql}")
+    expected = {OWNER_KEY} if change is _owner_key_instead_of_three else set(OLD_KEYS)
+    found = set(re.findall(r'CONSTRAINT "(fk_[^"]+)" FOREIGN KEY', new_sql))
+    if found != expected:
+        raise RuntimeError(
+            f"{TABLE}: its foreign keys would be {sorted(found)}, not {sorted(expected)}; "
+            f"the table's SQL was:\n{create_sql}"
+        )
     version = bind.execute(sa.text("PRAGMA schema_version")).scalar_one()
     op.execute("PRAGMA writable_schema = ON")
     bind.execute(
