@@ -206,7 +206,6 @@ class SourceRepository:
         columns (numbers, flags, times, JSON) as the row path would give them. The range's
         bounds are rendered as literals (COPY takes no parameters): they are dates and
         times of ours, never text from a request."""
-        import pandas as pd
 
         stmt = select(*(table.c[name] for name in names)).where(self._table_rows(table, rows))
         query = str(
@@ -215,10 +214,24 @@ class SourceRepository:
             )
         )
         kinds = {name: table.c[name].type for name in names}
+        from psycopg.errors import InsufficientPrivilege
+
+        raw: Any = self.session.connection().connection.driver_connection
+        try:
+            yield from self._copy_chunks(raw, query, names, kinds, chunk_rows)
+        except InsufficientPrivilege as error:  # the database's role may not read the table
+            raise field_error(
+                f"{self.field}.table", f"cannot read {table.name}: {error}".strip()
+            ) from error
+
+    def _copy_chunks(
+        self, raw: Any, query: str, names: list[str], kinds: dict[str, Any], chunk_rows: int
+    ) -> Iterator["pd.DataFrame"]:
+        import pandas as pd
+
         times = [n for n, kind in kinds.items() if _is_time(kind)]
         flags = [n for n, kind in kinds.items() if isinstance(kind, Boolean)]
         json_columns = [n for n, kind in kinds.items() if isinstance(kind, JSON)]
-        raw: Any = self.session.connection().connection.driver_connection
         with (
             raw.cursor() as cursor,
             cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')") as copy,
