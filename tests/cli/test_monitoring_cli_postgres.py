@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from tests.conftest import (
     APP_ROLE,
     PG_ENV,
+    _worker,
     create_postgres_database,
     drop_postgres_database,
     grant_app_role,
@@ -24,14 +25,17 @@ from tests.demo.conftest import invoke
 from tests.demo.test_loader import _model_id
 from urutiq_ai.core.migrations import upgrade
 
-pytestmark = pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} not set")
+pytestmark = [
+    pytest.mark.skipif(not os.environ.get(PG_ENV), reason=f"{PG_ENV} not set"),
+    pytest.mark.xdist_group("cli_postgres"),  # one worker loads the demo, once
+]
 
 COMPANY = "demo-services"
 
 
 @pytest.fixture(scope="module")
 def pg_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    url = create_postgres_database(os.environ[PG_ENV], "cli_monitoring")
+    url = create_postgres_database(os.environ[PG_ENV], f"cli_monitoring_{_worker()}")
     upgrade(url)
     grant_app_role(url)
     folder: Path = tmp_path_factory.mktemp("cli_pg")
