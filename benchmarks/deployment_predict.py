@@ -221,10 +221,11 @@ class Result:
 
 @contextmanager
 def serve(
-    setup: Setup, log_path: Path, *, workers: int, role: str | None
+    setup: Setup, log_path: Path, *, workers: int, role: str | None, lean: bool = False
 ) -> Iterator[tuple[str, int]]:
     """``urutiq-ai serve [--workers N]`` on a free loopback port (as ``predict_serving.py
-    --server``); on PostgreSQL as the non-superuser ``role``, so RLS applies."""
+    --server``); on PostgreSQL as the non-superuser ``role``, so RLS applies. ``lean``: the
+    experiment ``lean_predict_server.py`` instead (the predict route without FastAPI)."""
     cli = str(Path(sys.executable).with_name("urutiq-ai"))
     port = free_port()
     env = {
@@ -236,6 +237,12 @@ def serve(
     if role:
         env["URUTIQ_DATABASE_ROLE"] = role
     command = [cli, "serve", "--port", str(port), "--workers", str(workers)]
+    if lean:
+        command = [
+            sys.executable,
+            str(Path(__file__).with_name("lean_predict_server.py")),
+            str(port),
+        ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -578,6 +585,11 @@ def main() -> None:
         "--postgres", help="server URL: run on a fresh PostgreSQL database instead of SQLite"
     )
     parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
+    parser.add_argument(
+        "--lean",
+        action="store_true",
+        help="experiment: the predict route on lean_predict_server.py (no FastAPI for it)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as name, database(name, args.postgres) as (url, role):
@@ -606,7 +618,10 @@ def main() -> None:
         log_path = folder / "server.log"
         results = []
         try:
-            with serve(setup, log_path, workers=args.workers, role=role) as (base, pid):
+            with serve(setup, log_path, workers=args.workers, role=role, lean=args.lean) as (
+                base,
+                pid,
+            ):
                 with httpx.Client(base_url=base, headers=setup.headers, timeout=60) as http:
                     wait_for_health(http, deadline=30.0)
                     deployment = expect(
