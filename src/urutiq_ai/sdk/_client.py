@@ -59,6 +59,9 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
 
     def close() -> None:
         http.close()
+        executor = getattr(app.state, "executor", None)
+        if executor is not None:  # its jobs end, its heartbeat stops (the worker row too)
+            executor.shutdown(wait=True)
         app.state.engine.dispose()
 
     ready = http.get("/readyz")
