@@ -6,7 +6,6 @@ SQLite runs writers one at a time, so there the race is staged: an observation t
 before another transaction opened the key's alert.
 """
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import Receiver, add_webhook
+from tests.concurrency import run_at_once
 from tests.conftest import TenantFixture
 from urutiq_ai.alerts.models import Alert
 from urutiq_ai.alerts.repository import AlertRepository
@@ -79,6 +79,21 @@ def listed(client: TestClient, tenant: TenantFixture, path: str, **params: str) 
     return items
 
 
+def read_as_still_open(monkeypatch: pytest.MonkeyPatch, alert_id: str) -> None:
+    """The next observer read ``alert_id`` as open before its resolution committed."""
+    real = AlertRepository.open_by_key
+
+    def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
+        found = real(self, company_id, keys)
+        if not found:
+            alert = self.session.get(Alert, alert_id)
+            assert alert is not None
+            found = {KEY: alert}
+        return found
+
+    monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+
+
 def opened_deliveries(client: TestClient, tenant: TenantFixture) -> list[Any]:
     return listed(client, tenant, "webhook-deliveries", event="alert.opened")
 
@@ -92,23 +107,7 @@ class TestConcurrentObservations:
         scoped: Callable[[], Any],
     ) -> None:
         add_webhook(client, tenant, receiver.url)
-        start = threading.Barrier(WRITERS)
-        events: list[list[str]] = []
-        errors: list[BaseException] = []
-
-        def writer() -> None:
-            try:
-                start.wait()
-                events.append(observe_once(scoped, failing()))
-            except BaseException as exc:  # reported below, not lost in the thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
+        events = run_at_once(WRITERS, lambda: observe_once(scoped, failing()))
         assert sorted(events) == sorted([["alert.opened"]] + [[]] * (WRITERS - 1))
 
         (alert,) = listed(client, tenant, "alerts", alertKey=KEY)
@@ -172,18 +171,7 @@ class TestConcurrentObservations:
             ]
         assert observe_once(scoped, failing(active=False)) == ["alert.resolved"]
 
-        # the next observer read the alert as open before that resolution committed
-        real = AlertRepository.open_by_key
-
-        def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
-            found = real(self, company_id, keys)
-            if not found:
-                alert = self.session.get(Alert, alert_id)
-                assert alert is not None
-                found = {KEY: alert}
-            return found
-
-        monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+        read_as_still_open(monkeypatch, alert_id)
         assert observe_once(scoped, failing(active=False)) == []  # no second alert.resolved
         monkeypatch.undo()
         resolved = listed(client, tenant, "webhook-deliveries", event="alert.resolved")
@@ -200,18 +188,7 @@ class TestConcurrentObservations:
         (first,) = listed(client, tenant, "alerts", alertKey=KEY)
         assert observe_once(scoped, failing(active=False)) == ["alert.resolved"]
 
-        # the next observer read the alert as open before that resolution committed
-        real = AlertRepository.open_by_key
-
-        def looked_before(self: AlertRepository, company_id: str, keys: Any) -> Any:
-            found = real(self, company_id, keys)
-            if not found:
-                alert = self.session.get(Alert, first["id"])
-                assert alert is not None
-                found = {KEY: alert}
-            return found
-
-        monkeypatch.setattr(AlertRepository, "open_by_key", looked_before)
+        read_as_still_open(monkeypatch, first["id"])
         assert observe_once(scoped, failing()) == ["alert.opened"]  # a new episode
         monkeypatch.undo()
         history = {a["id"]: a for a in listed(client, tenant, "alerts", alertKey=KEY)}

@@ -10,6 +10,7 @@ from alembic import command
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.db.conftest import seed_model
 from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.db import Base, make_engine
 from urutiq_ai.core.migrations import alembic_config, upgrade
@@ -33,25 +34,7 @@ def _prediction(row_id: str, **fields: Any) -> dict[str, Any]:
 
 def _seed(engine: Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(TABLES["Tenant"].insert(), {"id": "t-1", "name": "T"})
-        conn.execute(
-            TABLES["Company"].insert(),
-            [
-                {"id": "c-1", "tenant_id": "t-1", "name": "C1"},
-                {"id": "c-2", "tenant_id": "t-1", "name": "C2"},
-            ],
-        )
-        conn.execute(
-            TABLES["AIModel"].insert(),
-            {
-                **OWNER,
-                "id": "m-1",
-                "model_name": "expenses",
-                "model_version": "1",
-                "model_type": "classification",
-                "algorithm": "random_forest",
-            },
-        )
+        seed_model(conn, "c-2")
         conn.execute(PREDICTION.insert(), [_prediction("p-1"), _prediction("p-2")])
         conn.execute(
             FEEDBACK.insert(),

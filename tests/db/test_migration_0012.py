@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.db.conftest import seed_model
 from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.db import Base, make_engine
 from urutiq_ai.core.migrations import alembic_config, upgrade
@@ -23,24 +24,6 @@ PERF, ALERT = TABLES["AIPerformanceMetrics"], TABLES["Alert"]
 
 def _at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
-
-
-def _owner(conn: Connection) -> dict[str, str]:
-    conn.execute(TABLES["Tenant"].insert(), {"id": "t-1", "name": "T"})
-    conn.execute(TABLES["Company"].insert(), {"id": "c-1", "tenant_id": "t-1", "name": "C"})
-    owner = {"tenant_id": "t-1", "company_id": "c-1"}
-    conn.execute(
-        TABLES["AIModel"].insert(),
-        {
-            **owner,
-            "id": "m-1",
-            "model_name": "expenses",
-            "model_version": "1",
-            "model_type": "classification",
-            "algorithm": "logistic_regression",
-        },
-    )
-    return owner
 
 
 def _metric(owner: dict[str, str], row_id: str, minutes: int, **fields: Any) -> dict[str, Any]:
@@ -79,7 +62,7 @@ def _alert(owner: dict[str, str], row_id: str, minutes: int, **fields: Any) -> d
 
 def _seed_duplicates(engine: Engine) -> None:
     with engine.begin() as conn:
-        owner = _owner(conn)
+        owner = seed_model(conn)
         conn.execute(
             PERF.insert(),
             [

@@ -6,7 +6,6 @@ runs writers one at a time, so there the race is staged: a computation that read
 rows before another one wrote them.
 """
 
-import threading
 from collections import Counter
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.concurrency import run_at_once
 from tests.conftest import TenantFixture
 from tests.training import test_performance_api as performance_api
 from tests.training.test_performance_api import compute
@@ -73,23 +73,11 @@ class TestConcurrentComputations:
     def test_parallel_computations_store_one_row_per_window_and_metric(
         self, app: FastAPI, client: TestClient, tenant: TenantFixture, model_id: str
     ) -> None:
-        start = threading.Barrier(WRITERS)
-        counts: list[int] = []
-        errors: list[BaseException] = []
-
-        def writer() -> None:
-            try:
-                start.wait()
-                counts.append(compute_in_own_transaction(app, tenant, model_id, TimeWindow.weekly))
-            except BaseException as exc:  # reported below, not lost in the thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert errors == []
+        counts = run_at_once(
+            WRITERS,
+            lambda: compute_in_own_transaction(app, tenant, model_id, TimeWindow.weekly),
+            timeout=120,
+        )
         assert counts == [WEEKLY_ROWS] * WRITERS
 
         rows = stored(client, tenant, model_id)

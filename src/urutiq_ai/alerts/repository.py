@@ -26,28 +26,28 @@ class AlertRepository(TenantRepository[Alert]):
         return {alert.alert_key: alert for alert in self.session.scalars(stmt)}
 
     def resolve_open(self, alert: Alert, now: datetime) -> bool:
-        """Mark ``alert`` resolved if it is still open (a conditional UPDATE, so of two
-        transactions that resolve it at once only one succeeds); False when it was not."""
-        stmt = (
-            update(Alert)
-            .where(*self._still_open(alert))
-            .values(status=AlertStatus.resolved, resolved_at=now, last_seen_at=now)
-            .execution_options(synchronize_session="fetch")
+        """Mark ``alert`` resolved if it is still open (of two transactions that resolve it
+        at once only one succeeds); False when it was not."""
+        return self._update_if_open(
+            alert, status=AlertStatus.resolved, resolved_at=now, last_seen_at=now
         )
-        result: CursorResult[Any] = self.session.execute(stmt)  # type: ignore[assignment]
-        return bool(result.rowcount)
 
     def count_open(self, alert: Alert, *, details: Any, critical: bool, now: datetime) -> bool:
         """Count one more occurrence of ``alert`` if it is still open (the database adds
         one, so observers counting at once each add theirs); False when it was resolved
         meanwhile (the condition then opens a new alert)."""
-        values: dict[str, Any] = {
-            "occurrences": Alert.occurrences + 1,
-            "last_seen_at": now,
-            "details": details,
-        }
-        if critical:
-            values["severity"] = AlertSeverity.critical
+        severity = {"severity": AlertSeverity.critical} if critical else {}
+        return self._update_if_open(
+            alert,
+            occurrences=Alert.occurrences + 1,
+            last_seen_at=now,
+            details=details,
+            **severity,
+        )
+
+    def _update_if_open(self, alert: Alert, **values: Any) -> bool:
+        """One conditional UPDATE of ``alert`` (this object refreshed); False when it is no
+        longer open."""
         stmt = (
             update(Alert)
             .where(*self._still_open(alert))

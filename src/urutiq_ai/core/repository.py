@@ -79,11 +79,16 @@ class TenantRepository(Generic[M]):
         """Insert many rows (dicts keyed by attribute) owned by the context's tenant and
         ``company_id``, in the session's transaction: one INSERT, or on PostgreSQL a large
         batch through a COPY that row-level security still checks (:mod:`.bulk`)."""
-        if company_id not in self.ctx.company_ids:
-            raise NotFound(f"Company {company_id!r} not found")
-        owned = [{**row, "tenant_id": self.ctx.tenant_id, "company_id": company_id} for row in rows]
+        owned = self.owned(rows, company_id=company_id)
         if owned and not copy_rows(self.session, self.model.__table__, owned):
             self.session.execute(insert(self.model), owned)
+
+    def owned(self, rows: Sequence[dict[str, Any]], *, company_id: str) -> list[dict[str, Any]]:
+        """``rows`` (dicts keyed by attribute) with the context's tenant and ``company_id``
+        (which it must see) as their owners, for the bulk writes of repositories."""
+        if company_id not in self.ctx.company_ids:
+            raise NotFound(f"Company {company_id!r} not found")
+        return [{**row, "tenant_id": self.ctx.tenant_id, "company_id": company_id} for row in rows]
 
     def delete(self, obj: M) -> None:
         self.session.delete(obj)

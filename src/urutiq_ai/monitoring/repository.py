@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.errors import NotFound
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.monitoring.models import (
     WINDOW_KEY,
@@ -59,9 +58,7 @@ class PerformanceRepository(TenantRepository[AIPerformanceMetrics]):
         inserts a second row (the unique index ``uq_AIPerformanceMetrics_window``). A row
         keeps its ``id`` and ``createdAt``; the values, ``trend`` and ``updatedAt`` change.
         """
-        if company_id not in self.ctx.company_ids:
-            raise NotFound(f"Company {company_id!r} not found")
-        owned = [{**row, "tenant_id": self.ctx.tenant_id, "company_id": company_id} for row in rows]
+        owned = self.owned(rows, company_id=company_id)
         stored: list[AIPerformanceMetrics] = []
         for start in range(0, len(owned), UPSERT_BATCH):
             stored.extend(self._upsert_batch(owned[start : start + UPSERT_BATCH]))

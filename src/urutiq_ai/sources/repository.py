@@ -206,6 +206,7 @@ class SourceRepository:
         columns (numbers, flags, times, JSON) as the row path would give them. The range's
         bounds are rendered as literals (COPY takes no parameters): they are dates and
         times of ours, never text from a request."""
+        from psycopg.errors import InsufficientPrivilege
 
         stmt = select(*(table.c[name] for name in names)).where(self._table_rows(table, rows))
         query = str(
@@ -214,8 +215,6 @@ class SourceRepository:
             )
         )
         kinds = {name: table.c[name].type for name in names}
-        from psycopg.errors import InsufficientPrivilege
-
         raw: Any = self.session.connection().connection.driver_connection
         try:
             yield from self._copy_chunks(raw, query, names, kinds, chunk_rows)
