@@ -24,6 +24,7 @@ from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
 from urutiq_ai.deployments.live import LiveFlusher, LiveStats
 from urutiq_ai.deployments.service import write_live_figures
+from urutiq_ai.predictions.predict_route import DeploymentPredictRoute, make_coalescer
 from urutiq_ai.tenancy.router import router as tenancy_router
 from urutiq_ai.web.app import include_web_routes
 
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.executor = make_executor(app.state.runtime)
     # Deployment traffic is counted in memory and written every few seconds (lifespan).
     app.state.live = LiveStats()
+    if settings.predict_coalescing:
+        app.state.predict_coalescer = make_coalescer(app.state)
+        app.add_middleware(DeploymentPredictRoute)
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
@@ -101,6 +105,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         flusher.stop()
+        if getattr(app.state, "predict_coalescer", None) is not None:
+            app.state.predict_coalescer.close()
         if scheduler is not None:
             scheduler.stop()
         app.state.executor.shutdown(wait=True)

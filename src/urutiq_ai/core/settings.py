@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
     webhook_timeout: float = 5.0  # seconds a receiver has to answer
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
+    # Concurrent deployment predicts of a process answered together in one unit of work
+    # (predictions/predict_route.py); false: FastAPI's route serves each on its own.
+    predict_coalescing: bool = True
     # Predictions older than this many days are deleted once a day (those a feedback refers
     # to are kept); 0 keeps them forever. The audit log is never purged.
     retention_days: int = Field(default=183, ge=0)

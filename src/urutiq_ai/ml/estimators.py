@@ -23,7 +23,8 @@ class PackedForest:
     ``n_jobs=1``: about 45 µs of dispatch per tree, most of a 200-tree forest's cost for one
     row. Here every tree's nodes sit in one array (children as global indices, a leaf
     pointing at itself) and each step moves all rows down all trees with a few numpy
-    operations, so a row costs about ``depth`` steps instead of ``trees`` calls.
+    operations (``take``: a gather), so a row costs about ``depth`` steps instead of ``trees``
+    calls (one row about 0.2 ms for 200 trees; each further row about a third of that).
 
     The arithmetic is scikit-learn's: inputs as float32 compared ``<=`` with the float64
     thresholds, each tree's leaf class fractions added in tree order, divided by the number
@@ -54,15 +55,19 @@ class PackedForest:
         if rows.ndim != 2 or np.isnan(rows).any():
             return np.asarray(self.forest.predict_proba(X), dtype=float)
         values = rows.astype(np.float64)
-        nodes = np.broadcast_to(self.roots, (len(rows), len(self.roots)))
-        row_index = np.arange(len(rows))[:, None]
+        count, width = values.shape
+        flat = values.ravel()
+        row_start = (np.arange(count) * width)[:, None]  # each row's offset in ``flat``
+        nodes = np.repeat(self.roots[None, :], count, axis=0)
         for _ in range(self.depth):
-            goes_left = values[row_index, self.feature[nodes]] <= self.threshold[nodes]
-            nodes = np.where(goes_left, self.left[nodes], self.right[nodes])
-        total = np.zeros((len(rows), self.value.shape[1]), dtype=float)
-        for tree in range(nodes.shape[1]):
-            total += self.value[nodes[:, tree]]
-        return total / nodes.shape[1]
+            goes_left = flat.take(row_start + self.feature.take(nodes)) <= self.threshold.take(
+                nodes
+            )
+            nodes = np.where(goes_left, self.left.take(nodes), self.right.take(nodes))
+        # the trees' leaf fractions summed in tree order (cumsum adds sequentially, as
+        # scikit-learn's loop over trees does; a plain sum would pair them up)
+        leaves = self.value.take(nodes, axis=0)
+        return np.cumsum(leaves, axis=1)[:, -1] / nodes.shape[1]
 
 
 class LabelledClassifier(ClassifierMixin, BaseEstimator):

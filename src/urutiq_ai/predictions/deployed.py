@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import new_id, utcnow
-from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.core.errors import AppError, FieldError, ValidationError
 from urutiq_ai.deployments import service as deployments_service
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
 from urutiq_ai.deployments.schemas import DeploymentConfig, Environment
@@ -152,6 +152,16 @@ class Answer:
     out: PredictionOut
 
 
+@dataclass
+class Answered:
+    """A request's answer, and the prediction records to store for it (none when its
+    ``log`` is off): scored, not written yet."""
+
+    response: DeploymentPredictResponse
+    champion: AIModel
+    records: list[dict[str, Any]]
+
+
 def predict(
     session: Session,
     ctx: TenantContext,
@@ -163,29 +173,106 @@ def predict(
     store: ArtifactStore,
 ) -> DeploymentPredictResponse:
     """Answer ``rows`` through the deployment; store every answer (and shadow scores)."""
-    config = served.config
-    if len(rows) > config.max_batch:
+    answered = answer(served, rows=rows, entity_key=entity_key, log=log, store=store)
+    if answered.records:
+        serving.store_predictions(session, ctx, answered.champion, answered.records)
+    return answered.response
+
+
+@dataclass(frozen=True)
+class PredictInput:
+    """One request's rows, the entity its split keeps on one model, and whether to log."""
+
+    rows: list[dict[str, Any]]
+    entity_key: str | None
+    log: bool
+
+
+def answer(
+    served: ServedDeployment,
+    *,
+    rows: list[dict[str, Any]],
+    entity_key: str | None,
+    log: bool,
+    store: ArtifactStore,
+) -> Answered:
+    """Score ``rows`` through the deployment (422 for rows that do not fit); no database."""
+    (result,) = answer_many(served, [PredictInput(rows, entity_key, log)], store)
+    if isinstance(result, AppError):
+        raise result
+    return result
+
+
+def answer_many(
+    served: ServedDeployment, inputs: list[PredictInput], store: ArtifactStore
+) -> list[Answered | AppError]:
+    """Several requests through the deployment at once: their rows are scored together
+    (one scorer call per model, the same numbers as one request at a time), then handed
+    back per request. A request whose rows do not fit gets its 422 instead; no database."""
+    results: list[Answered | AppError | None] = [None] * len(inputs)
+    accepted: list[int] = []
+    for index, item in enumerate(inputs):
+        try:
+            _check(served, item.rows)
+            accepted.append(index)
+        except AppError as exc:
+            results[index] = exc
+    if accepted:
+        rows = [row for i in accepted for row in inputs[i].rows]
+        keys = [inputs[i].entity_key for i in accepted for _ in inputs[i].rows]
+        started = time.perf_counter()
+        answers = _answers(served, rows, keys, store)
+        shadows = [
+            _shadow(served, model_id, rows, store) for model_id in served.config.shadow or []
+        ]
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        start = 0
+        for index in accepted:
+            part = slice(start, start + len(inputs[index].rows))
+            start = part.stop
+            own_shadows = [(model, outs[part]) for model, outs in shadows]
+            results[index] = _answered(
+                served, inputs[index], answers[part], own_shadows, latency_ms
+            )
+    return [result for result in results if result is not None]
+
+
+def _check(served: ServedDeployment, rows: list[dict[str, Any]]) -> None:
+    if len(rows) > served.config.max_batch:
         raise ValidationError(
-            f"this deployment takes at most {config.max_batch} rows per request",
+            f"this deployment takes at most {served.config.max_batch} rows per request",
             fields=[FieldError("rows", f"{len(rows)} rows, over config.maxBatch")],
         )
     champion, artifact = served.members[served.champion_id]
     serving.check_rows(champion, artifact, rows)
-    started = time.perf_counter()
+
+
+def _answers(
+    served: ServedDeployment,
+    rows: list[dict[str, Any]],
+    entity_keys: list[str | None],
+    store: ArtifactStore,
+) -> list[Answer]:
+    config = served.config
     if config.ensemble is not None:
-        answers = _ensemble(served, rows, store)
-    elif config.traffic is not None:
-        answers = _split(served, rows, entity_key, store)
-    else:
-        answers = [
-            Answer(champion, CHAMPION, out) for out in _score(served, champion.id, rows, store)
-        ]
-    shadows = [_shadow(served, model_id, rows, store) for model_id in config.shadow or []]
-    latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    ids: list[str | None] = [new_id() if log else None for _ in answers]
-    if log:
-        _store(session, ctx, served, rows, answers, ids, shadows, latency_ms)
-    return DeploymentPredictResponse(
+        return _ensemble(served, rows, store)
+    if config.traffic is not None:
+        return _split(served, rows, entity_keys, store)
+    champion = served.members[served.champion_id][0]
+    return [Answer(champion, CHAMPION, out) for out in _score(served, champion.id, rows, store)]
+
+
+def _answered(
+    served: ServedDeployment,
+    item: PredictInput,
+    answers: list[Answer],
+    shadows: list[tuple[AIModel, list[PredictionOut]]],
+    latency_ms: float,
+) -> Answered:
+    champion = served.members[served.champion_id][0]
+    ids: list[str | None] = [new_id() if item.log else None for _ in answers]
+    records = _records(served, item.rows, answers, ids, shadows, latency_ms) if item.log else []
+    response = DeploymentPredictResponse(
         deployment_id=served.deployment_id,
         deployment_name=served.deployment_name,
         environment=served.environment.value,
@@ -206,6 +293,7 @@ def predict(
             for pid, answer in zip(ids, answers, strict=True)
         ],
     )
+    return Answered(response, champion, records)
 
 
 def _score(
@@ -231,7 +319,7 @@ def _shadow(
 def _split(
     served: ServedDeployment,
     rows: list[dict[str, Any]],
-    entity_key: str | None,
+    entity_keys: list[str | None],
     store: ArtifactStore,
 ) -> list[Answer]:
     traffic = served.config.traffic or []
@@ -239,7 +327,7 @@ def _split(
     sticky = served.config.sticky_key
     chosen = [
         _variant_index(_entity(row, sticky, entity_key), weights, served.deployment_id)
-        for row in rows
+        for row, entity_key in zip(rows, entity_keys, strict=True)
     ]
     answers: list[Answer | None] = [None] * len(rows)
     for index, share in enumerate(traffic):
@@ -285,16 +373,15 @@ def _ensemble(
     return [Answer(champion, ENSEMBLE, out) for out in combined]
 
 
-def _store(
-    session: Session,
-    ctx: TenantContext,
+def _records(
     served: ServedDeployment,
     rows: list[dict[str, Any]],
     answers: list[Answer],
     ids: list[str | None],
     shadows: Iterable[tuple[AIModel, list[PredictionOut]]],
     latency_ms: float,
-) -> None:
+) -> list[dict[str, Any]]:
+    """The AIModelPrediction values of the answers and the shadow scores."""
     now = utcnow()
     where = {"deployment_id": served.deployment_id, "deployment_version": served.version}
 
@@ -315,5 +402,4 @@ def _store(
         records += [
             record(new_id(), model, row, out, SHADOW) for row, out in zip(rows, outs, strict=True)
         ]
-    champion = served.members[served.champion_id][0]
-    serving.store_predictions(session, ctx, champion, records)
+    return records

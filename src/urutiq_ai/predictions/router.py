@@ -13,6 +13,7 @@ from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.predictions.models import AIModelPrediction
 from urutiq_ai.predictions.outcomes import record_actuals
 from urutiq_ai.predictions.schemas import (
+    PREDICT_ACTION,
     ActualValue,
     ActualValuesRequest,
     ActualValuesResult,
@@ -30,7 +31,7 @@ router = APIRouter(tags=["predictions"])
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
-Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "predict and record outcomes"))]
+Writer = Annotated[TenantContext, Depends(company_role(WRITERS, PREDICT_ACTION))]
 
 
 @router.post("/models/{id}/predict", response_model=PredictResponse)

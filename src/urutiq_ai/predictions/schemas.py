@@ -59,6 +59,7 @@ class AIModelPredictionRead(CompanyOwnedRead):
 
 
 MAX_BATCH = 10_000
+PREDICT_ACTION = "predict and record outcomes"  # what a role too low to predict may not do
 
 
 class PredictRequest(RequestSchema):

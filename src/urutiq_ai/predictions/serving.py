@@ -288,13 +288,23 @@ def store_predictions(
 ) -> None:
     """Insert prediction records in one bulk write, audited once; inputs masked where a
     privacy policy says so (:mod:`urutiq_ai.predictions.masking`)."""
+    store_prediction_calls(session, ctx, model, [records])
+
+
+def store_prediction_calls(
+    session: Session, ctx: TenantContext, model: AIModel, calls: list[list[dict[str, Any]]]
+) -> None:
+    """The records of several predict calls with ``model`` (each call's list) in one bulk
+    write, with one audit row per call."""
+    records = [record for call in calls for record in call]
     mask_stored_inputs(session, ctx, model, records)
     PredictionRepository(session, ctx).add_many(records, company_id=model.company_id)
-    tenancy_service.record_audit(
-        session,
-        ctx,
-        action="predict",
-        row=model,
-        company_id=model.company_id,
-        after={"modelId": model.id, "predictions": len(records)},
-    )
+    for call in calls:
+        tenancy_service.record_audit(
+            session,
+            ctx,
+            action="predict",
+            row=model,
+            company_id=model.company_id,
+            after={"modelId": model.id, "predictions": len(call)},
+        )

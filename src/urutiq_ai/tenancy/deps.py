@@ -20,17 +20,24 @@ from urutiq_ai.tenancy import service
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with unit_of_work(request.app.state.sessionmaker) as session:
-        session.info[SETTINGS_KEY] = request.app.state.settings
-        set_database_role(session, request.app.state.settings.database_role)
-        attach_executor(session, getattr(request.app.state, "executor", None))
+    state = request.app.state
+    with unit_of_work(state.sessionmaker) as session:
+        prepare_session(session, state.settings, getattr(state, "executor", None))
         yield session
+
+
+def prepare_session(session: Session, settings: Any, executor: Any) -> None:
+    """What a request's session carries: the settings, the database role, the job executor."""
+    session.info[SETTINGS_KEY] = settings
+    set_database_role(session, settings.database_role)
+    attach_executor(session, executor)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The API key a request presents: ``X-API-Key``, else ``Authorization: Bearer``."""
     if x_api_key:
         return x_api_key
     if authorization and authorization.lower().startswith("bearer "):
@@ -44,7 +51,7 @@ def get_principal(
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> TenantContext:
     """The tenant-wide scope of the presented API key; binds the session to its tenant."""
-    ctx = service.authenticate(session, _presented_key(authorization, x_api_key))
+    ctx = service.authenticate(session, presented_key(authorization, x_api_key))
     bind_scope(session, ctx)
     return ctx
 
