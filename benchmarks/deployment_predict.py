@@ -31,13 +31,15 @@ digits, are printed beside them). Users finish the request in flight at the end
 (``AIModelPrediction`` by deployment id and revision) before and after the load, once the
 count has settled; lost = requests answered 200 - rows stored. The CPU seconds used by the
 server and by locust during each scenario and the server's own live figures
-(``performance``: the route's time, without HTTP, authentication or queueing) show where
-the time goes.
+(``performance``) show where the time goes. Coalesced predicts (the default) count their
+latency from arrival at the route to their COMMIT; with ``--no-coalescing`` the live
+figures time the route's body.
 
 Needs the ``bench`` dependency group (locust), outside the runtime and dev dependencies:
 
     make install && UV_PROJECT_ENVIRONMENT=$PWD/.venv .tools/bin/uv sync --frozen --group bench
-    .venv/bin/python benchmarks/deployment_predict.py [--seconds 30] [--users 16]
+    .venv/bin/python benchmarks/deployment_predict.py [--seconds 30] [--users 16] \
+        [--no-coalescing] [--postgres URL --workers N]
 
 Exits 1 when the target is missed, a request failed or a prediction was lost.
 """
@@ -221,11 +223,12 @@ class Result:
 
 @contextmanager
 def serve(
-    setup: Setup, log_path: Path, *, workers: int, role: str | None, lean: bool = False
+    setup: Setup, log_path: Path, *, workers: int, role: str | None, coalescing: bool = True
 ) -> Iterator[tuple[str, int]]:
     """``urutiq-ai serve [--workers N]`` on a free loopback port (as ``predict_serving.py
-    --server``); on PostgreSQL as the non-superuser ``role``, so RLS applies. ``lean``: the
-    experiment ``lean_predict_server.py`` instead (the predict route without FastAPI)."""
+    --server``); on PostgreSQL as the non-superuser ``role``, so RLS applies. Without
+    ``coalescing`` (``URUTIQ_PREDICT_COALESCING=false``) FastAPI's route serves each
+    predict on its own: the baseline."""
     cli = str(Path(sys.executable).with_name("urutiq-ai"))
     port = free_port()
     env = {
@@ -236,13 +239,8 @@ def serve(
     }
     if role:
         env["URUTIQ_DATABASE_ROLE"] = role
+    env["URUTIQ_PREDICT_COALESCING"] = "true" if coalescing else "false"
     command = [cli, "serve", "--port", str(port), "--workers", str(workers)]
-    if lean:
-        command = [
-            sys.executable,
-            str(Path(__file__).with_name("lean_predict_server.py")),
-            str(port),
-        ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -586,9 +584,9 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=1, help="serve --workers (PostgreSQL)")
     parser.add_argument(
-        "--lean",
+        "--no-coalescing",
         action="store_true",
-        help="experiment: the predict route on lean_predict_server.py (no FastAPI for it)",
+        help="baseline: URUTIQ_PREDICT_COALESCING=false (FastAPI's route, one call at a time)",
     )
     args = parser.parse_args()
 
@@ -609,7 +607,8 @@ def main() -> None:
         (folder / "locustfile.py").write_text(LOCUSTFILE)
         print(
             f"set-up: migrated {'PostgreSQL' if args.postgres else 'SQLite'}, "
-            f"serve --workers {args.workers}, demo ledger (seed 7, scale 0.5, "
+            f"serve --workers {args.workers}, predict coalescing "
+            f"{'off' if args.no_coalescing else 'on'}, demo ledger (seed 7, scale 0.5, "
             f"{len(bodies)} expenses as request rows, "
             f"{len({b['entityKey'] for b in bodies})} vendors as entity keys), "
             f"expense_classifier A ({model_a}) and B ({model_b}, {B_HYPERPARAMETERS}) trained "
@@ -618,7 +617,8 @@ def main() -> None:
         log_path = folder / "server.log"
         results = []
         try:
-            with serve(setup, log_path, workers=args.workers, role=role, lean=args.lean) as (
+            coalescing = not args.no_coalescing
+            with serve(setup, log_path, workers=args.workers, role=role, coalescing=coalescing) as (
                 base,
                 pid,
             ):

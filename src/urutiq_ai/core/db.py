@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from sqlalchemy import (
@@ -31,6 +31,7 @@ from sqlalchemy import (
     event,
     func,
 )
+from sqlalchemy import inspect as inspect_row
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -59,6 +60,18 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+RowT = TypeVar("RowT")
+
+
+def detached_copy(row: RowT) -> RowT:
+    """A copy of a loaded row's column values that belongs to no session, for a cache
+    shared by threads: a rollback expires every row of its session, and a cached row must
+    never be expired while another request reads it."""
+    mapper = inspect_row(row).mapper
+    values = {attr.key: getattr(row, attr.key) for attr in mapper.column_attrs}
+    return type(row)(**values)
 
 
 def new_id() -> str:

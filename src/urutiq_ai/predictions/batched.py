@@ -73,6 +73,7 @@ class _Done:
     served: deployed.ServedDeployment
     rows: int
     answered: deployed.Answered
+    body: bytes = b""  # the response JSON, written before the COMMIT
 
 
 def answer_calls(serving_: Serving, calls: Sequence[PredictCall]) -> list[bytes | None]:
@@ -87,19 +88,31 @@ def answer_calls(serving_: Serving, calls: Sequence[PredictCall]) -> list[bytes 
         try:
             done = _answer_group(serving_, api_key, calls, indexes)
         except Exception:  # noqa: BLE001 - rolled back; the route serves each call again
-            logger.debug("a batch of %d predict calls is served one by one", len(indexes))
+            logger.warning(
+                "a batch of %d predict calls failed; the route serves them one by one",
+                len(indexes),
+                exc_info=True,
+            )
             continue
         finished = time.perf_counter()
         for item in done:
-            call, served = calls[item.index], item.served
-            answers[item.index] = item.answered.response.model_dump_json(by_alias=True).encode()
-            serving_.live.record(
-                Key(served.tenant_id, served.company_id, served.deployment_id, served.version),
-                latency_ms=(finished - call.arrived) * 1000,
-                rows=item.rows,
-                outcome=OK,
-            )
+            answers[item.index] = item.body
+            _count(serving_.live, item, (finished - calls[item.index].arrived) * 1000)
     return answers
+
+
+def _count(live: LiveStats, item: "_Done", latency_ms: float) -> None:
+    """The call in the deployment's live figures (never fails an answer already stored)."""
+    served = item.served
+    try:
+        live.record(
+            Key(served.tenant_id, served.company_id, served.deployment_id, served.version),
+            latency_ms=latency_ms,
+            rows=item.rows,
+            outcome=OK,
+        )
+    except Exception:
+        logger.exception("live figures of deployment %s", served.deployment_id)
 
 
 def _answer_group(
@@ -128,6 +141,8 @@ def _answer_group(
                     done.append(_Done(index, ctx, served, len(item.rows), result))
         _store(session, done)
         session.flush()
+        for answered in done:
+            answered.body = answered.answered.response.model_dump_json(by_alias=True).encode()
     return done
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import new_id, utcnow
+from urutiq_ai.core.db import detached_copy, new_id, utcnow
 from urutiq_ai.core.errors import AppError, FieldError, ValidationError
 from urutiq_ai.deployments import service as deployments_service
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
@@ -47,7 +47,8 @@ logger = logging.getLogger("urutiq_ai.deployments")
 
 @dataclass(frozen=True)
 class ServedDeployment:
-    """What a predict request through a deployment needs, read once and kept briefly."""
+    """What a predict request through a deployment needs, read once and kept briefly
+    (its model and artifact rows are copies that belong to no session)."""
 
     deployment_id: str
     deployment_name: str
@@ -110,6 +111,13 @@ def _drop_committed(session: Session) -> None:
         SERVED.clear()
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, _previous: Any) -> None:
+    """A revision read after an uncommitted change (then rolled back) must not stay cached."""
+    if session.info.pop(CHANGED, False):
+        SERVED.clear()
+
+
 def resolve(
     session: Session, ctx: TenantContext, name: str, environment: Environment
 ) -> ServedDeployment:
@@ -126,7 +134,8 @@ def resolve(
     members = {}
     for model_id in dict.fromkeys(ids):
         model, artifact = registry_service.get_model_with_artifact(session, ctx, model_id)
-        members[model_id] = (model, registry_service.require_artifact(model, artifact))
+        artifact = registry_service.require_artifact(model, artifact)
+        members[model_id] = (detached_copy(model), detached_copy(artifact))
     served = ServedDeployment(
         deployment_id=deployment.id,
         deployment_name=deployment.deployment_name,

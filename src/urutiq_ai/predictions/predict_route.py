@@ -14,6 +14,7 @@ sent, so errors, their order (401 before 422) and their one error shape stay the
 ``URUTIQ_PREDICT_COALESCING=false`` turns the path off (the route serves every request).
 """
 
+import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -31,6 +32,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PATH = re.compile(r"/api/v1/companies/([^/]{1,64})/deployments/([^/]{1,255})/predict")
+logger = logging.getLogger("urutiq_ai.predictions")
 MAX_BODY = 256 * 1024  # bigger requests (thousands of rows) gain nothing from sharing
 MAX_CALLS_PER_BATCH = 64
 
@@ -44,7 +46,11 @@ def make_coalescer(state: Any) -> Coalescer[Any, bytes | None]:
         serving = batched.Serving(
             state.sessionmaker, state.settings, getattr(state, "executor", None), state.live
         )
-        return batched.answer_calls(serving, calls)
+        try:
+            return batched.answer_calls(serving, calls)
+        except Exception:  # the route serves each call (and says what went wrong)
+            logger.exception("a batch of %d deployment predicts failed", len(calls))
+            return [None] * len(calls)
 
     return Coalescer(answer, max_batch=MAX_CALLS_PER_BATCH, name="deployment-predict")
 
@@ -68,7 +74,7 @@ class DeploymentPredictRoute:
             return
         arrived = time.perf_counter()
         body, complete = await _read_body(receive)
-        if complete:
+        if complete and len(body) <= MAX_BODY:
             from urutiq_ai.predictions.batched import PredictCall
 
             call = PredictCall(
@@ -109,7 +115,8 @@ def _text(value: bytes | None) -> str | None:
 def _environment(query: bytes) -> Environment | None:
     """The ``environment`` query parameter (production by default); None for a query the
     route should judge (an unknown environment, the parameter given twice)."""
-    values = [v for k, v in parse_qsl(query.decode("latin-1")) if k == "environment"]
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    values = [v for k, v in pairs if k == "environment"]
     if not values:
         return Environment.production
     if len(values) > 1:
@@ -128,8 +135,8 @@ def _is_json(content_type: bytes | None) -> bool:
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The body, and whether it was read whole (False: over :data:`MAX_BODY`, left part
-    unread for the route)."""
+    """The body, and whether it was read whole (False: the client left, or more is to come
+    past :data:`MAX_BODY`, left unread for the route)."""
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import new_id, utcnow
+from urutiq_ai.core.db import detached_copy, new_id, utcnow
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.columns import check_records, typed_frame
@@ -240,7 +240,7 @@ def _served(session: Session, ctx: TenantContext, model_id: str) -> tuple[AIMode
     model, stored = registry_service.get_model_with_artifact(session, ctx, model_id)
     _require_active(model)
     artifact = registry_service.require_artifact(model, stored)
-    SERVED.put(model, artifact)
+    SERVED.put(detached_copy(model), detached_copy(artifact))
     return model, artifact
 
 
