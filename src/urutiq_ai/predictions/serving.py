@@ -299,12 +299,11 @@ def store_prediction_calls(
     records = [record for call in calls for record in call]
     mask_stored_inputs(session, ctx, model, records)
     PredictionRepository(session, ctx).add_many(records, company_id=model.company_id)
-    for call in calls:
-        tenancy_service.record_audit(
-            session,
-            ctx,
-            action="predict",
-            row=model,
-            company_id=model.company_id,
-            after={"modelId": model.id, "predictions": len(call)},
-        )
+    tenancy_service.record_audits(
+        session,
+        ctx,
+        action="predict",
+        row=model,
+        company_id=model.company_id,
+        afters=[{"modelId": model.id, "predictions": len(call)} for call in calls],
+    )

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.db import Base
@@ -80,6 +80,12 @@ def company_ids_of_tenant(session: Session, tenant_id: str) -> list[str]:
 
 class AuditLogRepository(TenantLevelRepository[AuditLog]):
     model = AuditLog
+
+    def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert audit rows (dicts keyed by attribute) of the context's tenant at once."""
+        owned = [{**row, "tenant_id": self.ctx.tenant_id} for row in rows]
+        if owned:
+            self.session.execute(insert(AuditLog), owned)
 
     def base_statement(self) -> Select[AuditLog]:
         """Audit rows of the tenant; a company-limited key sees only its companies' rows."""

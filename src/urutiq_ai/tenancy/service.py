@@ -312,19 +312,46 @@ def record_audit(
 ) -> AuditLog:
     """Append one audit row for a change to ``row`` made by ``ctx``'s principal. ``row`` may
     be a plain id when ``table`` names its table (a row of a rolled-back session)."""
-    entry = AuditLog(
-        tenant_id=ctx.tenant_id,
-        company_id=company_id,
-        actor_key_id=ctx.principal_id,
-        actor_user_id=ctx.user_id,
-        action=action,
-        table_name=table or type(row).__tablename__,
-        row_id=row if table else getattr(row, "id", None),
-        before=_as_json(before),
-        after=_as_json(after),
-    )
+    entry = AuditLog(**_audit_values(ctx, action, row, company_id, before, after, table))
     session.add(entry)
     return entry
+
+
+def record_audits(
+    session: Session,
+    ctx: TenantContext,
+    *,
+    action: str,
+    row: Any,
+    company_id: str | None,
+    afters: Sequence[Any],
+) -> None:
+    """One audit row per entry of ``afters`` (several calls that changed ``row``, e.g. a
+    batch of predict calls), written with one INSERT instead of one ORM object each."""
+    values = [_audit_values(ctx, action, row, company_id, None, after, None) for after in afters]
+    AuditLogRepository(session, ctx).add_many(values)
+
+
+def _audit_values(
+    ctx: TenantContext,
+    action: str,
+    row: Any,
+    company_id: str | None,
+    before: Any,
+    after: Any,
+    table: str | None,
+) -> dict[str, Any]:
+    return {
+        "tenant_id": ctx.tenant_id,
+        "company_id": company_id,
+        "actor_key_id": ctx.principal_id,
+        "actor_user_id": ctx.user_id,
+        "action": action,
+        "table_name": table or type(row).__tablename__,
+        "row_id": row if table else getattr(row, "id", None),
+        "before": _as_json(before),
+        "after": _as_json(after),
+    }
 
 
 def creator_key_of(session: Session, ctx: TenantContext, table: str, row_id: str) -> str | None:
