@@ -108,6 +108,10 @@ class TestDeploy:
         assert revision["startedAt"] is None
         response = api.predict("expenses", {"row": ROW})
         assert_error(response, 409, fields=("status",))
+        refused = api.post(f"deployments/{deployment['id']}/promote", {})
+        body = assert_error(refused, 409, fields=("status",))
+        assert "is failed (" in body["detail"]
+        assert "artifact did not load" in body["detail"]
 
     def test_predict_on_an_unknown_name_says_where_it_exists(
         self, api: Api, two_versions: tuple[str, str]

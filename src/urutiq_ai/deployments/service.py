@@ -224,6 +224,12 @@ def release(
     )
 
 
+def _failure_of(deployment: AIDeployment) -> str:
+    """Why a failed deployment failed (its last health check's error), for messages."""
+    error = (deployment.health_check or {}).get("error")
+    return f" ({error})" if deployment.status == DeploymentStatus.failed and error else ""
+
+
 def promote(
     session: Session,
     ctx: TenantContext,
@@ -237,8 +243,8 @@ def promote(
     source = get_deployment(session, ctx, deployment_id)
     if source.status not in SERVING:
         raise DeploymentNotServing(
-            f"deployment {source.deployment_name!r} is {source.status.value}; only a serving "
-            "deployment is promoted",
+            f"deployment {source.deployment_name!r} is {source.status.value}"
+            f"{_failure_of(source)}; only a serving deployment is promoted",
             fields=[FieldError("status", "must be active")],
         )
     if data.to == source.environment:
