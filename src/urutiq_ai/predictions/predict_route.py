@@ -19,7 +19,8 @@ import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers, QueryParams
 
 from urutiq_ai.core.coalesce import Coalescer
 from urutiq_ai.deployments.schemas import Environment
@@ -67,9 +68,9 @@ class DeploymentPredictRoute:
         if found is None:
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
-        environment = _environment(scope["query_string"])
-        if environment is None or not _is_json(headers.get(b"content-type")):
+        headers = Headers(scope=scope)
+        environment = _environment(QueryParams(scope["query_string"]))
+        if environment is None or not _is_json(headers.get("content-type")):
             await self.app(scope, receive, send)
             return
         arrived = time.perf_counter()
@@ -78,9 +79,7 @@ class DeploymentPredictRoute:
             from urutiq_ai.predictions.batched import PredictCall
 
             call = PredictCall(
-                api_key=presented_key(
-                    _text(headers.get(b"authorization")), _text(headers.get(b"x-api-key"))
-                ),
+                api_key=presented_key(headers.get("authorization"), headers.get("x-api-key")),
                 company_id=found[1],
                 name=found[2],
                 environment=environment,
@@ -100,23 +99,10 @@ def _predict_path(scope: Scope) -> re.Match[str] | None:
     return PATH.fullmatch(scope["path"])
 
 
-def _headers(scope: Scope) -> dict[bytes, bytes]:
-    """The first value of each header (as Starlette's ``headers.get``)."""
-    headers: dict[bytes, bytes] = {}
-    for name, value in scope["headers"]:
-        headers.setdefault(name.lower(), value)
-    return headers
-
-
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode("latin-1")
-
-
-def _environment(query: bytes) -> Environment | None:
+def _environment(query: QueryParams) -> Environment | None:
     """The ``environment`` query parameter (production by default); None for a query the
     route should judge (an unknown environment, the parameter given twice)."""
-    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    values = [v for k, v in pairs if k == "environment"]
+    values = query.getlist("environment")
     if not values:
         return Environment.production
     if len(values) > 1:
@@ -127,11 +113,10 @@ def _environment(query: bytes) -> Environment | None:
         return None
 
 
-def _is_json(content_type: bytes | None) -> bool:
+def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
-    media = content_type.split(b";", 1)[0].strip().lower()
-    return media == b"application/json"
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
