@@ -132,6 +132,23 @@ class TestConfigHistory:
         assert page.status_code == 422
         assert 'id="to-error"' in page.text or 'id="from-error"' in page.text
 
+    def test_a_wrong_version_is_named_even_with_one_version_to_choose(
+        self, web: TestClient, web_demo: WebDemo, api: TestClient
+    ) -> None:
+        """The demo has a single ``behavior`` version, so the compare form is not shown;
+        the error still is."""
+        company = web_demo.company
+        behaviour = _history(api, company, "behavior")
+        assert len(behaviour) == 1
+        mine = new_version(api, company, prompt(), active=False)
+        page = web.get(
+            f"/companies/{company}/config/behavior",
+            params={"from": mine["id"], "to": behaviour[0]["id"]},
+        )
+        assert page.status_code == 422
+        assert 'id="to-error"' in page.text
+        assert "nothing to compare" in page.text
+
     def test_activate_an_earlier_version(
         self, web: TestClient, web_demo: WebDemo, api: TestClient
     ) -> None:
