@@ -1,7 +1,10 @@
+import io
+
+import joblib
 import pytest
 
 from tests.ml.conftest import ledger, trained
-from urutiq_ai.ml.artifacts import dump_pipeline, load_pipeline, sha256
+from urutiq_ai.ml.artifacts import MAGIC, dump_pipeline, load_pipeline, sha256
 from urutiq_ai.ml.errors import ArtifactTampered
 
 
@@ -12,6 +15,17 @@ class TestArtifacts:
         again = load_pipeline(data, sha256(data))
         rows = ledger()[result.feature_columns].head(10)
         assert (again.predict(rows) == result.pipeline.predict(rows)).all()
+        assert data.startswith(MAGIC)
+
+    def test_an_artifact_written_by_joblib_still_loads(self) -> None:
+        """Artifacts stored before the pickle format were joblib files."""
+        result = trained("classification", "random_forest")
+        buffer = io.BytesIO()
+        joblib.dump(result.pipeline, buffer, compress=3)
+        data = buffer.getvalue()
+        again = load_pipeline(data, sha256(data))
+        rows = ledger()[result.feature_columns].head(20)
+        assert (again.predict_proba(rows) == result.pipeline.predict_proba(rows)).all()
 
     def test_tampered_byte_is_refused(self) -> None:
         data = dump_pipeline({"weights": [1, 2, 3]})

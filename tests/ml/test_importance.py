@@ -1,8 +1,18 @@
+from typing import Any
+
+import numpy as np
 import pytest
+from sklearn.inspection import permutation_importance
+from sklearn.metrics import average_precision_score
 
 from tests.ml.conftest import ANOMALY_FEATURES, FEATURES, trained
 from urutiq_ai.ml.errors import MLError
-from urutiq_ai.ml.importance import FeatureScore, feature_importance
+from urutiq_ai.ml.importance import (
+    FeatureScore,
+    feature_importance,
+    permutation_drops,
+    scorer_for,
+)
 
 DRIVEN = [
     ("classification", "random_forest", "built_in"),
@@ -66,3 +76,65 @@ class TestFeatureImportance:
     def test_unknown_method(self) -> None:
         with pytest.raises(MLError, match="unknown importance method"):
             feature_importance(trained("regression", "xgboost"), "gain")
+
+
+def _anomaly_score(estimator: Any, X: Any, y: Any) -> float:
+    """The anomaly score as a scikit-learn scorer: average precision of the abnormality
+    against the labels, or the mean normality without labels."""
+    normality = np.asarray(estimator.score_samples(X), dtype=float)
+    if y is None:
+        return float(normality.mean())
+    return float(average_precision_score(np.asarray(y, dtype=bool), -normality))
+
+
+class TestPermutationMatchesScikitLearn:
+    """The batched permutation drops are scikit-learn's ``permutation_importance``, shuffle
+    for shuffle, whatever the batch size."""
+
+    @pytest.mark.parametrize(
+        ("model_type", "algorithm"),
+        [
+            ("classification", "random_forest"),
+            ("classification", "logistic_regression"),
+            ("regression", "random_forest"),
+            ("clustering", "kmeans"),
+        ],
+    )
+    @pytest.mark.parametrize("batch_rows", [1, 450, 100_000])
+    def test_same_drops(self, model_type: str, algorithm: str, batch_rows: int) -> None:
+        result = trained(model_type, algorithm)
+        X = result.validation_frame.reset_index(drop=True)
+        y = None if model_type == "clustering" else np.asarray(result.validation_target)
+        if model_type == "regression":
+            y = y.astype(float)
+        expected = permutation_importance(result.pipeline, X, y, n_repeats=3, random_state=4)
+
+        scorer = scorer_for(result.pipeline[-1], model_type, y)
+        drops = permutation_drops(result.pipeline[:-1], X, scorer, 3, 4, batch_rows=batch_rows)
+        np.testing.assert_allclose(drops, expected.importances, rtol=1e-9, atol=1e-12)
+
+    @pytest.mark.parametrize("labelled", [True, False])
+    def test_same_drops_for_anomaly_detection(self, labelled: bool) -> None:
+        result = trained("anomaly_detection", "isolation_forest")
+        X = result.validation_frame.reset_index(drop=True)
+        y = np.asarray(result.validation_target, dtype=bool) if labelled else None
+        if labelled:
+            assert 0 < y.sum() < len(y)
+        expected = permutation_importance(
+            result.pipeline, X, y, scoring=_anomaly_score, n_repeats=3, random_state=2
+        )
+        scorer = scorer_for(result.pipeline[-1], "anomaly_detection", y)
+        drops = permutation_drops(result.pipeline[:-1], X, scorer, 3, 2, batch_rows=700)
+        np.testing.assert_allclose(drops, expected.importances, rtol=1e-9, atol=1e-12)
+
+    def test_feature_importance_reports_the_clipped_means(self) -> None:
+        result = trained("classification", "random_forest")
+        X = result.validation_frame.reset_index(drop=True)
+        y = np.asarray(result.validation_target)
+        expected = permutation_importance(result.pipeline, X, y, n_repeats=5, random_state=0)
+        scores = {
+            s.feature: s.importance
+            for s in feature_importance(result, "permutation", max_samples=len(X))
+        }
+        means = np.clip(expected.importances_mean, 0.0, None)
+        assert scores == pytest.approx(dict(zip(X.columns, means, strict=True)))

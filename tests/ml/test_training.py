@@ -3,10 +3,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
 from tests.ml.conftest import FEATURES, ledger, spec_for, trained
 from urutiq_ai.ml.artifacts import dump_pipeline, load_pipeline, sha256
 from urutiq_ai.ml.errors import MIN_ROWS, SpecError, TrainingCancelled
+from urutiq_ai.ml.fitting import FitContext, fit_trees, loss
 from urutiq_ai.ml.training import Progress, TrainSpec, train
 
 CLASSIFICATION_KEYS = {
@@ -212,3 +214,34 @@ class TestSpecErrors:
     def test_anomaly_detection_without_labels(self, frame: pd.DataFrame) -> None:
         result = train(frame, spec_for("anomaly_detection", "isolation_forest", label_column=None))
         assert set(result.metrics) == {"anomalyRate"}
+
+
+class TestForestCurve:
+    """The random forest's curve is kept as running per-tree sums; each point must be the
+    loss of the forest as it stands at that step (its own ``predict_proba``/``predict``)."""
+
+    @pytest.mark.parametrize("model_type", ["classification", "regression"])
+    def test_each_step_is_the_grown_forest_s_loss(self, model_type: str) -> None:
+        rng = np.random.default_rng(3)
+        X_train, X_val = rng.normal(size=(300, 4)), rng.normal(size=(120, 4))
+        if model_type == "classification":
+            y_train = (X_train[:, 0] > 0).astype(int) + (X_train[:, 1] > 1)
+            y_val = (X_val[:, 0] > 0).astype(int) + (X_val[:, 1] > 1)
+            y_val[:5] = -1  # classes never seen in training are coded -1
+            estimator = RandomForestClassifier(n_estimators=23, random_state=0)
+        else:
+            y_train, y_val = X_train[:, 0] * 2.0, X_val[:, 0] * 2.0
+            estimator = RandomForestRegressor(n_estimators=23, random_state=0)
+        points: list[tuple[int, int, float, float | None, float | None, float | None]] = []
+
+        def report(step: int, total: int, train_loss: float, val_loss: float | None) -> None:
+            expected = loss(ctx, X_train, y_train), loss(ctx, X_val, y_val)
+            points.append((step, total, train_loss, val_loss, *expected))
+
+        ctx = FitContext(estimator, model_type, X_train, y_train, X_val, y_val, 3, report)
+        fit_trees(ctx)
+        assert [(p[0], p[1]) for p in points] == [(step, 10) for step in range(1, 11)]
+        assert len(estimator.estimators_) == 23
+        for _, _, train_loss, val_loss, expected_train, expected_val in points:
+            assert train_loss == expected_train
+            assert val_loss == expected_val

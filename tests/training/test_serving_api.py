@@ -150,7 +150,7 @@ class TestPredict:
     ) -> None:
         model_id = trained_model(client, tenant, seed_expenses)
         root = Path(app.state.settings.artifacts)
-        (artifact,) = root.glob(f"{tenant.id}/{tenant.company_id}/{model_id}/pipeline.joblib")
+        (artifact,) = root.glob(f"{tenant.id}/{tenant.company_id}/{model_id}/pipeline.pickle")
         data = bytearray(artifact.read_bytes())
         data[-10] ^= 0xFF
         artifact.write_bytes(bytes(data))

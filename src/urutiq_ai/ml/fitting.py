@@ -84,13 +84,52 @@ def fit_trees(ctx: FitContext) -> None:
     est = ctx.estimator
     total = int(est.n_estimators)
     steps = min(RF_STEPS, total)
+    train, validation = (
+        ForestLoss(ctx, ctx.X_train, ctx.y_train),
+        ForestLoss(ctx, ctx.X_val, ctx.y_val),
+    )
     est.set_params(warm_start=True)
     for step in range(1, steps + 1):
         est.set_params(n_estimators=max(1, round(total * step / steps)))
         est.fit(ctx.X_train, ctx.y_train)
-        train_loss = loss(ctx, ctx.X_train, ctx.y_train) or 0.0
-        ctx.report(step, steps, train_loss, loss(ctx, ctx.X_val, ctx.y_val))
+        ctx.report(step, steps, train.of(est) or 0.0, validation.of(est))
     est.set_params(warm_start=False)
+
+
+class ForestLoss:
+    """:func:`loss` of a forest that grows step by step, on one split.
+
+    The forest's prediction is the mean of its trees' predictions; the per-tree sums are
+    kept between steps, so each step predicts with its new trees only (not with every tree
+    grown so far, which made the curve cost as much as 5.5 full predictions over 10 steps).
+    The sums are added in tree order from zero, as the forest's own ``predict_proba`` and
+    ``predict`` do, so the losses are the same numbers.
+    """
+
+    def __init__(self, ctx: FitContext, X: Any, y: np.ndarray | None) -> None:
+        self.classifier, self.n_classes = ctx.model_type == "classification", ctx.n_classes
+        if y is not None and self.classifier:
+            known = y >= 0  # validation rows whose class never occurred in training are -1
+            X, y = X[known], y[known]
+        self.X, self.y = X, y
+        self.sums: np.ndarray | None = None
+        self.trees = 0
+
+    def of(self, forest: Any) -> float | None:
+        """The loss of ``forest`` (the same forest each call, with more trees)."""
+        if self.y is None or len(self.y) == 0:
+            return None
+        for tree in forest.estimators_[self.trees :]:
+            part = tree.predict_proba(self.X) if self.classifier else tree.predict(self.X)
+            if self.sums is None:
+                self.sums = np.zeros(np.shape(part), dtype=np.float64)
+            self.sums += part
+        self.trees = len(forest.estimators_)
+        assert self.sums is not None
+        mean = self.sums / self.trees
+        if self.classifier:
+            return metrics.log_loss(self.y, mean, self.n_classes)
+        return metrics.mse(self.y, mean)
 
 
 class _RoundCallback(TrainingCallback):

@@ -208,10 +208,10 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
             raise AttemptLost(runner.run_id)  # failed as lost meanwhile: store nothing
         model = registry_service.get_model(session, runner.ctx, runner.model_id)
         uri = store.put(
-            artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.joblib"), data
+            artifact_key(model.tenant_id, model.company_id, model.id, "pipeline.pickle"), data
         )
         validation_uri = store.put(
-            artifact_key(model.tenant_id, model.company_id, model.id, "validation.joblib"),
+            artifact_key(model.tenant_id, model.company_id, model.id, "validation.pickle"),
             validation,
         )
         registry_service.record_artifact(
