@@ -33,7 +33,7 @@ pytestmark = [
 COMPANY = "demo-services"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: loaded once even if xdist splits the module's run
 def pg_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     url = create_postgres_database(os.environ[PG_ENV], f"cli_monitoring_{_worker()}")
     upgrade(url)

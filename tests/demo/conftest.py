@@ -18,6 +18,14 @@ DEMO_SCALE = 0.2
 """The ledger scale of ``demo_env``'s demo."""
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses ``demo_env`` runs on one xdist worker (group ``demo``), so the
+    demo is loaded once per run rather than once per worker."""
+    for item in items:
+        if "demo_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo"))
+
+
 @pytest.fixture(scope="session")
 def ledger() -> Ledger:
     """The full-size default ledger (seed 7, 12 months, scale 1)."""

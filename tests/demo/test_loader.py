@@ -1,13 +1,13 @@
 """``demo load`` and ``train`` end to end on a fresh SQLite database (CLI and loader)."""
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.demo.conftest import invoke
-from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.demo.loader import COMPANIES
 from urutiq_ai.training.templates import TEMPLATES
 
@@ -156,17 +156,26 @@ class TestModelCommands:
         assert json.loads(output)["featuresAdded"] == []
 
 
+def _copy_of(demo_env: dict[str, str], folder: Path) -> dict[str, str]:
+    """The settings of a copy of ``demo_env``'s database (its artifact rows still name the
+    original's files: a reset deletes the rows, never the files)."""
+    source = demo_env["URUTIQ_DATABASE_URL"].removeprefix("sqlite:///")
+    target = folder / "copy.db"
+    with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
+        original.backup(copy)
+    return {
+        "URUTIQ_DATABASE_URL": f"sqlite:///{target}",
+        "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
+        "URUTIQ_SOURCES": str(folder / "sources"),
+    }
+
+
 class TestReset:
-    def test_reset_starts_over_with_a_new_key(self, tmp_path: Path) -> None:
-        url = f"sqlite:///{tmp_path}/reset.db"
-        upgrade(url)
-        env = {
-            "URUTIQ_DATABASE_URL": url,
-            "URUTIQ_ARTIFACTS": str(tmp_path / "artifacts"),
-            "URUTIQ_SOURCES": str(tmp_path / "sources"),
-        }
-        _, first = invoke(env, "demo", "load", "--scale", "0.1")
-        old_key = first.strip().splitlines()[-1]
+    def test_reset_starts_over_with_a_new_key(
+        self, demo_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = _copy_of(demo_env, tmp_path)
+        old_key = demo_env["URUTIQ_API_KEY"]
         code, second = invoke(env, "demo", "load", "--scale", "0.1", "--reset")
         assert code == 0, second
         new_key = second.strip().splitlines()[-1]
