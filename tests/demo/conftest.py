@@ -18,6 +18,7 @@ DEMO_SCALE = 0.2
 """The ledger scale of ``demo_env``'s demo."""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses ``demo_env`` runs on one xdist worker (group ``demo``), so the
     demo is loaded once per run rather than once per worker."""
