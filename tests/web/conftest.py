@@ -169,8 +169,11 @@ def live_url(web_demo: WebDemo) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium through Playwright's sync API, for one module: while it is open, an event
+    loop runs in this thread, and a later test's ``asyncio.run`` on the same xdist worker
+    would fail, so it must not outlive the web tests."""
     if not CHROMIUM.exists():
         if REQUIRE_BROWSER:
             pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package")
