@@ -113,6 +113,13 @@ class TestDeploy:
         assert "is failed (" in body["detail"]
         assert "artifact did not load" in body["detail"]
 
+    def test_a_smoke_prediction_over_the_time_limit_fails_the_deploy(self, api: Api) -> None:
+        model_id = api.train()
+        deployment = api.deploy(model_id, config={"health": {"timeoutMs": 0.001}})
+        assert deployment["status"] == "failed"
+        assert "over the 0 ms limit" in deployment["healthCheck"]["error"]
+        assert deployment["healthCheck"]["latencyMs"] > 0.001
+
     def test_predict_on_an_unknown_name_says_where_it_exists(
         self, api: Api, two_versions: tuple[str, str]
     ) -> None:
