@@ -6,6 +6,8 @@ SQLite runs writers one at a time, so there the race is staged: an observation t
 before another transaction opened the key's alert.
 """
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -195,6 +197,46 @@ class TestConcurrentObservations:
         assert history[first["id"]]["status"] == "resolved"
         assert history[first["id"]]["occurrences"] == 1  # not counted after it was resolved
         assert sorted(a["status"] for a in history.values()) == ["open", "resolved"]
+
+    def test_two_observers_of_the_same_new_keys_in_opposite_orders_both_finish(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        scoped: Callable[[], Any],
+        backend: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Each observer waits, after its first insert, until the other has made its own:
+        written in the callers' orders, each then needs the key the other holds (PostgreSQL
+        kills one as a deadlock); in key order the second waits for the first instead."""
+        if backend != "postgresql":
+            pytest.skip("SQLite writes one transaction at a time: no crosswise locks")
+        both_inserted = threading.Barrier(2, timeout=3)
+        real = AlertRepository.add_open
+        first_insert = threading.local()
+
+        def add_open_then_wait(self: AlertRepository, alert: Alert, *, company_id: str) -> bool:
+            added = real(self, alert, company_id=company_id)
+            if not getattr(first_insert, "done", False):
+                first_insert.done = True
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_inserted.wait()  # in key order the other is blocked: times out
+            return added
+
+        monkeypatch.setattr(AlertRepository, "add_open", add_open_then_wait)
+        one, other = failing("quality:a"), failing("quality:b")
+        orders = iter([(one, other), (other, one)])
+        lock = threading.Lock()
+
+        def observe_in_turn() -> list[str]:
+            with lock:
+                observations = next(orders)
+            return observe_once(scoped, *observations)
+
+        events = run_at_once(2, observe_in_turn)
+        assert sorted(len(e) for e in events) == [0, 2]  # one opened both, one counted both
+        alerts = listed(client, tenant, "alerts", status="open")
+        assert {a["alertKey"]: a["occurrences"] for a in alerts} == {"quality:a": 2, "quality:b": 2}
 
     def test_keys_longer_than_the_column_are_cut_the_same_way_everywhere(
         self, client: TestClient, tenant: TenantFixture, scoped: Callable[[], Any]

@@ -119,12 +119,15 @@ def observe(
     """Open, count or resolve alerts for ``observations``; queue their deliveries.
 
     Returns the events raised (``alert.opened`` / ``alert.resolved``) with their alerts.
+    The observations are written in key order, so that two transactions observing the same
+    keys take their row and index locks in one order (in their callers' orders, two new keys
+    inserted crosswise deadlock on PostgreSQL).
     """
     now = now or datetime.now(UTC)
     alerts = AlertRepository(session, ctx)
     open_alerts = alerts.open_by_key(company_id, [o.key for o in observations])
     events: list[tuple[WebhookEvent, Alert]] = []
-    for seen in observations:
+    for seen in sorted(observations, key=lambda observation: observation.key):
         alert = open_alerts.get(seen.key)
         if seen.active:
             if alert is not None and _count(alerts, alert, seen, now):
