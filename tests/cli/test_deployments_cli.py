@@ -85,6 +85,7 @@ def test_deploy_promote_ab_verdict_and_history(invoke: Invoke, ledger: Local) ->
     )
     assert released["revision"]["status"] == "active"
     production = released["deployment"]["id"]
+    during_ab = datetime.now(UTC).isoformat()
 
     success = json.dumps([{"metric": "accuracy", "guard": True}])
     experiment = ok_json(
@@ -120,6 +121,21 @@ def test_deploy_promote_ab_verdict_and_history(invoke: Invoke, ledger: Local) ->
         invoke, ledger, "deployments", "served", "--at", before_ab, "--env", "production"
     )
     assert [(row["modelId"], row["version"]) for row in served] == [(first, 1)]
+    split_served = ok_json(
+        invoke, ledger, "deployments", "served", "--at", during_ab, "--env", "production"
+    )
+    assert [(r["modelId"], r["role"], r["weight"]) for r in split_served] == [
+        (first, "champion", 0.5),
+        (second, "challenger", 0.5),
+    ]
+    day = datetime.now(UTC).date().isoformat()
+    today = cli(invoke, ledger, "deployments", "served", "--at", day)
+    assert today.exit_code == 0, today.output
+    assert "challenger" in today.output  # a date: every revision of that day, the split's too
+    assert "rolled_back" in today.output
+    bad = cli(invoke, ledger, "deployments", "served", "--at", "yesterday")
+    assert bad.exit_code == 1
+    assert "--at" in bad.output
     history = cli(invoke, ledger, "deployments", "history", "expenses", "--env", "production")
     assert history.exit_code == 0, history.output
     assert "rolled_back" in history.output

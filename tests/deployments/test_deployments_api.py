@@ -225,6 +225,20 @@ class TestPromotion:
         assert history[0]["to"] == history[1]["from"]
         assert history[1]["to"] is None
 
+    def test_served_lists_every_model_of_a_split_with_its_share(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        first, second = two_versions
+        staging = api.deploy(first, env="staging")
+        split = {"traffic": [{"modelId": first, "weight": 0.7}, {"modelId": second, "weight": 0.3}]}
+        api.verb(staging["id"], "release", {"config": split})
+        rows = api.get("deployments/served", deploymentName="expenses").json()
+        assert [(r["version"], r["modelId"], r["role"], r["weight"]) for r in rows] == [
+            (1, first, "champion", None),
+            (2, first, "champion", 0.7),
+            (2, second, "challenger", 0.3),
+        ]
+
     def test_promote_into_its_own_environment_is_refused(
         self, api: Api, two_versions: tuple[str, str]
     ) -> None:

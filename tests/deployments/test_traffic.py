@@ -10,7 +10,8 @@ from tests.api.payloads import assert_error
 from tests.deployments.conftest import ROW, VENDOR_ROWS, Api
 from urutiq_ai.core.db import utcnow
 from urutiq_ai.deployments.live import ERROR, Key, LiveStats
-from urutiq_ai.deployments.service import write_live_figures
+from urutiq_ai.deployments.schemas import ServedRole
+from urutiq_ai.deployments.service import ServedMember, served_members, write_live_figures
 
 
 def split(first: str, second: str, weight: float = 0.5, **extra: object) -> dict[str, object]:
@@ -232,3 +233,31 @@ class TestLiveFigures:
         now = api.get(f"deployments/{deployment['id']}").json()
         assert (now["modelId"], now["version"]) == (second, 2)
         assert now["performance"]["errorRate"] == 1.0
+
+
+class TestServedMembers:
+    """Which models a revision served, from its model and stored config."""
+
+    def test_a_sole_model(self) -> None:
+        assert served_members("a", None) == [ServedMember("a", ServedRole.champion, None)]
+
+    def test_split_shadow_and_ensemble(self) -> None:
+        config = {
+            "traffic": [{"modelId": "a", "weight": 0.6}, {"modelId": "b", "weight": 0.4}],
+            "shadow": ["c"],
+        }
+        assert served_members("a", config) == [
+            ServedMember("a", ServedRole.champion, 0.6),
+            ServedMember("b", ServedRole.challenger, 0.4),
+            ServedMember("c", ServedRole.shadow, None),
+        ]
+        ensemble = {
+            "ensemble": {
+                "method": "average",
+                "models": [{"modelId": "a", "weight": 2.0}, {"modelId": "d"}],
+            }
+        }
+        assert served_members("a", ensemble) == [
+            ServedMember("a", ServedRole.champion, 2.0),
+            ServedMember("d", ServedRole.ensemble, 1.0),
+        ]

@@ -6,7 +6,7 @@ works too wherever an id is asked for).
 """
 
 import json
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -209,15 +209,24 @@ def served(
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Which model served which deployment: at --at, or every period so far."""
-    moment = _moment(at) if at else None
+    """Which models served which deployment: at --at (a date: at any time that day, UTC;
+    an ISO time: at that moment), or every period so far. A split's challenger, ensemble
+    members and shadows are listed with the deployment's own model."""
+    when = _when(at) if at else {}
     with sdk_client(url, api_key, company) as client:
-        rows = client.deployments.served(at=moment, environment=env, deployment_name=name)
+        rows = client.deployments.served(
+            at=when.get("at"),
+            start=when.get("start"),
+            end=when.get("end"),
+            environment=env,
+            deployment_name=name,
+        )
     if as_json:
         print_json(rows)
         return
     table = Table(title="Served" + (f" at {at}" if at else ""))
-    for column in ("deployment", "env", "version", "model", "from", "to", "action", "status"):
+    columns = ("deployment", "env", "version", "model", "role", "share")
+    for column in (*columns, "from", "to", "action", "status"):
         table.add_column(column)
     for row in rows:
         model = f"{row.model_name} {row.model_version} ({row.model_id})"
@@ -226,6 +235,8 @@ def served(
             row.environment.value,
             str(row.version),
             model,
+            row.role.value,
+            "" if row.weight is None else f"{row.weight:g}",
             cell(row.served_from),
             cell(row.served_to) if row.served_to else "now",
             row.action.value,
@@ -253,12 +264,19 @@ def _config(value: str | None) -> Any:
     return read_json_file("--config", Path(value))
 
 
-def _moment(text: str) -> datetime:
+def _when(text: str) -> dict[str, datetime]:
+    """``--at``: a date is the whole of that day (UTC), an ISO time is that moment."""
     try:
-        moment = datetime.fromisoformat(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        return {"start": start, "end": start + timedelta(days=1)}
+    try:
+        return {"at": datetime.fromisoformat(text)}
     except ValueError:
         fail(f"cannot read {text!r} as a date", [("--at", "expected YYYY-MM-DD or an ISO time")])
-    return moment
 
 
 def _health_error(deployment: AIDeploymentRead) -> str:

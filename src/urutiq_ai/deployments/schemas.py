@@ -223,8 +223,19 @@ class DeploymentChangeRead(ReadSchema):
     revision: DeploymentRevisionRead
 
 
+class ServedRole(StrEnum):
+    """How a model took part in a revision: the deployment's own model, another share of its
+    traffic split, another model of its ensemble, or a shadow (scored, never returned)."""
+
+    champion = "champion"
+    challenger = "challenger"
+    ensemble = "ensemble"
+    shadow = "shadow"
+
+
 class ServedModel(ReadSchema):
-    """Which model served a deployment in an environment over ``[from, to)``."""
+    """Which model served a deployment in an environment over ``[from, to)``: one row per
+    model of the revision (a split's challenger, ensemble members and shadows too)."""
 
     deployment_id: str
     deployment_name: str
@@ -233,6 +244,10 @@ class ServedModel(ReadSchema):
     model_id: str
     model_name: str | None
     model_version: str | None
+    role: ServedRole
+    weight: float | None = Field(
+        description="the model's traffic share in a split, or its weight in an ensemble"
+    )
     action: RevisionAction
     status: RevisionStatus
     served_from: datetime | None = Field(alias="from")

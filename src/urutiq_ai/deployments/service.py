@@ -56,6 +56,7 @@ from urutiq_ai.deployments.schemas import (
     RevisionAction,
     RevisionStatus,
     ServedModel,
+    ServedRole,
     dump_config,
 )
 from urutiq_ai.registry import service as registry_service
@@ -346,14 +347,44 @@ def served(
     environment: Environment | None = None,
     deployment_name: str | None = None,
 ) -> list[ServedModel]:
-    """Which models served (``at`` a moment, or over ``[start, end)``), per deployment."""
+    """Which models served (``at`` a moment, or over ``[start, end)``), per deployment and
+    revision: every model of a revision, its deployment's own model first."""
     repo = RevisionRepository(session, ctx)
     if at is not None:
         rows = repo.served_at(at, environment=environment, name=deployment_name)
     else:
         rows = repo.served_between(start, end, environment=environment, name=deployment_name)
-    models = {row.model_id: _model_or_none(session, ctx, row.model_id) for row in rows}
-    return [_served_model(row, models[row.model_id]) for row in rows]
+    members = [(row, member) for row in rows for member in served_members(row.model_id, row.config)]
+    ids = {member.model_id for _, member in members}
+    models = {model_id: _model_or_none(session, ctx, model_id) for model_id in ids}
+    return [_served_model(row, member, models[member.model_id]) for row, member in members]
+
+
+@dataclass(frozen=True)
+class ServedMember:
+    model_id: str
+    role: ServedRole
+    weight: float | None
+
+
+def served_members(model_id: str, config: dict[str, Any] | None) -> list[ServedMember]:
+    """The models a revision of ``model_id`` with the stored ``config`` served: its own model
+    (with its traffic share or ensemble weight), then the split's other shares, the
+    ensemble's other models and the shadows, each once."""
+    parsed = DeploymentConfig.model_validate(config or {})
+    traffic = {share.model_id: share.weight for share in parsed.traffic or []}
+    ensemble = {m.model_id: m.weight for m in parsed.ensemble.models} if parsed.ensemble else {}
+    own = ServedMember(model_id, ServedRole.champion, traffic.get(model_id, ensemble.get(model_id)))
+    members = [own]
+    others: list[tuple[str, ServedRole, float | None]] = [
+        (i, ServedRole.challenger, w) for i, w in traffic.items()
+    ]
+    others += [(i, ServedRole.ensemble, w) for i, w in ensemble.items()]
+    others += [(i, ServedRole.shadow, None) for i in parsed.shadow or []]
+    for other_id, role, weight in others:
+        if all(member.model_id != other_id for member in members):
+            members.append(ServedMember(other_id, role, weight))
+    return members
 
 
 def serving_revision(
@@ -764,16 +795,20 @@ def _model_or_none(session: Session, ctx: TenantContext, model_id: str) -> AIMod
         return None
 
 
-def _served_model(row: DeploymentRevision, model: AIModel | None) -> ServedModel:
+def _served_model(
+    row: DeploymentRevision, member: ServedMember, model: AIModel | None
+) -> ServedModel:
     return ServedModel.model_validate(
         {
             "deployment_id": row.deployment_id,
             "deployment_name": row.deployment_name,
             "environment": row.environment,
             "version": row.version,
-            "model_id": row.model_id,
+            "model_id": member.model_id,
             "model_name": model.model_name if model else None,
             "model_version": model.model_version if model else None,
+            "role": member.role,
+            "weight": member.weight,
             "action": row.action,
             "status": row.status,
             "from": row.started_at,
