@@ -59,7 +59,9 @@ def train(invoke: Invoke, local: Local, algorithm: str) -> str:
     return str(model["id"])
 
 
-def test_deploy_promote_ab_verdict_and_history(invoke: Invoke, ledger: Local) -> None:
+def test_deploy_promote_ab_verdict_and_history(
+    invoke: Invoke, ledger: Local, tmp_path: Path
+) -> None:
     first = train(invoke, ledger, "random_forest")
     second = train(invoke, ledger, "logistic_regression")
 
@@ -86,6 +88,33 @@ def test_deploy_promote_ab_verdict_and_history(invoke: Invoke, ledger: Local) ->
     assert released["revision"]["status"] == "active"
     production = released["deployment"]["id"]
     during_ab = datetime.now(UTC).isoformat()
+
+    rows = tmp_path / "rows.json"
+    vendors = ["AWS", "Delta", "Staples", "Verizon", "Uber", "WeWork"]
+    rows.write_text(
+        json.dumps([{"vendorName": v, "description": "monthly", "amount": 90.0} for v in vendors])
+    )
+    predict = cli(invoke, ledger, "deployments", "predict", "expenses", "--input", str(rows))
+    assert predict.exit_code == 0, predict.output
+    answered = json.loads(predict.stdout)
+    assert len(answered) == len(vendors)
+    assert {p["variant"] for p in answered} <= {"champion", "challenger"}
+    assert {p["modelId"] for p in answered} <= {first, second}
+    keyed = cli(
+        invoke, ledger, "deployments", "predict", "expenses", "--input", str(rows),
+        "--entity-key", "vendor-42", "--output", "csv",
+    )  # fmt: skip
+    assert keyed.exit_code == 0, keyed.output
+    lines = keyed.stdout.strip().splitlines()
+    assert lines[0] == "predictionId,prediction,confidence"
+    assert len(lines) == len(vendors) + 1
+    outcome = ok_json(
+        invoke, ledger, "predictions", "actual", answered[0]["predictionId"], "travel"
+    )
+    assert outcome["actualValue"] == "travel"
+    assert outcome["isCorrect"] == (answered[0]["prediction"] == "travel")
+    stored = ok_json(invoke, ledger, "predictions", "show", answered[0]["predictionId"])
+    assert stored["deploymentId"] == production
 
     success = json.dumps([{"metric": "accuracy", "guard": True}])
     experiment = ok_json(
@@ -160,3 +189,9 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     bad = cli(invoke, ledger, "deployments", "release", "expenses", "--config", "{bad")
     assert bad.exit_code == 1
     assert "--config" in bad.output
+    no_rows = cli(invoke, ledger, "deployments", "predict", "expenses", "--input", "/nope.json")
+    assert no_rows.exit_code == 1
+    assert "--input" in no_rows.output
+    unknown_id = cli(invoke, ledger, "predictions", "actual", "nope", "travel")
+    assert unknown_id.exit_code == 1
+    assert "no predictions ['nope']" in unknown_id.output

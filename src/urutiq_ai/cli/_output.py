@@ -1,6 +1,8 @@
 """Printing for every command: Rich tables, JSON documents and ``Error: ...`` exits."""
 
+import csv
 import json
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -40,6 +42,45 @@ def read_json_file(option: str, path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         fail(f"cannot read {path}", [(option, f"not a JSON file: {exc}")])
+
+
+def read_rows(option: str, path: Path) -> list[dict[str, Any]]:
+    """Rows from a JSON file (one object or a list) or a CSV file (numbers read as numbers,
+    empty cells as nulls); ``-`` is standard input, JSON. Exits 1 naming ``option``."""
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        if path.suffix == ".csv":
+            return [_number_or_text(row) for row in csv.DictReader(text.splitlines())]
+        document = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        fail(f"cannot read {path}", [(option, str(exc))])
+    rows = document if isinstance(document, list) else [document]
+    if not rows or not all(isinstance(row, dict) for row in rows):
+        fail(f"cannot read {path}", [(option, "expected a JSON object or a list of objects")])
+    return rows
+
+
+def _number_or_text(row: dict[str, str]) -> dict[str, Any]:
+    def convert(value: str) -> Any:
+        if value == "":
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return value
+
+    return {key: convert(value) for key, value in row.items()}
+
+
+def print_predictions(records: Sequence[dict[str, Any]], output: str) -> None:
+    """Predictions as JSON (every field) or CSV (id, prediction, confidence)."""
+    if output == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["predictionId", "prediction", "confidence"])
+        for item in records:
+            writer.writerow([item["predictionId"], item["prediction"], item["confidence"]])
+    else:
+        typer.echo(json.dumps(list(records), indent=2))
 
 
 def wait_for_end(

@@ -14,7 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
+from urutiq_ai.cli._output import (
+    cell,
+    fail,
+    print_json,
+    print_predictions,
+    read_json_file,
+    read_rows,
+)
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.deployments.schemas import (
     AIDeploymentRead,
@@ -153,6 +160,41 @@ def status(
         print_json(page.items)
     else:
         _print_deployments(page.items)
+
+
+def predict(
+    name: NameArg,
+    input_path: Annotated[
+        Path,
+        typer.Option(
+            "--input", help="JSON (object or list) or CSV file of rows; - for standard input."
+        ),
+    ],
+    env: EnvOption = "production",
+    entity_key: Annotated[
+        str | None,
+        typer.Option(
+            "--entity-key",
+            help="Which entity the rows are about (e.g. a vendor id): a split sends one entity "
+            "to one model. Default: the config's stickyKey column of each row.",
+        ),
+    ] = None,
+    output: Annotated[str, typer.Option("--output", help="json or csv")] = "json",
+    log: Annotated[bool, typer.Option("--log/--no-log", help="Store the predictions.")] = True,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Predict rows through deployment NAME (its split, shadows or ensemble), as the app
+    does; each prediction names the model and variant that answered."""
+    if output not in ("json", "csv"):
+        fail(f"unknown output {output!r}", [("--output", "json or csv")])
+    rows = read_rows("--input", input_path)
+    with sdk_client(url, api_key, company) as client:
+        result = client.deployments.predict(
+            name, rows=rows, environment=env, entity_key=entity_key, log=log
+        )
+    print_predictions([p.model_dump(mode="json") for p in result.predictions], output)
 
 
 def check(

@@ -1,8 +1,6 @@
 """Model verbs through the SDK: compare, promote, deprecate, importance, explain, predict."""
 
-import csv
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +8,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from urutiq_ai.cli._output import fail, print_json, print_record, print_table
+from urutiq_ai.cli._output import (
+    print_json,
+    print_predictions,
+    print_record,
+    print_table,
+    read_rows,
+)
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 ModelArg = Annotated[str, typer.Argument(help="The model version's id.")]
@@ -109,24 +113,32 @@ def _by_method_and_rank(row: Any) -> tuple[str, int]:
     return str(row.method), int(row.rank or 0)
 
 
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    text = sys.stdin.read() if str(path) == "-" else path.read_text()
-    if path.suffix == ".csv":
-        return [_number_or_text(row) for row in csv.DictReader(text.splitlines())]
-    document = json.loads(text)
-    return document if isinstance(document, list) else [document]
-
-
-def _number_or_text(row: dict[str, str]) -> dict[str, Any]:
-    def convert(value: str) -> Any:
-        if value == "":
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            return value
-
-    return {key: convert(value) for key, value in row.items()}
+def record_actual(
+    prediction_id: Annotated[str, typer.Argument(help="The prediction's id.")],
+    value: Annotated[
+        str,
+        typer.Argument(
+            help="What really happened: a label, or a number for a regression (read as JSON "
+            "where it is JSON)."
+        ),
+    ],
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Record a prediction's actual value (the outcome); the server fills isCorrect or the
+    error. Performance, drift checks and online experiments read these."""
+    try:
+        actual: Any = json.loads(value)  # 12.5, 3, true, "quoted text"
+    except json.JSONDecodeError:
+        actual = value  # an unquoted label
+    with sdk_client(url, api_key, company) as client:
+        row = client.serving.record_actual(prediction_id, actual)
+    if as_json:
+        print_json(row)
+    else:
+        print_record(row)
 
 
 def predict(
@@ -144,17 +156,7 @@ def predict(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Predict rows from a file with a model version; prints JSON or CSV."""
-    try:
-        rows = _read_rows(input_path)
-    except (OSError, ValueError) as exc:
-        fail(f"cannot read {input_path}: {exc}")
+    rows = read_rows("--input", input_path)
     with sdk_client(url, api_key, company) as client:
         result = client.serving.predict(model, rows, log=log)
-    records = [p.model_dump(mode="json") for p in result.predictions]
-    if output == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(["predictionId", "prediction", "confidence"])
-        for item in records:
-            writer.writerow([item["predictionId"], item["prediction"], item["confidence"]])
-    else:
-        typer.echo(json.dumps(records, indent=2))
+    print_predictions([p.model_dump(mode="json") for p in result.predictions], output)
