@@ -65,6 +65,31 @@ class TestCreate:
         )
         assert_error(response, 422, fields=("baselineModel", "currentModel"))
 
+    def test_a_deployment_that_is_not_the_company_s_is_refused_at_once(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        first, second = two_versions
+        body = {"experimentName": "x", "baselineModel": first, "currentModel": second}
+        unknown = api.post("experiments", {**body, "methodology": {"deploymentId": "expenses"}})
+        detail = assert_error(unknown, 422, fields=("methodology.deploymentId",))["detail"]
+        assert "no deployment 'expenses'" in detail
+        tenant = api.tenant
+        deployment = api.deploy(first)  # company A's: not seen from company B
+        elsewhere = api.client.post(
+            tenant.url("experiments", tenant.company_b),
+            json={**body, "methodology": {"deploymentId": deployment["id"]}},
+            headers=tenant.headers("editor"),
+        )
+        assert elsewhere.status_code == 422, elsewhere.text
+        assert api.get("experiments").json()["items"] == []
+        made = create(api, first, second, methodology={"deploymentId": deployment["id"]})
+        moved = api.client.patch(
+            tenant.url(f"experiments/{made['id']}"),
+            json={"methodology": {"deploymentId": "nope"}},
+            headers=tenant.headers("editor"),
+        )
+        assert_error(moved, 422, fields=("methodology.deploymentId",))
+
     def test_results_are_the_systems(self, api: Api, two_versions: tuple[str, str]) -> None:
         experiment = create(api, *two_versions)
         response = api.client.patch(

@@ -41,13 +41,27 @@ from urutiq_ai.tenancy import service as tenancy_service
 def _check_experiment(
     session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]
 ) -> None:
-    """The two models are distinct, of one type; the criteria and methodology parse."""
+    """The two models are distinct, of one type; the criteria and methodology parse, and the
+    methodology's deployment is one of the experiment's company."""
     if {"baseline_model", "current_model"} & changes.keys():
         _check_models(session, ctx, row.baseline_model, row.current_model)
     if "success_metrics" in changes and row.success_metrics is not None:
         criteria_of(row.success_metrics)
     if "methodology" in changes:
-        methodology_of(row.methodology)
+        deployment_id = methodology_of(row.methodology).deployment_id
+        if deployment_id is not None:
+            _check_deployment(session, ctx, deployment_id)
+
+
+def _check_deployment(session: Session, ctx: TenantContext, deployment_id: str) -> None:
+    """A deployment of the request's company (the scope of ``ctx``), else 422."""
+    try:
+        deployments_service.get_deployment(session, ctx, deployment_id)
+    except NotFound as exc:
+        raise ValidationError(
+            f"no deployment {deployment_id!r} in this company",
+            fields=[FieldError("methodology.deploymentId", "not a deployment id of this company")],
+        ) from exc
 
 
 EXPERIMENTS = Resource(
