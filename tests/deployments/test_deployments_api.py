@@ -163,8 +163,11 @@ class TestReleaseAndRollback:
         assert api.predict("expenses", {"row": ROW}).json()["modelId"] == first
 
         nothing = api.post(f"deployments/{deployment['id']}/rollback", {})
-        body = assert_error(nothing, 409, error="NothingToRollBack")
-        assert "nothing to roll back to" in body["detail"]
+        body = assert_error(nothing, 409, error="NothingToRollBack", fields=("version",))
+        assert body["detail"] == (
+            "nothing to roll back to: no earlier revision of 'expenses' (staging) served "
+            "another model or config than version 3, which serves now"
+        )
         actions = [row["action"] for row in api.audit(tableName="AIDeployment")]
         assert {"deploy", "release", "rollback"} <= set(actions)
 
@@ -173,8 +176,18 @@ class TestReleaseAndRollback:
     ) -> None:
         deployment = api.deploy(two_versions[0])
         response = api.post(f"deployments/{deployment['id']}/rollback", {})
-        assert_error(response, 409, error="NothingToRollBack")
+        body = assert_error(response, 409, error="NothingToRollBack")
+        assert "than version 1, which serves now" in body["detail"]
         assert len(api.revisions(deployment["id"])) == 1
+
+    def test_a_failed_first_deploy_has_nothing_to_roll_back_to(
+        self, api: Api, app: FastAPI, tenant: TenantFixture, two_versions: tuple[str, str]
+    ) -> None:
+        tamper(app, tenant, two_versions[0])
+        deployment = api.deploy(two_versions[0])
+        response = api.post(f"deployments/{deployment['id']}/rollback", {})
+        body = assert_error(response, 409, error="NothingToRollBack")
+        assert body["detail"].endswith("no revision of 'expenses' (staging) has served yet")
 
     def test_a_release_that_fails_health_keeps_the_old_model(
         self, api: Api, app: FastAPI, tenant: TenantFixture, two_versions: tuple[str, str]

@@ -299,9 +299,15 @@ def rollback(
     before = current.version if current else deployment.version + 1
     previous = revisions.previous_good(deployment.id, before, unlike=current)
     if previous is None:
+        where = f"{deployment.deployment_name!r} ({deployment.environment.value})"
+        reason = (
+            f"no earlier revision of {where} served another model or config than version "
+            f"{current.version}, which serves now"
+            if current is not None
+            else f"no revision of {where} has served yet"
+        )
         raise NothingToRollBack(
-            f"nothing to roll back to: no revision of {deployment.deployment_name!r} "
-            f"({deployment.environment.value}) served before version {before}"
+            f"nothing to roll back to: {reason}", fields=[FieldError("version", reason)]
         )
     config = DeploymentConfig.model_validate(previous.config or {})
     members = _members(
