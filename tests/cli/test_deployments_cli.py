@@ -189,6 +189,13 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     bad = cli(invoke, ledger, "deployments", "release", "expenses", "--config", "{bad")
     assert bad.exit_code == 1
     assert "--config" in bad.output
+    heavy = json.dumps(
+        {"traffic": [{"modelId": first, "weight": 0.7}, {"modelId": first, "weight": 0.5}]}
+    )
+    weights = cli(invoke, ledger, "deployments", "release", "expenses", "--config", heavy)
+    assert weights.exit_code == 1
+    assert weights.output.count("traffic weights must sum to 1") == 1, weights.output
+    assert "Value error" not in weights.output
     no_rows = cli(invoke, ledger, "deployments", "predict", "expenses", "--input", "/nope.json")
     assert no_rows.exit_code == 1
     assert "--input" in no_rows.output

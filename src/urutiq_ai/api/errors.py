@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from urutiq_ai.core.errors import AppError
+from urutiq_ai.core.errors import AppError, pydantic_reason
 
 logger = logging.getLogger("urutiq_ai.api")
 
@@ -37,15 +37,6 @@ def _field_of(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) if parts else (str(loc[0]) if loc else "body")
 
 
-def _reason(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "invalid value"))
-    if error.get("type") == "extra_forbidden":
-        return "unknown field"
-    if error.get("type") == "json_invalid":
-        return f"malformed JSON body: {error.get('ctx', {}).get('error', message)}"
-    return message.removeprefix("Value error, ")
-
-
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     fields = [{"field": f.field, "reason": f.reason} for f in exc.fields]
@@ -56,7 +47,8 @@ def validation_fields(exc: RequestValidationError) -> tuple[str, list[dict[str, 
     """A request's validation errors as ``{field, reason}`` pairs, and one line naming them
     (the API's 422 and the dashboard's error page say the same)."""
     fields = [
-        {"field": _field_of(tuple(e.get("loc", ()))), "reason": _reason(e)} for e in exc.errors()
+        {"field": _field_of(tuple(e.get("loc", ()))), "reason": pydantic_reason(e)}
+        for e in exc.errors()
     ]
     detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields) or "invalid request"
     return detail, fields

@@ -27,10 +27,12 @@ T = TypeVar("T", bound=_Run)
 
 
 def fail(detail: str, fields: Iterable[tuple[str, str]] = ()) -> NoReturn:
-    """Print ``Error: <detail>`` and each ``field: reason`` to stderr, then exit 1."""
+    """Print ``Error: <detail>`` and each ``field: reason`` the detail does not already say
+    to stderr, then exit 1."""
     typer.echo(f"Error: {detail}", err=True)
     for field, reason in fields:
-        typer.echo(f"  {field}: {reason}", err=True)
+        if f"{field}: {reason}" not in detail:
+            typer.echo(f"  {field}: {reason}", err=True)
     raise typer.Exit(1)
 
 

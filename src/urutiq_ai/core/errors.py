@@ -4,7 +4,9 @@ The API renders every error as ``{"error": <ClassName>, "detail": ..., "fields":
 the SDK maps ``error`` back to the class of the same name in ``urutiq_ai.sdk``.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,15 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, AppError) and exc.fields:
         return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
     return str(exc)
+
+
+def pydantic_reason(error: Mapping[str, Any]) -> str:
+    """The reason of one pydantic error as users read it (without pydantic's "Value error, "
+    prefix; an unknown key is an "unknown field"): the API's 422 and the SDK's own checks
+    word it alike."""
+    message = str(error.get("msg", "invalid value"))
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        return f"malformed JSON body: {error.get('ctx', {}).get('error', message)}"
+    return message.removeprefix("Value error, ")

@@ -10,6 +10,7 @@ import httpx
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from urutiq_ai.core.errors import pydantic_reason
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.schemas import Page
 from urutiq_ai.sdk._errors import (
@@ -105,7 +106,9 @@ def query_params(**values: Any) -> QueryParams:
 
 def _validation_error(exc: PydanticValidationError) -> ValidationError:
     fields = [
-        FieldError(".".join(to_camel(str(part)) for part in err["loc"]) or "body", err["msg"])
+        FieldError(
+            ".".join(to_camel(str(part)) for part in err["loc"]) or "body", pydantic_reason(err)
+        )
         for err in exc.errors()
     ]
     detail = "; ".join(f"{f.field}: {f.reason}" for f in fields) or "invalid payload"
