@@ -37,7 +37,7 @@ def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
     return json.loads(result.stdout)
 
 
-def train(invoke: Invoke, local: Local, algorithm: str) -> str:
+def train(invoke: Invoke, local: Local, algorithm: str, *extra: str) -> Any:
     model = ok_json(
         invoke,
         local,
@@ -54,7 +54,10 @@ def train(invoke: Invoke, local: Local, algorithm: str) -> str:
         "vendorName,description,amount",
         "--target",
         "category",
+        *extra,
     )
+    if "--no-wait" in extra:
+        return model
     assert model["status"] == "active", model  # the trained model version
     return str(model["id"])
 
@@ -189,6 +192,8 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     bad = cli(invoke, ledger, "deployments", "release", "expenses", "--config", "{bad")
     assert bad.exit_code == 1
     assert "--config" in bad.output
+    started = train(invoke, ledger, "random_forest", "--no-wait")
+    assert {"modelId", "runId", "modelVersion"} <= started.keys()  # a script can follow it
     heavy = json.dumps(
         {"traffic": [{"modelId": first, "weight": 0.7}, {"modelId": first, "weight": 0.5}]}
     )

@@ -84,6 +84,8 @@ def train(
             err=as_json,
         )
         if not wait:
+            if as_json:  # what a script needs to follow the run: the ids
+                print_json(started)
             return
         run = _follow(client, started.run_id)
         model = client.models.get(started.model_id)
