@@ -144,6 +144,10 @@ def test_deploy_promote_ab_verdict_and_history(
     assert shown.exit_code == 0, shown.output
     assert "Verdict" in shown.output
     assert "CI" in shown.output
+    online = next(line for line in shown.output.splitlines() if "Online outcomes:" in line)
+    arms = evaluated["results"]["online"]["arms"]
+    assert f"baseline {arms['baseline']['outcomes']}" in online
+    assert f"current {arms['current']['outcomes']}" in online
 
     back = ok_json(invoke, ledger, "rollback", "expenses", "--env", "production")
     assert back["deployment"]["modelId"] == first

@@ -118,6 +118,9 @@ def _show(experiment: AIExperimentRead, as_json: bool) -> None:
         section = results.get(part)
         if isinstance(section, dict) and section.get("metrics"):
             console.print(_metrics_table(part, section))
+    online = results.get("online")
+    if isinstance(online, dict):
+        console.print(_online_line(online), markup=False, soft_wrap=True)
     verdict = results.get("verdict")
     if isinstance(verdict, dict):
         console.print(
@@ -127,7 +130,32 @@ def _show(experiment: AIExperimentRead, as_json: bool) -> None:
     elif not results:
         console.print("Not evaluated yet: urutiq-ai experiments evaluate " + experiment.id)
     if experiment.conclusions:
-        console.print(f"Conclusions: {experiment.conclusions}")
+        console.print(f"Conclusions: {experiment.conclusions.strip()}")
+
+
+def _online_line(online: dict[str, Any]) -> str:
+    """The online evaluation in a line: outcomes per arm, the significance test, and how
+    many more outcomes per arm the test needs; or why there is no comparison yet."""
+    arms = online.get("arms")
+    arms = arms if isinstance(arms, dict) else {}
+    counts = " / ".join(
+        f"{name} {arm.get('outcomes', 0)}" for name, arm in arms.items() if isinstance(arm, dict)
+    )
+    line = f"Online outcomes: {counts or 'none'}"
+    test = online.get("test")
+    if isinstance(test, dict):
+        line += (
+            f"; two-proportion z-test: accuracy {test['pA']:.3f} -> {test['pB']:.3f},"
+            f" p={test['pValue']:.4f}"
+        )
+    if online.get("requiredPerArm") is not None:
+        more = int(online.get("moreNeeded") or 0)
+        enough = "enough" if not more else f"{more} more per arm needed"
+        line += f"; {online['requiredPerArm']} per arm detect the target difference ({enough})"
+    verdict = online.get("verdict")
+    if not online.get("metrics") and isinstance(verdict, dict):
+        line += f"; {verdict.get('summary')}"
+    return line
 
 
 def _metrics_table(title: str, section: dict[str, Any]) -> Table:
