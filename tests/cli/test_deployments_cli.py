@@ -176,6 +176,7 @@ def test_deploy_promote_ab_verdict_and_history(
     assert history.exit_code == 0, history.output
     assert "rolled_back" in history.output
     assert "promote" in history.output
+    assert "(challenger)" in history.output  # the split's revision shows both models
     status = cli(invoke, ledger, "deployments", "status")
     assert status.exit_code == 0
     assert "production" in status.output

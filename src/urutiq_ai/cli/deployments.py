@@ -27,6 +27,8 @@ from urutiq_ai.deployments.schemas import (
     AIDeploymentRead,
     DeploymentChangeRead,
     DeploymentRevisionRead,
+    ServedRole,
+    served_members,
 )
 from urutiq_ai.sdk import Client
 
@@ -331,9 +333,25 @@ def print_change(change: DeploymentChangeRead, as_json: bool) -> None:
         print_json(change)
     else:
         _print_deployments([change.deployment])
-        _print_revisions("Revision tried", [change.revision])
+        _print_revisions("The new revision", [change.revision])
     if change.revision.status.value == "failed":
         fail(f"the new revision did not serve: {change.revision.reason}")
+
+
+def _serves(model_id: str, config: Any) -> str:
+    """The models of a revision in a cell: the deployment's own model, then a split's
+    challengers with their shares, ensemble members, shadows."""
+    members = served_members(model_id, config if isinstance(config, dict) else None)
+    if len(members) == 1:
+        return model_id
+    split = any(member.role == ServedRole.challenger for member in members)
+    parts = []
+    for member in members:
+        in_split = split and member.role in (ServedRole.champion, ServedRole.challenger)
+        share = f" {member.weight:.0%}" if in_split and member.weight is not None else ""
+        role = "" if member.role == ServedRole.champion else f" ({member.role.value})"
+        parts.append(f"{member.model_id}{share}{role}")
+    return "\n".join(parts)
 
 
 def _print_deployments(rows: list[AIDeploymentRead]) -> None:
@@ -341,7 +359,7 @@ def _print_deployments(rows: list[AIDeploymentRead]) -> None:
         Console().print("No deployments.")
         return
     table = Table(title="Deployments")
-    columns = ("name", "env", "status", "version", "model", "health", "requests", "errors", "p95")
+    columns = ("name", "env", "status", "version", "serves", "health", "requests", "errors", "p95")
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -352,7 +370,7 @@ def _print_deployments(rows: list[AIDeploymentRead]) -> None:
             row.environment.value,
             row.status.value,
             str(row.version),
-            row.model_id,
+            _serves(row.model_id, row.config),
             str(health.get("status", "")),
             cell(live.get("requests")),
             cell(live.get("errorRate")),
@@ -363,12 +381,12 @@ def _print_deployments(rows: list[AIDeploymentRead]) -> None:
 
 def _print_revisions(title: str, rows: list[DeploymentRevisionRead]) -> None:
     table = Table(title=title)
-    for column in ("version", "model", "action", "status", "from", "to", "reason"):
+    for column in ("version", "serves", "action", "status", "from", "to", "reason"):
         table.add_column(column)
     for row in rows:
         table.add_row(
             str(row.version),
-            row.model_id,
+            _serves(row.model_id, row.config),
             row.action.value,
             row.status.value,
             cell(row.started_at),

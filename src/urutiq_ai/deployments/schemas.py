@@ -1,5 +1,6 @@
 """AIDeployment on the wire: deploy requests, the validated config, revisions (history)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -259,3 +260,30 @@ def dump_config(config: DeploymentConfig | None) -> dict[str, Any] | None:
     if config is None:
         return None
     return config.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
+
+
+@dataclass(frozen=True)
+class ServedMember:
+    model_id: str
+    role: ServedRole
+    weight: float | None
+
+
+def served_members(model_id: str, config: dict[str, Any] | None) -> list[ServedMember]:
+    """The models a revision of ``model_id`` with the stored ``config`` served: its own model
+    (with its traffic share or ensemble weight), then the split's other shares, the
+    ensemble's other models and the shadows, each once."""
+    parsed = DeploymentConfig.model_validate(config or {})
+    traffic = {share.model_id: share.weight for share in parsed.traffic or []}
+    ensemble = {m.model_id: m.weight for m in parsed.ensemble.models} if parsed.ensemble else {}
+    own = ServedMember(model_id, ServedRole.champion, traffic.get(model_id, ensemble.get(model_id)))
+    members = [own]
+    others: list[tuple[str, ServedRole, float | None]] = [
+        (i, ServedRole.challenger, w) for i, w in traffic.items()
+    ]
+    others += [(i, ServedRole.ensemble, w) for i, w in ensemble.items()]
+    others += [(i, ServedRole.shadow, None) for i in parsed.shadow or []]
+    for other_id, role, weight in others:
+        if all(member.model_id != other_id for member in members):
+            members.append(ServedMember(other_id, role, weight))
+    return members

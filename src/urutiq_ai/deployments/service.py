@@ -55,9 +55,10 @@ from urutiq_ai.deployments.schemas import (
     Environment,
     RevisionAction,
     RevisionStatus,
+    ServedMember,
     ServedModel,
-    ServedRole,
     dump_config,
+    served_members,
 )
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
@@ -364,33 +365,6 @@ def served(
     ids = {member.model_id for _, member in members}
     models = {model_id: _model_or_none(session, ctx, model_id) for model_id in ids}
     return [_served_model(row, member, models[member.model_id]) for row, member in members]
-
-
-@dataclass(frozen=True)
-class ServedMember:
-    model_id: str
-    role: ServedRole
-    weight: float | None
-
-
-def served_members(model_id: str, config: dict[str, Any] | None) -> list[ServedMember]:
-    """The models a revision of ``model_id`` with the stored ``config`` served: its own model
-    (with its traffic share or ensemble weight), then the split's other shares, the
-    ensemble's other models and the shadows, each once."""
-    parsed = DeploymentConfig.model_validate(config or {})
-    traffic = {share.model_id: share.weight for share in parsed.traffic or []}
-    ensemble = {m.model_id: m.weight for m in parsed.ensemble.models} if parsed.ensemble else {}
-    own = ServedMember(model_id, ServedRole.champion, traffic.get(model_id, ensemble.get(model_id)))
-    members = [own]
-    others: list[tuple[str, ServedRole, float | None]] = [
-        (i, ServedRole.challenger, w) for i, w in traffic.items()
-    ]
-    others += [(i, ServedRole.ensemble, w) for i, w in ensemble.items()]
-    others += [(i, ServedRole.shadow, None) for i in parsed.shadow or []]
-    for other_id, role, weight in others:
-        if all(member.model_id != other_id for member in members):
-            members.append(ServedMember(other_id, role, weight))
-    return members
 
 
 def serving_revision(
