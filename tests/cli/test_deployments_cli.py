@@ -103,6 +103,8 @@ def test_deploy_promote_ab_verdict_and_history(
     assert len(answered) == len(vendors)
     assert {p["variant"] for p in answered} <= {"champion", "challenger"}
     assert {p["modelId"] for p in answered} <= {first, second}
+    (live,) = ok_json(invoke, ledger, "deployments", "status", "expenses", "--env", "production")
+    assert live["performance"]["requests"] >= 1  # stored when the in-process client closed
     keyed = cli(
         invoke, ledger, "deployments", "predict", "expenses", "--input", str(rows),
         "--entity-key", "vendor-42", "--output", "csv",
