@@ -103,6 +103,9 @@ def test_deploy_promote_ab_verdict_and_history(
     assert len(answered) == len(vendors)
     assert {p["variant"] for p in answered} <= {"champion", "challenger"}
     assert {p["modelId"] for p in answered} <= {first, second}
+    by_name = ok_json(invoke, ledger, "deployments", "show", "expenses")  # production
+    assert by_name["id"] == production
+    assert ok_json(invoke, ledger, "deployments", "show", production)["id"] == production
     (live,) = ok_json(invoke, ledger, "deployments", "status", "expenses", "--env", "production")
     assert live["performance"]["requests"] >= 1  # stored when the in-process client closed
     keyed = cli(
@@ -208,6 +211,9 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     assert weights.exit_code == 1
     assert weights.output.count("traffic weights must sum to 1") == 1, weights.output
     assert "Value error" not in weights.output
+    missing = cli(invoke, ledger, "deployments", "show", "nope", "--env", "staging")
+    assert missing.exit_code == 1
+    assert "no deployment named 'nope' in staging, nor with that id" in missing.output
     no_rows = cli(invoke, ledger, "deployments", "predict", "expenses", "--input", "/nope.json")
     assert no_rows.exit_code == 1
     assert "--input" in no_rows.output

@@ -19,6 +19,7 @@ from urutiq_ai.cli._output import (
     fail,
     print_json,
     print_predictions,
+    print_record,
     read_json_file,
     read_rows,
 )
@@ -30,7 +31,7 @@ from urutiq_ai.deployments.schemas import (
     ServedRole,
     served_members,
 )
-from urutiq_ai.sdk import Client
+from urutiq_ai.sdk import Client, NotFound
 
 NameArg = Annotated[str, typer.Argument(help="The deployment's name.")]
 EnvOption = Annotated[str, typer.Option("--env", help="development, staging or production.")]
@@ -162,6 +163,32 @@ def status(
         print_json(page.items)
     else:
         _print_deployments(page.items)
+
+
+def show(
+    ref: Annotated[str, typer.Argument(help="The deployment's name (in --env) or its id.")],
+    env: EnvOption = "production",
+    as_json: JsonOption = False,
+    company: CompanyOption = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """One deployment with every field (config, healthCheck, performance), by name or id."""
+    with sdk_client(url, api_key, company) as client:
+        try:
+            deployment = client.deployments.find(ref, env)
+        except KeyError:
+            try:
+                deployment = client.deployments.get(ref)
+            except NotFound:
+                fail(
+                    f"no deployment named {ref!r} in {env}, nor with that id",
+                    [("ref", "not a deployment name in that environment, nor an id")],
+                )
+    if as_json:
+        print_json(deployment)
+    else:
+        print_record(deployment)
 
 
 def predict(

@@ -143,6 +143,7 @@ GROUP_VERBS: dict[str, dict[str, Callable[..., None]]] = {
         "history": deployments.history,
         "served": deployments.served,
         "predict": deployments.predict,
+        "show": deployments.show,  # replaces the generic one: by name (or id)
         "release": deployments.release,
         "check": deployments.check,
         "promote": deployments.promote,
