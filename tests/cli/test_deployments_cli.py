@@ -211,6 +211,9 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     assert weights.exit_code == 1
     assert weights.output.count("traffic weights must sum to 1") == 1, weights.output
     assert "Value error" not in weights.output
+    xml = cli(invoke, ledger, "deployments", "predict", "expenses", "--input", "-", "--output", "x")
+    assert xml.exit_code == 2  # a usage error, as for every option with choices
+    assert "--output" in xml.output
     missing = cli(invoke, ledger, "deployments", "show", "nope", "--env", "staging")
     assert missing.exit_code == 1
     assert "no deployment named 'nope' in staging, nor with that id" in missing.output

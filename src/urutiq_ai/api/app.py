@@ -105,11 +105,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         flusher.stop()
-        if getattr(app.state, "predict_coalescer", None) is not None:
-            app.state.predict_coalescer.close()
         if scheduler is not None:
             scheduler.stop()
-        app.state.executor.shutdown(wait=True)
+        shut_down(app)
+
+
+def shut_down(app: FastAPI) -> None:
+    """End what the app runs besides its routes: answer the predicts still queued, store
+    the live figures they and earlier ones left (a failed write is logged and kept), end
+    the job pool. The server calls it when it stops; the in-process SDK when its client
+    closes (no lifespan, no flusher runs there)."""
+    coalescer = getattr(app.state, "predict_coalescer", None)
+    if coalescer is not None:
+        coalescer.close()
+    write_live_figures(app.state.runtime, app.state.live)
+    executor = getattr(app.state, "executor", None)
+    if executor is not None:  # its jobs end, its heartbeat stops (the worker row too)
+        executor.shutdown(wait=True)
 
 
 def healthz() -> dict[str, str]:

@@ -6,9 +6,9 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -46,6 +46,23 @@ def read_json_file(option: str, path: Path) -> Any:
         fail(f"cannot read {path}", [(option, f"not a JSON file: {exc}")])
 
 
+class PredictionsFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+RowsOption = Annotated[
+    Path,
+    typer.Option(
+        "--input", help="JSON (object or list) or CSV file of rows; - for standard input."
+    ),
+]
+PredictionsOutput = Annotated[
+    PredictionsFormat, typer.Option("--output", help="json (every field) or csv")
+]
+LogOption = Annotated[bool, typer.Option("--log/--no-log", help="Store the predictions.")]
+
+
 def read_rows(option: str, path: Path) -> list[dict[str, Any]]:
     """Rows from a JSON file (one object or a list) or a CSV file (numbers read as numbers,
     empty cells as nulls); ``-`` is standard input, JSON. Exits 1 naming ``option``."""
@@ -74,9 +91,9 @@ def _number_or_text(row: dict[str, str]) -> dict[str, Any]:
     return {key: convert(value) for key, value in row.items()}
 
 
-def print_predictions(records: Sequence[dict[str, Any]], output: str) -> None:
+def print_predictions(records: Sequence[dict[str, Any]], output: PredictionsFormat) -> None:
     """Predictions as JSON (every field) or CSV (id, prediction, confidence)."""
-    if output == "csv":
+    if output == PredictionsFormat.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(["predictionId", "prediction", "confidence"])
         for item in records:

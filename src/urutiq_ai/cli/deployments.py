@@ -15,6 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from urutiq_ai.cli._output import (
+    LogOption,
+    PredictionsFormat,
+    PredictionsOutput,
+    RowsOption,
     cell,
     fail,
     print_json,
@@ -193,12 +197,7 @@ def show(
 
 def predict(
     name: NameArg,
-    input_path: Annotated[
-        Path,
-        typer.Option(
-            "--input", help="JSON (object or list) or CSV file of rows; - for standard input."
-        ),
-    ],
+    input_path: RowsOption,
     env: EnvOption = "production",
     entity_key: Annotated[
         str | None,
@@ -208,16 +207,14 @@ def predict(
             "to one model. Default: the config's stickyKey column of each row.",
         ),
     ] = None,
-    output: Annotated[str, typer.Option("--output", help="json or csv")] = "json",
-    log: Annotated[bool, typer.Option("--log/--no-log", help="Store the predictions.")] = True,
+    output: PredictionsOutput = PredictionsFormat.json,
+    log: LogOption = True,
     company: CompanyOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
     """Predict rows through deployment NAME (its split, shadows or ensemble), as the app
     does; each prediction names the model and variant that answered."""
-    if output not in ("json", "csv"):
-        fail(f"unknown output {output!r}", [("--output", "json or csv")])
     rows = read_rows("--input", input_path)
     with sdk_client(url, api_key, company) as client:
         result = client.deployments.predict(

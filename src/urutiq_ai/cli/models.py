@@ -1,7 +1,6 @@
 """Model verbs through the SDK: compare, promote, deprecate, importance, explain, predict."""
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -9,6 +8,10 @@ from rich.console import Console
 from rich.table import Table
 
 from urutiq_ai.cli._output import (
+    LogOption,
+    PredictionsFormat,
+    PredictionsOutput,
+    RowsOption,
     print_json,
     print_predictions,
     print_record,
@@ -143,14 +146,9 @@ def record_actual(
 
 def predict(
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
-    input_path: Annotated[
-        Path,
-        typer.Option(
-            "--input", help="JSON (object or list) or CSV file of rows; - for standard input."
-        ),
-    ],
-    output: Annotated[str, typer.Option("--output", help="json or csv")] = "json",
-    log: Annotated[bool, typer.Option("--log/--no-log", help="Store the predictions.")] = True,
+    input_path: RowsOption,
+    output: PredictionsOutput = PredictionsFormat.json,
+    log: LogOption = True,
     company: CompanyOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,

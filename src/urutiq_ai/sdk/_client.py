@@ -1,6 +1,5 @@
 """The SDK entry point: :class:`Client`, against a server or the local embedded database."""
 
-import logging
 import warnings
 from collections.abc import Callable
 from types import TracebackType
@@ -38,8 +37,6 @@ from urutiq_ai.sdk._tenancy import ApiKeysClient, AuditLogClient, CompaniesClien
 from urutiq_ai.sdk._transport import Transport, parse
 from urutiq_ai.tenancy.schemas import WhoAmI
 
-logger = logging.getLogger(__name__)
-
 
 def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
     """An HTTP client that drives the app in this process, on the configured local database.
@@ -54,7 +51,7 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
         warnings.filterwarnings("ignore", message=".*httpx.*")
         from fastapi.testclient import TestClient
 
-    from urutiq_ai.api.app import create_app
+    from urutiq_ai.api.app import create_app, shut_down
 
     settings = get_settings()
     app = create_app(settings)
@@ -62,13 +59,7 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
 
     def close() -> None:
         http.close()
-        coalescer = getattr(app.state, "predict_coalescer", None)
-        if coalescer is not None:
-            coalescer.close()
-        _write_live_figures(app)  # no server flushes them every few seconds here
-        executor = getattr(app.state, "executor", None)
-        if executor is not None:  # its jobs end, its heartbeat stops (the worker row too)
-            executor.shutdown(wait=True)
+        shut_down(app)
         app.state.engine.dispose()
 
     ready = http.get("/readyz")
@@ -81,17 +72,6 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
             status_code=ready.status_code,
         )
     return http, close
-
-
-def _write_live_figures(app: Any) -> None:
-    """Store the deployments' live figures gathered in this process (requests, errors,
-    latencies of the predicts it served), as a server's flusher does."""
-    from urutiq_ai.deployments.service import write_live_figures
-
-    try:
-        write_live_figures(app.state.runtime, app.state.live)
-    except Exception:  # the figures are a convenience: closing must not fail on them
-        logger.warning("the live figures of this process could not be stored", exc_info=True)
 
 
 class Client:
