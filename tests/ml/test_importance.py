@@ -5,7 +5,7 @@ import pytest
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import average_precision_score
 
-from tests.ml.conftest import ANOMALY_FEATURES, FEATURES, trained
+from tests.ml.conftest import ANOMALY_FEATURES, FEATURES, ledger, spec_for, trained
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.importance import (
     FeatureScore,
@@ -13,6 +13,7 @@ from urutiq_ai.ml.importance import (
     permutation_drops,
     scorer_for,
 )
+from urutiq_ai.ml.training import train
 
 DRIVEN = [
     ("classification", "random_forest", "built_in"),
@@ -138,3 +139,35 @@ class TestPermutationMatchesScikitLearn:
         }
         means = np.clip(expected.importances_mean, 0.0, None)
         assert scores == pytest.approx(dict(zip(X.columns, means, strict=True)))
+
+
+class TestNonTextClassLabels:
+    """Integer, whole-float and boolean targets: the validation target reaches the metric in
+    the classifier's label type, whatever container it arrives in."""
+
+    @pytest.mark.parametrize(
+        "encode",
+        [
+            lambda high: high.astype(int),
+            lambda high: high.astype(float),
+            lambda high: high,
+        ],
+        ids=["int", "float", "bool"],
+    )
+    def test_permutation_importance(self, encode: Any) -> None:
+        frame = ledger().copy()
+        frame["label"] = encode(frame["label"].eq("high").to_numpy())
+        result = train(frame, spec_for("classification", "random_forest"))
+        scores = feature_importance(result, "permutation", max_samples=100)
+        assert scores[0].feature == "amount"
+        assert scores[0].importance > 0
+        as_objects = np.asarray(result.validation_target, dtype=object)  # the stored sample's
+        explicit = feature_importance(
+            result.pipeline,
+            "permutation",
+            X=result.validation_frame,
+            y=as_objects,
+            model_type="classification",
+            max_samples=100,
+        )
+        assert explicit == scores

@@ -34,6 +34,7 @@ from sklearn.pipeline import Pipeline
 
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.estimators import is_tree_model, unwrap
+from urutiq_ai.ml.labels import class_texts
 from urutiq_ai.ml.predict import infer_model_type
 from urutiq_ai.ml.preprocessing import feature_sources
 from urutiq_ai.ml.training import TrainResult
@@ -178,7 +179,10 @@ def scorer_for(final: Any, model_type: str, target: Any) -> Scorer:
     anomaly detection the average precision against ``target`` or, without it, the mean
     normality."""
     if model_type == "classification":
-        return Scorer(final.predict, lambda labels: float(accuracy_score(target, labels)))
+        truth = class_texts(target)  # the same label type on both sides of the metric
+        return Scorer(
+            final.predict, lambda labels: float(accuracy_score(truth, class_texts(labels)))
+        )
     if model_type == "regression":
         return Scorer(final.predict, lambda values: float(r2_score(target, values)))
     if model_type == "anomaly_detection":

@@ -2,6 +2,7 @@
 this module at start-up)."""
 
 import math
+from collections.abc import Iterable
 from typing import Any
 
 ANOMALY_TRUE_LABELS = frozenset({"true", "1", "yes", "y", "anomaly", "anomalous", "fraud"})
@@ -53,3 +54,12 @@ def category_label(value: Any) -> str:
     if isinstance(value, float) and not isinstance(value, bool):
         return number_label(value)
     return str(value)
+
+
+def class_texts(values: Iterable[Any]) -> list[str]:
+    """Class labels in the one representation a target and a classifier's predictions are
+    compared in: :func:`category_label` of each. A classifier decodes to its ``classes_``
+    (int64 for a 0/1 column) while a target may arrive as Python ints in an object array,
+    as floats, or as text; scikit-learn's metrics refuse an object array of numbers beside
+    numeric predictions ("a mix of unknown and binary targets")."""
+    return [category_label(value) for value in values]
