@@ -7,10 +7,10 @@ Tenant-editable values live in the ``config`` domain, not here.
 """
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./urutiq-data/urutiq.db"
 
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     webhook_attempts: int = 5  # sends of one delivery before it is marked failed
     webhook_backoff: float = 30.0  # seconds before the 2nd send; doubles each time (max 1 h)
     webhook_timeout: float = 5.0  # seconds a receiver has to answer
+    # Webhooks reach public addresses only; these host names, IPs or networks (CIDR) are
+    # allowed even when loopback or private (on-premise receivers, tests). Comma-separated.
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
     # Concurrent deployment predicts of a process answered together in one unit of work
     # (predictions/predict_route.py); false: FastAPI's route serves each on its own.
@@ -58,6 +61,14 @@ class Settings(BaseSettings):
     # The dashboard's cookies carry the Secure flag (browsers accept it on http://127.0.0.1
     # and localhost too); switch off only behind a plain-HTTP proxy on another host name.
     cookie_secure: bool = True
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        """``URUTIQ_WEBHOOK_ALLOW_HOSTS=127.0.0.1,hooks.lan,10.0.0.0/8`` -> its entries."""
+        return (
+            [h.strip() for h in value.split(",") if h.strip()] if isinstance(value, str) else value
+        )
 
 
 @lru_cache(maxsize=1)
