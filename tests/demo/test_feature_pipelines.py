@@ -18,7 +18,7 @@ from urutiq_ai.core.settings import Settings
 from urutiq_ai.demo import FEATURE_COLUMNS, Ledger, generate_ledger, journal_entry_features
 from urutiq_ai.demo.loader import COMPANIES
 from urutiq_ai.demo.pipelines import CHAINS, JOURNAL, ROW_KEYS, training_table
-from urutiq_ai.ml import transform
+from urutiq_ai.ml import sandbox, transform
 from urutiq_ai.pipelines.service import STEPS
 from urutiq_ai.training.templates import TEMPLATES
 
@@ -230,9 +230,9 @@ class TestTheSpecs:
     ) -> None:
         """Also where SQLite lacks its math functions (the SQL steps use ln and sqrt)."""
         if stand_ins:
-            ensure = transform.ensure_math_functions
+            ensure = sandbox.ensure_math_functions
             monkeypatch.setattr(
-                transform,
+                sandbox,
                 "ensure_math_functions",
                 lambda connection, force=False: ensure(connection, force=True),  # noqa: ARG005
             )
@@ -247,7 +247,7 @@ class TestTheSpecs:
 class TestMathStandIns:
     def test_same_answers_as_sqlite_and_null_outside_the_domain(self) -> None:
         connection = sqlite3.connect(":memory:")
-        transform.ensure_math_functions(connection, force=True)
+        sandbox.ensure_math_functions(connection, force=True)
         values = connection.execute(
             "SELECT ln(1 + 1.5), sqrt(16), exp(0), power(2, 10), log10(100)"
         ).fetchone()

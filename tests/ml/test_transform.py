@@ -4,7 +4,6 @@ following columns (and naming the step and field that cannot apply), errors at a
 and a 200,000-row frame checked against a reference on a sample of rows."""
 
 import math
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -676,10 +675,14 @@ class TestSql:
             "ATTACH DATABASE ':memory:' AS other",
             "PRAGMA table_info(input)",
             "SELECT load_extension('x')",
+            "SELECT * FROM sqlite_master",
+            "SELECT * FROM pragma_table_info('input')",
+            "VACUUM INTO '/tmp/urutiq-escape.db'",
+            "SELECT sqlite_version()",
         ],
     )
     def test_refused(self, query: str) -> None:
-        with pytest.raises(ValueError, match="SELECT|ATTACH"):
+        with pytest.raises(ValueError, match="SELECT|not allowed|may not read"):
             run_sql(self.FRAME, query)
         error = error_of(
             lambda: run(
@@ -705,7 +708,6 @@ class TestSql:
         second = run_sql(self.FRAME.head(2), "SELECT COUNT(*) AS n FROM input")
         assert column(first, "n") == [5]
         assert column(second, "n") == [2]
-        assert column(run_sql(self.FRAME, "SELECT name FROM sqlite_master"), "name") == ["input"]
 
 
 # -- apply ---------------------------------------------------------------------------------
@@ -1068,7 +1070,7 @@ class TestApplyErrors:
     def test_invalid_sql_keeps_the_sqlite_message(self) -> None:
         error = self.failing({"step": "sql", "query": "SELECT nope FROM input"})
         assert "no such column: nope" in error.reason
-        assert isinstance(error.__cause__, pd.errors.DatabaseError | sqlite3.Error)
+        assert isinstance(error.__cause__, ValueError)
 
     def test_equality_of_text_with_numbers_is_false_not_an_error(self) -> None:
         equal = apply(self.FRAME, [{"step": "filter", "expression": "s == 1"}])

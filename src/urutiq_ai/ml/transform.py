@@ -26,7 +26,6 @@ Steps (``step`` is the kind):
   (``ln``, ``exp``, ``sqrt``, ``power``, ...) are there even where it was built without them.
 """
 
-import math
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -39,6 +38,7 @@ import pandas as pd  # no stubs in the environment
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.expressions import ExpressionError
 from urutiq_ai.ml.expressions import parse as parse_expression
+from urutiq_ai.ml.sandbox import Limits, MissingTable, Sandbox, SqlError
 
 AGGREGATIONS = ("sum", "mean", "min", "max", "count", "count_distinct", "first", "last")
 ROLLING = ("sum", "mean", "count", "min", "max")
@@ -363,61 +363,33 @@ def encode(frame: pd.DataFrame, step: Step) -> pd.DataFrame:
     return out.drop(columns=[column])
 
 
-FORBIDDEN_SQL = re.compile(r"\b(attach|detach|pragma|load_extension)\b", re.IGNORECASE)
-MATH_FUNCTIONS: dict[str, tuple[int, Callable[..., float]]] = {
-    "ln": (1, math.log),
-    "log10": (1, math.log10),
-    "exp": (1, math.exp),
-    "sqrt": (1, math.sqrt),
-    "power": (2, math.pow),
-    "floor": (1, math.floor),
-    "ceil": (1, math.ceil),
-}
-"""SQLite's math functions (https://sqlite.org/lang_mathfunc.html) exist only in builds with
-SQLITE_ENABLE_MATH_FUNCTIONS; where they are missing, these stand in (same names, NULL for a
-NULL argument or one outside the function's domain, as SQLite's own give)."""
-
-
-def _math_or_null(function: Callable[..., float]) -> Callable[..., float | None]:
-    def call(*args: float | None) -> float | None:
-        if any(arg is None for arg in args):
-            return None
+def run_sql(frame: pd.DataFrame, query: str, limits: Limits | None = None) -> pd.DataFrame:
+    """One SELECT over ``input`` (the frame) in a sandbox (see :mod:`urutiq_ai.ml.sandbox`)."""
+    plain = frame.copy()
+    kinds: dict[str, str] = {}
+    for name in plain.columns:
+        if pd.api.types.is_datetime64_any_dtype(plain[name]):
+            plain[name] = plain[name].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        kinds[str(name)] = _sandbox_kind(plain[name])
+    plain = plain.astype(object).where(plain.notna(), None)
+    with Sandbox(limits) as box:
+        box.create("input", kinds)
+        box.fill("input", list(kinds), plain.itertuples(index=False, name=None))
         try:
-            return function(*args)
-        except (ValueError, OverflowError, TypeError):
-            return None
-
-    return call
-
-
-def ensure_math_functions(connection: sqlite3.Connection, *, force: bool = False) -> None:
-    """Give ``connection`` SQLite's math functions when its build lacks them (``force``:
-    always use the stand-ins)."""
-    if not force:
-        try:
-            connection.execute("SELECT ln(1), sqrt(1), power(2, 2)")
-            return
-        except sqlite3.OperationalError:
-            pass
-    for name, (arity, function) in MATH_FUNCTIONS.items():
-        connection.create_function(name, arity, _math_or_null(function), deterministic=True)
+            names, batches = box.run(query)
+            rows = [row for batch in batches for row in batch]
+        except MissingTable as error:
+            raise ValueError(f"{error.reason}: a sql step reads only the table 'input'") from error
+        except SqlError as error:
+            raise ValueError(error.reason) from error
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
-def run_sql(frame: pd.DataFrame, query: str) -> pd.DataFrame:
-    """One SELECT over ``input`` in a private in-memory SQLite database."""
-    body = query.strip().rstrip(";")
-    if not body.lower().startswith(("select", "with")) or ";" in body:
-        raise ValueError("must be one SELECT statement over the table 'input'")
-    if FORBIDDEN_SQL.search(body):
-        raise ValueError("ATTACH, PRAGMA and extensions are not allowed")
-    connection = sqlite3.connect(":memory:")
-    try:
-        ensure_math_functions(connection)
-        plain = frame.copy()
-        for name in plain.columns:
-            if pd.api.types.is_datetime64_any_dtype(plain[name]):
-                plain[name] = plain[name].dt.strftime("%Y-%m-%dT%H:%M:%S")
-        plain.to_sql("input", connection, index=False)
-        return pd.read_sql_query(body, connection)
-    finally:
-        connection.close()
+def _sandbox_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "integer"
+    if pd.api.types.is_integer_dtype(series):
+        return "integer"
+    if pd.api.types.is_float_dtype(series):
+        return "real"
+    return "any"
