@@ -21,6 +21,14 @@ from urutiq_ai.cli._output import (
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 ModelArg = Annotated[str, typer.Argument(help="The model version's id.")]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Deprecate a version even while a serving deployment uses it (it goes on "
+        "serving it until a release).",
+    ),
+]
 IMPORTANCE_COLUMNS = ("rank", "feature_name", "importance", "method")
 
 
@@ -61,24 +69,28 @@ def _num(value: float | None) -> str:
 
 def promote(
     model_id: ModelArg,
+    force: ForceOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Make an active version the current one (other active versions are deprecated)."""
+    """Make an active version the current one (other active versions are deprecated;
+    refused while a serving deployment uses one of them, unless --force)."""
     with sdk_client(url, api_key, company) as client:
-        print_record(client.registry.promote(model_id))
+        print_record(client.registry.promote(model_id, force=force))
 
 
 def deprecate(
     model_id: ModelArg,
+    force: ForceOption = False,
     company: CompanyOption = None,
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
 ) -> None:
-    """Retire an active version (final)."""
+    """Retire an active version (final; refused while a serving deployment uses it, unless
+    --force)."""
     with sdk_client(url, api_key, company) as client:
-        print_record(client.registry.deprecate(model_id))
+        print_record(client.registry.deprecate(model_id, force=force))
 
 
 def importance(

@@ -26,6 +26,10 @@ class DeploymentRepository(TenantRepository[AIDeployment]):
         stmt = self.base_statement().where(AIDeployment.deployment_name == name)
         return [row.environment for row in self.session.scalars(stmt)]
 
+    def serving_now(self) -> Sequence[AIDeployment]:
+        """Every deployment that serves (active, or rolled back to an earlier revision)."""
+        return self.scalars(self.base_statement().where(AIDeployment.status.in_(SERVING)))
+
     def health_due(self, now: datetime, limit: int = 100) -> Sequence[AIDeployment]:
         stmt = (
             self.base_statement()

@@ -19,7 +19,7 @@ the next release), ``failed`` when nothing healthy serves. Revisions are never d
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -62,6 +62,7 @@ from urutiq_ai.deployments.schemas import (
 )
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
+from urutiq_ai.registry.hooks import ServingUse, serving_lookup
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import ModelStatus
 from urutiq_ai.tenancy import service as tenancy_service
@@ -912,3 +913,24 @@ def revisions_of_model(
 ) -> Sequence[DeploymentRevision]:
     """Every revision that served (or tried to serve) ``model_id``, newest first."""
     return RevisionRepository(session, ctx).of_model(model_id)
+
+
+@serving_lookup
+def deployments_serving(
+    session: Session, ctx: TenantContext, model_ids: Collection[str]
+) -> list[ServingUse]:
+    """The serving deployments (any environment) whose current revision answers with or
+    shadows one of ``model_ids``: the registry asks before it deprecates a version."""
+    wanted = set(model_ids)
+    return [
+        ServingUse(
+            model_id=member.model_id,
+            deployment_id=deployment.id,
+            deployment_name=deployment.deployment_name,
+            environment=deployment.environment.value,
+            role=member.role.value,
+        )
+        for deployment in DeploymentRepository(session, ctx).serving_now()
+        for member in served_members(deployment.model_id, deployment.config)
+        if member.model_id in wanted
+    ]

@@ -17,6 +17,13 @@ IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read models"))]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "change models"))]
+Force = Annotated[
+    bool,
+    Query(
+        description="Deprecate a version even while a serving deployment uses it (409 "
+        "VersionInUse otherwise); the deployment goes on serving it until a release"
+    ),
+]
 
 
 @router.get("/models/compare", response_model=VersionComparison)
@@ -31,12 +38,17 @@ def compare_models(
 
 
 @router.post("/models/{id}/promote", response_model=AIModelRead)
-def promote_model(session: SessionDep, ctx: Writer, model_id: IdPath) -> AIModel:
-    """Make this active version the current one; other active versions are deprecated."""
-    return service.promote(session, ctx, model_id=model_id)
+def promote_model(
+    session: SessionDep, ctx: Writer, model_id: IdPath, force: Force = False
+) -> AIModel:
+    """Make this active version the current one; other active versions are deprecated
+    (409 naming the deployments when one serves such a version, unless ``force``)."""
+    return service.promote(session, ctx, model_id=model_id, force=force)
 
 
 @router.post("/models/{id}/deprecate", response_model=AIModelRead)
-def deprecate_model(session: SessionDep, ctx: Writer, model_id: IdPath) -> AIModel:
-    """Retire an active version (final)."""
-    return service.deprecate(session, ctx, model_id=model_id)
+def deprecate_model(
+    session: SessionDep, ctx: Writer, model_id: IdPath, force: Force = False
+) -> AIModel:
+    """Retire an active version (final; 409 while a deployment serves it, unless ``force``)."""
+    return service.deprecate(session, ctx, model_id=model_id, force=force)

@@ -4,12 +4,15 @@ Lifecycle: ``training`` -> ``active`` | ``failed``; ``active`` -> ``deprecated``
 A deprecated or failed version is final: train a new version instead.
 """
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import (
+    Conflict,
     FieldError,
     InvalidStatusTransition,
     NotFound,
@@ -18,6 +21,7 @@ from urutiq_ai.core.errors import (
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.registry import hooks
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.compare import compare
 from urutiq_ai.registry.models import AIModel, ModelArtifact
@@ -36,6 +40,29 @@ MODEL_TRANSITIONS = transitions(
     active=("deprecated",),
 )
 
+
+class VersionInUse(Conflict):
+    """Retiring a version that a serving deployment still answers with (or shadows)."""
+
+
+FORCE_NOTE = "the deployment then goes on serving a deprecated version"
+
+
+def _served_versions_kept(
+    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]
+) -> None:
+    """A plain update (PATCH) never deprecates a version a deployment serves: the
+    ``deprecate`` verb takes ``force``."""
+    if changes.get("status") == ModelStatus.deprecated:
+        refuse_retiring_served(
+            session,
+            ctx,
+            [row],
+            action=f"deprecating {row.model_name} {row.model_version}",
+            remedy=f"use POST models/{row.id}/deprecate?force=true ({FORCE_NOTE})",
+        )
+
+
 MODELS = Resource(
     path="models",
     model=AIModel,
@@ -48,7 +75,10 @@ MODELS = Resource(
     unique=(("model_name", "model_version"),),
     transitions=MODEL_TRANSITIONS,
     deletable=True,
+    validators=(_served_versions_kept,),
 )
+_VERBS = dataclasses.replace(MODELS, validators=())
+"""MODELS for promote and deprecate, which check served versions themselves (with force)."""
 
 
 class ArtifactMissing(NotFound):
@@ -156,29 +186,85 @@ def compare_versions(
     return compare(get_model(session, ctx, left_id), get_model(session, ctx, right_id))
 
 
-def promote(session: Session, ctx: TenantContext, *, model_id: str) -> AIModel:
+def promote(session: Session, ctx: TenantContext, *, model_id: str, force: bool = False) -> AIModel:
     """Make a trained (active) version the current one: other active versions of the same
-    modelName become ``deprecated``. A version that is not active cannot be promoted."""
+    modelName become ``deprecated``. A version that is not active cannot be promoted.
+
+    A version that a serving deployment (any environment) answers with or shadows is not
+    deprecated silently: 409 ``VersionInUse`` naming the deployments, unless ``force``
+    (then the deployment goes on serving the deprecated version until a release replaces
+    it). Release the promoted version into those deployments first."""
     model = get_model(session, ctx, model_id)
     if model.status != ModelStatus.active:
         raise InvalidStatusTransition(
             f"only an active (trained) version can be promoted; this one is {model.status.value}",
             fields=[FieldError("status", "must be active")],
         )
-    for other in ModelRepository(session, ctx).active_versions(model.model_name):
-        if other.id != model.id:
-            crud_service.update_row(
-                session, ctx, MODELS, other.id, AIModelUpdate(status=ModelStatus.deprecated)
-            )
+    others = [
+        other
+        for other in ModelRepository(session, ctx).active_versions(model.model_name)
+        if other.id != model.id
+    ]
+    if not force:
+        refuse_retiring_served(
+            session,
+            ctx,
+            others,
+            action=f"promoting {model.model_name} {model.model_version}",
+            remedy=(
+                f"release {model.model_version} ({model.id}) into those deployments first, "
+                f"or promote with force=true ({FORCE_NOTE})"
+            ),
+        )
+    for other in others:
+        crud_service.update_row(
+            session, ctx, _VERBS, other.id, AIModelUpdate(status=ModelStatus.deprecated)
+        )
     return model
 
 
-def deprecate(session: Session, ctx: TenantContext, *, model_id: str) -> AIModel:
-    """active -> deprecated (final)."""
+def deprecate(
+    session: Session, ctx: TenantContext, *, model_id: str, force: bool = False
+) -> AIModel:
+    """active -> deprecated (final). Refused (409 ``VersionInUse``) while a serving
+    deployment answers with or shadows the version, unless ``force``."""
+    model = get_model(session, ctx, model_id)
+    if not force and model.status == ModelStatus.active:
+        refuse_retiring_served(
+            session,
+            ctx,
+            [model],
+            action=f"deprecating {model.model_name} {model.model_version}",
+            remedy=f"release another version into them first, or pass force=true ({FORCE_NOTE})",
+        )
     updated: AIModel = crud_service.update_row(
-        session, ctx, MODELS, model_id, AIModelUpdate(status=ModelStatus.deprecated)
+        session, ctx, _VERBS, model_id, AIModelUpdate(status=ModelStatus.deprecated)
     )
     return updated
+
+
+def refuse_retiring_served(
+    session: Session,
+    ctx: TenantContext,
+    retiring: Sequence[AIModel],
+    *,
+    action: str,
+    remedy: str,
+) -> None:
+    """409 ``VersionInUse`` naming every serving deployment that uses one of ``retiring``."""
+    uses = hooks.uses_of(session, ctx, [model.id for model in retiring])
+    if not uses:
+        return
+    versions = {model.id: model.model_version for model in retiring}
+    found = [f"{versions[use.model_id]} ({use.model_id}): {use.describe()}" for use in uses]
+    raise VersionInUse(
+        f"{action} would deprecate a version that is being served; {'; '.join(found)}. "
+        f"To go on: {remedy}.",
+        fields=[
+            FieldError("force", f"{use.deployment_name} ({use.environment}) serves {use.model_id}")
+            for use in uses
+        ],
+    )
 
 
 def load_validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any | None:

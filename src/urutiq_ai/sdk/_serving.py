@@ -20,7 +20,7 @@ from urutiq_ai.predictions.schemas import (
 )
 from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
 from urutiq_ai.sdk._errors import UrutiqError
-from urutiq_ai.sdk._transport import Transport, build_payload, parse, parse_list
+from urutiq_ai.sdk._transport import QueryParams, Transport, build_payload, parse, parse_list
 from urutiq_ai.training.schemas import (
     TERMINAL_RUN_STATUSES,
     AIModelTrainingRunRead,
@@ -131,13 +131,23 @@ class RegistryClient:
         body = self._transport.request("GET", path, params=[("left", left), ("right", right)])
         return parse(VersionComparison, body)
 
-    def promote(self, model_id: str, *, company: str | None = None) -> AIModelRead:
-        """Make an active version the current one; other active versions are deprecated."""
-        body = self._transport.request("POST", self._model_path(model_id, "promote", company))
+    def promote(
+        self, model_id: str, *, force: bool = False, company: str | None = None
+    ) -> AIModelRead:
+        """Make an active version the current one; other active versions are deprecated.
+        Raises ``Conflict`` (409, ``VersionInUse``) when a serving deployment uses one of
+        them, unless ``force``."""
+        path = self._model_path(model_id, "promote", company)
+        body = self._transport.request("POST", path, params=_force(force))
         return parse(AIModelRead, body)
 
-    def deprecate(self, model_id: str, *, company: str | None = None) -> AIModelRead:
-        body = self._transport.request("POST", self._model_path(model_id, "deprecate", company))
+    def deprecate(
+        self, model_id: str, *, force: bool = False, company: str | None = None
+    ) -> AIModelRead:
+        """Retire an active version (``Conflict`` while a deployment serves it, unless
+        ``force``)."""
+        path = self._model_path(model_id, "deprecate", company)
+        body = self._transport.request("POST", path, params=_force(force))
         return parse(AIModelRead, body)
 
     def compute_importances(
@@ -160,3 +170,7 @@ class RegistryClient:
         payload = build_payload(ExplainRequest, None, {"row": dict(row), "top_k": top_k})
         path = self._model_path(model_id, "explain", company)
         return parse(Explanation, self._transport.request("POST", path, json=payload))
+
+
+def _force(force: bool) -> QueryParams:
+    return [("force", "true")] if force else []
