@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # Webhooks reach public addresses only; these host names, IPs or networks (CIDR) are
     # allowed even when loopback or private (on-premise receivers, tests). Comma-separated.
     webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Seconds a user's SQL (query sources, validation references, pipeline sql steps) may
+    # run in its sandbox before it is stopped (docs/security.md).
+    query_seconds: float = Field(default=60.0, gt=0)
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
     # Concurrent deployment predicts of a process answered together in one unit of work
     # (predictions/predict_route.py); false: FastAPI's route serves each on its own.
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
     # The dashboard's cookies carry the Secure flag (browsers accept it on http://127.0.0.1
     # and localhost too); switch off only behind a plain-HTTP proxy on another host name.
     cookie_secure: bool = True
+    # Requests whose body is larger are refused with 413 before any of it is used (bytes;
+    # 0: no limit). 32 MiB holds a batch predict of 10,000 rows of ~3 KB (some 80 features;
+    # the demo's models send 100-400 bytes a row) and a run's 5 MB of logs (docs/api.md).
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
 
     @field_validator("webhook_allow_hosts", mode="before")
     @classmethod

