@@ -31,17 +31,22 @@ def dump_pipeline(obj: Any) -> bytes:
     return MAGIC + zlib.compress(pickle.dumps(obj, protocol=5), 3)
 
 
+def verify(data: bytes, expected_sha256: str) -> None:
+    """Raise :class:`ArtifactTampered` unless the SHA-256 of ``data`` is ``expected_sha256``."""
+    actual = sha256(data)
+    if not hmac.compare_digest(actual, expected_sha256.strip().lower()):
+        raise ArtifactTampered(
+            f"model artifact hash mismatch: expected {expected_sha256}, got {actual}"
+        )
+
+
 def load_pipeline(data: bytes, expected_sha256: str) -> Any:
     """Unpickle ``data`` only if its SHA-256 equals ``expected_sha256``.
 
     Raises :class:`ArtifactTampered` otherwise; unpickling runs code, so unverified bytes are
     never handed to the unpickler.
     """
-    actual = sha256(data)
-    if not hmac.compare_digest(actual, expected_sha256.strip().lower()):
-        raise ArtifactTampered(
-            f"model artifact hash mismatch: expected {expected_sha256}, got {actual}"
-        )
+    verify(data, expected_sha256)
     if data.startswith(MAGIC):
         return pickle.loads(zlib.decompress(memoryview(data)[len(MAGIC) :]))
     return joblib.load(io.BytesIO(data))  # an artifact written before the format above

@@ -7,7 +7,7 @@ scikit-learn), which must stay off the server's start path.
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,27 +52,71 @@ class LoadedModel:
         return self.scorer if len(rows) <= SMALL_BATCH else None
 
 
-class PipelineCache:
-    """Verified pipelines by (model id, sha256): loaded and hash-checked once per process."""
+RECHECK_SECONDS = 5.0
+"""How long a remote store's file is trusted between re-checks of its stamp."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self._items: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+
+@dataclass
+class _Cached:
+    loaded: LoadedModel
+    stamp: Hashable | None  # the stored file's stamp when its bytes were last verified
+    checked: float  # time.monotonic() of the last check
+
+
+class PipelineCache:
+    """Verified pipelines by (model id, sha256), hash-checked on first load and again
+    whenever the stored file changes.
+
+    Each use compares the file's :meth:`~ArtifactStore.stamp` with the one taken when its
+    bytes were verified (a local file: one ``stat``, about 2 µs); a remote store's file is
+    re-checked at most every ``RECHECK_SECONDS`` (a request). A changed file, or one the
+    store gives no stamp for, is read and hashed again: bytes that no longer match the
+    recorded SHA-256 (or a file gone) drop the entry and raise, as a cold load would; the
+    same bytes rewritten keep it.
+    """
+
+    def __init__(self, size: int = CACHE_SIZE, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self._items: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         self._lock = threading.Lock()
         self._size = size
+        self._recheck = recheck_seconds
 
     def get(self, artifact: ModelArtifact, store: ArtifactStore) -> LoadedModel:
         key = (artifact.model_id, artifact.sha256)
         with self._lock:
-            if key in self._items:
+            cached = self._items.get(key)
+            if cached is not None:
                 self._items.move_to_end(key)
-                return self._items[key]
+        if cached is not None:
+            self._recheck_file(key, cached, artifact, store)
+            return cached.loaded
+        stamp = store.stamp(artifact.uri)  # before reading: a later write changes it
         pipeline = ml_artifacts.load_pipeline(store.get(artifact.uri), artifact.sha256)
         loaded = LoadedModel(pipeline, compile_scorer(pipeline))
         with self._lock:
-            self._items[key] = loaded
+            self._items[key] = _Cached(loaded, stamp, time.monotonic())
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return loaded
+
+    def _recheck_file(
+        self, key: tuple[str, str], cached: _Cached, artifact: ModelArtifact, store: ArtifactStore
+    ) -> None:
+        now = time.monotonic()
+        local = store.is_local(artifact.uri)
+        if not local and now - cached.checked < self._recheck:
+            return
+        stamp = store.stamp(artifact.uri)
+        if stamp is not None and stamp == cached.stamp:
+            cached.checked = now
+            return
+        try:
+            ml_artifacts.verify(store.get(artifact.uri), artifact.sha256)
+        except (ArtifactTampered, OSError):
+            with self._lock:
+                self._items.pop(key, None)
+            raise
+        cached.stamp, cached.checked = stamp, now
 
 
 PIPELINES = PipelineCache()
