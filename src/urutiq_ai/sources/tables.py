@@ -20,7 +20,8 @@ SYSTEM_TABLES = frozenset(
     AIConfig AIDataPipeline AIDataPipelineRun AIDataQuality AIDeployment AIDriftDetection
     AIExperiment AIGovernance AIGovernanceViolation AILearningFeedback AIModel
     AIModelFeatureImportance AIModelPrediction AIModelTrainingRun AIPerformanceMetrics
-    Alert ApiKey AuditLog Company DeploymentRevision Job ModelArtifact Monitor MonitorRun
+    Alert ApiKey AuditLog Company DeploymentRevision EndedSession Job ModelArtifact Monitor
+    MonitorRun
     PolicyEvaluation Tenant User Webhook WebhookDelivery Worker alembic_version
     """.split()
 )
