@@ -33,7 +33,7 @@ from urutiq_ai.registry.schemas import (
     ModelStatus,
     VersionComparison,
 )
-from urutiq_ai.registry.versions import next_version, parse_version, same_version
+from urutiq_ai.registry.versions import colliding_version, next_version, parse_version
 
 MODEL_TRANSITIONS = transitions(
     training=("active", "failed"),
@@ -63,6 +63,16 @@ def _served_versions_kept(
         )
 
 
+def _versions_distinct(
+    session: Session, ctx: TenantContext, row: Any, changes: Mapping[str, Any]
+) -> None:
+    """A new version must not name an existing one semantically (``v1.0`` and ``1.0.0``)."""
+    if "model_version" not in changes or parse_version(row.model_version) is None:
+        return
+    existing = [v for v in versions_of(session, ctx, row.model_name) if v != row.model_version]
+    _refuse_collision(row.model_name, row.model_version, existing)
+
+
 MODELS = Resource(
     path="models",
     model=AIModel,
@@ -75,7 +85,7 @@ MODELS = Resource(
     unique=(("model_name", "model_version"),),
     transitions=MODEL_TRANSITIONS,
     deletable=True,
-    validators=(_served_versions_kept,),
+    validators=(_served_versions_kept, _versions_distinct),
 )
 _VERBS = dataclasses.replace(MODELS, validators=())
 """MODELS for promote and deprecate, which check served versions themselves (with force)."""
@@ -99,12 +109,21 @@ def choose_version(
         return next_version(existing)
     if parse_version(requested) is None:
         raise field_error("modelVersion", f"{requested!r} is not a semantic version (e.g. 1.2.0)")
-    if any(same_version(requested, version) for version in existing):
-        raise DuplicateResource(
-            f"{model_name} {requested} exists in this company",
-            fields=[FieldError("modelVersion", "already used for this modelName")],
-        )
+    _refuse_collision(model_name, requested, existing)
     return requested
+
+
+def _refuse_collision(model_name: str, requested: str, existing: list[str]) -> None:
+    """409 when ``requested`` names a version of ``model_name`` that exists, saying which
+    (``v1.0`` collides with ``1.0.0``)."""
+    collides = colliding_version(requested, existing)
+    if collides is None:
+        return
+    same = "exists" if collides == requested else f"is the same version as the existing {collides}"
+    raise DuplicateResource(
+        f"{model_name} {requested} {same} in this company",
+        fields=[FieldError("modelVersion", f"{model_name} {collides} already exists")],
+    )
 
 
 def latest_active(session: Session, ctx: TenantContext, model_name: str) -> AIModel | None:

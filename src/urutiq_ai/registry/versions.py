@@ -41,3 +41,9 @@ def same_version(a: str, b: str) -> bool:
     """``v1.0`` and ``1.0.0`` name the same version."""
     pa, pb = parse_version(a), parse_version(b)
     return pa is not None and pa == pb
+
+
+def colliding_version(requested: str, existing: Iterable[str]) -> str | None:
+    """The first of ``existing`` that names the same version as ``requested`` (``1.0.0``
+    for ``v1.0``), or None."""
+    return next((version for version in existing if same_version(requested, version)), None)
