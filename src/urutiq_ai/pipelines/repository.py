@@ -39,16 +39,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.errors import field_error
 from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.schemas import RunStatus
 from urutiq_ai.sources.repository import RowRange
+from urutiq_ai.sources.tables import TABLE_NAME, is_system_table, resolve
 
 CHUNK_ROWS = 5_000
 COPY_ROWS = 100_000
 KEY_CHUNK = 500
 MARK_PAGE = 50
 OWNER = ("tenantId", "companyId")
+OWNER_FOLDED = frozenset(name.casefold() for name in OWNER)
 
 
 def sql_type(series: "pd.Series") -> TypeEngine[Any]:
@@ -138,8 +141,21 @@ class TargetRepository:
         return self._insert(table, frame)
 
     def _ensure(self, name: str, columns: dict[str, TypeEngine[Any]]) -> Table:
+        """The data table ``name`` (made when missing, widened by new columns). Never one of
+        the system's own tables, in any letter case; and the rows' owners come from the run,
+        so no column of the data may be called tenantId or companyId (in any case)."""
+        for column in columns:
+            if column.casefold() in OWNER_FOLDED:
+                raise field_error("transformations", f"the output may not have a column {column!r}")
         connection = self.session.connection()
-        if not inspect(connection).has_table(name):
+        real = resolve(name, inspect(connection).get_table_names())
+        if (
+            not TABLE_NAME.match(name)
+            or is_system_table(name)
+            or (real is not None and is_system_table(real))
+        ):
+            raise field_error("targetTables.0", f"{name!r} is not a table a pipeline may write")
+        if real is None:
             table = Table(
                 name,
                 MetaData(),
@@ -150,6 +166,7 @@ class TargetRepository:
             Index(f"ix_{name}_tenantId_companyId", table.c.tenantId, table.c.companyId)
             table.create(connection)
             return table
+        name = real
         table = Table(name, MetaData(), autoload_with=connection)
         quote = connection.dialect.identifier_preparer.quote
         for column, kind in columns.items():
@@ -224,7 +241,7 @@ def _records(frame: "pd.DataFrame", tenant_id: str, company_id: str) -> list[dic
     keys = list(columns)
     rows = zip(*columns.values(), strict=True) if columns else iter(())
     return [
-        {"tenantId": tenant_id, "companyId": company_id, **dict(zip(keys, row, strict=True))}
+        {**dict(zip(keys, row, strict=True)), "tenantId": tenant_id, "companyId": company_id}
         for row in rows
     ]
 

@@ -18,7 +18,6 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import Base
 from urutiq_ai.core.errors import ValidationError, field_error
 from urutiq_ai.core.types import CompanyId
 from urutiq_ai.crud import service as crud_service
@@ -38,7 +37,9 @@ from urutiq_ai.pipelines.schemas import (
 )
 from urutiq_ai.pipelines.steps import TransformStep
 from urutiq_ai.quality.rules import QualityCheck, named_columns
+from urutiq_ai.sources.repository import OWNER_COLUMNS
 from urutiq_ai.sources.schemas import SourceSpec
+from urutiq_ai.sources.tables import TABLE_NAME, is_system_table
 
 STEPS: TypeAdapter[list[TransformStep]] = TypeAdapter(list[TransformStep])
 RULES: TypeAdapter[list[QualityCheck]] = TypeAdapter(list[QualityCheck])
@@ -183,23 +184,46 @@ def _first(value: Any) -> str | None:
 
 
 def _check_target(target: str, source: str | None) -> None:
-    if target in Base.metadata.tables or target.startswith(RESERVED_PREFIXES):
+    """A target is a data table of a plain name (see :mod:`urutiq_ai.sources.tables`): not
+    one of the system's own tables nor the ledger, in any letter case, nor the source."""
+    if not TABLE_NAME.match(target):
+        raise field_error(
+            "targetTables.0",
+            "a table name is a letter, then letters, digits or underscores (63 at most)",
+        )
+    reserved = target.startswith(RESERVED_PREFIXES[0]) or target.casefold().startswith("ledger")
+    if is_system_table(target) or is_system_table(f"{target}Rejects") or reserved:
         raise field_error("targetTables.0", f"{target!r} is one of the system's own tables")
-    if target == source:
+    if source is not None and target.casefold() == source.casefold():
         raise field_error("targetTables.0", "the target cannot be the source")
 
 
 def _planned_columns(repo: Any, columns: list[str], steps: list[dict[str, Any]]) -> list[str]:
+    """The output's columns. No step may make a column named tenantId or companyId (in any
+    letter case): written rows take their owners from the run, never from the data."""
     from urutiq_ai.ml.transform import StepError, plan
 
     def other(spec: Mapping[str, Any]) -> list[str]:
         source = SourceSpec.model_validate(spec)
         return repo.columns(source) if source.table else []
 
+    given = [c for c in columns if c not in OWNER_COLUMNS]
     try:
-        return plan([c for c in columns if c not in ("tenantId", "companyId")], steps, other)
+        output = plan(given, steps, other)
+        for index in range(len(steps)) if _owners(output) else ():
+            made = _owners(plan(given, steps[: index + 1], other))
+            if made:
+                raise field_error(
+                    f"transformations.{index}",
+                    f"the step makes a column {made[0]!r}; a run sets the rows' owners itself",
+                )
     except StepError as exc:
         raise field_error(f"transformations.{exc.index}.{exc.field}", exc.reason) from exc
+    return output
+
+
+def _owners(columns: list[str]) -> list[str]:
+    return [c for c in columns if c.casefold() in ("tenantid", "companyid")]
 
 
 PIPELINES = Resource(
