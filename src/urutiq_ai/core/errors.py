@@ -4,6 +4,7 @@ The API renders every error as ``{"error": <ClassName>, "detail": ..., "fields":
 the SDK maps ``error`` back to the class of the same name in ``urutiq_ai.sdk``.
 """
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,14 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, AppError) and exc.fields:
         return f"{exc.detail} ({'; '.join(f'{f.field}: {f.reason}' for f in exc.fields)})"
     return str(exc)
+
+
+def unexpected(exc: BaseException, what: str) -> str:
+    """The reason a user reads for an error nobody foresaw in a job (``what``: "pipeline
+    run X"): its kind only. The traceback, with server paths and SQL, goes to the server
+    log, never to a run row or an API answer."""
+    logging.getLogger("urutiq_ai.jobs").error("%s failed", what, exc_info=exc)
+    return f"internal error ({type(exc).__name__}); the server log has the details"
 
 
 def pydantic_reason(error: Mapping[str, Any]) -> str:

@@ -8,14 +8,13 @@ it; a failed check leaves none of them behind.
 """
 
 import logging
-import traceback
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import AppError, describe
+from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.jobs import (
     Job,
     JobRuntime,
@@ -62,15 +61,7 @@ def run_monitor(runtime: JobRuntime, job: Job) -> None:
     except (AppError, MLError) as exc:
         _finish(runtime, ctx, job, started, error=describe(exc))
     except Exception as exc:  # recorded on the run row, never left running
-        logger.exception("monitor run %s failed", run_id)
-        _finish(
-            runtime,
-            ctx,
-            job,
-            started,
-            error=f"{type(exc).__name__}: {exc}",
-            logs=traceback.format_exc(limit=5),
-        )
+        _finish(runtime, ctx, job, started, error=unexpected(exc, f"monitor run {run_id}"))
     else:
         _finish(runtime, ctx, job, started, summary=summary)
 

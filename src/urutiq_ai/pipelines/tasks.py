@@ -6,7 +6,6 @@ reason on its run row.
 """
 
 import time
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import AppError, describe
+from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.jobs import (
     Job,
     JobFailed,
@@ -95,14 +94,7 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
     except (AppError, MLError) as exc:
         _record_failure(runtime, ctx, job, started, describe(exc))
     except Exception as exc:  # recorded on the run, never left running
-        _record_failure(
-            runtime,
-            ctx,
-            job,
-            started,
-            f"{type(exc).__name__}: {exc}",
-            trace=traceback.format_exc(limit=5),
-        )
+        _record_failure(runtime, ctx, job, started, unexpected(exc, f"pipeline run {run_id}"))
 
 
 def execute(
@@ -307,12 +299,11 @@ def _record_failure(
     job: Job,
     started: float,
     error: str,
-    trace: str | None = None,
 ) -> None:
     """The run fails (and the job with ``JobFailed``), or, with attempts left, stays
     ``running`` while its job waits for the next attempt (``RetryLater``: the scheduler
     dispatches it after the backoff)."""
-    detail = error if trace is None else f"{error}\n{trace}"
+    detail = error
     with job_unit_of_work(runtime, ctx) as session:
         runs = PipelineRunRepository(session, ctx)
         run = runs.get_or_raise(str(job.payload["runId"]))

@@ -7,7 +7,6 @@ through the API stops at the next epoch and its model ends ``failed``.
 """
 
 import time
-import traceback
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.config import service as config_service
 from urutiq_ai.config.schemas import CategoriesConfig, ConfigType
+from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.jobs import Job, JobRuntime, holds_claim, job_unit_of_work
 from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
@@ -135,8 +135,10 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
         _end(runner, RunStatus.failed, "; ".join(f"{f}: {r}" for f, r in exc.errors))
     except MLError as exc:
         _end(runner, RunStatus.failed, str(exc))
+    except AppError as exc:  # a source refused (a query outside the sandbox's rules, ...)
+        _end(runner, RunStatus.failed, describe(exc))
     except Exception as exc:  # noqa: BLE001 - any failure must end on the run row
-        _end(runner, RunStatus.failed, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        _end(runner, RunStatus.failed, unexpected(exc, f"training run {runner.run_id}"))
 
 
 def _load(runner: RunSession, spec: dict[str, Any]) -> Any:
