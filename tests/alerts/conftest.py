@@ -1,9 +1,17 @@
-"""Alert fixtures: a real HTTP receiver for webhooks, and helpers to wait for jobs."""
+"""Alert fixtures: a real HTTP receiver for webhooks, and helpers to wait for jobs.
+
+Webhooks may not reach loopback addresses (:mod:`urutiq_ai.alerts.egress`), so the
+``receiver`` on 127.0.0.1 allows that host explicitly (:func:`allow_local`, the setting
+``URUTIQ_WEBHOOK_ALLOW_HOSTS``), as an operator does for an on-premise receiver; tests
+without a receiver ask for ``allow_local_webhooks``. ``listener`` is the same server
+without that exception: nothing may reach it.
+"""
 
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -14,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
 from urutiq_ai.core.jobs import JobRuntime
+from urutiq_ai.core.settings import get_settings
 
 SECRET = "s3cret-for-tests-only"
 
@@ -36,6 +45,7 @@ class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
+    redirect_to: str | None = None  # sent as Location with every answer
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -45,8 +55,46 @@ class Receiver:
         return self.received
 
 
+LOCAL_HOST = "127.0.0.1"
+
+
+def allow_local(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhooks may reach 127.0.0.1 until the test ends: ``URUTIQ_WEBHOOK_ALLOW_HOSTS`` for
+    the in-process CLI and SDK (which read the environment), and the test app's settings
+    when the test uses the app."""
+    monkeypatch.setenv("URUTIQ_WEBHOOK_ALLOW_HOSTS", LOCAL_HOST)
+    get_settings.cache_clear()
+    request.addfinalizer(get_settings.cache_clear)
+    if "app" in request.fixturenames:
+        settings = request.getfixturevalue("app").state.settings
+        monkeypatch.setattr(settings, "webhook_allow_hosts", [LOCAL_HOST])
+
+
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def allow_local_webhooks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """:func:`allow_local` for a test without a ``receiver`` (a port that does not answer)."""
+    allow_local(request, monkeypatch)
+
+
+@pytest.fixture
+def receiver(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 that webhooks are allowed to reach (:func:`allow_local`;
+    other test modules share this fixture by importing it)."""
+    allow_local(request, monkeypatch)
+    with serve() as target:
+        yield target
+
+
+@pytest.fixture
+def listener() -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 that webhooks may not reach (loopback, not allowed)."""
+    with serve() as target:
+        yield target
+
+
+@contextmanager
+def serve() -> Iterator[Receiver]:
+    """An HTTP server on 127.0.0.1 recording each POST (answered with ``statuses``)."""
     box: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -57,18 +105,22 @@ def receiver() -> Iterator[Receiver]:
             status = target.statuses.pop(0) if target.statuses else 200
             target.received.append(Received(self.path, dict(self.headers.items()), body))
             self.send_response(status)
+            if target.redirect_to is not None:
+                self.send_header("Location", target.redirect_to)
             self.end_headers()
 
         def log_message(self, *_: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box["receiver"] = Receiver(url=f"http://127.0.0.1:{server.server_port}/hook")
+    server = ThreadingHTTPServer((LOCAL_HOST, 0), Handler)
+    box["receiver"] = Receiver(url=f"http://{LOCAL_HOST}:{server.server_port}/hook")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield box["receiver"]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield box["receiver"]
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def add_webhook(

@@ -266,6 +266,7 @@ class TestRetries:
         assert [d["attempts"] for d in deliveries(client, tenant)] == [attempts]
         assert len(receiver.received) == attempts
 
+    @pytest.mark.usefixtures("allow_local_webhooks")
     def test_an_unreachable_receiver_is_an_attempt_too(
         self, app: FastAPI, client: TestClient, tenant: TenantFixture
     ) -> None:
@@ -278,4 +279,4 @@ class TestRetries:
         )
         assert tried["status"] == "pending"
         assert tried["responseStatus"] is None
-        assert "ConnectError" in tried["lastError"]
+        assert tried["lastError"] == "could not connect"  # no socket error: no port scans

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.alerts import egress
 from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
 from urutiq_ai.alerts.repository import AlertRepository, DeliveryRepository, WebhookRepository
 from urutiq_ai.alerts.schemas import (
@@ -36,9 +37,13 @@ from urutiq_ai.alerts.schemas import (
     WebhookUpdate,
 )
 from urutiq_ai.core.context import Role, TenantContext
+from urutiq_ai.core.db import settings_of
+from urutiq_ai.core.errors import field_error
 from urutiq_ai.core.jobs import Job, enqueue, has_executor
 from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
+from urutiq_ai.tenancy import service as tenancy_service
 
 DELIVER_JOB = "urutiq_ai.alerts.tasks:deliver"
 SEND_LEASE = timedelta(minutes=2)
@@ -66,6 +71,30 @@ ALERTS = Resource(
     creatable=False,
 )
 
+
+def check_webhook_url(
+    session: Session,
+    ctx: TenantContext,  # noqa: ARG001 - a Resource validator's signature
+    row: Webhook,  # noqa: ARG001
+    changes: Mapping[str, Any],
+) -> None:
+    """Refuse (422 naming ``url``) a webhook URL whose host is, or resolves to, an address
+    webhooks may not reach (:func:`urutiq_ai.alerts.egress.check_url`, with the server's
+    ``URUTIQ_WEBHOOK_ALLOW_HOSTS``). Deliveries check again: DNS can change after this.
+
+    A host that does not resolve gets the same answer as one that resolves to a private
+    address, so that saving webhooks cannot tell which internal names exist."""
+    url = changes.get("url")
+    if url is None:
+        return
+    try:
+        egress.check_url(url, settings_of(session).webhook_allow_hosts)
+    except egress.HostUnresolved:
+        raise field_error("url", egress.NOT_ALLOWED) from None
+    except egress.WebhookAddressError as exc:
+        raise field_error("url", exc.reason) from None
+
+
 WEBHOOKS = Resource(
     path="webhooks",
     model=Webhook,
@@ -76,6 +105,7 @@ WEBHOOKS = Resource(
     unique=(("name",),),
     deletable=True,
     write_roles=ADMINS,
+    validators=(check_webhook_url,),
 )
 
 WEBHOOK_DELIVERIES = Resource(
@@ -231,6 +261,33 @@ def queue_deliveries(
             ),
         )
     return queued
+
+
+def send_test(session: Session, ctx: TenantContext, *, webhook_id: str) -> WebhookDelivery:
+    """Queue a signed ``ping`` to the webhook, active or paused, sent after commit; the
+    returned delivery shows how it answered once sent. Audited (``webhook_test``).
+
+    Besides alerts to an active webhook, this is the only thing that makes a webhook send:
+    creating or changing one sends nothing. Another tenant's or company's webhook is
+    ResourceNotFound (404)."""
+    hook = crud_service.get_row(session, ctx, WEBHOOKS, webhook_id)
+    (delivery,) = queue_deliveries(
+        session,
+        ctx,
+        hook.company_id,
+        [(WebhookEvent.ping, None)],
+        now=datetime.now(UTC),
+        webhooks=[hook],
+    )
+    tenancy_service.record_audit(
+        session,
+        ctx,
+        action="webhook_test",
+        row=hook,
+        company_id=hook.company_id,
+        after={"deliveryId": delivery.id, "event": WebhookEvent.ping.value},
+    )
+    return delivery
 
 
 def payload(
