@@ -2,16 +2,20 @@
 
 The four statements below are copied verbatim from the "Usage Examples" of the
 seed (``ai-learning-schema.md``); the project never reads the seed at run time.
-Only two mechanical changes are made, per backend: on PostgreSQL every table and
-column identifier is double-quoted (the names are camelCase), and on SQLite
-``NOW()`` becomes ``CURRENT_TIMESTAMP``. No id is supplied: the database
-defaults it. The test runs on its own freshly migrated database, since the
-seed fixes the ids ``tenant1``, ``company1`` and ``model1``.
+On SQLite they run exactly as written: every connection the app opens has a
+``NOW()`` function (``core/db.py``), and SQLite matches unquoted identifiers
+case-insensitively. On PostgreSQL one mechanical change is unavoidable: every
+table and column identifier is double-quoted, since PostgreSQL folds unquoted
+names to lower case (``AIModel`` -> ``aimodel``) and the names are camelCase;
+``NOW()`` is its own. No id is supplied: the database defaults it. The test
+runs on its own freshly migrated database, since the seed fixes the ids
+``tenant1``, ``company1`` and ``model1``.
 """
 
 import os
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +84,11 @@ def quote_identifiers(statement: str) -> str:
 
 
 def for_backend(statement: str, backend: str) -> str:
-    """The seed statement as the backend needs it, and nothing else changed."""
+    """The seed statement as the backend needs it: verbatim on SQLite, identifiers quoted
+    on PostgreSQL, and nothing else changed."""
     if backend == "postgresql":
         return quote_identifiers(statement)
-    return statement.replace("NOW()", "CURRENT_TIMESTAMP")
+    return statement
 
 
 class TestForBackend:
@@ -96,10 +101,11 @@ class TestForBackend:
         )
         assert out.split("VALUES")[1] == SEED_TRAINING_RUN.split("VALUES")[1]
 
-    def test_sqlite_only_replaces_now(self) -> None:
-        out = for_backend(SEED_PERFORMANCE, "sqlite")
-        assert out == SEED_PERFORMANCE.replace("NOW()", "CURRENT_TIMESTAMP")
-        assert for_backend(SEED_PREDICTION, "sqlite") == SEED_PREDICTION
+    def test_sqlite_runs_them_verbatim(self) -> None:
+        for statement in SEED_STATEMENTS:
+            assert for_backend(statement, "sqlite") == statement
+        assert "NOW()" in SEED_TRAINING_RUN
+        assert "NOW()" in SEED_PERFORMANCE
 
 
 @pytest.fixture
@@ -162,7 +168,55 @@ def _run_seed_sql(url: str, backend: str) -> None:
     engine.dispose()
 
 
+def _scalar(url: str, sql: str) -> Any:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _utc(value: Any) -> datetime:
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
 class TestSeedUsageExamples:
+    @pytest.mark.parametrize("statement", SEED_STATEMENTS, ids=["model", "run", "pred", "perf"])
+    def test_each_example_runs_on_its_own(
+        self, seed_database_url: str, backend: str, statement: str
+    ) -> None:
+        _prepare(seed_database_url)
+        engine = make_engine(seed_database_url)
+        with engine.begin() as conn:
+            assert conn.execute(text(for_backend(statement, backend))).rowcount == 1
+        engine.dispose()
+
+    def test_now_is_the_utc_time_in_the_stored_format(
+        self, seed_database_url: str, backend: str
+    ) -> None:
+        _prepare(seed_database_url)
+        _run_seed_sql(seed_database_url, backend)
+        now = datetime.now(UTC)
+        started = _scalar(seed_database_url, 'SELECT "startTime" FROM "AIModelTrainingRun"')
+        measured = _scalar(seed_database_url, 'SELECT "metricDate" FROM "AIPerformanceMetrics"')
+        for stamp in (started, measured):
+            assert abs(_utc(stamp) - now) < timedelta(minutes=5)
+        if backend == "sqlite":  # text exactly as SQLAlchemy writes the app's own rows
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", started)
+        # comparisons against NOW() behave (the same SQL on both backends)
+        earlier = 'SELECT count(*) FROM "AIModelTrainingRun" WHERE "startTime" <= NOW()'
+        assert _scalar(seed_database_url, earlier) == 1
+        later = 'SELECT count(*) FROM "AIModel" WHERE "createdAt" > NOW()'
+        assert _scalar(seed_database_url, later) == 0
+        day_ago = {
+            "sqlite": "datetime(NOW(), '-1 day')",  # SQLite has no INTERVAL
+            "postgresql": "NOW() - INTERVAL '1 day'",
+        }[backend]
+        recent = f'SELECT count(*) FROM "AIModel" WHERE "createdAt" > {day_ago}'
+        assert _scalar(seed_database_url, recent) == 2  # model1 and the seed's new model
+
     def test_rows_inserted_by_seed_sql(self, seed_database_url: str, backend: str) -> None:
         headers = _prepare(seed_database_url)
         _run_seed_sql(seed_database_url, backend)

@@ -82,6 +82,18 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+"""How SQLAlchemy writes a datetime into SQLite (naive UTC for :class:`UTCDateTime`)."""
+
+
+def sqlite_now() -> str:
+    """``NOW()`` on SQLite: the current UTC time as text in the format the app stores
+    timestamps in (``2026-03-01 09:30:00.123456``), so ``"createdAt" > NOW()`` and
+    ``"createdAt" > datetime(NOW(), '-30 days')`` compare like for like. Unlike
+    PostgreSQL's, it is the time of the call, not of the transaction's start."""
+    return datetime.now(UTC).strftime(SQLITE_TIMESTAMP)
+
+
 class new_id_sql(FunctionElement[str]):  # noqa: N801 - SQL function style
     """Database-side id default: a random 32-char hex string, like :func:`new_id`."""
 
@@ -207,6 +219,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # PostgreSQL's NOW(), which the seed's SQL uses; SQLite has no such function.
+        dbapi_connection.create_function("NOW", 0, sqlite_now)
 
     gate = _write_gate(engine.url.database)
 
@@ -330,6 +344,47 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+WROTE_KEY = "urutiq.wrote"
+"""``session.info`` key: the session's transaction has written (a flush, or an INSERT,
+UPDATE or DELETE through ``session.execute``)."""
+
+
+def end_read_only_transaction(session: Session) -> bool:
+    """End ``session``'s transaction now if it has written nothing, and say whether it did.
+
+    On SQLite every transaction takes the database's write lock (``BEGIN IMMEDIATE``, and
+    this process's :class:`WriteGate`), and a request's or job's unit of work holds it to the
+    end. Code about to run something a user controls for a while (a sandboxed query) calls
+    this first, so that no lock is held meanwhile; the next statement begins a new
+    transaction (with its tenant scope set again, see ``core.scoping``). A transaction that
+    has written, or has rows waiting to be flushed, is left alone: ending it would commit
+    part of a unit of work."""
+    pending = session.new or session.dirty or session.deleted
+    if not session.in_transaction() or session.info.get(WROTE_KEY) or pending:
+        return False
+    if session.info.get(AFTER_ROLLBACK_KEY) or session.in_nested_transaction():
+        return False
+    session.commit()
+    return True
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote_by_flush(session: Session, _flush_context: Any) -> None:
+    session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _wrote_by_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE_KEY] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_writes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE_KEY, None)
 
 
 def rollback(session: Session) -> None:
