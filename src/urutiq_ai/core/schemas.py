@@ -100,7 +100,7 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Cron = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=255), AfterValidator(check_cron)
 ]
-"""A cron expression that fires (5 fields, or 6 with seconds), checked with croniter."""
+"""A cron expression that fires: 5 fields or an alias such as ``@daily`` (core/cron.py)."""
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
 Count = Annotated[int, Field(ge=0)]
 
