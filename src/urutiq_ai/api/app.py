@@ -13,6 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
@@ -74,12 +77,81 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.predict_coalescing:
         app.state.predict_coalescer = make_coalescer(app.state)
         app.add_middleware(DeploymentPredictRoute)
+    if settings.max_body_bytes:  # outermost: it counts the bytes every other layer reads
+        app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
     include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
     return app
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised by :class:`BodySizeLimit`'s ``receive`` once a body passes the limit. An
+    HTTPException, so that FastAPI's body reading lets it through (it turns other errors
+    into a 400) and the one error handler answers 413 ``PayloadTooLarge``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(
+            status_code=413,
+            detail=f"the request body is larger than {max_bytes} bytes (URUTIQ_MAX_BODY_BYTES)",
+        )
+
+
+class BodySizeLimit:
+    """ASGI middleware: a request whose body is larger than ``max_bytes`` answers 413 in the
+    one error shape before any route or dependency has used it (so nothing is written).
+
+    A ``Content-Length`` over the limit is refused before the app sees the request; the
+    bytes actually received are counted too (a chunked body, or one longer than it said),
+    and the read that passes the limit raises :class:`BodyTooLarge`.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if received > self.max_bytes:
+                raise BodyTooLarge(self.max_bytes)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except BodyTooLarge:  # raised where no error handler answers (a raw ASGI layer)
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = BodyTooLarge(self.max_bytes)
+        response = JSONResponse(
+            error_body("PayloadTooLarge", str(error.detail)), status_code=error.status_code
+        )
+        await response(scope, receive, send)
 
 
 @asynccontextmanager
