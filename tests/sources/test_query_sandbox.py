@@ -212,7 +212,7 @@ class TestTimeLimit:
     ) -> None:
         from urutiq_ai.sources import repository
 
-        monkeypatch.setattr(repository, "get_settings", lambda: Settings(query_seconds=0.5))
+        monkeypatch.setattr(repository, "settings_of", lambda _s: Settings(query_seconds=0.5))
         query = (
             "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
             'WHERE i < 1000000000000) SELECT count(*) AS "vendorName" FROM n'

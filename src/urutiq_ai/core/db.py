@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import orjson
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Engine,
     Enum,
     FromClause,
+    Integer,
     MetaData,
     String,
     create_engine,
@@ -122,7 +124,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            # a time at the calendar's ends (9999-12-31T23:00-12:00) whose UTC time Python
+            # cannot hold: the nearest it can, as a bound of a filter means the same
+            value = (datetime.max if value.year == datetime.max.year else datetime.min).replace(
+                tzinfo=UTC
+            )
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
@@ -131,6 +140,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQL on SQLite may store ISO strings
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def integer_bounds(column_type: Any) -> tuple[int, int] | None:
+    """The integers a column of ``column_type`` holds on every backend (INTEGER is 32 bits
+    on PostgreSQL, BIGINT 64); None for a column that holds no integers."""
+    if isinstance(column_type, BigInteger):
+        return -(2**63), 2**63 - 1
+    if isinstance(column_type, Integer):
+        return -(2**31), 2**31 - 1
+    return None
 
 
 # JSON columns: JSONB on PostgreSQL (validated by the server), JSON text elsewhere.
@@ -377,7 +396,9 @@ def _wrote_by_flush(session: Session, _flush_context: Any) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _wrote_by_statement(state: Any) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    # a row locked FOR UPDATE counts too: ending the transaction would let the lock go
+    locking = getattr(state.statement, "_for_update_arg", None) is not None
+    if state.is_insert or state.is_update or state.is_delete or locking:
         state.session.info[WROTE_KEY] = True
 
 

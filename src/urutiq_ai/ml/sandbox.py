@@ -105,6 +105,10 @@ class SqlTimeout(SqlError):
     """The query ran past its deadline (or was cancelled)."""
 
 
+class SqlCancelled(SqlTimeout):
+    """The query was stopped because ``Limits.cancelled`` said so."""
+
+
 class MissingTable(SqlError):
     """The query names a table the sandbox does not hold (yet)."""
 
@@ -128,10 +132,12 @@ class _Watch:
     limits: Limits
     deadline: float = 0.0
     stopped: str | None = None
+    cancelled: bool = False
 
     def start(self) -> None:
         self.deadline = time.monotonic() + self.limits.seconds
         self.stopped = None
+        self.cancelled = False
 
     def __call__(self) -> int:
         """SQLite's progress handler: non-zero interrupts the statement."""
@@ -139,7 +145,7 @@ class _Watch:
             self.stopped = f"the query ran past its time limit of {self.limits.seconds:g} s"
             return 1
         if self.limits.cancelled is not None and self.limits.cancelled():
-            self.stopped = "the query was cancelled"
+            self.stopped, self.cancelled = "the query was cancelled", True
             return 1
         return 0
 
@@ -259,6 +265,8 @@ class Sandbox:
         self._db.set_authorizer(None)
 
     def _failure(self, error: sqlite3.Error, reads: _Reads, query: str) -> SqlError:
+        if self._watch.cancelled:
+            return SqlCancelled(str(self._watch.stopped))
         if self._watch.stopped:
             return SqlTimeout(self._watch.stopped)
         return _error_of(error, reads, query)

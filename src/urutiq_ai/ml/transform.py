@@ -38,7 +38,7 @@ import pandas as pd  # no stubs in the environment
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.expressions import ExpressionError
 from urutiq_ai.ml.expressions import parse as parse_expression
-from urutiq_ai.ml.sandbox import Limits, MissingTable, Sandbox, SqlError
+from urutiq_ai.ml.sandbox import Limits, MissingTable, Sandbox, SqlCancelled, SqlError
 
 AGGREGATIONS = ("sum", "mean", "min", "max", "count", "count_distinct", "first", "last")
 ROLLING = ("sum", "mean", "count", "min", "max")
@@ -57,6 +57,10 @@ class StepError(MLError):
     def __init__(self, index: int, field: str, reason: str) -> None:
         self.index, self.field, self.reason = index, field, reason
         super().__init__(f"transformations.{index}.{field}: {reason}")
+
+
+class Cancelled(MLError):
+    """The steps were stopped by a cancel (see ``Limits.cancelled``)."""
 
 
 @dataclass
@@ -184,17 +188,27 @@ def _expression_columns(index: int, text: str) -> list[str]:
 # -- applying ------------------------------------------------------------------------------
 
 
-def apply(frame: pd.DataFrame, steps: Sequence[Step], reader: Reader | None = None) -> Result:
-    """Run ``steps`` on ``frame``; rows dropped by filter/deduplicate count as skipped."""
+def apply(
+    frame: pd.DataFrame,
+    steps: Sequence[Step],
+    reader: Reader | None = None,
+    limits: Limits | None = None,
+) -> Result:
+    """Run ``steps`` on ``frame``; rows dropped by filter/deduplicate count as skipped.
+    ``limits`` bound sql steps (a deadline) and are asked for a cancel between steps and
+    while a sql step runs: a cancel raises :class:`Cancelled`."""
     import time
 
     result = Result(frame.reset_index(drop=True))
     for index, step in enumerate(steps):
+        if limits is not None and limits.cancelled is not None and limits.cancelled():
+            raise Cancelled(f"cancelled before step {index}")
         started = time.perf_counter()
         before = len(result.frame)
         try:
-            result.frame = _apply_step(index, step, result.frame, reader).reset_index(drop=True)
-        except StepError:
+            stepped = _apply_step(index, step, result.frame, reader, limits)
+            result.frame = stepped.reset_index(drop=True)
+        except (StepError, Cancelled):
             raise
         except (
             ExpressionError,
@@ -215,7 +229,7 @@ def apply(frame: pd.DataFrame, steps: Sequence[Step], reader: Reader | None = No
 
 
 def _apply_step(  # noqa: C901, PLR0911 - one branch per step kind
-    index: int, step: Step, frame: pd.DataFrame, reader: Reader | None
+    index: int, step: Step, frame: pd.DataFrame, reader: Reader | None, limits: Limits | None
 ) -> pd.DataFrame:
     kind = step["step"]
     if kind == "select":
@@ -256,7 +270,7 @@ def _apply_step(  # noqa: C901, PLR0911 - one branch per step kind
     if kind == "encode":
         return encode(frame, step)
     if kind == "sql":
-        return run_sql(frame, step["query"])
+        return run_sql(frame, step["query"], limits)
     raise StepError(index, "step", f"unknown step {kind!r}")
 
 
@@ -380,6 +394,8 @@ def run_sql(frame: pd.DataFrame, query: str, limits: Limits | None = None) -> pd
             rows = [row for batch in batches for row in batch]
         except MissingTable as error:
             raise ValueError(f"{error.reason}: a sql step reads only the table 'input'") from error
+        except SqlCancelled as error:
+            raise Cancelled(error.reason) from error
         except SqlError as error:
             raise ValueError(error.reason) from error
     return pd.DataFrame.from_records(rows, columns=names)

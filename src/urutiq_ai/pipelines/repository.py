@@ -270,6 +270,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class PipelineRepository(TenantRepository[AIDataPipeline]):
+    model = AIDataPipeline
+
+
 class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
     model = AIDataPipelineRun
 
@@ -279,6 +283,10 @@ class PipelineRunRepository(TenantRepository[AIDataPipelineRun]):
             AIDataPipelineRun.status == RunStatus.running,
         )
         return self.session.scalars(stmt.limit(1)).first()
+
+    def pipeline_of(self, run: AIDataPipelineRun) -> AIDataPipeline:
+        """The run's pipeline (of the same company; a run cannot outlive its pipeline)."""
+        return PipelineRepository(self.session, self.ctx).get_or_raise(run.pipeline_id)
 
     def lock(self, run: AIDataPipelineRun) -> None:
         """Re-read the run under a row lock (its status may have changed since it was read)."""

@@ -6,7 +6,7 @@ reason on its run row.
 """
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,13 +31,14 @@ from urutiq_ai.core.jobs import (
 from urutiq_ai.ml import quality as ml_quality
 from urutiq_ai.ml import transform
 from urutiq_ai.ml.errors import MLError
+from urutiq_ai.ml.sandbox import Limits
 from urutiq_ai.pipelines import modes
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.repository import PipelineRunRepository, TargetRepository
 from urutiq_ai.pipelines.runs import retry_policy
 from urutiq_ai.pipelines.schemas import RunMode, RunStatus
 from urutiq_ai.pipelines.service import config_of, rules_of, steps_of
-from urutiq_ai.quality.checks import check_frame, check_name, measure_of
+from urutiq_ai.quality.checks import check_frame, check_name, measure_of, read_references
 from urutiq_ai.quality.rules import ROW_CHECKS
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.sources.schemas import SourceSpec
@@ -71,25 +72,50 @@ class Outcome:
     logs: list[str]
 
 
+@dataclass
+class Inputs:
+    """What a run reads in its first, short transaction: everything a run's steps and checks
+    need from the database, so that they run with no transaction (and, on SQLite, no lock)
+    open."""
+
+    pipeline: AIDataPipeline
+    plan: modes.RunPlan
+    steps: list[dict[str, Any]]
+    frame: pd.DataFrame
+    mark: str | None
+    new: int
+    joined: dict[str, pd.DataFrame]
+    references: dict[int, list[pd.DataFrame]]
+    logs: list[str]
+
+
 def run_pipeline(runtime: JobRuntime, job: Job) -> None:
+    """Read (one transaction), transform and measure (no transaction: the steps are the
+    user's code, under the query time limit and checking for a cancel), then claim the run,
+    write and finish (one transaction; nothing of a failed or cancelled run is kept)."""
     ctx = for_job(job.tenant_id, [job.company_id])
     run_id = str(job.payload["runId"])
+    sources_dir = runtime.settings.sources
     started = time.perf_counter()
     try:
         with job_unit_of_work(runtime, ctx) as session:
+            inputs = read_inputs(session, ctx, run_id, sources_dir, job.payload)
+        if inputs is None:
+            return  # cancelled before it started
+        limits = Limits(
+            runtime.settings.query_seconds, cancelled=_cancel_check(runtime, ctx, run_id)
+        )
+        result = transform.apply(inputs.frame, inputs.steps, _joined_reader(inputs), limits)
+        with job_unit_of_work(runtime, ctx) as session:
             run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
-            if run.status != RunStatus.running:
-                return  # cancelled before it started
-            pipeline = session.get(AIDataPipeline, run.pipeline_id)
-            assert pipeline is not None
-            outcome = execute(session, ctx, pipeline, run, runtime.settings.sources, job.payload)
+            outcome = write_outputs(session, ctx, run, inputs, result, sources_dir)
             if job.attempt > 1:
                 after = f" (the last one: {job.last_error})" if job.last_error else ""
                 outcome.logs.insert(0, f"attempt {job.attempt} of {job.max_attempts}{after}")
             if not holds_claim(session, job, runtime):
                 raise AttemptLost(run.run_id)  # handed to another worker: write nothing
             _finish(run, started, RunStatus.completed, outcome=outcome)
-    except (RunCancelled, AttemptLost):
+    except (RunCancelled, AttemptLost, transform.Cancelled):
         return  # rolled back; the run row (or the attempt that took over) says the rest
     except (AppError, MLError) as exc:
         _record_failure(runtime, ctx, job, started, describe(exc))
@@ -97,44 +123,65 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
         _record_failure(runtime, ctx, job, started, unexpected(exc, f"pipeline run {run_id}"))
 
 
-def execute(
+def read_inputs(
     session: Session,
     ctx: TenantContext,
-    pipeline: AIDataPipeline,
-    run: AIDataPipelineRun,
+    run_id: str,
     sources_dir: str,
     payload: Mapping[str, Any] | None = None,
-) -> Outcome:
-    """Read (as the run's mode says), transform, validate, write; see :mod:`.modes`.
-    ``payload`` is the job's (a backfill's range, for run rows that do not record it)."""
+) -> Inputs | None:
+    """The run's rows (as its mode says; see :mod:`.modes`), its joined sources and its
+    checks' references; None when the run is no longer running. ``payload`` is the job's
+    (a backfill's range, for run rows that do not record it)."""
+    runs = PipelineRunRepository(session, ctx)
+    run = runs.get_or_raise(run_id)
+    if run.status != RunStatus.running:
+        return None
+    pipeline = runs.pipeline_of(run)
     logs: list[str] = []
     sources = SourceRepository(session, ctx, sources_dir=sources_dir, field="sourceTables")
     source = SourceSpec(table=str(pipeline.source_tables[0]))
     steps = steps_of(pipeline)
-    runs = PipelineRunRepository(session, ctx)
     plan = modes.plan_run(runs, pipeline, run, config_of(pipeline), steps, payload or {})
     logs.append(plan.describe(str(source.table)))
     frame, mark, new = _read(sources, source, plan, logs)
-    base = {"rowsRead": len(frame), **modes.plan_metrics(plan, mark)}
-    if plan.mode == RunMode.incremental and plan.after is not None and not new:
+    joined = {
+        _join_key(step["source"]): sources.load(SourceSpec.model_validate(step["source"]))
+        for step in steps
+        if step["step"] == "join"
+    }
+    references = read_references(session, ctx, rules_of(pipeline), sources_dir=sources_dir)
+    return Inputs(pipeline, plan, steps, frame, mark, new, joined, references, logs)
+
+
+def write_outputs(
+    session: Session,
+    ctx: TenantContext,
+    run: AIDataPipelineRun,
+    inputs: Inputs,
+    result: transform.Result,
+    sources_dir: str,
+) -> Outcome:
+    """Claim the run (a cancel that came first ends the job here), validate, store the
+    checks and write the target and rejects."""
+    runs = PipelineRunRepository(session, ctx)
+    plan, frame, logs = inputs.plan, inputs.frame, inputs.logs
+    base = {"rowsRead": len(frame), **modes.plan_metrics(plan, inputs.mark)}
+    if plan.mode == RunMode.incremental and plan.after is not None and not inputs.new:
         _claim(runs, run)
         logs.append(f"no new rows since {plan.after}: nothing written")
         metrics = {"steps": [], "checks": [], **base}
         return Outcome(0, 0, 0, int(frame.memory_usage(deep=True).sum()), 0, metrics, logs)
-
-    def reader(spec: Any, columns: Any) -> pd.DataFrame:
-        other = SourceSpec.model_validate(spec)
-        return sources.load(other)[list(dict.fromkeys(columns))]
-
-    result = transform.apply(frame, steps, reader)
     for report in result.steps:
         logs.append(f"{report.step}: {report.rows_in} -> {report.rows_out} rows")
     checked = _own_output(result.frame, plan, logs)
-    rules = rules_of(pipeline)
+    rules = rules_of(inputs.pipeline)
     output, rejects = _validate(checked, rules, run.run_id)
     _claim(runs, run)  # a cancel from now on waits for this run's end (and then is refused)
-    target = str(pipeline.target_tables[0])
-    checks = _quality_results(session, ctx, rules, checked, target, run, sources_dir)
+    target = str(inputs.pipeline.target_tables[0])
+    checks = _quality_results(
+        session, ctx, rules, checked, target, run, sources_dir, inputs.references
+    )
     targets = TargetRepository(session, ctx)
     written, line = modes.write(targets, target, output, plan)
     logs.append(line)
@@ -157,6 +204,38 @@ def execute(
         },
         logs=logs,
     )
+
+
+def _join_key(spec: Mapping[str, Any]) -> str:
+    return SourceSpec.model_validate(spec).model_dump_json()
+
+
+def _joined_reader(inputs: Inputs) -> transform.Reader:
+    def reader(spec: Any, columns: Any) -> pd.DataFrame:
+        return inputs.joined[_join_key(spec)][list(dict.fromkeys(columns))]
+
+    return reader
+
+
+CANCEL_CHECK_SECONDS = 1.0
+
+
+def _cancel_check(runtime: JobRuntime, ctx: TenantContext, run_id: str) -> Callable[[], bool]:
+    """Whether the run was cancelled (or ended otherwise) meanwhile: a look at its row at
+    most once a second, in a short transaction of its own, asked while the steps run."""
+    last = [time.monotonic()]
+    ended = [False]
+
+    def cancelled() -> bool:
+        if ended[0] or time.monotonic() - last[0] < CANCEL_CHECK_SECONDS:
+            return ended[0]
+        last[0] = time.monotonic()
+        with job_unit_of_work(runtime, ctx) as session:
+            run = PipelineRunRepository(session, ctx).get_or_raise(run_id)
+            ended[0] = run.status != RunStatus.running
+        return ended[0]
+
+    return cancelled
 
 
 def _read(
@@ -242,6 +321,7 @@ def _quality_results(
     target: str,
     run: AIDataPipelineRun,
     sources_dir: str,
+    references: Mapping[int, list[pd.DataFrame]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every validation rule measured over the output (before its rejects) and stored as an
     AIDataQuality row of the target; the run's metrics link each one (``dataQualityId``)."""
@@ -255,6 +335,7 @@ def _quality_results(
         table=target,
         name=f"pipeline run {run.run_id}",
         sources_dir=sources_dir,
+        references=references,
     )
     return [
         {
@@ -310,7 +391,7 @@ def _record_failure(
         runs.lock(run)  # a cancel committed meanwhile is seen, not overwritten
         if run.status != RunStatus.running or not holds_claim(session, job, runtime):
             return  # cancelled meanwhile, or no longer this worker's attempt
-        pipeline = session.get(AIDataPipeline, run.pipeline_id)
+        pipeline = runs.pipeline_of(run)
         delay = (
             None
             if pipeline is None

@@ -9,7 +9,7 @@ source before any row is read, so a typo answers 422 naming ``checks.<i>.<field>
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,11 +81,13 @@ def check_frame(
     table: str,
     name: str,
     sources_dir: str,
+    references: Mapping[int, list[Any]] | None = None,
 ) -> list[QualityCheckResult]:
     """Run ``checks`` over rows in memory (a pipeline's output, before its rejects) as if
     read from ``table``, and store them as AIDataQuality rows like any quality run (alerts
     included). The checks' columns were checked when the pipeline was saved; a reference
-    check reads its reference source."""
+    check reads its reference source, unless ``references`` (from :func:`read_references`,
+    check index -> frames) holds it already."""
     source = SourceSpec(table=table)
     columns = [str(c) for c in frame.columns]
     plan = [
@@ -93,7 +95,12 @@ def check_frame(
         for index, rule in enumerate(checks)
     ]
     for planned in plan:
-        _read_reference(session, ctx, sources_dir, planned)
+        measure = planned.measure
+        if isinstance(measure, ml.ReferenceSum | ml.ReferenceMatch) and references is not None:
+            for part in references.get(planned.index, []):
+                measure.update_reference(part)
+        else:
+            _read_reference(session, ctx, sources_dir, planned)
     ml.feed([planned.measure for planned in plan], [frame])
     results = [_result(planned, name) for planned in plan]
     if results:
@@ -189,15 +196,34 @@ def _read_reference(
     measure = planned.measure
     if not isinstance(measure, ml.ReferenceSum | ml.ReferenceMatch):
         return
-    field = f"checks.{planned.index}.reference"
-    repo = SourceRepository(session, ctx, sources_dir=sources_dir, field=f"{field}.source")
-    source = planned.rule.reference.source
-    available = repo.columns(source)
-    reference_key = planned.rule.reference.key or planned.rule.key
-    _require_columns(f"{field}.key", reference_key, available, source)
-    _require_columns(f"{field}.column", [planned.rule.reference.column], available, source)
-    for frame in repo.stream(source, sorted(measure.reference_columns)):
+    for frame in reference_frames(session, ctx, sources_dir, planned.index, planned.rule):
         measure.update_reference(frame)
+
+
+def read_references(
+    session: Session, ctx: TenantContext, checks: Sequence[Any], *, sources_dir: str
+) -> dict[int, list[Any]]:
+    """The reference sources of ``checks`` read now (check index -> frames), for
+    :func:`check_frame` to use later, e.g. outside any transaction."""
+    return {
+        index: list(reference_frames(session, ctx, sources_dir, index, rule))
+        for index, rule in enumerate(checks)
+        if isinstance(getattr(rule, "reference", None), rules.Reference)
+    }
+
+
+def reference_frames(
+    session: Session, ctx: TenantContext, sources_dir: str, index: int, rule: Any
+) -> Iterator[Any]:
+    """The key and value columns of a reference check's source, its columns checked."""
+    field = f"checks.{index}.reference"
+    repo = SourceRepository(session, ctx, sources_dir=sources_dir, field=f"{field}.source")
+    source = rule.reference.source
+    available = repo.columns(source)
+    reference_key = rule.reference.key or rule.key
+    _require_columns(f"{field}.key", reference_key, available, source)
+    _require_columns(f"{field}.column", [rule.reference.column], available, source)
+    yield from repo.stream(source, sorted({*reference_key, rule.reference.column}))
 
 
 def _by_source(plan: list[Planned]) -> list[tuple[SourceSpec, list[Planned]]]:
@@ -230,7 +256,7 @@ def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
         "name": name,
         "rowsChecked": found.rows_checked,
         "rowsFailed": found.rows_failed,
-        **found.details,
+        **_finite_json(found.details),
         "sample": found.sample,
         "rule": rule.model_dump(mode="json", by_alias=True, exclude_none=True),
     }
@@ -259,6 +285,15 @@ def _result(planned: Planned, run_name: str | None) -> QualityCheckResult:
             else _recommendations(rule, status, planned.source, found, no_data=no_data)
         ),
     )
+
+
+def _finite_json(details: dict[str, Any]) -> dict[str, Any]:
+    """A measurement's details with its infinite figures (a total of overflowing values) as
+    the largest float and NaN as null: JSON and both databases hold those."""
+    return {
+        k: (None if math.isnan(v) else _finite(v)) if isinstance(v, float) else v
+        for k, v in details.items()
+    }
 
 
 def _finite(value: float) -> float:

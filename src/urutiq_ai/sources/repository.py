@@ -37,8 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction, settings_of
 from urutiq_ai.core.errors import field_error
-from urutiq_ai.core.settings import get_settings
 from urutiq_ai.ml.sandbox import Batches, Limits, MissingTable, Sandbox, SqlError, plain_value
 from urutiq_ai.sources.schemas import SourceSpec
 from urutiq_ai.sources.tables import is_system_table, resolve
@@ -134,7 +134,7 @@ class SourceRepository:
         self.ctx = ctx
         self.sources_dir = Path(sources_dir).resolve()
         self.field = field
-        self.limits = limits or Limits(seconds=get_settings().query_seconds)
+        self.limits = limits or Limits(seconds=settings_of(session).query_seconds)
         self._names: list[str] | None = None
 
     def columns(self, source: SourceSpec) -> list[str]:
@@ -381,6 +381,7 @@ class SourceRepository:
         chunk_rows: int = CHUNK_ROWS,
     ) -> tuple[list[str], Batches]:
         where, params = rows.sandbox_where() if rows is not None else ("", [])
+        end_read_only_transaction(self.session)  # no database lock while the query runs
         try:
             names, batches = box.run(
                 query, columns=columns, where=where, params=params, fetch_rows=chunk_rows
