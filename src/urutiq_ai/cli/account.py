@@ -1,4 +1,4 @@
-"""Tenant commands through the SDK: companies list, keys list, audit-log list, whoami."""
+"""Tenant commands through the SDK: companies list, keys list|show, audit-log list, whoami."""
 
 from typing import Annotated
 
@@ -35,13 +35,29 @@ def list_companies(
 def list_keys(
     as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
 ) -> None:
-    """List the tenant's API keys (admin key; secrets are never shown again)."""
+    """List the tenant's API keys (admin key; secrets are never shown again). A key limited
+    to some companies lists only keys no broader than itself."""
     with sdk_client(url, api_key) as client:
         keys = client.api_keys.list()
     if as_json:
         print_json(keys)
     else:
         print_table("API keys", KEY_COLUMNS, keys)
+
+
+def show_key(
+    key_id: Annotated[str, typer.Argument(help="The key's id (not the secret).")],
+    as_json: JsonOption = False,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+) -> None:
+    """Show one API key (admin key; a limited key sees only keys no broader than itself)."""
+    with sdk_client(url, api_key) as client:
+        key = client.api_keys.get(key_id)
+    if as_json:
+        print_json(key)
+    else:
+        print_record(key)
 
 
 def list_audit_log(

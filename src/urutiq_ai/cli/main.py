@@ -52,10 +52,11 @@ companies_app = _group("Companies: create in-process, list through the API.")
 companies_app.command("create")(admin.create_company)
 companies_app.command("list")(account.list_companies)
 
-keys_app = _group("API keys: create and revoke in-process, list through the API.")
+keys_app = _group("API keys: create and revoke in-process, list and show through the API.")
 keys_app.command("create")(admin.create_key)
 keys_app.command("revoke")(admin.revoke_key)
 keys_app.command("list")(account.list_keys)
+keys_app.command("show")(account.show_key)
 
 retention_app = _group("The retention of prediction records (in-process, no API key).")
 retention_app.command("purge")(admin.purge_predictions)

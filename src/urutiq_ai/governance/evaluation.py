@@ -257,7 +257,7 @@ def _security(
             except Exception as exc:  # a missing file is as bad as a tampered one
                 evidence["artifact"] = {"sha256": artifact.sha256, "verified": False}
                 problems.append(f"the stored pipeline does not load: {describe(exc)}")
-    roles = {key.id: key.role for key in tenancy_service.list_api_keys(where.session, where.ctx)}
+    roles = tenancy_service.key_roles(where.session, where.ctx)
     deployed_by = []
     for revision in deployments_service.revisions_serving(where.session, where.ctx, model.id):
         role = roles.get(revision.actor or "")

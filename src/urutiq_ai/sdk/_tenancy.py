@@ -83,8 +83,14 @@ class ApiKeysClient:
         self._transport = transport
 
     def list(self) -> list[ApiKeyRead]:
-        """Every key of the tenant, revoked ones included (never their secrets)."""
+        """Every key of the tenant the key reaches, revoked ones included (never their
+        secrets): a key limited to some companies sees only keys no broader than itself."""
         return parse_list(ApiKeyRead, self._transport.request("GET", "/api-keys"))
+
+    def get(self, key_id: str) -> ApiKeyRead:
+        """One key; :class:`NotFound` for a key broader than this one, or another tenant's."""
+        path = f"/api-keys/{quote(key_id, safe='')}"
+        return parse(ApiKeyRead, self._transport.request("GET", path))
 
     def create(
         self, data: ApiKeyCreate | Mapping[str, Any] | None = None, **fields: Any
@@ -94,7 +100,8 @@ class ApiKeysClient:
         return parse(ApiKeyCreated, self._transport.request("POST", "/api-keys", json=payload))
 
     def revoke(self, key_id: str) -> ApiKeyRead:
-        """Revoke a key at once; requests with it answer 401 from then on."""
+        """Revoke a key at once; requests with it answer 401 from then on. A limited key
+        revokes only keys no broader than itself (:class:`NotFound` for the others)."""
         path = f"/api-keys/{quote(key_id, safe='')}/revoke"
         return parse(ApiKeyRead, self._transport.request("POST", path))
 

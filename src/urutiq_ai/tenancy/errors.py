@@ -5,6 +5,10 @@ class InvalidApiKey(Unauthorized):
     pass
 
 
+class SessionEnded(Unauthorized):
+    """A dashboard session that was logged out: its cookie is refused, though signed."""
+
+
 class CompanyNotFound(NotFound):
     pass
 

@@ -1,4 +1,5 @@
-"""Tenants, companies, users, API keys and the append-only audit log."""
+"""Tenants, companies, users, API keys, ended dashboard sessions and the append-only audit
+log."""
 
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,18 @@ class ApiKey(Base, TenantOwned):
     user_id: Mapped[str | None] = mapped_column(String(64), ForeignKey("User.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EndedSession(Base, TenantOwned):
+    """A dashboard session ended by *Log out* before it expired: its signed cookie opens no
+    page any more, in any server process. ``id`` is the SHA-256 of the session's id (the
+    cookie's nonce); the row may go once ``expiresAt`` has passed (the cookie is refused
+    as expired then)."""
+
+    __tablename__ = "EndedSession"
+
+    key_id: Mapped[str] = mapped_column(String(64), ForeignKey("ApiKey.id"), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class AuditLog(Base, TenantOwned):

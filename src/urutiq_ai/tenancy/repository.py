@@ -7,9 +7,11 @@ from typing import Any
 from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import Base
+from urutiq_ai.core.errors import FieldError
 from urutiq_ai.core.repository import TenantLevelRepository
-from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, Tenant, User
+from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, EndedSession, Tenant, User
 
 
 class TenantRepository:
@@ -60,11 +62,92 @@ class UserRepository(TenantLevelRepository[User]):
         return self.session.scalars(stmt).first()
 
 
+# The roles each role reaches: a role is not above itself, viewer is below every role,
+# admin above every role; editor and auditor are side by side (neither reaches the other).
+ROLES_WITHIN: dict[Role, frozenset[Role]] = {
+    Role.viewer: frozenset({Role.viewer}),
+    Role.editor: frozenset({Role.viewer, Role.editor}),
+    Role.auditor: frozenset({Role.viewer, Role.auditor}),
+    Role.admin: frozenset(Role),
+}
+
+
+def beyond_reach(
+    ctx: TenantContext, *, role: Role, company_ids: Sequence[str] | None
+) -> FieldError | None:
+    """Why a key of ``role`` and ``company_ids`` is broader than ``ctx``'s key (None when it
+    is not): the one rule of which keys a key may see, create and revoke.
+
+    A key not limited to some companies reaches every key of its tenant. A limited key
+    reaches a key only when that key's companies are a non-empty subset of its own (an
+    unlimited key, ``None``, is broader than any limited one) and its role is not above
+    its own (:data:`ROLES_WITHIN`).
+    """
+    if ctx.all_companies:
+        return None
+    if not company_ids:
+        return FieldError(
+            "companyIds", "every company is broader than this key: name some of its companies"
+        )
+    outside = sorted(set(company_ids) - ctx.company_ids)
+    if outside:
+        return FieldError("companyIds", f"companies this key may not see: {outside}")
+    if role not in ROLES_WITHIN[ctx.role]:
+        return FieldError("role", f"{role.value!r} is above this key's role {ctx.role.value!r}")
+    return None
+
+
 class ApiKeyRepository(TenantLevelRepository[ApiKey]):
+    """The tenant's keys that the context's key reaches (:func:`beyond_reach`): a limited
+    key neither sees nor finds a broader one, so ``get`` answers None for it, as for
+    another tenant's key."""
+
     model = ApiKey
+
+    def base_statement(self) -> Select[ApiKey]:
+        stmt = super().base_statement()
+        if self.ctx.all_companies:
+            return stmt
+        # A tenant holds few keys: the rule is applied here, in Python, to their roles and
+        # companies (a JSON list, whose subset test SQL would spell once per dialect).
+        candidates = self.session.execute(
+            select(ApiKey.id, ApiKey.role, ApiKey.company_ids).where(
+                ApiKey.tenant_id == self.ctx.tenant_id
+            )
+        ).all()
+        reached = [
+            key_id
+            for key_id, role, company_ids in candidates
+            if beyond_reach(self.ctx, role=role, company_ids=company_ids) is None
+        ]
+        return stmt.where(ApiKey.id.in_(reached))
 
     def list_all(self) -> Sequence[ApiKey]:
         return self.session.scalars(self.base_statement().order_by(ApiKey.created_at)).all()
+
+    def roles_of_tenant(self) -> dict[str, Role]:
+        """The role of every key of the tenant, whichever the context reaches: for checks
+        of who did what (governance), never to be shown."""
+        stmt = select(ApiKey.id, ApiKey.role).where(ApiKey.tenant_id == self.ctx.tenant_id)
+        return {key_id: role for key_id, role in self.session.execute(stmt).all()}  # noqa: C416
+
+
+class EndedSessionRepository(TenantLevelRepository[EndedSession]):
+    model = EndedSession
+
+    def purge_expired(self, now: datetime) -> None:
+        """Forget the tenant's ended sessions whose cookies have expired anyway."""
+        self.session.execute(
+            delete(EndedSession).where(
+                EndedSession.tenant_id == self.ctx.tenant_id, EndedSession.expires_at <= now
+            )
+        )
+
+
+def session_has_ended(session: Session, session_hash: str) -> bool:
+    """Whether the dashboard session ``session_hash`` was ended, before any tenant is known
+    (system scope)."""
+    return session.get(EndedSession, session_hash) is not None
 
 
 def find_api_key_for_auth(session: Session, key_id: str) -> ApiKey | None:

@@ -71,7 +71,15 @@ def create_user(session: SessionDep, ctx: AdminPrincipal, data: UserCreate) -> U
 
 @router.get("/api-keys", response_model=list[ApiKeyRead], tags=["tenancy"])
 def list_api_keys(session: SessionDep, ctx: AdminPrincipal) -> Any:
+    """The tenant's keys; a key limited to some companies sees only keys no broader."""
     return service.list_api_keys(session, ctx)
+
+
+@router.get("/api-keys/{keyId}", response_model=ApiKeyRead, tags=["tenancy"])
+def get_api_key(session: SessionDep, ctx: AdminPrincipal, key_id: KeyIdPath) -> ApiKey:
+    """One key (never its secret); 404 for a key broader than the caller's, or another
+    tenant's."""
+    return service.get_api_key(session, ctx, key_id)
 
 
 @router.post("/api-keys", response_model=ApiKeyCreated, status_code=201, tags=["tenancy"])

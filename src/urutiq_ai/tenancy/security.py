@@ -1,4 +1,4 @@
-"""API key format and hashing.
+"""API key format and hashing (and the stored form of an ended dashboard session's id).
 
 A key reads ``uiq_<id>_<secret>``. Only SHA-256 of ``<id>:<secret>`` is stored;
 the secret has 256 bits of entropy, so a fast hash is enough (no password
@@ -40,3 +40,9 @@ def secret_matches(key_id: str, secret: str, stored_hash: str) -> bool:
 
 def display_prefix(key_id: str) -> str:
     return f"{KEY_PREFIX}{key_id[:8]}"
+
+
+def session_hash(session_id: str) -> str:
+    """What the database keeps of an ended dashboard session's id (its SHA-256): the id
+    itself, a random nonce, is useless without the cookie's signature anyway."""
+    return hashlib.sha256(f"session:{session_id}".encode()).hexdigest()

@@ -23,17 +23,21 @@ from urutiq_ai.tenancy.errors import (
     CompanyNotFound,
     DuplicateName,
     InvalidApiKey,
+    SessionEnded,
     TenantNotFound,
 )
-from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, Tenant, User
+from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, EndedSession, Tenant, User
 from urutiq_ai.tenancy.repository import (
     ApiKeyRepository,
     AuditLogRepository,
     CompanyRepository,
+    EndedSessionRepository,
     TenantRepository,
     UserRepository,
+    beyond_reach,
     company_ids_of_tenant,
     find_api_key_for_auth,
+    session_has_ended,
 )
 from urutiq_ai.tenancy.schemas import (
     ApiKeyCreate,
@@ -186,18 +190,27 @@ def list_users(session: Session, ctx: TenantContext) -> Sequence[User]:
 def create_api_key(
     session: Session, ctx: TenantContext, *, data: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
-    """Create a key; returns the row and the plaintext key, which is never stored."""
-    all_ids = set(tenant_company_ids(session, ctx))
+    """Create a key; returns the row and the plaintext key, which is never stored.
+
+    A key limited to some companies creates only keys no broader than itself
+    (:func:`~urutiq_ai.tenancy.repository.beyond_reach`): 403 naming ``companyIds`` (an
+    unlimited key, or a company it may not see) or ``role``. That check comes before the
+    one of the companies' existence, so a limited key learns nothing of the tenant's other
+    companies.
+    """
+    if data.company_ids is not None and not data.company_ids:
+        raise field_error("companyIds", "must name at least one company, or be null")
+    problem = beyond_reach(ctx, role=data.role, company_ids=data.company_ids)
+    if problem is not None:
+        raise Forbidden(
+            f"a key may not create a key broader than itself: {problem.field}: {problem.reason}",
+            fields=[problem],
+        )
     if data.company_ids is not None:
+        all_ids = set(tenant_company_ids(session, ctx))
         missing = [c for c in data.company_ids if c not in all_ids]
         if missing:
             raise field_error("companyIds", f"no such companies in this tenant: {missing}")
-        if not ctx.all_companies and not set(data.company_ids) <= ctx.company_ids:
-            raise Forbidden("a key cannot grant companies it may not see itself")
-        if not data.company_ids:
-            raise field_error("companyIds", "must name at least one company, or be null")
-    elif not ctx.all_companies:
-        raise Forbidden("a key limited to some companies cannot create an unlimited key")
     if data.user_id is not None and UserRepository(session, ctx).get(data.user_id) is None:
         raise field_error("userId", f"no user {data.user_id!r} in this tenant")
     key_id, secret = new_id(), security.generate_secret()
@@ -225,13 +238,28 @@ def create_api_key(
 
 
 def list_api_keys(session: Session, ctx: TenantContext) -> Sequence[ApiKey]:
+    """The tenant's keys that ``ctx``'s key reaches: every key for an unlimited key, only
+    keys no broader than itself for a key limited to some companies."""
     return ApiKeyRepository(session, ctx).list_all()
 
 
-def revoke_api_key(session: Session, ctx: TenantContext, *, key_id: str) -> ApiKey:
+def get_api_key(session: Session, ctx: TenantContext, key_id: str) -> ApiKey:
+    """One key ``ctx``'s key reaches; 404 for a broader one, as for another tenant's."""
     key = ApiKeyRepository(session, ctx).get(key_id)
     if key is None:
         raise ApiKeyNotFound(f"ApiKey {key_id!r} not found")
+    return key
+
+
+def key_roles(session: Session, ctx: TenantContext) -> dict[str, Role]:
+    """The role of every key of ``ctx``'s tenant, by id, whichever keys ``ctx`` reaches: for
+    rule checks (who released a model), never to be shown to the caller."""
+    return ApiKeyRepository(session, ctx).roles_of_tenant()
+
+
+def revoke_api_key(session: Session, ctx: TenantContext, *, key_id: str) -> ApiKey:
+    """Revoke a key ``ctx``'s key reaches (404 otherwise); revoking twice changes nothing."""
+    key = get_api_key(session, ctx, key_id)
     if key.revoked_at is None:
         before = ApiKeyRead.model_validate(key)
         key.revoked_at = datetime.now(UTC)
@@ -267,14 +295,35 @@ def authenticate(session: Session, raw_key: str | None) -> TenantContext:
         return _scope_of_live_key(session, key)
 
 
-def authenticate_key_id(session: Session, key_id: str) -> TenantContext:
-    """The scope of key ``key_id`` whose secret was checked earlier (the dashboard's signed
-    session cookie carries only the id): :class:`InvalidApiKey` once it is revoked or gone."""
+def authenticate_web_session(session: Session, *, key_id: str, session_id: str) -> TenantContext:
+    """The scope of the dashboard session ``session_id`` of key ``key_id``, whose secret was
+    checked at login (the signed session cookie carries only the ids): :class:`SessionEnded`
+    once it was logged out (:func:`end_web_session`), :class:`InvalidApiKey` once its key
+    is revoked or gone. Read from the database on every page, so a logout made through one
+    server process holds in every other."""
     with system_scope(session):
+        if session_has_ended(session, security.session_hash(session_id)):
+            raise SessionEnded("this session was logged out")
         key = find_api_key_for_auth(session, key_id)
         if key is None:
             raise InvalidApiKey("invalid API key")
         return _scope_of_live_key(session, key)
+
+
+def end_web_session(
+    session: Session, ctx: TenantContext, *, session_id: str, expires_at: datetime
+) -> None:
+    """End the dashboard session ``session_id`` of ``ctx``'s key before ``expires_at``: its
+    cookie opens no page from now on (:func:`authenticate_web_session`). The tenant's ended
+    sessions that have expired anyway are forgotten at the same time."""
+    now = datetime.now(UTC)
+    repo = EndedSessionRepository(session, ctx)
+    repo.purge_expired(now)
+    session_hash = security.session_hash(session_id)
+    if ctx.principal_id is None or expires_at <= now or repo.get(session_hash) is not None:
+        return
+    repo.add(EndedSession(id=session_hash, key_id=ctx.principal_id, expires_at=expires_at))
+    session.flush()
 
 
 def _scope_of_live_key(session: Session, key: ApiKey) -> TenantContext:

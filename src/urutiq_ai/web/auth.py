@@ -7,9 +7,11 @@ not see, as the API does); ``Csrf`` guards every POST. Actions check roles with 
 API's ``require_roles`` (403).
 """
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from urutiq_ai.core.context import Role, TenantContext
@@ -17,7 +19,7 @@ from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.tenancy import service as tenancy
 from urutiq_ai.tenancy.deps import SessionDep
-from urutiq_ai.tenancy.errors import InvalidApiKey
+from urutiq_ai.tenancy.errors import InvalidApiKey, SessionEnded
 from urutiq_ai.web import session as cookies
 
 EDITORS = frozenset({Role.editor, Role.admin})
@@ -57,11 +59,14 @@ def current_web_session(request: Request) -> cookies.WebSession:
 
 
 def get_web_user(request: Request, session: SessionDep) -> TenantContext:
-    """The scope of the session's key (re-read: a revoked key logs its sessions out)."""
+    """The scope of the session's key, re-read on every page: a revoked key, or a logout
+    (in any server process), ends the session."""
     web_session = current_web_session(request)
     try:
-        ctx = tenancy.authenticate_key_id(session, web_session.key_id)
-    except InvalidApiKey as exc:
+        ctx = tenancy.authenticate_web_session(
+            session, key_id=web_session.key_id, session_id=web_session.nonce
+        )
+    except (InvalidApiKey, SessionEnded) as exc:
         raise LoginRequired(f"{exc.detail}: please log in again") from exc
     bind_scope(session, ctx)
     request.state.web_user = ctx
@@ -75,6 +80,21 @@ def get_web_user(request: Request, session: SessionDep) -> TenantContext:
 
 
 WebUser = Annotated[TenantContext, Depends(get_web_user)]
+
+
+def end_current_session(request: Request, session: Session) -> None:
+    """Log this browser's session out on the server (its cookie, kept or copied, opens no
+    page any more); nothing to do when it has lapsed already."""
+    try:
+        web_session = current_web_session(request)
+        ctx = tenancy.authenticate_web_session(
+            session, key_id=web_session.key_id, session_id=web_session.nonce
+        )
+    except (LoginRequired, InvalidApiKey, SessionEnded):
+        return
+    bind_scope(session, ctx)
+    expires_at = datetime.fromtimestamp(web_session.expires_at, UTC)
+    tenancy.end_web_session(session, ctx, session_id=web_session.nonce, expires_at=expires_at)
 
 
 async def get_web_company(

@@ -2,7 +2,9 @@
 
 * The **session cookie** carries ``{k: API key id, n: nonce, e: expiry}`` and its signature.
   It never holds the key's secret: the secret is checked once at login, and every page
-  re-reads the key (a revoked key ends its sessions at once).
+  re-reads the key (a revoked key ends its sessions at once). The nonce is also the
+  session's id: *Log out* records it as ended in the database (``EndedSession``), which
+  every page checks too, so the cookie is dead on the server, not only deleted.
 * The **CSRF token** of a form is the HMAC of a random per-browser nonce (its own cookie,
   set on the first page) and of the session's nonce: a page of another site can neither
   read it nor compute it, so a form it posts is refused.

@@ -12,7 +12,7 @@ from urutiq_ai.tenancy import service as tenancy
 from urutiq_ai.tenancy.deps import SessionDep
 from urutiq_ai.tenancy.errors import InvalidApiKey
 from urutiq_ai.web import session as cookies
-from urutiq_ai.web.auth import Csrf, WebUser, session_secret
+from urutiq_ai.web.auth import Csrf, WebUser, end_current_session, session_secret
 from urutiq_ai.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,10 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, _form: Csrf) -> Response:
+def logout(request: Request, session: SessionDep, _form: Csrf) -> Response:
+    """End the session on the server (a copy of its cookie opens nothing any more), then
+    delete the cookie."""
+    end_current_session(request, session)
     settings: Settings = request.app.state.settings
     response = RedirectResponse("/login?message=You+are+logged+out.", status_code=303)
     response.delete_cookie(
