@@ -95,13 +95,20 @@ class TestServe:
         assert calls == [
             (
                 "urutiq_ai.api.app:create_app",
-                {"factory": True, "host": "127.0.0.1", "port": 8000, "workers": 1},
+                {
+                    "factory": True,
+                    "host": "127.0.0.1",
+                    "port": 8000,
+                    "workers": 1,
+                    "timeout_graceful_shutdown": 10,
+                },
             )
         ]
 
     def test_options(self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]) -> None:
         assert invoke("serve", "--host", "0.0.0.0", "--port", "9001").exit_code == 0
-        assert calls[0][1] == {"factory": True, "host": "0.0.0.0", "port": 9001, "workers": 1}
+        assert calls[0][1]["host"] == "0.0.0.0"
+        assert calls[0][1]["port"] == 9001
 
     def test_workers_need_postgresql(
         self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +15,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from tests.conftest import TenantFixture
+from tests.conftest import APP_ROLE, TenantFixture, make_tenant_fixture
 from tests.pipelines.test_pipelines_api import create, pipeline_body, run_to_end
 from tests.quality.conftest import LedgerFixture
+from urutiq_ai.api.app import create_app
+from urutiq_ai.core.jobs import STOPPED_REASON
+from urutiq_ai.core.settings import Settings
 
 ENDLESS = (
     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000000000) "
@@ -127,3 +131,35 @@ def test_the_step_stops_at_the_time_limit(
     run = run_to_end(client, tenant, pipeline_id)
     assert run["status"] == "failed"
     assert "time limit of 1 s" in run["logs"]
+
+
+def test_a_stopping_server_ends_the_step_and_fails_the_run(
+    client: TestClient,
+    database_url: str,
+    backend: str,
+    tmp_path: Path,
+    write_ledger: Callable[..., None],
+    demo_ledger: Any,
+) -> None:
+    """SIGTERM to `serve` ends in the app's shutdown: the running step stops at its next
+    check and its run fails as stopped, instead of holding the shutdown for its time limit."""
+    settings = Settings(
+        database_url=database_url,
+        database_role=APP_ROLE if backend == "postgresql" else None,
+        artifacts=str(tmp_path / "artifacts"),
+        sources=str(tmp_path / "sources"),
+        query_seconds=300.0,
+        scheduler="off",
+    )
+    app = create_app(settings)
+    tenant = make_tenant_fixture(app.state.sessionmaker)
+    write_ledger(tenant, demo_ledger)
+    stopping = TestClient(app)
+    stopping.__enter__()
+    run_id = start(stopping, tenant, endless_pipeline(stopping, tenant, "stopped"))
+    time.sleep(1.0)  # the step is running
+    within(PATIENCE, lambda: stopping.__exit__(None, None, None))
+    app.state.engine.dispose()
+    run = client.get(tenant.url(f"pipeline-runs/{run_id}"), headers=tenant.headers()).json()
+    assert run["status"] == "failed"
+    assert STOPPED_REASON in run["logs"]

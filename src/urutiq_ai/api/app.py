@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
+from urutiq_ai.api.openapi import install_openapi
 from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES, TICKERS
 from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id, sqlite_file_missing
 from urutiq_ai.core.jobs import JobRuntime, make_executor
@@ -34,6 +35,9 @@ from urutiq_ai.web.app import include_web_routes
 logger = logging.getLogger("urutiq_ai.api")
 
 API_PREFIX = "/api/v1"
+NOT_READY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "NotReady: the database is missing, unreachable or not migrated."}
+}
 
 
 def include_api_routes(app: FastAPI) -> None:
@@ -82,8 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     include_api_routes(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
-    app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"])
+    app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"], responses=NOT_READY)
     include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
+    install_openapi(app)  # /openapi.json documents the real error answers
     return app
 
 
@@ -187,6 +192,9 @@ def shut_down(app: FastAPI) -> None:
     the live figures they and earlier ones left (a failed write is logged and kept), end
     the job pool. The server calls it when it stops; the in-process SDK when its client
     closes (no lifespan, no flusher runs there)."""
+    runtime = getattr(app.state, "runtime", None)
+    if runtime is not None:  # running jobs stop at their next check (see JobRuntime)
+        runtime.stopping.set()
     coalescer = getattr(app.state, "predict_coalescer", None)
     if coalescer is not None:
         coalescer.close()

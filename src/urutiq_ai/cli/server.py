@@ -64,6 +64,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        timeout_graceful_shutdown=settings.shutdown_seconds,
     )
 
 

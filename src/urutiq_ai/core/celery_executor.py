@@ -13,6 +13,7 @@ import socket
 from typing import Any
 
 from celery import Celery
+from celery.signals import worker_shutting_down
 
 from urutiq_ai.core.jobs import Job, JobRuntime, run_job
 from urutiq_ai.core.settings import Settings
@@ -84,8 +85,16 @@ class WorkerState:
 
 
 def worker_app(state: WorkerState) -> Celery:
-    """The Celery app of ``urutiq-ai worker``: the one task that runs any job."""
+    """The Celery app of ``urutiq-ai worker``: the one task that runs any job. When the
+    worker is told to stop (SIGTERM), the jobs running in this process (threads and solo
+    pools) see it at their next cancel check and end their runs as stopped, so the warm
+    shutdown takes seconds, not the rest of a long job."""
     app = make_celery(state.settings)
+
+    def stop(**_: Any) -> None:
+        state.runtime().stopping.set()
+
+    worker_shutting_down.connect(stop, weak=False)
 
     @app.task(name=TASK_NAME)
     def run(message: dict[str, Any]) -> None:

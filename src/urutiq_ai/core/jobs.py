@@ -80,6 +80,12 @@ class JobRuntime:
     sessionmaker: sessionmaker[Session]
     settings: Settings
     worker_id: str | None = None
+    # Set when the process stops (SIGTERM to `serve` or `worker`): running jobs see it at
+    # their next cancel check and end their run as stopped, so shutting down takes seconds.
+    stopping: threading.Event = field(default_factory=threading.Event, compare=False)
+
+
+STOPPED_REASON = "the server stopped while the run worked; start it again"
 
 
 class JobFailed(Exception):

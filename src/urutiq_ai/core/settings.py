@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     # Seconds a user's SQL (query sources, validation references, pipeline sql steps) may
     # run in its sandbox before it is stopped (docs/security.md).
     query_seconds: float = Field(default=60.0, gt=0)
+    # Seconds `serve` waits for requests still in flight after SIGTERM before it stops
+    # (running jobs stop at their next check and fail their runs as stopped).
+    shutdown_seconds: int = Field(default=10, ge=0)
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
     # Concurrent deployment predicts of a process answered together in one unit of work
     # (predictions/predict_route.py); false: FastAPI's route serves each on its own.

@@ -20,6 +20,7 @@ from sqlalchemy.types import TypeEngine
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.jobs import (
+    STOPPED_REASON,
     Job,
     JobFailed,
     JobRuntime,
@@ -115,7 +116,10 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
             if not holds_claim(session, job, runtime):
                 raise AttemptLost(run.run_id)  # handed to another worker: write nothing
             _finish(run, started, RunStatus.completed, outcome=outcome)
-    except (RunCancelled, AttemptLost, transform.Cancelled):
+    except transform.Cancelled:
+        if runtime.stopping.is_set():  # the process stops: the run must not hang
+            _record_failure(runtime, ctx, job, started, STOPPED_REASON)
+    except (RunCancelled, AttemptLost):
         return  # rolled back; the run row (or the attempt that took over) says the rest
     except (AppError, MLError) as exc:
         _record_failure(runtime, ctx, job, started, describe(exc))
@@ -221,12 +225,15 @@ CANCEL_CHECK_SECONDS = 1.0
 
 
 def _cancel_check(runtime: JobRuntime, ctx: TenantContext, run_id: str) -> Callable[[], bool]:
-    """Whether the run was cancelled (or ended otherwise) meanwhile: a look at its row at
-    most once a second, in a short transaction of its own, asked while the steps run."""
+    """Whether the run was cancelled (or ended otherwise) meanwhile, or the process stops: a
+    look at its row at most once a second, in a short transaction of its own, asked while
+    the steps run."""
     last = [time.monotonic()]
     ended = [False]
 
     def cancelled() -> bool:
+        if runtime.stopping.is_set():
+            return True
         if ended[0] or time.monotonic() - last[0] < CANCEL_CHECK_SECONDS:
             return ended[0]
         last[0] = time.monotonic()

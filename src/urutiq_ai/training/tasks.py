@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from urutiq_ai.config import service as config_service
 from urutiq_ai.config.schemas import CategoriesConfig, ConfigType
 from urutiq_ai.core.errors import AppError, describe, unexpected
-from urutiq_ai.core.jobs import Job, JobRuntime, holds_claim, job_unit_of_work
+from urutiq_ai.core.jobs import STOPPED_REASON, Job, JobRuntime, holds_claim, job_unit_of_work
 from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
 from urutiq_ai.ml.profile import reference_profile
+from urutiq_ai.ml.sandbox import Limits
 from urutiq_ai.ml.training import Progress, TrainResult, TrainSpec, train
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore, artifact_key
@@ -101,6 +102,9 @@ class RunSession:
         return holds_claim(session, self.job, self.runtime)
 
     def should_stop(self) -> bool:
+        """A cancel of the run (its row, looked at once a second) or the process stopping."""
+        if self.runtime.stopping.is_set():
+            return True
         now = time.monotonic()
         if not self._cancelled and now - self._last_check >= CANCEL_CHECK_SECONDS:
             self._last_check = now
@@ -130,20 +134,25 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
     except AttemptLost:
         return  # presumed dead and replaced: the ledger's handler ended the run
     except TrainingCancelled:
-        _end(runner, RunStatus.cancelled, "cancelled on request")
+        _end_stopped(runner)
     except SpecError as exc:
         _end(runner, RunStatus.failed, "; ".join(f"{f}: {r}" for f, r in exc.errors))
     except MLError as exc:
         _end(runner, RunStatus.failed, str(exc))
     except AppError as exc:  # a source refused (a query outside the sandbox's rules, ...)
-        _end(runner, RunStatus.failed, describe(exc))
+        if runner.should_stop():  # the source's query was stopped by the cancel
+            _end_stopped(runner)
+        else:
+            _end(runner, RunStatus.failed, describe(exc))
     except Exception as exc:  # noqa: BLE001 - any failure must end on the run row
         _end(runner, RunStatus.failed, unexpected(exc, f"training run {runner.run_id}"))
 
 
 def _load(runner: RunSession, spec: dict[str, Any]) -> Any:
     with runner.open() as session:
-        repo = SourceRepository(session, runner.ctx, sources_dir=runner.runtime.settings.sources)
+        settings = runner.runtime.settings
+        limits = Limits(settings.query_seconds, cancelled=runner.should_stop)
+        repo = SourceRepository(session, runner.ctx, sources_dir=settings.sources, limits=limits)
         frame = repo.load(SourceSpec.model_validate(spec["source"]))
         categories = (
             config_service.active_settings(session, runner.ctx, ConfigType.categories)
@@ -263,6 +272,14 @@ def _after_training(runner: RunSession, result: TrainResult) -> None:
             lines.append(f"after-training step {hook.__name__} failed: {exc}")
         for line in lines:
             runner.log(line)
+
+
+def _end_stopped(runner: RunSession) -> None:
+    """A run stopped by its cancel, or failed because the process stops."""
+    if runner.runtime.stopping.is_set():
+        _end(runner, RunStatus.failed, STOPPED_REASON)
+    else:
+        _end(runner, RunStatus.cancelled, "cancelled on request")
 
 
 def _end(runner: RunSession, status: RunStatus, reason: str) -> None:
