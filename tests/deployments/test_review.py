@@ -42,8 +42,9 @@ class TestRollbackTargets:
     ) -> None:
         first, second = two_versions
         deployment = api.deploy(first)
-        assert api.post(f"models/{second}/promote").status_code == 200  # deprecates first
+        # the registry refuses to deprecate a served version: release the new one first
         api.verb(deployment["id"], "release", {"modelId": second})
+        assert api.post(f"models/{second}/promote").status_code == 200  # deprecates first
         response = api.post(f"deployments/{deployment['id']}/rollback", {})
         assert response.status_code == 200, response.text
         assert response.json()["deployment"]["modelId"] == first
