@@ -81,6 +81,25 @@ def list_arguments(res: Resource, query: BaseModel) -> dict[str, Any]:
     }
 
 
+def conflicts(res: Resource, verb: str) -> dict[int | str, dict[str, Any]]:
+    """The 409 a write route of ``res`` documents, read off the resource: which names are
+    unique, whether the status has a lifecycle, whether its own rules can refuse a row's
+    state; and, on every write, a database constraint (a concurrent write)."""
+    reasons = []
+    if verb != "delete" and res.unique:
+        groups = " / ".join("+".join(to_camel(name) for name in group) for group in res.unique)
+        reasons.append(f"DuplicateResource: {groups} already used in this company")
+    if verb == "update" and res.transitions is not None:
+        status = to_camel(res.status_field)
+        reasons.append(f"InvalidStatusTransition: a {status} change outside the lifecycle")
+    if verb != "delete" and res.validators:
+        reasons.append("a rule of this resource refuses the row's current state")
+    if verb == "delete":
+        reasons.append("ResourceInUse: other rows reference it")
+    reasons.append("Conflict: the change breaks a database constraint (a concurrent write)")
+    return {409: {"description": "; ".join(reasons) + "."}}
+
+
 def build_router(res: Resource) -> APIRouter:
     router = APIRouter(prefix=f"/{res.path}", tags=[res.path])
     read_schema = res.read_schema
@@ -101,6 +120,7 @@ def build_router(res: Resource) -> APIRouter:
             status_code=201,
             response_model=read_schema,
             name=f"create_{res.path}",
+            responses=conflicts(res, "create"),
             summary=f"Create a {res.table} row",
         )
 
@@ -142,6 +162,7 @@ def build_router(res: Resource) -> APIRouter:
             methods=["PATCH"],
             response_model=read_schema,
             name=f"update_{res.path}",
+            responses=conflicts(res, "update"),
             summary=f"Update a {res.table} row",
         )
 
@@ -158,6 +179,7 @@ def build_router(res: Resource) -> APIRouter:
             status_code=204,
             response_class=Response,
             name=f"delete_{res.path}",
+            responses=conflicts(res, "delete"),
             summary=f"Delete a {res.table} row",
         )
     return router
