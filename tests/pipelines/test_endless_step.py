@@ -163,3 +163,39 @@ def test_a_stopping_server_ends_the_step_and_fails_the_run(
     run = client.get(tenant.url(f"pipeline-runs/{run_id}"), headers=tenant.headers()).json()
     assert run["status"] == "failed"
     assert STOPPED_REASON in run["logs"]
+
+
+@pytest.mark.usefixtures("long_limit")
+def test_one_tenant_cannot_hold_every_worker(
+    app: FastAPI,
+    client: TestClient,
+    ledger_tenant: LedgerFixture,
+    make_tenant: Callable[[], TenantFixture],
+    write_ledger: Callable[..., None],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As many endless runs as the pool has threads: the tenant's fair share (one job at a
+    time here) leaves the other threads to other tenants, whose runs complete."""
+    monkeypatch.setattr(app.state.settings, "tenant_jobs", 1)
+    tenant = ledger_tenant.tenant
+    threads = app.state.settings.inline_workers
+    run_ids = [
+        start(client, tenant, endless_pipeline(client, tenant, f"greedy {i}"))
+        for i in range(threads)
+    ]
+    time.sleep(1.0)
+    other = make_tenant()
+    write_ledger(other, ledger_tenant.ledger)
+    created = create(client, other, pipeline_body(targetTables=["FairShareFeatures"]))
+    assert created.status_code == 201, created.text
+    finished = within(PATIENCE * 3, lambda: run_to_end(client, other, created.json()["id"]))
+    assert finished["status"] == "completed", finished["logs"]
+    statuses = [job_status(database_url, run_id) for run_id in run_ids]
+    assert statuses.count("running") == 1, statuses
+    for run_id in run_ids:
+        client.post(tenant.url(f"pipeline-runs/{run_id}/cancel"), headers=tenant.headers("editor"))
+    deadline = time.monotonic() + PATIENCE
+    while any(job_status(database_url, run_id) == "running" for run_id in run_ids):
+        assert time.monotonic() < deadline, "a cancelled step is still running"
+        time.sleep(0.2)

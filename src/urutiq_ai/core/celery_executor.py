@@ -98,7 +98,8 @@ def worker_app(state: WorkerState) -> Celery:
 
     @app.task(name=TASK_NAME)
     def run(message: dict[str, Any]) -> None:
-        run_job(state.runtime(), Job.from_message(message))
+        # deferred (its tenant's share runs): the scheduler dispatches it again when due
+        run_job(state.runtime(), Job.from_message(message), fair=True)
 
     return app
 

@@ -170,20 +170,40 @@ def ledger_unit_of_work(runtime: JobRuntime) -> Iterator[JobLedgerRepository]:
         yield JobLedgerRepository(session)
 
 
-def run_job(runtime: JobRuntime, job: Job) -> None:
+DEFER_SECONDS = 2.0
+"""How long a job waits when its tenant has its share of jobs running (see run_job)."""
+
+
+def run_job(runtime: JobRuntime, job: Job, *, fair: bool = False) -> bool:
     """Claim the job (if it is in the ledger), run it in this thread, record its end.
 
     Failures are the job's to record on its run row (then it raises :class:`JobFailed`);
     a job that raises :class:`RetryLater` is queued again for after its backoff (the
     scheduler dispatches it); one that raises anything else is failed, and its ``on_lost``
     handler ends its run row with the error.
+
+    ``fair``: a job whose tenant already runs ``settings.tenant_jobs`` jobs (on any worker)
+    is not started but deferred by :data:`DEFER_SECONDS`, so that one tenant's long jobs
+    cannot hold every worker while other tenants' jobs wait; returns False then (the
+    caller dispatches it again, or the scheduler does).
     """
     if job.id is not None:
+        limit = runtime.settings.tenant_jobs if fair else 0
         with ledger_unit_of_work(runtime) as ledger:
-            claimed = ledger.claim(job.id, job.attempt, runtime.worker_id, _now())
+            claimed = ledger.claim(
+                job.id, job.attempt, runtime.worker_id, _now(), tenant_limit=limit
+            )
+            deferred = (
+                not claimed
+                and limit > 0
+                and ledger.defer(job.id, job.attempt, _now() + timedelta(seconds=DEFER_SECONDS))
+            )
+        if deferred:
+            logger.info("job %s: its tenant runs %s jobs already; deferred", job.id, limit)
+            return False
         if not claimed:
             logger.info("job %s attempt %s: taken or finished; skipped", job.id, job.attempt)
-            return
+            return True
     status, error, retry_at, abandoned = JobStatus.completed, None, None, False
     try:
         resolve(job.name)(runtime, job)
@@ -200,6 +220,7 @@ def run_job(runtime: JobRuntime, job: Job) -> None:
             ledger.end(job.id, job.attempt, status, _now(), error=error, retry_at=retry_at)
     if abandoned and job.on_lost:
         give_up(runtime, job, f"the job failed: {error}")
+    return True
 
 
 def give_up(runtime: JobRuntime, job: Job, reason: str) -> None:
@@ -236,7 +257,8 @@ class InlineExecutor:
     registers the process as that worker (a heartbeat) before its first job, so the jobs
     it claims are recovered if the process dies, and marks it stopped at shutdown."""
 
-    def __init__(self, runtime: JobRuntime, *, max_workers: int = 2) -> None:
+    def __init__(self, runtime: JobRuntime, *, max_workers: int | None = None) -> None:
+        max_workers = max_workers or runtime.settings.inline_workers
         self.runtime = runtime
         self.max_workers = max_workers
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
@@ -245,7 +267,19 @@ class InlineExecutor:
 
     def submit(self, job: Job) -> Future[None]:
         self._ensure_heartbeat()
-        return self._pool.submit(run_job, self.runtime, job)
+        return self._pool.submit(self._run, job)
+
+    def _run(self, job: Job) -> None:
+        if not run_job(self.runtime, job, fair=True) and not self.runtime.stopping.is_set():
+            timer = threading.Timer(DEFER_SECONDS, self._submit_again, args=(job,))
+            timer.daemon = True
+            timer.start()
+
+    def _submit_again(self, job: Job) -> None:
+        try:
+            self.submit(job)
+        except RuntimeError:  # the pool was shut down meanwhile: the scheduler's job now
+            logger.info("job %s: not dispatched again (the pool stopped)", job.id)
 
     def shutdown(self, *, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # Seconds `serve` waits for requests still in flight after SIGTERM before it stops
     # (running jobs stop at their next check and fail their runs as stopped).
     shutdown_seconds: int = Field(default=10, ge=0)
+    # Jobs of one tenant that may run at once on all workers together (0: no limit); more
+    # wait their turn, so one tenant's long jobs cannot hold every worker (docs/jobs.md).
+    tenant_jobs: int = Field(default=2, ge=0)
+    inline_workers: int = Field(default=3, ge=1)  # job threads of `serve` (inline executor)
     live_flush: float = 5.0  # seconds between two writes of live deployment figures
     # Concurrent deployment predicts of a process answered together in one unit of work
     # (predictions/predict_route.py); false: FastAPI's route serves each on its own.

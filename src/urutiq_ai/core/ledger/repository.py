@@ -5,7 +5,7 @@ can tell (a fencing check) before it writes anything."""
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
@@ -19,8 +19,43 @@ class JobLedgerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim(self, job_id: str, attempt: int, worker_id: str | None, now: datetime) -> bool:
-        """queued -> running for this worker; False when another took it or it moved on."""
+    def claim(
+        self,
+        job_id: str,
+        attempt: int,
+        worker_id: str | None,
+        now: datetime,
+        *,
+        tenant_limit: int = 0,
+    ) -> bool:
+        """queued -> running for this worker; False when another took it or it moved on,
+        and (``tenant_limit`` > 0) when that many jobs of the job's tenant run already:
+        the tenant's fair share (see :meth:`defer`)."""
+        stmt = update(JobRecord).where(
+            JobRecord.id == job_id,
+            JobRecord.attempt == attempt,
+            JobRecord.status == JobStatus.queued,
+        )
+        if tenant_limit > 0:
+            other = aliased(JobRecord)
+            running = (
+                select(func.count())
+                .select_from(other)
+                .where(other.tenant_id == JobRecord.tenant_id, other.status == JobStatus.running)
+                .scalar_subquery()
+            )
+            stmt = stmt.where(running < tenant_limit)
+        result = self.session.execute(
+            stmt.values(
+                status=JobStatus.running, worker_id=worker_id, started_at=now
+            ).execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def defer(self, job_id: str, attempt: int, until: datetime) -> bool:
+        """A queued job whose tenant had its share running: dispatched again from ``until``
+        (by the executor that deferred it, or the scheduler's :meth:`due`). False when the
+        job is no longer queued at that attempt (another worker took it)."""
         result = self.session.execute(
             update(JobRecord)
             .where(
@@ -28,7 +63,7 @@ class JobLedgerRepository:
                 JobRecord.attempt == attempt,
                 JobRecord.status == JobStatus.queued,
             )
-            .values(status=JobStatus.running, worker_id=worker_id, started_at=now)
+            .values(not_before=until, dispatched_at=None)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
