@@ -18,6 +18,16 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.tenancy.deps import SessionDep, company_role
 
 router = APIRouter(tags=["governance"])
+# The documents answer an HTML page by default and their data with format=json.
+PAGE_OR_JSON: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "An HTML page (format=html, the default), or its data (format=json).",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
 IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate policies"))]
 Reader = Annotated[TenantContext, Depends(company_role(GOVERNANCE_READERS, "read model cards"))]
@@ -64,7 +74,7 @@ def check_model(
     )
 
 
-@router.get("/models/{id}/compliance-report", response_model=None)
+@router.get("/models/{id}/compliance-report", response_model=None, responses=PAGE_OR_JSON)
 def compliance_report(
     session: SessionDep,
     ctx: Auditor,
@@ -81,7 +91,7 @@ def compliance_report(
     return HTMLResponse(report.render_html(data))
 
 
-@router.get("/models/{id}/model-card", response_model=None)
+@router.get("/models/{id}/model-card", response_model=None, responses=PAGE_OR_JSON)
 def model_card(
     session: SessionDep,
     ctx: Reader,
