@@ -3,12 +3,15 @@ on the workers, a worker killed in the middle of a run is detected by its heartb
 run recovered on another worker, with every target row written exactly once."""
 
 import os
+import signal
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -18,7 +21,7 @@ from tests.jobs.conftest import WorkerProcess
 from tests.pipelines.test_pipelines_api import TARGET, company_rows, pipeline_body
 from tests.quality.conftest import LedgerFixture
 from tests.training.conftest import expense_table, seed_expenses, train_request, wait_for_run
-from urutiq_ai.core.jobs import JobRuntime, make_executor, system_unit_of_work
+from urutiq_ai.core.jobs import STOPPED_REASON, JobRuntime, make_executor, system_unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
 from urutiq_ai.core.ledger.recovery import recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus
@@ -203,3 +206,45 @@ def test_a_killed_worker_s_run_is_recovered_and_written_once(
     assert set(rows["expenseId"]) <= set(positive["expenseId"])
     assert len(rows) + run["recordsFailed"] == len(positive)  # every row: written or rejected
     assert pd.notna(rows["vendorSpend30d"]).all()
+
+
+ENDLESS_STEP = {
+    "step": "sql",
+    "query": "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+    "WHERE i < 1000000000000) SELECT count(*) AS counted FROM n",
+}
+
+
+@pytest.mark.parametrize("pool", ["prefork", "threads"])
+def test_sigterm_stops_a_worker_within_seconds(
+    celery_app: FastAPI,
+    celery_client: TestClient,
+    ledger_tenant: LedgerFixture,
+    start_worker: Callable[..., WorkerProcess],
+    pool: str,
+) -> None:
+    """An endless step (stopped only at the 60 s query limit) on the worker: SIGTERM to the
+    worker's main process alone (as a container stop sends it) ends the step, fails its
+    run as stopped, and the worker exits well before the limit (issue 17, finding 5)."""
+    tenant = ledger_tenant.tenant
+    worker = start_worker("--concurrency", "1", "--pool", pool)
+    body = pipeline_body(
+        pipelineName=f"endless on {pool}",
+        targetTables=["EndlessOnWorker"],
+        transformations=[ENDLESS_STEP],
+        validationRules=[],
+    )
+    run_id = start_run(celery_client, tenant, body)
+    wait_for(
+        lambda: (job := job_of(celery_app, tenant)) is not None and job.status == JobStatus.running,
+        "the worker to take the job",
+    )
+    time.sleep(1.0)  # the step is running
+    worker.process.send_signal(signal.SIGTERM)
+    try:
+        worker.process.wait(30)  # a bound for liveness: the step alone would run 60 s
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"the worker still runs:\n{worker.log.read_text()}") from exc
+    run = ended(celery_client, tenant, run_id, worker)
+    assert run["status"] == "failed", run["logs"]
+    assert STOPPED_REASON in run["logs"]

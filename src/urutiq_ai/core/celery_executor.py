@@ -7,13 +7,18 @@ ends (``acks_late``), so a message whose worker process dies goes back to the qu
 ledger's claim makes the redelivered copy a no-op when the job was recovered meanwhile.
 """
 
+import contextlib
 import logging
 import os
+import signal
 import socket
+import threading
+from dataclasses import replace
 from typing import Any
 
+from billiard.process import active_children  # type: ignore[import-untyped]
 from celery import Celery
-from celery.signals import worker_shutting_down
+from celery.signals import worker_process_init, worker_shutting_down
 
 from urutiq_ai.core.jobs import Job, JobRuntime, run_job
 from urutiq_ai.core.settings import Settings
@@ -21,6 +26,8 @@ from urutiq_ai.core.settings import Settings
 logger = logging.getLogger("urutiq_ai.jobs")
 
 TASK_NAME = "urutiq.run_job"
+STOP_SIGNAL = signal.SIGUSR2
+"""Sent by a stopping worker to its prefork pool processes (Celery uses SIGUSR1 itself)."""
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -65,6 +72,9 @@ class WorkerState:
         self.settings = settings
         self.worker_id = worker_id
         self.main_pid = os.getpid()
+        # set when the worker stops: in the main process by Celery's shutdown signal, in a
+        # prefork pool process by STOP_SIGNAL from the main process (see worker_app)
+        self.stopping = threading.Event()
         self._runtime: JobRuntime | None = None
         self._pid = 0
 
@@ -75,10 +85,12 @@ class WorkerState:
             from urutiq_ai.core.ledger.schemas import WorkerKind
 
             engine = make_engine(self.settings.database_url)
-            runtime = JobRuntime(make_sessionmaker(engine), self.settings, self.worker_id)
+            runtime = JobRuntime(
+                make_sessionmaker(engine), self.settings, self.worker_id, self.stopping
+            )
             if os.getpid() != self.main_pid:
                 heartbeat = Heartbeat(runtime, WorkerKind.celery)
-                runtime = JobRuntime(runtime.sessionmaker, self.settings, heartbeat.start())
+                runtime = replace(runtime, worker_id=heartbeat.start())
             self._runtime = runtime
             self._pid = os.getpid()
         return self._runtime
@@ -86,15 +98,23 @@ class WorkerState:
 
 def worker_app(state: WorkerState) -> Celery:
     """The Celery app of ``urutiq-ai worker``: the one task that runs any job. When the
-    worker is told to stop (SIGTERM), the jobs running in this process (threads and solo
-    pools) see it at their next cancel check and end their runs as stopped, so the warm
-    shutdown takes seconds, not the rest of a long job."""
+    worker is told to stop (SIGTERM: Celery's warm shutdown), its running jobs (in this
+    process for the threads and solo pools, in the pool processes for prefork, told by
+    ``STOP_SIGNAL``) see it at their next cancel check and end their runs as stopped, so
+    the warm shutdown takes seconds, not the rest of a long job."""
     app = make_celery(state.settings)
 
     def stop(**_: Any) -> None:
-        state.runtime().stopping.set()
+        state.stopping.set()
+        for child in active_children():  # prefork pool processes: they run the jobs
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child.pid, STOP_SIGNAL)
+
+    def listen(**_: Any) -> None:  # in each pool process, once forked
+        signal.signal(STOP_SIGNAL, lambda *_: state.stopping.set())
 
     worker_shutting_down.connect(stop, weak=False)
+    worker_process_init.connect(listen, weak=False)
 
     @app.task(name=TASK_NAME)
     def run(message: dict[str, Any]) -> None:
