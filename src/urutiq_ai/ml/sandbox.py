@@ -66,6 +66,9 @@ sqlite3.register_converter("UTQSTAMP", _stamp)
 sqlite3.register_converter("UTQSTAMPTZ", lambda raw: _stamp(raw).replace(tzinfo=UTC))
 sqlite3.register_converter("UTQJSON", lambda raw: json.loads(raw.decode()))
 
+_NATIVE = frozenset({"text", "integer"})
+"""Kinds whose values the database driver gives as SQLite stores them (str, int, None)."""
+
 ALLOWED_FUNCTIONS = frozenset(
     """
     abs char coalesce concat concat_ws format printf glob hex ifnull iif instr length
@@ -172,7 +175,7 @@ class Sandbox:
         self._db.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, self.limits.max_value_bytes)
         self._db.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         _add_functions(self._db)
-        self._tables: dict[str, list[str]] = {}  # casefolded name -> column names
+        self._tables: dict[str, dict[str, Kind]] = {}  # casefolded name -> column kinds
         self._watch = _Watch(self.limits)
 
     def __enter__(self) -> "Sandbox":
@@ -188,17 +191,25 @@ class Sandbox:
         """An empty table ``name`` with ``columns`` (name -> kind)."""
         spec = ", ".join(f"{_quote(c)} {_DECLARED.get(k, '')}".strip() for c, k in columns.items())
         self._db.execute(f"CREATE TABLE {_quote(name)} ({spec})")
-        self._tables[name.casefold()] = list(columns)
+        self._tables[name.casefold()] = dict(columns)
 
     def fill(self, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-        """Copy ``rows`` (values of ``columns``) into table ``name``; returns the count."""
+        """Copy ``rows`` (values of ``columns``) into table ``name``; returns the count.
+        Values of text and integer columns go in as they come; the others through
+        :func:`plain_value`."""
         marks = ", ".join("?" for _ in columns)
         names = ", ".join(_quote(c) for c in columns)
         statement = f"INSERT INTO {_quote(name)} ({names}) VALUES ({marks})"
+        kinds = self._tables.get(name.casefold(), {})
+        convert = [i for i, c in enumerate(columns) if kinds.get(c, "any") not in _NATIVE]
         count = 0
-        batch: list[tuple[Any, ...]] = []
+        batch: list[Any] = []
         for row in rows:
-            batch.append(tuple(plain_value(value) for value in row))
+            if convert:
+                row = list(row)
+                for i in convert:
+                    row[i] = plain_value(row[i])
+            batch.append(row)
             if len(batch) >= FETCH_ROWS:
                 self._db.executemany(statement, batch)
                 count, batch = count + len(batch), []
