@@ -2,9 +2,12 @@
 
 Platform tables are not mapped by the ORM, so the tenant safety net does not see these
 reads: every read here filters on ``tenantId`` and ``companyId`` itself, and a source
-that lacks those columns is refused. ``stream`` reads only the columns asked for, in
-chunks (a server-side cursor on PostgreSQL, row groups of Parquet, chunks of CSV), so a
-large table is never held in memory at once.
+that lacks those columns, or is one of the system's own tables, is refused
+(:mod:`urutiq_ai.sources.tables`). A query never runs against the database: it runs in the
+sandbox (:mod:`urutiq_ai.ml.sandbox`) over the company's rows of the tables it names.
+``stream`` reads only the columns asked for, in chunks (a server-side cursor on
+PostgreSQL, row groups of Parquet, chunks of CSV), so a large table is never held in
+memory at once.
 """
 
 import json
