@@ -8,11 +8,11 @@ from urutiq_ai.core.schemas import LongText, Name, RequestSchema, ShortText
 class SourceSpec(RequestSchema):
     """Where training data comes from: exactly one of ``table``, ``query`` or ``file``.
 
-    ``table``: a table of the platform database; rows are limited to the company.
-    ``query``: one SELECT that returns ``tenantId`` and ``companyId`` columns; it is wrapped
-    and limited to the company the same way (admin keys only, since a query could join
-    other tables). ``file``: a Parquet or CSV file in the company's folder of the server's
-    sources folder, ``<URUTIQ_SOURCES>/<tenantId>/<companyId>/``.
+    ``table``: a data table of the platform database (never one of this system's own);
+    rows are limited to the company. ``query``: one SELECT in SQLite's dialect, run in the
+    query sandbox over the company's rows of the data tables it names (docs/security.md).
+    ``file``: a Parquet or CSV file in the company's folder of the server's sources folder,
+    ``<URUTIQ_SOURCES>/<tenantId>/<companyId>/``.
     """
 
     table: Name | None = None
