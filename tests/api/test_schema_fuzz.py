@@ -40,8 +40,9 @@ from schemathesis.core.result import Err
 from tests.api.payloads import CREATE, NEEDS
 from tests.conftest import TenantFixture
 
-MAX_EXAMPLES = 3  # per operation and mode: 141 operations x 2 modes, well under a minute
-TIME_LIMIT_S = 120  # the whole run; it takes a fraction of this on SQLite
+# Per operation and mode: ~810 requests over 141 operations, about 20 s on an idle
+# machine (the examples bound the run, not a clock).
+MAX_EXAMPLES = 3
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -52,7 +53,7 @@ CONFIG = {
     "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
     "generation": {"allow-x00": True},
 }
-# Operations whose real rows a positive example may name (path segment -> create path).
+# The resources whose row the run creates first (all but those that need a trained model).
 SEEDED = tuple(path for path in CREATE if not set(NEEDS.get(path, ())) - set(CREATE))
 
 
@@ -78,8 +79,9 @@ class Findings:
 
 
 def seed_rows(client: TestClient, tenant: TenantFixture) -> dict[str, str]:
-    """One row per resource that needs no trained model, created through the API: path ->
-    id (``api-keys`` and ``companies`` too: keys and companies the run may change)."""
+    """One row per resource that needs no trained model, created through the API (path ->
+    id), and the key a ``{keyId}`` may name: the viewer's, never the admin key the run
+    sends (a generated revoke may revoke it)."""
     ids: dict[str, str] = {}
     headers = tenant.headers("editor")
     for path in SEEDED:
@@ -88,7 +90,7 @@ def seed_rows(client: TestClient, tenant: TenantFixture) -> dict[str, str]:
                 ids[need] = _create(client, tenant, need, ids, headers)
         if path not in ids:
             ids[path] = _create(client, tenant, path, ids, headers)
-    ids["api-keys"] = tenant.key_ids["viewer"]  # never the admin key the run sends
+    ids["api-keys"] = tenant.key_ids["viewer"]
     return ids
 
 
@@ -195,11 +197,11 @@ def test_every_operation_answers_as_documented(
     print(  # noqa: T201 - the run's figures, shown with -s
         f"\nschema fuzz: {findings.operations} operations, {findings.requests} requests, "
         f"{elapsed:.1f} s, statuses {dict(sorted(findings.statuses.items()))}, "
+        f"{len(findings.unsatisfiable)} operation modes with nothing to generate, "
         f"{len(findings.failures)} failures"
     )
     assert findings.operations >= 100
     assert not findings.failures, findings.report()
-    assert elapsed < TIME_LIMIT_S
 
 
 @pytest.fixture(autouse=True)
