@@ -15,7 +15,7 @@ from urutiq_ai.alerts.schemas import (
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type
 from urutiq_ai.core.models import CompanyOwned
 
-OPEN = text("status = 'open'")
+OPEN = text("status = 'open'")  # tenancy: global - a partial index's predicate (DDL)
 OPEN_KEY_INDEX = "uq_Alert_tenantId_companyId_alertKey_open"
 
 

@@ -220,8 +220,8 @@ def readyz(request: Request) -> Any:
             status_code=503,
         )
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with engine.connect() as conn:  # tenancy: global - readiness: a ping and the revision
+            conn.execute(text("SELECT 1"))  # tenancy: global - readiness ping
             current = current_revision(conn)
     except Exception as exc:  # noqa: BLE001 - any database failure means "not ready"
         return JSONResponse(error_body("NotReady", f"database unreachable: {exc}"), status_code=503)

@@ -39,7 +39,7 @@ def _require_migrated(engine: "Engine") -> None:
     from urutiq_ai.core.migrations import current_revision, head_revision
 
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn:  # tenancy: global - reads the migration revision
             current = current_revision(conn)
     except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc

@@ -7,7 +7,7 @@ from urutiq_ai.config.schemas import ConfigType
 from urutiq_ai.core.db import Base, JSONValue, enum_type
 from urutiq_ai.core.models import CompanyOwned
 
-ACTIVE = text('"isActive"')
+ACTIVE = text('"isActive"')  # tenancy: global - a partial index's predicate (DDL)
 
 
 class AIConfig(Base, CompanyOwned):

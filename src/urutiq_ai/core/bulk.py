@@ -54,9 +54,11 @@ def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) ->
     caller should insert them itself (``TenantRepository.add_many`` does)."""
     if len(rows) < COPY_MIN_ROWS:
         return False
+    # tenancy: global - COPY mechanics of TenantRepository.add_many (RLS checks the rows)
     if not _copy_allowed(session.connection()):
         return False
     with session.begin_nested():
+        # tenancy: global - COPY mechanics of TenantRepository.add_many (RLS checks the rows)
         _copy_through_stage(session.connection(), table, rows)
     return True
 
@@ -66,7 +68,7 @@ def _copy_allowed(connection: Connection) -> bool:
     an administrator can revoke; then the plain insert is used)."""
     if connection.dialect.name != "postgresql":
         return False
-    allowed = connection.execute(
+    allowed = connection.execute(  # tenancy: global - a privilege check, no rows
         text("SELECT has_database_privilege(current_database(), 'TEMPORARY')")
     ).scalar_one()
     return bool(allowed)
@@ -80,12 +82,13 @@ def _copy_through_stage(
     stage = quote(f"{table.name}_stage")
     names = ", ".join(quote(column.name) for column in table.columns)
     formats = [(column.key, _default_of(column), _format_for(column)) for column in table.columns]
+    # tenancy: global - COPY mechanics of TenantRepository.add_many (RLS checks the rows)
     dbapi = connection.connection.dbapi_connection
     assert dbapi is not None
     from psycopg import Error as DriverError
     from psycopg.copy import QueuedLibpqWriter
 
-    connection.exec_driver_sql(
+    connection.exec_driver_sql(  # tenancy: global - the session's own temporary table
         f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {target}) ON COMMIT DROP"
     )
     statement = f"COPY {stage} ({names}) FROM STDIN"
@@ -102,8 +105,9 @@ def _copy_through_stage(
         raise DBAPIError.instance(statement, None, error, DriverError) from error
     except Exception as error:  # a value COPY's text cannot carry: the savepoint undoes it
         raise StatementError(f"cannot copy the rows: {error}", statement, None, error) from error
+    # tenancy: global - COPY mechanics of TenantRepository.add_many (RLS checks the rows)
     connection.exec_driver_sql(f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage}")
-    connection.exec_driver_sql(f"TRUNCATE {stage}")
+    connection.exec_driver_sql(f"TRUNCATE {stage}")  # tenancy: global - the temporary table
 
 
 def _line(row: dict[str, Any], formats: list[tuple[str, Callable[[], Any] | None, Format]]) -> str:

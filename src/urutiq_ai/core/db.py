@@ -234,9 +234,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:  # noqa: ARG001
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")  # tenancy: global - connection set-up, no rows
+        cursor.execute("PRAGMA journal_mode=WAL")  # tenancy: global - connection set-up, no rows
+        cursor.execute("PRAGMA synchronous=NORMAL")  # tenancy: global - connection set-up, no rows
         cursor.close()
         # PostgreSQL's NOW(), which the seed's SQL uses; SQLite has no such function.
         dbapi_connection.create_function("NOW", 0, sqlite_now)
@@ -248,10 +248,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE: take the write lock up front, so two writers queue on the
         # busy timeout instead of failing on a read-to-write lock upgrade. Threads of this
         # process queue in order first (WriteGate).
-        token = conn.connection.dbapi_connection
+        token = conn.connection.dbapi_connection  # tenancy: global - the write gate's key
         gate.enter(token)
         try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # tenancy: global - transaction mechanics
         except BaseException:
             gate.leave(token)
             raise
@@ -259,7 +259,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "commit")
     @event.listens_for(engine, "rollback")
     def _on_end(conn: Any) -> None:
-        gate.leave(conn.connection.dbapi_connection)
+        gate.leave(conn.connection.dbapi_connection)  # tenancy: global - the write gate's key
 
     @event.listens_for(engine, "reset")
     def _on_reset(dbapi_connection: Any, *_: Any) -> None:

@@ -119,6 +119,10 @@ class TenantLevelRepository(Generic[T]):
         stmt = self.base_statement().where(self.model.id == row_id)
         return self.session.scalars(stmt).one_or_none()
 
+    def scalars(self, stmt: Select[T]) -> Sequence[T]:
+        """The rows of ``stmt``, a statement built on :meth:`base_statement`."""
+        return self.session.scalars(stmt).all()
+
     def add(self, obj: T) -> T:
         obj.tenant_id = self.ctx.tenant_id  # type: ignore[attr-defined]
         self.session.add(obj)

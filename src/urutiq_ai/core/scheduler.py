@@ -67,8 +67,8 @@ class Scheduler:
             return True
         if self._lock_connection is not None:
             return True
-        connection = engine.connect()
-        acquired = connection.execute(
+        connection = engine.connect()  # tenancy: global - the leader's advisory lock, no rows
+        acquired = connection.execute(  # tenancy: global - the leader's advisory lock
             text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
         ).scalar()
         connection.commit()

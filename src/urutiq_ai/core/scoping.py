@@ -66,6 +66,7 @@ def set_database_role(session: Session, role: str | None) -> None:
 
 def _apply_database_scope(session: Session) -> None:
     if session.in_transaction():
+        # tenancy: global - this sets the session's scope (row-level security's settings)
         _set_postgres_scope_on(session.connection(), session.info)
 
 
@@ -81,9 +82,11 @@ def _set_postgres_scope_on(connection: Any, info: dict[str, Any]) -> None:
         return
     role = info.get(ROLE_KEY)
     if role:
+        # tenancy: global - this sets the session's scope (row-level security's settings)
         connection.exec_driver_sql(
             f"SET LOCAL ROLE {connection.dialect.identifier_preparer.quote(role)}"
         )
+    # tenancy: global - this sets the session's scope (row-level security's settings)
     connection.execute(
         text(
             "SELECT set_config('urutiq.tenant_id', :tenant, true), "

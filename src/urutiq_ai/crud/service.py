@@ -192,7 +192,7 @@ def list_rows(
     stmt = paginate_statement(
         stmt, column=column, id_column=model.id, sort=sort, cursor=cursor, limit=limit
     )
-    rows = list(session.scalars(stmt).all())
+    rows = list(_repo(session, ctx, res).scalars(stmt))
     if len(rows) <= limit:
         return PageResult(items=rows, next_cursor=None)
     rows = rows[:limit]

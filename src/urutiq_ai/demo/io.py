@@ -101,11 +101,13 @@ def _sql_type(series: pd.Series) -> TypeEngine[Any]:
 def _replace_rows(
     conn: Connection, table: Table, frame: pd.DataFrame, tenant_id: str, company_id: str
 ) -> int:
+    # tenancy: global - the demo writer scopes its ledger tables by hand (any database)
     conn.execute(
         delete(table).where(table.c.tenantId == tenant_id, table.c.companyId == company_id)
     )
     records = _records(frame, tenant_id, company_id)
     for start in range(0, len(records), CHUNK_ROWS):
+        # tenancy: global - the demo writer scopes its ledger tables by hand (any database)
         conn.execute(table.insert(), records[start : start + CHUNK_ROWS])
     return len(records)
 

@@ -26,7 +26,11 @@ from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
-from urutiq_ai.monitoring.repository import DueMonitorsRepository
+from urutiq_ai.monitoring.repository import (
+    DueMonitorsRepository,
+    MonitorRepository,
+    MonitorRunRepository,
+)
 from urutiq_ai.monitoring.schemas import (
     ComputePerformanceRequest,
     DriftCheckRequest,
@@ -192,14 +196,16 @@ def fail_run(session: Session, run: MonitorRun, reason: str) -> None:
     run.error = reason
     run.end_time = datetime.now(UTC)
     run.logs = f"failed: {reason}"
-    monitor = session.get(Monitor, run.monitor_id)
+    ctx = for_job(run.tenant_id, [run.company_id])
+    monitor = MonitorRepository(session, ctx).get(run.monitor_id)
     if monitor is not None and monitor.last_run_id == run.id:
         monitor.last_status = MonitorRunStatus.failed
 
 
 def fail_lost_run(runtime: JobRuntime, job: Job, reason: str) -> None:
     """The monitor job's ``on_lost`` handler: its worker died (see the job ledger)."""
-    with job_unit_of_work(runtime, for_job(job.tenant_id, [job.company_id])) as session:
-        run = session.get(MonitorRun, job.payload["runId"])
+    ctx = for_job(job.tenant_id, [job.company_id])
+    with job_unit_of_work(runtime, ctx) as session:
+        run = MonitorRunRepository(session, ctx).get(str(job.payload["runId"]))
         if run is not None and run.status in (MonitorRunStatus.queued, MonitorRunStatus.running):
             fail_run(session, run, reason)

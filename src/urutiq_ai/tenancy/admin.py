@@ -16,7 +16,7 @@ from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.tenancy import context, service
 from urutiq_ai.tenancy.errors import ApiKeyNotFound
 from urutiq_ai.tenancy.models import ApiKey, Company, Tenant
-from urutiq_ai.tenancy.repository import TenantPurgeRepository
+from urutiq_ai.tenancy.repository import TenantPurgeRepository, tenant_of_api_key
 from urutiq_ai.tenancy.schemas import ApiKeyCreate, CompanyCreate
 
 
@@ -63,10 +63,10 @@ def create_key(
 
 def revoke_key(session: Session, *, key_id: str) -> ApiKey:
     bind_system(session)
-    key = session.get(ApiKey, key_id)
-    if key is None:
+    tenant_id = tenant_of_api_key(session, key_id)
+    if tenant_id is None:
         raise ApiKeyNotFound(f"ApiKey {key_id!r} not found")
-    ctx = _admin_scope(session, key.tenant_id)
+    ctx = _admin_scope(session, tenant_id)
     return service.revoke_api_key(session, ctx, key_id=key_id)
 
 

@@ -155,6 +155,13 @@ def find_api_key_for_auth(session: Session, key_id: str) -> ApiKey | None:
     return session.get(ApiKey, key_id)
 
 
+def tenant_of_api_key(session: Session, key_id: str) -> str | None:
+    """The tenant holding key ``key_id``, for an admin command that names only the key
+    (system scope); None when no tenant does."""
+    key = session.get(ApiKey, key_id)
+    return key.tenant_id if key is not None else None
+
+
 def company_ids_of_tenant(session: Session, tenant_id: str) -> list[str]:
     """Every company id of a tenant, for building a request's scope (system scope)."""
     stmt = select(Company.id).where(Company.tenant_id == tenant_id)  # tenancy: global
@@ -205,6 +212,16 @@ class AuditLogRepository(TenantLevelRepository[AuditLog]):
         if until is not None:
             conditions.append(AuditLog.created_at < until)
         return stmt.where(*conditions) if conditions else stmt
+
+    def creation_of(self, table_name: str, row_id: str) -> AuditLog | None:
+        """The first ``create`` entry of row ``row_id`` of ``table_name`` that the context
+        sees (None when the log keeps none)."""
+        stmt = self.base_statement().where(
+            AuditLog.table_name == table_name,
+            AuditLog.action == "create",
+            AuditLog.row_id == row_id,
+        )
+        return self.session.scalars(stmt.order_by(AuditLog.created_at).limit(1)).first()
 
 
 KEPT_TABLES = frozenset({"Tenant", "Company", "User", "ApiKey", "AuditLog"})

@@ -116,8 +116,9 @@ def create_company(session: Session, ctx: TenantContext, *, data: CompanyCreate)
     if not ctx.all_companies:
         raise Forbidden("a key limited to some companies cannot create companies")
     company_id = data.id or new_id()
-    if session.get(Company, company_id) is not None:
-        # Ids are global primary keys: say "taken" without saying by whom.
+    if CompanyRepository(session, ctx).get(company_id) is not None:
+        # Ids are global primary keys: another tenant's id fails on the key (a Conflict
+        # that says "taken" without saying by whom).
         raise DuplicateName(
             f"company id {company_id!r} is taken",
             fields=[FieldError("id", "already taken")],
@@ -407,16 +408,7 @@ def creator_key_of(session: Session, ctx: TenantContext, table: str, row_id: str
     """The id of the key whose request created row ``row_id`` of ``table`` (from the audit
     log; None when the system created it, or no entry is kept). For governance's checks of
     who did what: it reads the log whatever ``ctx``'s role."""
-    stmt = AuditLogRepository(session, ctx).filtered(
-        company_id=None,
-        table_name=table,
-        action="create",
-        row_id=row_id,
-        actor_key_id=None,
-        since=None,
-        until=None,
-    )
-    entry = session.scalars(stmt.order_by(AuditLog.created_at).limit(1)).first()
+    entry = AuditLogRepository(session, ctx).creation_of(table, row_id)
     return entry.actor_key_id if entry is not None else None
 
 
@@ -441,7 +433,7 @@ def list_audit_log(
         cursor=cursor,
         limit=limit,
     )
-    rows = list(session.scalars(stmt).all())
+    rows = list(repo.scalars(stmt))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -1,11 +1,16 @@
-"""Training runs left behind (the start-up sweep); sources are read by
-:mod:`urutiq_ai.sources.repository`."""
+"""Training runs: a job's own run, and those left behind (the start-up sweep); sources are
+read by :mod:`urutiq_ai.sources.repository`."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core.repository import TenantRepository
 from urutiq_ai.training.models import AIModelTrainingRun
 from urutiq_ai.training.schemas import RunStatus
+
+
+class TrainingRunRepository(TenantRepository[AIModelTrainingRun]):
+    model = AIModelTrainingRun
 
 
 class RunningRunsRepository:

@@ -28,7 +28,7 @@ from urutiq_ai.registry.schemas import AIModelCreate
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.models import AIModelTrainingRun
-from urutiq_ai.training.repository import RunningRunsRepository
+from urutiq_ai.training.repository import RunningRunsRepository, TrainingRunRepository
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
     AIModelTrainingRunRead,
@@ -206,6 +206,6 @@ def fail_lost_training(runtime: JobRuntime, job: Job, reason: str) -> None:
     """The training job's ``on_lost`` handler: its worker died (see the job ledger)."""
     ctx = context.for_job(job.tenant_id, [job.company_id])
     with job_unit_of_work(runtime, ctx) as session:
-        run = session.get(AIModelTrainingRun, job.payload["run_id"])
+        run = TrainingRunRepository(session, ctx).get(str(job.payload["run_id"]))
         if run is not None and run.status == RunStatus.running:
             fail_run(session, run, f"{reason}; train again")

@@ -30,6 +30,7 @@ from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
 from urutiq_ai.training.models import AIModelTrainingRun
+from urutiq_ai.training.repository import TrainingRunRepository
 from urutiq_ai.training.schemas import RunStatus, SourceSpec
 
 CATEGORY_TEMPLATES = frozenset({"expense_classifier"})
@@ -63,7 +64,7 @@ class RunSession:
         return job_unit_of_work(self.runtime, self.ctx)
 
     def run(self, session: Session) -> AIModelTrainingRun:
-        row = session.get(AIModelTrainingRun, self.run_id)
+        row = TrainingRunRepository(session, self.ctx).get(self.run_id)
         assert row is not None, "the run row is committed before its job is queued"
         return row
 

@@ -162,7 +162,7 @@ def job_of(row: JobRecord) -> Job:
 def _lost_reason(session: Session, row: JobRecord) -> str:
     if row.worker_id is None:
         return f"the process running attempt {row.attempt} stopped (it ran outside any worker)"
-    worker = session.get(WorkerRecord, row.worker_id)
+    worker = WorkerRepository(session).get(row.worker_id)
     if worker is None:
         return f"its worker {row.worker_id} is unknown (never registered) at attempt {row.attempt}"
     where = f"worker {worker.hostname}:{worker.pid} ({worker.kind.value})"

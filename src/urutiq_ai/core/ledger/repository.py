@@ -174,6 +174,9 @@ class WorkerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def get(self, worker_id: str) -> WorkerRecord | None:
+        return self.session.get(WorkerRecord, worker_id)
+
     def beat(self, worker_id: str, now: datetime) -> None:
         """A beat also revives a worker marked stopped while it was only slow: its old
         jobs were recovered (and it is fenced off them); its new ones must not be."""
