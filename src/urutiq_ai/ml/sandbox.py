@@ -37,13 +37,15 @@ FETCH_ROWS = 10_000
 PROGRESS_STEPS = 5_000
 
 Kind = str
-"""A column's kind in the sandbox: ``text``, ``integer``, ``real``, ``boolean``, ``date``,
+"""A column's kind in the sandbox: ``text``, ``integer``, ``real``, ``numeric`` (decimals,
+stored as floats), ``boolean``, ``date``,
 ``timestamp`` (naive UTC), ``timestamptz`` (zoned, UTC), ``json`` or ``any``."""
 
 _DECLARED = {
     "text": "TEXT",
     "integer": "INTEGER",
     "real": "REAL",
+    "numeric": "REAL",
     "boolean": "UTQBOOL",
     "date": "UTQDATE",
     "timestamp": "UTQSTAMP",
@@ -66,8 +68,9 @@ sqlite3.register_converter("UTQSTAMP", _stamp)
 sqlite3.register_converter("UTQSTAMPTZ", lambda raw: _stamp(raw).replace(tzinfo=UTC))
 sqlite3.register_converter("UTQJSON", lambda raw: json.loads(raw.decode()))
 
-_NATIVE = frozenset({"text", "integer"})
-"""Kinds whose values the database driver gives as SQLite stores them (str, int, None)."""
+_NATIVE = frozenset({"text", "integer", "real"})
+"""Kinds whose values the database driver gives as SQLite stores them (str, int, float,
+None); ``numeric`` (decimals), times, flags and JSON are converted."""
 
 ALLOWED_FUNCTIONS = frozenset(
     """

@@ -373,7 +373,8 @@ class SourceRepository:
         ]
         stmt = select(*wanted).where(self._owned(table.c.tenantId, table.c.companyId))
         result = self.session.execute(stmt.execution_options(yield_per=CHUNK_ROWS))
-        box.fill(table.name, [c.name for c in wanted], result)
+        rows = (row for part in result.partitions() for row in part)  # fetchmany, not one by one
+        box.fill(table.name, [c.name for c in wanted], rows)
 
     def _run(
         self,
@@ -462,8 +463,10 @@ def _kind(sql_type: Any) -> str:
         return "date"
     if isinstance(sql_type, Integer):
         return "integer"
-    if isinstance(sql_type, Float | Numeric):
+    if isinstance(sql_type, Float):
         return "real"
+    if isinstance(sql_type, Numeric):
+        return "numeric"  # decimals: floats in the sandbox
     if isinstance(sql_type, JSON):
         return "json"
     return "text" if _is_text(sql_type) else "any"
