@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from urutiq_ai.ml.errors import MLError
-from urutiq_ai.ml.expressions import ARITY, MAX_EXPRESSION_CHARS, ExpressionError, parse
+from urutiq_ai.ml.expressions import (
+    ARITY,
+    MAX_EXPRESSION_CHARS,
+    EvaluationError,
+    ExpressionError,
+    parse,
+)
 
 
 def values(text: str, frame: pd.DataFrame) -> list[Any]:
@@ -387,7 +393,8 @@ class TestSafety:
     def test_right_arity_is_accepted(self, name: str) -> None:
         fewest, most = ARITY[name]
         for count in {fewest, most}:
-            assert parse(f"{name}({', '.join(['x'] * count)})").columns == {"x"}
+            args = ["x"] * count if name != "round" else ["x", "2"][:count]
+            assert parse(f"{name}({', '.join(args)})").columns == {"x"}
 
     @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
     def test_empty_text(self, text: str) -> None:
@@ -445,3 +452,64 @@ class TestRuntimeSafety:
     def test_division_of_constants_by_zero(self) -> None:
         with pytest.raises(ExpressionError, match="cannot evaluate"):
             parse("x > 1 / 0").evaluate(WITH_NULLS)
+
+
+class TestKnownFromTheText:
+    """A part that reads no column has one value for every row: ``parse`` evaluates it, so
+    what would fail on every row is refused before any row is read (a request's 422)."""
+
+    @pytest.mark.parametrize(
+        ("text", "fragment"),
+        [
+            ("x > 1 / 0", "cannot evaluate '1 / 0': division by zero"),
+            ("x > (1 - 1) % 0", "cannot evaluate '(1 - 1) % 0': integer modulo by zero"),
+            ("x > 'a' + 1", "cannot evaluate \"'a' + 1\""),
+            ("abs('text') > x", "cannot evaluate \"abs('text')\""),
+            ("x == 7 % 0", "modulo by zero"),
+        ],
+    )
+    def test_failing_constants_are_refused(self, text: str, fragment: str) -> None:
+        refused(text, fragment)
+
+    @pytest.mark.parametrize(
+        "text", ["x > 1 / 2", "x in [1, -2]", "not x", "x > -1", "upper('a') == s", "null == x"]
+    )
+    def test_working_constants_are_kept(self, text: str) -> None:
+        assert parse(text).columns <= {"x", "s"}
+
+    def test_an_in_list_is_not_evaluated(self) -> None:
+        assert values("x in [1, 3]", WITH_NULLS) == [True, False, True]
+
+    @pytest.mark.parametrize("digits", ["'a'", "1.5", "x", "101", "-101", "true", "1 + 1"])
+    def test_round_digits_must_be_a_whole_number_written_out(self, digits: str) -> None:
+        refused(f"round(x, {digits}) > 1", "round()'s digits must be a whole number")
+
+    @pytest.mark.parametrize(("digits", "expected"), [("0", 3.0), ("-1", 0.0), ("+1", 2.6)])
+    def test_round_digits(self, digits: str, expected: float) -> None:
+        frame = pd.DataFrame({"x": [2.56]})
+        assert values(f"round(x, {digits})", frame) == [expected]
+
+
+class TestFailingOnTheValues:
+    """What depends on the values fails when evaluated, as an EvaluationError naming the
+    expression and the reason (never a pandas, numpy or pyarrow exception)."""
+
+    TEXT = pd.DataFrame({"s": ["a", "b"], "n": [1, 2]})
+
+    @pytest.mark.parametrize(
+        "text",
+        ["s * 2 > 1", "s - n", "abs(s) > 0", "-s == 'a'", "s > 1", "n + s", "lower(n) > 1"],
+    )
+    def test_is_an_evaluation_error(self, text: str) -> None:
+        with pytest.raises(EvaluationError, match=re.escape(f"cannot evaluate {text!r}")):
+            parse(text).evaluate(self.TEXT)
+
+    def test_an_evaluation_error_is_an_expression_error(self) -> None:
+        assert issubclass(EvaluationError, ExpressionError)
+
+    def test_integers_past_64_bits(self) -> None:
+        with pytest.raises(EvaluationError, match="cannot evaluate"):
+            parse("n + 99999999999999999999999 > 1").evaluate(self.TEXT)
+
+    def test_division_of_a_column_by_zero_is_infinity(self) -> None:
+        assert values("n / 0", self.TEXT) == [float("inf"), float("inf")]

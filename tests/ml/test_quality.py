@@ -647,6 +647,19 @@ class TestFeed:
         result = Measurement(metric_value=1.0, rows_checked=0, rows_failed=0)
         assert (result.details, result.sample) == ({}, [])
 
+    def test_a_check_failing_on_the_values_stops_with_the_reason(self) -> None:
+        frames = [pd.DataFrame({"s": ["a", "b"], "n": [1, 2]})] * 3
+        broken, where, other = (
+            ExpressionCheck(parse("s * 2 > 1")),
+            ControlTotal("n", 9.0, where=parse("s * n > 0")),
+            NotNull(["n"]),
+        )
+        assert feed([broken, where, other], frames) == 6
+        assert broken.error is not None
+        assert "cannot evaluate 's * 2 > 1'" in broken.error
+        assert where.error is not None
+        assert (other.error, other.finish().rows_checked) == (None, 6)
+
 
 # -- chunk invariance ---------------------------------------------------------------------
 
@@ -902,3 +915,8 @@ class TestExpressionOnDirtyText:
         result = measure(ExpressionCheck(parse("amount > 0")), list(chunks))
         assert (result.rows_checked, result.rows_failed) == (4, 2)
         assert [row["amount"] for row in result.sample] == [-1, "n/a?"]
+
+    def test_text_among_numbers_in_arithmetic_fails_its_rows(self) -> None:
+        chunks = pd.read_csv(io.StringIO("amount\n5\n-1\nn/a?\n7\n"), chunksize=2)
+        result = measure(ExpressionCheck(parse("amount * 2 > 0")), list(chunks))
+        assert (result.rows_checked, result.rows_failed) == (4, 2)

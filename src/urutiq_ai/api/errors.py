@@ -1,12 +1,14 @@
 """The one error shape: ``{"error": <Name>, "detail": <text>, "fields": [{field, reason}]}``."""
 
 import logging
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from urutiq_ai.core.errors import AppError, pydantic_reason
@@ -82,7 +84,59 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("InternalError", "internal server error"), status_code=500)
 
 
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+NUL_REASON = "must not contain the NUL character (\\u0000)"
+PAGE_NUL = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Bad address</title>"
+    "<main><h1>Bad address</h1><p>The address contains a NUL character (%00): "
+    'nothing matches it.</p><p><a href="/">Back to the start page</a></p></main></html>'
+)
+
+
+def nul_fields(scope: Scope) -> list[dict[str, str]]:
+    """The parts of a request's address holding a NUL character: ``path``, or the query
+    parameters by name (no id, name or filter holds one: PostgreSQL's text cannot)."""
+    fields = []
+    if "\x00" in scope.get("path", ""):
+        fields.append({"field": "path", "reason": NUL_REASON})
+    query = scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        for name, value in QueryParams(query).multi_items():
+            if "\x00" in name or "\x00" in value:
+                fields.append({"field": name.replace("\x00", "\\u0000"), "reason": NUL_REASON})
+    return fields
+
+
+class RefuseNulCharacters:
+    """ASGI middleware: a request whose path or query holds a NUL character is answered 422
+    (the one error shape on the API, a short page elsewhere) before any route reads it, so
+    an id or a filter with ``%00`` never reaches PostgreSQL (which refuses it with a 500)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fields = nul_fields(scope) if scope["type"] == "http" else []
+        if not fields:
+            await self.app(scope, receive, send)
+            return
+        if scope["path"].startswith("/api/"):
+            detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
+            response: Any = JSONResponse(
+                error_body("ValidationError", detail, fields), status_code=422
+            )
+        else:
+            response = HTMLResponse(PAGE_NUL, status_code=422)
+        await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers that render every error in the one shape, and the guard that answers a
+    NUL character in a request's address (a middleware: it runs before routing)."""
+    app.add_middleware(RefuseNulCharacters)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -7,6 +7,7 @@ Keyset pages stay correct while rows are inserted, and cost the same at page
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -47,17 +48,62 @@ def encode_cursor(sort: SortSpec, value: Any, row_id: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+NOT_A_CURSOR = "not a cursor of this list"
+
+
 def decode_cursor(cursor: str, sort: SortSpec) -> tuple[Any, str]:
+    """The position a cursor of this list (and sort order) stands for; anything else (junk,
+    base64 of other JSON, another sort order's cursor) is a 422 naming ``cursor``."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        field, descending, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError) as exc:
-        raise field_error("cursor", "not a cursor returned by this API") from exc
-    if field != sort.field or descending != sort.descending:
-        raise field_error("cursor", "the cursor was issued for another sort order")
-    if isinstance(value, dict) and "dt" in value:
-        value = datetime.fromisoformat(value["dt"])
-    return value, str(row_id)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError) as exc:  # binascii.Error and bad UTF-8 are ValueErrors
+        raise field_error("cursor", NOT_A_CURSOR) from exc
+    if not isinstance(decoded, list) or len(decoded) != 4:
+        raise field_error("cursor", NOT_A_CURSOR)
+    field, descending, value, row_id = decoded
+    if field != sort.field or descending is not sort.descending or not _text(row_id):
+        raise field_error("cursor", NOT_A_CURSOR)
+    if isinstance(value, dict):
+        try:
+            (moment,) = value.values()
+            value = datetime.fromisoformat(moment) if list(value) == ["dt"] else None
+        except (TypeError, ValueError):
+            value = None
+        if value is None:
+            raise field_error("cursor", NOT_A_CURSOR)
+    return value, row_id
+
+
+def _text(value: Any) -> bool:
+    """Text a database can compare with (PostgreSQL's text holds no NUL)."""
+    return isinstance(value, str) and "\x00" not in value
+
+
+def _fits(value: Any, column: InstrumentedAttribute[Any]) -> bool:
+    """Whether a cursor's last value is one the sort column holds (a time for a time
+    column...): comparing a column with another type fails on PostgreSQL."""
+    column_type = column.type
+    try:  # a TypeDecorator (UTC times) holds what its implementation holds
+        kind = getattr(column_type, "impl_instance", column_type).python_type
+    except NotImplementedError:
+        return False
+    if value is None:
+        return True
+    if issubclass(kind, datetime):
+        return isinstance(value, datetime)
+    if issubclass(kind, bool):
+        return isinstance(value, bool)
+    if issubclass(kind, int | float):
+        return (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and abs(value) < 2**63
+        )
+    if issubclass(kind, str):
+        return _text(value)
+    return False
 
 
 def paginate_statement(
@@ -72,6 +118,8 @@ def paginate_statement(
     """Order ``stmt`` by (column, id) and start after ``cursor``; fetch one extra row."""
     if cursor:
         value, row_id = decode_cursor(cursor, sort)
+        if not _fits(value, column):
+            raise field_error("cursor", NOT_A_CURSOR)
         if sort.descending:
             after = or_(column < value, and_(column == value, id_column < row_id))
         else:

@@ -6,7 +6,9 @@ SQLAlchemy: the SDK imports it.
 """
 
 import json
-from datetime import datetime
+import math
+import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -18,6 +20,7 @@ from pydantic import (
     Field,
     JsonValue,
     StringConstraints,
+    field_validator,
 )
 
 from urutiq_ai.core.cron import check_cron
@@ -38,9 +41,85 @@ class RequestSchema(BaseModel):
 
     Python callers (the SDK) may also use the snake_case names. Names and short texts are
     stripped of surrounding whitespace; JSON values are kept exactly as sent.
+
+    Every field, at any depth (texts, JSON keys and values, lists), holds only what every
+    database stores: no NUL character (PostgreSQL's text and JSONB cannot hold ``\\u0000``)
+    nor lone surrogate, no infinite number (``1e400`` parses to infinity), no integer past
+    64 bits, no time whose UTC time falls outside the calendar.
     """
 
     model_config = ConfigDict(**_COMMON, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        problem = unstorable(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+MAX_DEPTH = 64
+# What no database text holds: NUL (PostgreSQL's text and JSONB refuse it) and the halves of
+# a surrogate pair alone (JSON may write "\\ud800"; UTF-8 cannot encode it).
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text_problem(text: str) -> str | None:
+    found = _UNSTORABLE_CHARACTER.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return "must not contain the NUL character (\\u0000)"
+    return f"must not contain a lone surrogate ({_shown(found.group())}): it is not Unicode text"
+
+
+def _shown(text: str) -> str:
+    """``text`` as an error may quote it: NUL and lone surrogates escaped."""
+    return text.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
+
+
+def unstorable(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """Why ``value`` (a text, number, time or JSON structure, or a schema of them) cannot be
+    stored, naming where inside it (``rows.2.amount``); None when every part can."""
+    where = f" (at {path})" if path else ""
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        return f"{problem}{where}" if problem else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        if INT64_MIN <= value <= INT64_MAX:
+            return None
+        return f"integer out of range: from {INT64_MIN} to {INT64_MAX}{where}"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"must be a finite number{where}"
+    if isinstance(value, datetime):
+        try:
+            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        except OverflowError:
+            return f"a time whose UTC time is before year 1 or after year 9999{where}"
+        return None
+    if depth > MAX_DEPTH:
+        return f"nested more than {MAX_DEPTH} levels deep{where}"
+    if isinstance(value, BaseModel):  # a nested schema: its fields, by their wire names
+        items: Any = ((to_camel(k), v) for k, v in value.__dict__.items())
+    elif isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = enumerate(value)
+    else:  # enums, decimals: validated by their own types
+        return None
+    for key, item in items:
+        inner = f"{path}.{_shown(str(key))}" if path else _shown(str(key))
+        problem = _text_problem(key) if isinstance(key, str) else None
+        if problem is not None:
+            return f"a key {problem} (at {inner})"
+        problem = unstorable(item, inner, depth + 1)
+        if problem is not None:
+            return problem
+    return None
 
 
 class SystemWritten(RequestSchema):

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import integer_bounds
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.pagination import parse_sort
-from urutiq_ai.core.schemas import Page
+from urutiq_ai.core.schemas import INT64_MAX, INT64_MIN, Page
 from urutiq_ai.crud import service
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.tenancy.deps import SessionDep, company_role
@@ -25,9 +26,16 @@ PAGE_LIMIT_MAX = 500
 
 
 def _filter_type(res: Resource, attr: str) -> Any:
+    """The type of a filter's values: the read schema's, integers within what the column
+    holds (PostgreSQL refuses to compare an INTEGER with a larger number, SQLite to bind
+    one past 64 bits)."""
     annotation = res.read_schema.model_fields[attr].annotation
     args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
-    return args[0] if args else annotation
+    kind = args[0] if args else annotation
+    if kind is not int:
+        return kind
+    low, high = integer_bounds(res.model.__table__.c[attr].type) or (INT64_MIN, INT64_MAX)
+    return Annotated[int, Field(ge=low, le=high)]
 
 
 def time_range_names(res: Resource) -> list[str]:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import model_for_table
+from urutiq_ai.core.db import integer_bounds, model_for_table
 from urutiq_ai.core.errors import (
     Conflict,
     FieldError,
@@ -70,6 +70,7 @@ def create_row(session: Session, ctx: TenantContext, res: Resource, data: Any) -
     """Insert a row built from ``data`` into the context's company."""
     values = data.model_dump(by_alias=False)  # defaults included: the row is complete
     _check_nulls(res, values, creating=True)
+    _check_ranges(res, values)
     row = res.model(**values)
     _check_refs(session, ctx, res, values)
     _check_unique(session, ctx, res, row, values)
@@ -91,6 +92,7 @@ def update_row(session: Session, ctx: TenantContext, res: Resource, row_id: str,
     before = _snapshot(res, row)
     changes = data.model_dump(exclude_unset=True, by_alias=False)
     _check_nulls(res, changes)
+    _check_ranges(res, changes)
     _check_transition(res, row, changes)
     _check_refs(session, ctx, res, changes)
     _check_unique(session, ctx, res, row, changes)
@@ -220,6 +222,19 @@ def _check_nulls(res: Resource, changes: Mapping[str, Any], *, creating: bool = 
     ]
     if errors:
         raise ValidationError(f"{res.title}: required fields set to null", fields=errors)
+
+
+def _check_ranges(res: Resource, changes: Mapping[str, Any]) -> None:
+    """Refuse integers their column cannot hold (an INTEGER is 32 bits on PostgreSQL; the
+    request schemas already refuse what no 64-bit column holds)."""
+    columns = res.model.__table__.c
+    errors = []
+    for key, value in changes.items():
+        bounds = integer_bounds(columns[key].type) if key in columns else None
+        if bounds and isinstance(value, int) and not bounds[0] <= value <= bounds[1]:
+            errors.append(FieldError(to_camel(key), f"must be from {bounds[0]} to {bounds[1]}"))
+    if errors:
+        raise ValidationError(f"{res.title}: numbers out of range", fields=errors)
 
 
 def _status_value(value: Any) -> str:

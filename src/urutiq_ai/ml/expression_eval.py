@@ -11,20 +11,50 @@ from urutiq_ai.ml.expressions import (
     BINARY,
     COMPARE,
     CONSTANT_NAMES,
-    ExpressionError,
+    EvaluationError,
     constant_list,
 )
 
+# What pandas, numpy and pyarrow raise on values an operation does not take: a checked tree
+# fails on data only in these ways (pyarrow's errors derive from them too).
+_TYPE_ERRORS = (TypeError, NotImplementedError)
+_VALUE_ERRORS = (ArithmeticError, ValueError, LookupError)
+
 
 def evaluate(tree: ast.Expression, frame: pd.DataFrame) -> pd.Series:
-    """The value of a tree checked by ``parse`` for every row of ``frame``."""
-    try:
-        value = _Evaluator(frame).visit(tree.body)
-    except (ZeroDivisionError, OverflowError) as exc:
-        raise ExpressionError(f"cannot evaluate: {exc}") from exc
+    """The value of a tree checked by ``parse`` for every row of ``frame``; raises
+    :class:`EvaluationError` with the reason when the values do not allow it."""
+    value = _evaluate(tree.body, frame)
     if not isinstance(value, pd.Series):
         value = pd.Series([value] * len(frame), index=frame.index)
     return value
+
+
+def _evaluate(node: ast.AST, frame: pd.DataFrame) -> Any:
+    try:
+        with np.errstate(all="ignore"):  # inf and NaN are values here, not errors
+            return _Evaluator(frame).visit(node)
+    except EvaluationError:
+        raise
+    except _TYPE_ERRORS as exc:
+        raise EvaluationError(_reason(exc), type_mismatch=True) from exc
+    except _VALUE_ERRORS as exc:
+        raise EvaluationError(_reason(exc)) from exc
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+def check_constants(parts: list[ast.expr]) -> None:
+    """Evaluate the parts of an expression that read no column (``1 / 0``, ``'a' + 1``) on
+    one empty row: what fails there fails on every row, so ``parse`` refuses it."""
+    frame = pd.DataFrame(index=pd.RangeIndex(1))
+    for part in parts:
+        try:
+            _evaluate(part, frame)
+        except EvaluationError as exc:
+            raise EvaluationError(f"cannot evaluate {ast.unparse(part)!r}: {exc}") from exc
 
 
 def _datetimes(value: Any) -> pd.Series:
@@ -35,8 +65,9 @@ def _text(value: Any) -> Any:
     return value.astype("string") if isinstance(value, pd.Series) else value
 
 
-def _round(value: Any, digits: Any = 0) -> Any:
-    return value.round(int(digits)) if isinstance(value, pd.Series) else round(value, int(digits))
+def _round(value: Any, digits: int = 0) -> Any:
+    """``parse`` allows only a whole number of digits, written in the expression."""
+    return value.round(digits) if isinstance(value, pd.Series) else round(value, digits)
 
 
 def _coalesce(*values: Any) -> Any:
@@ -88,7 +119,9 @@ class _Evaluator:
         if isinstance(node, ast.BinOp):
             left, right = self.visit(node.left), self.visit(node.right)
             if not isinstance(node.op, ast.Add) and (_is_text(left) or _is_text(right)):
-                raise ExpressionError("text can only be joined with +, not used in arithmetic")
+                raise EvaluationError(
+                    "text can only be joined with +, not used in arithmetic", type_mismatch=True
+                )
             return BINARY[type(node.op)](left, right)
         if isinstance(node, ast.UnaryOp):
             operand = self.visit(node.operand)

@@ -16,6 +16,11 @@ against the short list below, and the tree is then evaluated column-wise with pa
 Anything else (attribute access, subscripts, calls of other names, keyword arguments,
 lambdas, comprehensions, ``**``) is refused with the offending construct named.
 Comparisons involving a missing value are false.
+
+What can be known from the text alone is refused by :func:`parse`: a part that reads no
+column is evaluated there (``1 / 0``, ``'a' + 1``, ``lower(1)``), and ``round``'s digits
+must be a whole number. What depends on the values (a text column in arithmetic) fails
+only when evaluated, as an :class:`EvaluationError` naming the expression and the reason.
 """
 
 import ast
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_EXPRESSION_CHARS = 1_000
+MAX_ROUND_DIGITS = 100
 CONSTANT_NAMES: dict[str, Any] = {"true": True, "false": False, "null": None}
 
 BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
@@ -63,6 +69,16 @@ class ExpressionError(MLError):
     """An expression that cannot be parsed or uses something outside the language."""
 
 
+class EvaluationError(ExpressionError):
+    """A checked expression that fails on the values it meets (text in arithmetic, a
+    division of constants by zero). ``type_mismatch``: the values' types do not fit the
+    operation (text among numbers), so a caller may retry with the numbers it can read."""
+
+    def __init__(self, message: str, *, type_mismatch: bool = False) -> None:
+        super().__init__(message)
+        self.type_mismatch = type_mismatch
+
+
 ARITY: dict[str, tuple[int, int]] = {
     # name: (fewest arguments, most arguments); implemented in ml/expression_eval.py
     "abs": (1, 1),
@@ -94,7 +110,12 @@ class Expression:
         """The value of the expression for every row of ``frame`` (a Series on its index)."""
         from urutiq_ai.ml.expression_eval import evaluate
 
-        return evaluate(self.tree, frame)
+        try:
+            return evaluate(self.tree, frame)
+        except EvaluationError as exc:
+            raise EvaluationError(
+                f"cannot evaluate {self.text.strip()!r}: {exc}", type_mismatch=exc.type_mismatch
+            ) from exc
 
     def boolean(self, frame: "pd.DataFrame") -> "pd.Series":
         """The expression as a condition: true rows are True; false or missing are False."""
@@ -116,7 +137,38 @@ def parse(text: str) -> Expression:
         raise ExpressionError(f"syntax error at character {exc.offset or 0}: {exc.msg}") from exc
     columns: set[str] = set()
     _check(tree.body, columns)
+    constant = _constant_parts(tree.body)
+    if constant:
+        from urutiq_ai.ml.expression_eval import check_constants  # pandas: on first need
+
+        check_constants(constant)
     return Expression(text=text, columns=frozenset(columns), tree=tree)
+
+
+def _reads_a_column(node: ast.AST) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id not in CONSTANT_NAMES
+    if isinstance(node, ast.Call):  # the function's own name is no column
+        return any(_reads_a_column(arg) for arg in node.args)
+    return any(_reads_a_column(child) for child in ast.iter_child_nodes(node))
+
+
+def _constant_parts(node: ast.AST) -> list[ast.expr]:
+    """The largest parts of the tree that read no column and compute something (not a bare
+    constant, nor an ``in`` list): their value is known before any row is read."""
+    if not _reads_a_column(node):
+        is_literal = isinstance(node, ast.Constant | ast.Name) or (
+            isinstance(node, ast.UnaryOp) and isinstance(node.operand, ast.Constant)
+        )
+        return [] if is_literal or not isinstance(node, ast.expr) else [node]
+    parts: list[ast.expr] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(node, ast.Compare) and child in node.comparators:
+            index = node.comparators.index(child)
+            if isinstance(node.ops[index], ast.In | ast.NotIn):
+                continue
+        parts.extend(_constant_parts(child))
+    return parts
 
 
 def _check(node: ast.AST, columns: set[str]) -> None:  # noqa: C901 - one branch per node kind
@@ -180,6 +232,20 @@ def _check_call(node: ast.Call, columns: set[str]) -> None:
         if isinstance(arg, ast.Starred):
             raise ExpressionError("*arguments are not allowed")
         _check(arg, columns)
+    if node.func.id == "round" and len(node.args) == 2:
+        _round_digits(node.args[1])
+
+
+def _round_digits(node: ast.AST) -> None:
+    """``round``'s digits: a whole number written in the expression, e.g. ``round(x, 2)``."""
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd)
+    inner = node.operand if isinstance(node, ast.UnaryOp) and negative else node
+    value = inner.value if isinstance(inner, ast.Constant) else None
+    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > MAX_ROUND_DIGITS:
+        raise ExpressionError(
+            f"round()'s digits must be a whole number from -{MAX_ROUND_DIGITS} to "
+            f"{MAX_ROUND_DIGITS}, e.g. round(x, 2)"
+        )
 
 
 def constant_list(node: ast.AST) -> list[Any]:

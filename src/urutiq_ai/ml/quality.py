@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd  # no stubs in the environment
 
-from urutiq_ai.ml.expressions import Expression, ExpressionError
+from urutiq_ai.ml.expressions import EvaluationError, Expression, ExpressionError
 
 SAMPLE_ROWS = 20
 """Most offending rows (or groups, or keys) a measurement keeps as examples."""
@@ -99,7 +99,10 @@ def _share(passed: int, checked: int) -> float:
 
 
 class Check(ABC):
-    """An accumulator over the chunks of one source."""
+    """An accumulator over the chunks of one source; ``error`` says why it stopped reading
+    (its expression failed on the values), else None."""
+
+    error: str | None = None
 
     @property
     @abstractmethod
@@ -287,16 +290,16 @@ class ExpressionCheck(RowCheck):
         checked = ~frame[self.checked].isna().any(axis=1).to_numpy()
         try:
             passed = self.expression.boolean(frame).to_numpy(dtype=bool)
-        except TypeError:
+        except EvaluationError as exc:
+            if not exc.type_mismatch:
+                raise
             # text among numbers (``n/a?`` in an amount column): compare the numbers and
             # fail the rows whose value is not one
             frame, unreadable = _numbers_where_possible(frame, self.checked)
             try:
                 passed = self.expression.boolean(frame).to_numpy(dtype=bool) & ~unreadable
-            except TypeError as exc:
-                raise ExpressionError(
-                    f"cannot evaluate {self.expression.text!r} on these values: {exc}"
-                ) from exc
+            except EvaluationError as again:
+                raise EvaluationError(f"{again} (on these values)") from again
         return checked, passed & checked
 
 
@@ -695,10 +698,18 @@ class Freshness(Check):
 
 
 def feed(checks: Sequence[Check], frames: Iterable[pd.DataFrame]) -> int:
-    """Give every frame to every check (one pass over ``frames``); returns the rows read."""
+    """Give every frame to every check (one pass over ``frames``); returns the rows read.
+
+    A check whose expression cannot be evaluated on the rows (a text column in arithmetic)
+    stops there with the reason in its ``error``; the other checks go on."""
     rows = 0
     for frame in frames:
         rows += len(frame)
         for check in checks:
-            check.update(frame)
+            if check.error is not None:
+                continue
+            try:
+                check.update(frame)
+            except ExpressionError as exc:
+                check.error = str(exc)
     return rows

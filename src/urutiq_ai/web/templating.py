@@ -8,6 +8,7 @@ zone by ``app.js``.
 
 import json
 import math
+from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -27,11 +28,15 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def format_time(value: datetime | str | None) -> Markup:
+def format_time(value: Any) -> Markup:
     """``<time>`` in UTC; ``app.js`` rewrites its text into the browser's time zone."""
     if value is None or value == "" or isinstance(value, Undefined):
         return Markup('<span class="muted">–</span>')
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        moment.isoformat()
+    except (TypeError, ValueError, AttributeError):  # a JSON field may hold any text
+        return Markup('<span class="muted">{}</span>').format(str(value)[:64])
     iso = moment.isoformat()
     shown = moment.strftime("%Y-%m-%d %H:%M:%S UTC")
     return Markup(f'<time datetime="{escape(iso)}" data-local>{escape(shown)}</time>')
@@ -56,9 +61,15 @@ def format_number(value: Any, digits: int = 3) -> str:
 
 
 def format_percent(value: Any, digits: int = 1) -> str:
+    """A share as a percentage; a value that is no number (a JSON field may hold any) as
+    it is."""
     if value is None or isinstance(value, Undefined):
         return "–"
-    return f"{float(value) * 100:.{digits}f}%"
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return "–" if math.isnan(share) else f"{share * 100:.{digits}f}%"
 
 
 def as_chart(config: dict[str, Any]) -> str:
@@ -68,6 +79,12 @@ def as_chart(config: dict[str, Any]) -> str:
 
 def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, default=str)
+
+
+def as_object(value: Any) -> Mapping[str, Any]:
+    """A JSON value as an object, ``{}`` when it is any other shape: users may write any
+    JSON into the JSON fields a page reads keys of (``(r.issues | obj).get("name")``)."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def enum_value(value: Any) -> str:
@@ -95,6 +112,7 @@ templates.env.filters.update(
     chart=as_chart,
     pretty=pretty_json,
     ev=enum_value,
+    obj=as_object,
 )
 
 

@@ -83,7 +83,7 @@ def history_of(session: Session, ctx: TenantContext, row_id: str) -> list[Entry]
 
 
 def _link(row: AuditLogRead) -> str | None:
-    if not row.company_id or not row.row_id:
+    if not row.company_id or not row.row_id or row.action == "delete":  # a deleted row: no page
         return None
     if row.table_name == "AIConfig":
         data = row.after if isinstance(row.after, dict) else row.before

@@ -38,13 +38,16 @@ def latest(
     return [res.read_schema.model_validate(row) for row in rows]
 
 
-def model_names(session: Session, ctx: TenantContext, ids: set[str]) -> dict[str, str]:
-    """``name version`` of each model id (a handful: the rows a card shows)."""
-    names = {}
-    for model_id in ids:
-        model = crud.get_row(session, ctx, MODELS, model_id)
-        names[model_id] = f"{model.model_name} {model.model_version}"
-    return names
+def model_names(session: Session, ctx: TenantContext, ids: set[str | None]) -> dict[str, str]:
+    """``name version`` of each model id (a handful: the rows a card shows), in one read.
+
+    Rows a user writes may name no model (``modelId`` is optional): such ids are skipped,
+    and the card shows the row without a model."""
+    wanted = sorted(i for i in ids if i)
+    if not wanted:
+        return {}
+    rows = crud.newest_rows(session, ctx, MODELS, limit=len(wanted), id=wanted)
+    return {row.id: f"{row.model_name} {row.model_version}" for row in rows}
 
 
 @router.get("")
