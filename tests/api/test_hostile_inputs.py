@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from tests.api.payloads import CREATE, UPDATE, Factory, assert_error
 from tests.conftest import TenantFixture
+from tests.web.conftest import csrf_of
 
 NUL = "a\x00b"
 RAW = "__raw_json_number__"
@@ -350,6 +351,17 @@ class TestNulCharacter:
             tenant.url("models"), params={"modelName": "a\x00"}, headers=tenant.headers()
         )
         assert_error(response, 422, fields=("modelName",))
+
+    @pytest.mark.parametrize("key", ["uiq_a\x00b_secret", "\x00"])
+    def test_in_a_form(self, app: FastAPI, key: str) -> None:
+        """The dashboard's login form: a key with NUL is refused before it is looked up."""
+        browser = TestClient(app, base_url="https://testserver")
+        token = csrf_of(browser.get("/login").text)
+        response = browser.post(
+            "/login", data={"csrf_token": token, "api_key": key}, follow_redirects=False
+        )
+        assert response.status_code == 422, response.text
+        assert "NUL" in response.text
 
     def test_in_a_file_name(self, client: TestClient, tenant: TenantFixture) -> None:
         body = {

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import IntegrityError
-from starlette.datastructures import QueryParams
+from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from urutiq_ai.core.errors import AppError, pydantic_reason
@@ -85,15 +85,30 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 
 Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 NUL_REASON = "must not contain the NUL character (\\u0000)"
+FORM = "application/x-www-form-urlencoded"
+MAX_FORM = 1_000_000  # a larger form is passed on unread (no dashboard form comes close)
 PAGE_NUL = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>Bad address</title>"
-    "<main><h1>Bad address</h1><p>The address contains a NUL character (%00): "
-    'nothing matches it.</p><p><a href="/">Back to the start page</a></p></main></html>'
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Bad request</title>"
+    "<main><h1>Bad request</h1><p>The address or the form holds a NUL character (%00), "
+    "which no name, id or text may contain: nothing was read or changed.</p>"
+    '<p><a href="/">Back to the start page</a></p></main></html>'
 )
+
+
+def _encoded_nul_fields(encoded: bytes) -> list[dict[str, str]]:
+    """The names of the fields of a query string or urlencoded form holding a NUL."""
+    if b"%00" not in encoded and b"\x00" not in encoded:
+        return []
+    return [
+        {"field": name.replace("\x00", "\\u0000"), "reason": NUL_REASON}
+        for name, value in QueryParams(encoded).multi_items()
+        if "\x00" in name or "\x00" in value
+    ]
 
 
 def nul_fields(scope: Scope) -> list[dict[str, str]]:
@@ -102,24 +117,59 @@ def nul_fields(scope: Scope) -> list[dict[str, str]]:
     fields = []
     if "\x00" in scope.get("path", ""):
         fields.append({"field": "path", "reason": NUL_REASON})
-    query = scope.get("query_string", b"")
-    if b"%00" in query or b"\x00" in query:
-        for name, value in QueryParams(query).multi_items():
-            if "\x00" in name or "\x00" in value:
-                fields.append({"field": name.replace("\x00", "\\u0000"), "reason": NUL_REASON})
-    return fields
+    return fields + _encoded_nul_fields(scope.get("query_string", b""))
+
+
+async def _read_form(receive: Receive) -> tuple[bytes, bool]:
+    """A form's body, and whether it was read whole (not past :data:`MAX_FORM`)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+        if size > MAX_FORM:
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
+    """``receive`` for the app: the body read so far first, then the rest of the stream."""
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replayed
 
 
 class RefuseNulCharacters:
-    """ASGI middleware: a request whose path or query holds a NUL character is answered 422
-    (the one error shape on the API, a short page elsewhere) before any route reads it, so
-    an id or a filter with ``%00`` never reaches PostgreSQL (which refuses it with a 500)."""
+    """ASGI middleware: a request whose path, query or urlencoded form (the dashboard's, the
+    login's) holds a NUL character is answered 422 (the one error shape on the API, a short
+    page elsewhere) before any route reads it, so an id, a filter or a key with ``%00``
+    never reaches PostgreSQL (which refuses it with a 500). JSON bodies are the request
+    schemas' to refuse, naming the field."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fields = nul_fields(scope) if scope["type"] == "http" else []
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        fields = nul_fields(scope)
+        content_type = Headers(scope=scope).get("content-type", "")
+        if not fields and content_type.split(";", 1)[0].strip().lower() == FORM:
+            body, complete = await _read_form(receive)
+            fields = _encoded_nul_fields(body) if complete else []
+            receive = _replay(body, complete, receive)
         if not fields:
             await self.app(scope, receive, send)
             return
@@ -135,7 +185,7 @@ class RefuseNulCharacters:
 
 def install_error_handlers(app: FastAPI) -> None:
     """The handlers that render every error in the one shape, and the guard that answers a
-    NUL character in a request's address (a middleware: it runs before routing)."""
+    NUL character in a request's address or form (a middleware: it runs before routing)."""
     app.add_middleware(RefuseNulCharacters)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
