@@ -80,45 +80,59 @@ def _shown(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\u0000")
 
 
-def unstorable(value: Any, path: str = "", depth: int = 0) -> str | None:
+def unstorable(value: Any) -> str | None:
     """Why ``value`` (a text, number, time or JSON structure, or a schema of them) cannot be
     stored, naming where inside it (``rows.2.amount``); None when every part can."""
-    where = f" (at {path})" if path else ""
-    if isinstance(value, str):
-        problem = _text_problem(value)
-        return f"{problem}{where}" if problem else None
-    if isinstance(value, bool) or value is None:
+    found = _problem(value, 0)
+    if found is None:
         return None
+    reason, where = found
+    return f"{reason} (at {'.'.join(reversed(where))})" if where else reason
+
+
+def _problem(value: Any, depth: int) -> tuple[str, list[str]] | None:
+    """(the reason, the path to the value from the inside out); the path is built only for
+    the value that is refused, so a large accepted batch costs one look at each value."""
+    kind = type(value)
+    if kind is str:
+        problem = _text_problem(value)
+        return (problem, []) if problem else None
+    if value is None or kind is bool:
+        return None
+    if kind is float or isinstance(value, float):
+        return None if math.isfinite(value) else ("must be a finite number", [])
     if isinstance(value, int):
         if INT64_MIN <= value <= INT64_MAX:
             return None
-        return f"integer out of range: from {INT64_MIN} to {INT64_MAX}{where}"
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"must be a finite number{where}"
+        return (f"integer out of range: from {INT64_MIN} to {INT64_MAX}", [])
+    if isinstance(value, str):  # a str subclass (an enum member)
+        problem = _text_problem(value)
+        return (problem, []) if problem else None
     if isinstance(value, datetime):
         try:
             (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
         except OverflowError:
-            return f"a time whose UTC time is before year 1 or after year 9999{where}"
+            return ("a time whose UTC time is before year 1 or after year 9999", [])
         return None
     if depth > MAX_DEPTH:
-        return f"nested more than {MAX_DEPTH} levels deep{where}"
+        return (f"nested more than {MAX_DEPTH} levels deep", [])
     if isinstance(value, BaseModel):  # a nested schema: its fields, by their wire names
         items: Any = ((to_camel(k), v) for k, v in value.__dict__.items())
     elif isinstance(value, dict):
         items = value.items()
     elif isinstance(value, list | tuple | set | frozenset):
         items = enumerate(value)
-    else:  # enums, decimals: validated by their own types
+    else:  # enums of other types, decimals: validated by their own types
         return None
     for key, item in items:
-        inner = f"{path}.{_shown(str(key))}" if path else _shown(str(key))
-        problem = _text_problem(key) if isinstance(key, str) else None
-        if problem is not None:
-            return f"a key {problem} (at {inner})"
-        problem = unstorable(item, inner, depth + 1)
-        if problem is not None:
-            return problem
+        if type(key) is str and _UNSTORABLE_CHARACTER.search(key):
+            return (f"a key {_text_problem(key)}", [_shown(key)])
+        if type(item) is str and not _UNSTORABLE_CHARACTER.search(item):
+            continue  # the common case, without a call
+        found = _problem(item, depth + 1)
+        if found is not None:
+            found[1].append(_shown(str(key)))
+            return found
     return None
 
 
