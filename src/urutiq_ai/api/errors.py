@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import Headers, QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from urutiq_ai.core.asgi import read_body, replay
 from urutiq_ai.core.errors import AppError, pydantic_reason
 
 logger = logging.getLogger("urutiq_ai.api")
@@ -120,36 +121,6 @@ def nul_fields(scope: Scope) -> list[dict[str, str]]:
     return fields + _encoded_nul_fields(scope.get("query_string", b""))
 
 
-async def _read_form(receive: Receive) -> tuple[bytes, bool]:
-    """A form's body, and whether it was read whole (not past :data:`MAX_FORM`)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-        if size > MAX_FORM:
-            return b"".join(chunks), False
-
-
-def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """``receive`` for the app: the body read so far first, then the rest of the stream."""
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replayed
-
-
 class RefuseNulCharacters:
     """ASGI middleware: a request whose path, query or urlencoded form (the dashboard's, the
     login's) holds a NUL character is answered 422 (the one error shape on the API, a short
@@ -167,9 +138,9 @@ class RefuseNulCharacters:
         fields = nul_fields(scope)
         content_type = Headers(scope=scope).get("content-type", "")
         if not fields and content_type.split(";", 1)[0].strip().lower() == FORM:
-            body, complete = await _read_form(receive)
+            body, complete = await read_body(receive, MAX_FORM)
             fields = _encoded_nul_fields(body) if complete else []
-            receive = _replay(body, complete, receive)
+            receive = replay(body, complete, receive)
         if not fields:
             await self.app(scope, receive, send)
             return

@@ -22,6 +22,7 @@ from typing import Any
 
 from starlette.datastructures import Headers, QueryParams
 
+from urutiq_ai.core.asgi import read_body, replay
 from urutiq_ai.core.coalesce import Coalescer
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.tenancy.deps import presented_key
@@ -74,7 +75,7 @@ class DeploymentPredictRoute:
             await self.app(scope, receive, send)
             return
         arrived = time.perf_counter()
-        body, complete = await _read_body(receive)
+        body, complete = await read_body(receive, MAX_BODY)
         if complete and len(body) <= MAX_BODY:
             from urutiq_ai.predictions.batched import PredictCall
 
@@ -90,7 +91,7 @@ class DeploymentPredictRoute:
             if answer is not None:
                 await _send_json(send, answer)
                 return
-        await self.app(scope, _replay(body, complete, receive), send)
+        await self.app(scope, replay(body, complete, receive), send)
 
 
 def _predict_path(scope: Scope) -> re.Match[str] | None:
@@ -117,38 +118,6 @@ def _is_json(content_type: str | None) -> bool:
     if content_type is None:
         return False
     return content_type.split(";", 1)[0].strip().lower() == "application/json"
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    """The body, and whether it was read whole (False: the client left, or more is to come
-    past :data:`MAX_BODY`, left unread for the route)."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client left: the route sees it too
-            return b"".join(chunks), False
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
-        if size > MAX_BODY:
-            return b"".join(chunks), False
-
-
-def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:
-    """``receive`` for the route: the body read so far first, then the rest of the stream."""
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": not complete}
-        return await receive()
-
-    return replayed
 
 
 async def _send_json(send: Send, body: bytes) -> None:
