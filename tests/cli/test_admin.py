@@ -1,6 +1,9 @@
 """In-process commands: db upgrade, serve, tenants, companies, keys, bootstrap."""
 
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +254,29 @@ class TestBootstrap:
         assert result.exit_code == 0, result.output
         assert "keys create" in result.stdout
         assert local.key not in result.stdout
+
+
+class TestInFreshProcess:
+    """The in-process admin commands as a user runs them: a new process, where only what the
+    command itself imports is mapped (a test process has imported every domain already)."""
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("retention", "purge", "--dry-run"),
+            ("retention", "purge", "--days", "30"),
+        ],
+    )
+    def test_retention_purge(self, db_url: str, args: tuple[str, ...]) -> None:
+        command = [str(Path(sys.executable).parent / "urutiq-ai"), *args]
+        done = subprocess.run(  # noqa: S603 - our own command
+            command,
+            env={**os.environ, "URUTIQ_DATABASE_URL": db_url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "prediction(s) made before" in done.stdout
+        assert "Traceback" not in done.stderr

@@ -196,6 +196,7 @@ def purge_predictions(
 ) -> None:
     """Delete predictions past the retention (those a feedback refers to are kept), as the
     scheduler does once a day; audited per company (in-process, no API key)."""
+    from urutiq_ai import catalog  # noqa: F401 - maps every table (the purge names feedback's)
     from urutiq_ai.core.db import make_engine, make_sessionmaker, utcnow
     from urutiq_ai.core.jobs import JobRuntime
     from urutiq_ai.predictions.retention import purge_expired_predictions
