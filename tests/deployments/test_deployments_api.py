@@ -95,6 +95,19 @@ class TestDeploy:
         assert_error(again, 409, fields=("deploymentName",))
         assert api.deploy(model_id, env="production")["status"] == "active"
 
+    def test_a_second_deploy_names_the_release_to_use(
+        self, api: Api, two_versions: tuple[str, str]
+    ) -> None:
+        first, second = two_versions
+        deployment_id = api.deploy(first, env="staging")["id"]
+        again = api.post(
+            "deployments",
+            {"deploymentName": "expenses", "modelId": second, "environment": "staging"},
+        )
+        detail = assert_error(again, 409)["detail"]
+        assert f"urutiq-ai deployments release expenses --env staging --model {second}" in detail
+        assert f"deployments/{deployment_id}/release" in detail
+
     def test_a_tampered_artifact_fails_the_first_deploy(
         self, api: Api, app: FastAPI, tenant: TenantFixture, two_versions: tuple[str, str]
     ) -> None:

@@ -161,10 +161,11 @@ def _deploy(
     action: RevisionAction,
 ) -> DeploymentChange:
     repo = DeploymentRepository(session, ctx)
-    if repo.named(data.deployment_name, data.environment) is not None:
+    existing = repo.named(data.deployment_name, data.environment)
+    if existing is not None:
         raise DuplicateResource(
             f"a deployment {data.deployment_name!r} exists in {data.environment.value}; "
-            "release a new revision of it instead",
+            f"release a new revision of it instead: {_release_hint(existing, data.model_id)}",
             fields=[
                 FieldError("deploymentName", "already deployed in this environment"),
                 FieldError("environment", f"{data.deployment_name!r} is deployed here"),
@@ -195,6 +196,15 @@ def _deploy(
         reason=data.reason,
         store=store,
         override=data.governance_override,
+    )
+
+
+def _release_hint(deployment: AIDeployment, model_id: str) -> str:
+    """How to release ``model_id`` into an existing deployment, from the CLI and the API."""
+    name, env = deployment.deployment_name, deployment.environment.value
+    return (
+        f"`urutiq-ai deployments release {name} --env {env} --model {model_id}` "
+        f"(POST .../deployments/{deployment.id}/release)"
     )
 
 
