@@ -16,14 +16,23 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-# Bytecode is compiled at install time: with PYTHONDONTWRITEBYTECODE set (as on some
-# machines) Python would otherwise recompile every module at every start.
+# Bytecode is written the first time a module is imported, not for every installed file at
+# install time (9,000 files, most never imported: tests of pandas and scipy, dev tools): with
+# PYTHONDONTWRITEBYTECODE set (as on some machines) Python would recompile every module at
+# every start, so it is unset for what make runs, and `compile` imports what the CLI, the
+# server and the demo load once, so that commands run later by hand start from bytecode too.
+unexport PYTHONDONTWRITEBYTECODE
+
 $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --compile-bytecode --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	touch $@
 
-compile: install
+compile: $(VENV)/.warm
 	$(BIN)/python -m compileall -q src
+
+$(VENV)/.warm: $(VENV)/.installed
+	$(BIN)/python -m urutiq_ai.warm
+	touch $@
 
 install: $(VENV)/.installed
 
