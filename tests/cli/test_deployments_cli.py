@@ -3,7 +3,7 @@ an A/B split against a retrained version, the experiment's verdict, promote the 
 roll back, and which model served production at a given time."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,10 @@ from sqlalchemy import create_engine
 from typer.testing import Result
 
 from tests.cli.conftest import Invoke, Local
+from urutiq_ai.cli.deployments import nothing_served
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import generate_ledger
+from urutiq_ai.deployments.schemas import ServedModel
 
 
 @pytest.fixture
@@ -177,6 +179,13 @@ def test_deploy_promote_ab_verdict_and_history(
     bad = cli(invoke, ledger, "deployments", "served", "--at", "yesterday")
     assert bad.exit_code == 1
     assert "--at" in bad.output
+    long_ago = cli(
+        invoke, ledger, "deployments", "served", "--at", "2020-01-01", "--env", "production"
+    )
+    assert long_ago.exit_code == 0, long_ago.output
+    assert "Nothing served in production at 2020-01-01: the first revision served from" in (
+        long_ago.output
+    )
     history = cli(invoke, ledger, "deployments", "history", "expenses", "--env", "production")
     assert history.exit_code == 0, history.output
     assert "rolled_back" in history.output
@@ -223,3 +232,51 @@ def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:
     unknown_id = cli(invoke, ledger, "predictions", "actual", "nope", "travel")
     assert unknown_id.exit_code == 1
     assert "no predictions ['nope']" in unknown_id.output
+
+
+def served_period(start: str, end: str | None) -> ServedModel:
+    return ServedModel.model_validate(
+        {
+            "deploymentId": "d1",
+            "deploymentName": "expenses",
+            "environment": "production",
+            "version": 1,
+            "modelId": "m1",
+            "modelName": "expenses",
+            "modelVersion": "1.0.0",
+            "role": "champion",
+            "weight": None,
+            "action": "deploy",
+            "status": "active",
+            "from": start,
+            "to": end,
+        }
+    )
+
+
+class TestNothingServed:
+    def test_nothing_deployed(self) -> None:
+        message = nothing_served(None, {}, [], env="production", name=None)
+        assert message == "Nothing served in production: nothing has been deployed yet."
+
+    def test_before_the_first_revision_names_its_start(self) -> None:
+        day = datetime(2026, 11, 3, tzinfo=UTC)
+        when = {"start": day, "end": day + timedelta(days=1)}
+        ever = [served_period("2026-12-07T18:00:00Z", None)]
+        message = nothing_served("2026-11-03", when, ever, env=None, name="expenses")
+        assert message == (
+            "Nothing served by 'expenses' at 2026-11-03: "
+            "the first revision served from 2026-12-07 18:00:00."
+        )
+
+    def test_a_moment_without_an_offset_is_utc(self) -> None:
+        ever = [served_period("2026-12-07T18:00:00Z", None)]
+        when = {"at": datetime(2026, 12, 7, 17, 0)}
+        message = nothing_served("2026-12-07T17:00", when, ever, env=None, name=None)
+        assert "the first revision served from 2026-12-07 18:00:00" in message
+
+    def test_a_gap_between_periods_says_how_to_list_them(self) -> None:
+        ever = [served_period("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z")]
+        when = {"at": datetime(2026, 3, 1, tzinfo=UTC)}
+        message = nothing_served("2026-03-01", when, ever, env=None, name=None)
+        assert "no served period covers it" in message

@@ -6,21 +6,23 @@ works too wherever an id is asked for).
 """
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from urutiq_ai.cli._output import (
+    Column,
     LogOption,
     PredictionsFormat,
     PredictionsOutput,
     RowsOption,
     cell,
     fail,
+    print_fitted,
     print_json,
     print_predictions,
     print_record,
@@ -28,14 +30,16 @@ from urutiq_ai.cli._output import (
     read_rows,
 )
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.deployments.schemas import (
-    AIDeploymentRead,
-    DeploymentChangeRead,
-    DeploymentRevisionRead,
-    ServedRole,
-    served_members,
-)
-from urutiq_ai.sdk import Client, NotFound
+
+if TYPE_CHECKING:
+    from urutiq_ai.deployments.schemas import (
+        AIDeploymentRead,
+        DeploymentChangeRead,
+        DeploymentRevisionRead,
+        ServedMember,
+        ServedModel,
+    )
+    from urutiq_ai.sdk import Client
 
 NameArg = Annotated[str, typer.Argument(help="The deployment's name.")]
 EnvOption = Annotated[str, typer.Option("--env", help="development, staging or production.")]
@@ -75,10 +79,11 @@ def deploy(
             config=_config(config),
             governance_override=override,
         )
+        labels = {} if as_json else model_labels(client, [deployment])
     if as_json:
         print_json(deployment)
     else:
-        _print_deployments([deployment])
+        _print_deployments([deployment], labels)
     if deployment.status.value == "failed":
         fail(f"deployment failed its health check: {_health_error(deployment)}")
 
@@ -104,7 +109,8 @@ def promote(
         change = client.deployments.promote(
             deployment.id, to=target, reason=reason, governance_override=override
         )
-    print_change(change, as_json)
+        labels = {} if as_json else change_labels(client, change)
+    print_change(change, as_json, labels)
 
 
 def rollback(
@@ -120,7 +126,8 @@ def rollback(
     with sdk_client(url, api_key, company) as client:
         deployment = _find(client, name, env)
         change = client.deployments.rollback(deployment.id, reason=reason)
-    print_change(change, as_json)
+        labels = {} if as_json else change_labels(client, change)
+    print_change(change, as_json, labels)
 
 
 def release(
@@ -147,7 +154,8 @@ def release(
             reason=reason,
             governance_override=override,
         )
-    print_change(change, as_json)
+        labels = {} if as_json else change_labels(client, change)
+    print_change(change, as_json, labels)
 
 
 def status(
@@ -163,10 +171,11 @@ def status(
         page = client.deployments.list(
             deployment_name=name, environment=env, limit=500, sort="deploymentName"
         )
+        labels = {} if as_json else model_labels(client, page.items)
     if as_json:
         print_json(page.items)
     else:
-        _print_deployments(page.items)
+        _print_deployments(page.items, labels)
 
 
 def show(
@@ -178,6 +187,8 @@ def show(
     api_key: ApiKeyOption = None,
 ) -> None:
     """One deployment with every field (config, healthCheck, performance), by name or id."""
+    from urutiq_ai.sdk import NotFound
+
     with sdk_client(url, api_key, company) as client:
         try:
             deployment = client.deployments.find(ref, env)
@@ -234,10 +245,11 @@ def check(
     """Check NAME's health now; exit 1 if it fails (also when it was rolled back)."""
     with sdk_client(url, api_key, company) as client:
         deployment = client.deployments.health_check(_find(client, name, env).id)
+        labels = {} if as_json else model_labels(client, [deployment])
     if as_json:
         print_json(deployment)
     else:
-        _print_deployments([deployment])
+        _print_deployments([deployment], labels)
     health = deployment.health_check if isinstance(deployment.health_check, dict) else {}
     rolled = health.get("rolledBackFrom")
     if isinstance(rolled, dict):
@@ -260,10 +272,11 @@ def history(
     """Every revision of NAME in --env, newest first: model, action, status, when, why."""
     with sdk_client(url, api_key, company) as client:
         revisions = client.deployments.revisions(_find(client, name, env).id)
+        labels = {} if as_json else model_labels(client, revisions)
     if as_json:
         print_json(revisions)
     else:
-        _print_revisions(f"{name} ({env})", revisions)
+        _print_revisions(f"{name} ({env})", revisions, labels)
 
 
 def served(
@@ -292,28 +305,62 @@ def served(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Served" + (f" at {at}" if at else ""))
-    columns = ("deployment", "env", "version", "model", "role", "share")
-    for column in (*columns, "from", "to", "action", "status"):
-        table.add_column(column)
-    for row in rows:
-        model = f"{row.model_name} {row.model_version} ({row.model_id})"
-        table.add_row(
-            row.deployment_name,
-            row.environment.value,
-            str(row.version),
-            model,
-            row.role.value,
-            "" if row.weight is None else f"{row.weight:g}",
-            cell(row.served_from),
-            cell(row.served_to) if row.served_to else "now",
-            row.action.value,
-            row.status.value,
-        )
-    Console().print(table)
+    if not rows:
+        with sdk_client(url, api_key, company) as client:
+            ever = client.deployments.served(environment=env, deployment_name=name)
+        typer.echo(nothing_served(at, when, ever, env=env, name=name))
+        return
+    print_fitted("Served" + (f" at {at}" if at else ""), SERVED_COLUMNS, rows)
 
 
-def _find(client: Client, name: str, env: str) -> AIDeploymentRead:
+def _model_of(row: "ServedModel") -> str:
+    return f"{row.model_name} {row.model_version}" if row.model_name else row.model_id
+
+
+SERVED_COLUMNS = (
+    Column("deployment", lambda row: row.deployment_name, rank=0),
+    Column("env", lambda row: row.environment.value, rank=2),
+    Column("version", lambda row: str(row.version), rank=1),
+    Column("model", _model_of, rank=1, wrap=True),
+    Column("role", lambda row: row.role.value, rank=3),
+    Column("share", lambda row: "" if row.weight is None else f"{row.weight:g}", rank=3),
+    Column("from", lambda row: cell(row.served_from), rank=1),
+    Column("to", lambda row: cell(row.served_to) if row.served_to else "now", rank=2),
+    Column("action", lambda row: row.action.value, rank=4),
+    Column("status", lambda row: row.status.value, rank=4),
+    Column("modelId", lambda row: row.model_id, rank=5),
+)
+
+
+def nothing_served(
+    at: str | None,
+    when: dict[str, datetime],
+    ever: "list[ServedModel]",
+    *,
+    env: str | None,
+    name: str | None,
+) -> str:
+    """Why ``deployments served`` found nothing: nothing deployed yet, ``--at`` before the
+    first revision served, or in a gap between the periods (``ever``: every period)."""
+    scope = "".join([f" by {name!r}" if name else "", f" in {env}" if env else ""])
+    if not ever:
+        return f"Nothing served{scope}: nothing has been deployed yet."
+    starts = [row.served_from for row in ever if row.served_from is not None]
+    if not starts:
+        return f"Nothing served{scope}: no revision has served yet."
+    first = min(starts)
+    moment = when.get("end") or when.get("at")
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # an ISO time without an offset is UTC
+    if moment is not None and moment <= first:
+        return f"Nothing served{scope} at {at}: the first revision served from {cell(first)}."
+    return (
+        f"Nothing served{scope} at {at}: no served period covers it "
+        "(`urutiq-ai deployments served` without --at lists them all)."
+    )
+
+
+def _find(client: "Client", name: str, env: str) -> "AIDeploymentRead":
     try:
         return client.deployments.find(name, env)
     except KeyError:
@@ -347,74 +394,118 @@ def _when(text: str) -> dict[str, datetime]:
         fail(f"cannot read {text!r} as a date", [("--at", "expected YYYY-MM-DD or an ISO time")])
 
 
-def _health_error(deployment: AIDeploymentRead) -> str:
+def _health_error(deployment: "AIDeploymentRead") -> str:
     health = deployment.health_check if isinstance(deployment.health_check, dict) else {}
     return str(health.get("error") or "unknown")
 
 
-def print_change(change: DeploymentChangeRead, as_json: bool) -> None:
+def print_change(
+    change: "DeploymentChangeRead", as_json: bool, labels: Mapping[str, str] | None = None
+) -> None:
+    """A release, promotion or rollback: the deployment and its new revision (``labels``:
+    model names, from :func:`change_labels`); exit 1 when the revision did not serve."""
     if as_json:
         print_json(change)
     else:
-        _print_deployments([change.deployment])
-        _print_revisions("The new revision", [change.revision])
+        _print_deployments([change.deployment], labels or {})
+        _print_revisions("The new revision", [change.revision], labels or {})
     if change.revision.status.value == "failed":
         fail(f"the new revision did not serve: {change.revision.reason}")
 
 
-def _serves(model_id: str, config: Any) -> str:
-    """The models of a revision in a cell: the deployment's own model, then a split's
+def _members(model_id: str, config: Any) -> "list[ServedMember]":
+    from urutiq_ai.deployments.schemas import served_members
+
+    return served_members(model_id, config if isinstance(config, dict) else None)
+
+
+# Ids per models request: the list filter takes them as repeated query parameters.
+LABEL_BATCH = 100
+
+
+def model_labels(client: "Client", rows: Iterable[Any]) -> dict[str, str]:
+    """``{model id: "name version"}`` for every model that ``rows`` (deployments or
+    revisions) serve, from one models request per :data:`LABEL_BATCH` ids (none per row)."""
+    ids = sorted({m.model_id for row in rows for m in _members(row.model_id, row.config)})
+    labels: dict[str, str] = {}
+    for start in range(0, len(ids), LABEL_BATCH):
+        batch = ids[start : start + LABEL_BATCH]
+        for model in client.models.list(id=batch, limit=len(batch)).items:
+            labels[model.id] = f"{model.model_name} {model.model_version}"
+    return labels
+
+
+def change_labels(client: "Client", change: "DeploymentChangeRead") -> dict[str, str]:
+    """:func:`model_labels` of a change's deployment and revision."""
+    return model_labels(client, [change.deployment, change.revision])
+
+
+def _serves(model_id: str, config: Any, labels: Mapping[str, str], *, ids: bool = False) -> str:
+    """The models of a revision in a cell, one a line, by name and version (by id where
+    ``labels`` lacks one, or with ``ids``): the deployment's own model, then a split's
     challengers with their shares, ensemble members, shadows."""
-    members = served_members(model_id, config if isinstance(config, dict) else None)
-    if len(members) == 1:
-        return model_id
+    from urutiq_ai.deployments.schemas import ServedRole
+
+    members = _members(model_id, config)
     split = any(member.role == ServedRole.challenger for member in members)
     parts = []
     for member in members:
+        if ids:
+            parts.append(member.model_id)
+            continue
         in_split = split and member.role in (ServedRole.champion, ServedRole.challenger)
         share = f" {member.weight:.0%}" if in_split and member.weight is not None else ""
         role = "" if member.role == ServedRole.champion else f" ({member.role.value})"
-        parts.append(f"{member.model_id}{share}{role}")
+        parts.append(f"{labels.get(member.model_id, member.model_id)}{share}{role}")
     return "\n".join(parts)
 
 
-def _print_deployments(rows: list[AIDeploymentRead]) -> None:
+def _live(row: "AIDeploymentRead", key: str) -> Any:
+    live = row.performance if isinstance(row.performance, dict) else {}
+    return live.get(key)
+
+
+def _deployment_columns(labels: Mapping[str, str]) -> list[Column]:
+    def health(row: "AIDeploymentRead") -> str:
+        checked = row.health_check if isinstance(row.health_check, dict) else {}
+        return str(checked.get("status", ""))
+
+    def p95(row: "AIDeploymentRead") -> str:
+        value = _live(row, "p95Ms")
+        return "" if value is None else f"{value} ms"
+
+    return [
+        Column("name", lambda row: row.deployment_name, rank=0),
+        Column("env", lambda row: row.environment.value, rank=1),
+        Column("status", lambda row: row.status.value, rank=1),
+        Column("version", lambda row: str(row.version), rank=2),
+        Column("serves", lambda row: _serves(row.model_id, row.config, labels), wrap=True),
+        Column("health", health, rank=2),
+        Column("requests", lambda row: cell(_live(row, "requests")), rank=3),
+        Column("errors", lambda row: cell(_live(row, "errorRate")), rank=3),
+        Column("p95", p95, rank=3),
+        Column("modelId", lambda row: _serves(row.model_id, row.config, {}, ids=True), rank=4),
+    ]
+
+
+def _print_deployments(rows: "list[AIDeploymentRead]", labels: Mapping[str, str]) -> None:
     if not rows:
         Console().print("No deployments.")
         return
-    table = Table(title="Deployments")
-    columns = ("name", "env", "status", "version", "serves", "health", "requests", "errors", "p95")
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        health = row.health_check if isinstance(row.health_check, dict) else {}
-        live = row.performance if isinstance(row.performance, dict) else {}
-        table.add_row(
-            row.deployment_name,
-            row.environment.value,
-            row.status.value,
-            str(row.version),
-            _serves(row.model_id, row.config),
-            str(health.get("status", "")),
-            cell(live.get("requests")),
-            cell(live.get("errorRate")),
-            f"{live['p95Ms']} ms" if live.get("p95Ms") is not None else "",
-        )
-    Console().print(table)
+    print_fitted("Deployments", _deployment_columns(labels), rows)
 
 
-def _print_revisions(title: str, rows: list[DeploymentRevisionRead]) -> None:
-    table = Table(title=title)
-    for column in ("version", "serves", "action", "status", "from", "to", "reason"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            str(row.version),
-            _serves(row.model_id, row.config),
-            row.action.value,
-            row.status.value,
-            cell(row.started_at),
-            cell(row.ended_at),
-            row.reason or "",
-        )
-    Console().print(table)
+def _print_revisions(
+    title: str, rows: "list[DeploymentRevisionRead]", labels: Mapping[str, str]
+) -> None:
+    columns = [
+        Column("version", lambda row: str(row.version), rank=0),
+        Column("serves", lambda row: _serves(row.model_id, row.config, labels), wrap=True),
+        Column("action", lambda row: row.action.value, rank=1),
+        Column("status", lambda row: row.status.value, rank=1),
+        Column("from", lambda row: cell(row.started_at), rank=2),
+        Column("to", lambda row: cell(row.ended_at), rank=3),
+        Column("reason", lambda row: row.reason or "", rank=2, wrap=True),
+        Column("modelId", lambda row: _serves(row.model_id, row.config, {}, ids=True), rank=4),
+    ]
+    print_fitted(title, columns, rows)
