@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.demo.conftest import invoke
+from urutiq_ai.demo.identity import demo_loaded
 from urutiq_ai.demo.loader import COMPANIES
 from urutiq_ai.training.templates import TEMPLATES
 
@@ -38,6 +39,22 @@ class TestDemoLoad:
         assert code == 0, output
         assert "already loaded" in output
         assert output.strip().splitlines()[-1] == demo_env["URUTIQ_API_KEY"]
+
+    def test_second_load_does_not_run_the_loader(
+        self, demo_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A second ``make run`` reads one row: the loader (pandas, the ML stack) stays out."""
+
+        def refuse(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the loader ran on a database that holds the demo")
+
+        monkeypatch.setattr("urutiq_ai.demo.loader.load_demo", refuse)
+        code, output = invoke(demo_env, "demo", "load")
+        assert code == 0, output
+        assert "already loaded" in output
+        assert "companies: demo-services, demo-retail" in output
+        assert demo_loaded(demo_env["URUTIQ_DATABASE_URL"])
+        assert not demo_loaded("sqlite:////nonexistent/folder/urutiq.db")
 
 
 class TestTrainCommand:

@@ -73,11 +73,32 @@ repeats the previous payment's (``duplicate_id``; rowId is the repeated id).
 ``write_sql`` / ``write_parquet`` / ``read_parquet`` store a ledger.
 """
 
-from urutiq_ai.demo._anomalies import ANOMALY_TYPES
-from urutiq_ai.demo._catalog import CATEGORIES, CHART_OF_ACCOUNTS
-from urutiq_ai.demo.features import FEATURE_COLUMNS, NUMERIC_FEATURES, journal_entry_features
-from urutiq_ai.demo.io import read_parquet, write_parquet, write_sql
-from urutiq_ai.demo.ledger import FRAME_NAMES, Ledger, generate_ledger
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from urutiq_ai.demo._anomalies import ANOMALY_TYPES
+    from urutiq_ai.demo._catalog import CATEGORIES, CHART_OF_ACCOUNTS
+    from urutiq_ai.demo.features import FEATURE_COLUMNS, NUMERIC_FEATURES, journal_entry_features
+    from urutiq_ai.demo.io import read_parquet, write_parquet, write_sql
+    from urutiq_ai.demo.ledger import FRAME_NAMES, Ledger, generate_ledger
+
+# The names load with their module on first use: ``urutiq-ai demo load`` on a database that
+# holds the demo already reads one row (``demo.identity``) without loading pandas.
+_LAZY = {
+    "ANOMALY_TYPES": "_anomalies",
+    "CATEGORIES": "_catalog",
+    "CHART_OF_ACCOUNTS": "_catalog",
+    "FEATURE_COLUMNS": "features",
+    "NUMERIC_FEATURES": "features",
+    "journal_entry_features": "features",
+    "read_parquet": "io",
+    "write_parquet": "io",
+    "write_sql": "io",
+    "FRAME_NAMES": "ledger",
+    "Ledger": "ledger",
+    "generate_ledger": "ledger",
+}
 
 __all__ = [
     "ANOMALY_TYPES",
@@ -93,3 +114,9 @@ __all__ = [
     "write_parquet",
     "write_sql",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)

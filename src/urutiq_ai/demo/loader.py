@@ -35,6 +35,7 @@ from urutiq_ai.demo import deployments as demo_deployments
 from urutiq_ai.demo import governance as demo_governance
 from urutiq_ai.demo import learning as demo_learning
 from urutiq_ai.demo._feature_pipelines import run_chains, training_frames
+from urutiq_ai.demo.identity import COMPANIES, DEMO_TENANT
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import Ledger, generate_ledger
 from urutiq_ai.demo.pipelines import training_table
@@ -47,11 +48,6 @@ from urutiq_ai.training import service as training_service
 from urutiq_ai.training.schemas import SourceSpec, TrainRequest
 from urutiq_ai.training.templates import TEMPLATES
 
-DEMO_TENANT = "demo"
-COMPANIES = (
-    ("demo-services", "Northwind Services", "services", 7),
-    ("demo-retail", "Contoso Retail", "retail", 11),
-)
 HISTORY_WEEKS = 6
 ROWS_PER_WEEK = 40
 EXPENSE_ROWS_PER_WEEK = 100
