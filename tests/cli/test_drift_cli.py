@@ -72,13 +72,15 @@ class TestTable:
         )
         assert result.exit_code == 0, result.output
         out = result.stdout
-        for header in ("column", "kind", "method", "score", "threshold", "status", "signals"):
+        for header in ("column", "compared", "statistic", "score", "detected when", "status"):
             assert header in out
         lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("│")}
         assert set(lines) == {"amount", "vendor", "steady"}
-        assert "ks" in lines["amount"]
+        # each score with its statistic and rule: a p-value drifts when low
+        assert "KS p-value" in lines["amount"]
+        assert "p < 0.05" in lines["amount"]
         assert "detected" in lines["amount"]
-        assert "z" in lines["vendor"].split()
+        assert "Z-test p-value" in lines["vendor"]
         assert "unseen 10.0% (hooli)" in lines["vendor"]
         assert "normal" in lines["steady"]
         assert "ref.csv (400 rows) -> cur.parquet (400 rows)" in out
@@ -109,8 +111,27 @@ class TestTable:
             "drift", "compare", "--reference", tmp_path / "r.csv", "--current", tmp_path / "c.csv"
         )
         assert result.exit_code == 0, result.output
-        assert "jensenshannon" in result.stdout
+        assert "JS distance" in result.stdout
+        assert "≥ 0.1" in result.stdout
         assert "rare shift yes 5.0% -> 9.0%" in result.stdout
+
+    def test_text_is_named_text_with_what_is_compared(
+        self, invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("COLUMNS", "250")
+        words = np.array(["office", "chairs", "travel", "hotel", "fuel", "lunch", "taxi"])
+        rng = np.random.default_rng(3)
+        memos = [" ".join(rng.choice(words, rng.integers(1, 12))) for _ in range(400)]
+        frame = pd.DataFrame({"description": memos})
+        frame.to_csv(tmp_path / "r.csv", index=False)
+        frame.to_csv(tmp_path / "c.csv", index=False)
+        result = invoke(
+            "drift", "compare", "--reference", tmp_path / "r.csv", "--current", tmp_path / "c.csv"
+        )
+        assert result.exit_code == 0, result.output
+        (line,) = [row for row in result.stdout.splitlines() if row.startswith("│")]
+        assert "text: word count per value" in line
+        assert "numeric" not in line
 
     def test_nothing_compared(self, invoke: Invoke, tmp_path: Path) -> None:
         frame = pd.DataFrame({"posted": pd.date_range("2024-01-01", periods=40).astype(str)})

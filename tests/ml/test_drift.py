@@ -793,7 +793,9 @@ class TestDataSet:
         ref = pd.DataFrame({"memo": memos(300, 3, 15, 1)})
         longer = drift.compare(ref, pd.DataFrame({"memo": memos(300, 8, 25, 2)})).columns[0]
         same = drift.compare(ref, pd.DataFrame({"memo": memos(300, 3, 15, 3)})).columns[0]
-        assert (longer.kind, longer.method) == ("numeric", Method.ks)
+        assert (longer.kind, longer.method) == ("text", Method.ks)
+        assert longer.compared == "text: word count per value"
+        assert longer.to_dict()["compared"] == "text: word count per value"
         expected = np.mean([len(memo.split()) for memo in ref["memo"]])
         assert longer.baseline["mean"] == pytest.approx(expected)
         assert longer.status is Status.detected
@@ -857,9 +859,12 @@ class TestToDict:
             assert set(column) == {
                 "column",
                 "kind",
+                "compared",
                 "method",
+                "scoreName",
                 "driftScore",
                 "threshold",
+                "detectedWhen",
                 "status",
                 "baselineValue",
                 "currentValue",
@@ -938,7 +943,55 @@ class TestWordShares:
         same = drift.word_share_sample(["cloud hosting"] * 200 + ["taxi"] * 100, vocabulary)
         new = drift.word_share_sample(["video call licence"] * 150 + ["taxi"] * 150, vocabulary)
         assert drift.compare_column("memo", reference, same).status is Status.normal
-        assert drift.compare_column("memo", reference, new).status is Status.detected
+        result = drift.compare_column("memo", reference, new)
+        assert result.status is Status.detected
+        assert (result.kind, result.compared) == ("text", "text: word shares")
+        assert result.analysis["compared"] == "text: word shares"
+
+
+class TestScoreNames:
+    """A score says which statistic it is and the rule that judges it (issue 18): a p-value
+    is drift when low, a distance when high."""
+
+    def test_a_p_value_names_its_test_and_rule(self) -> None:
+        column = one_column(lognormal(100, 0.0, 1), lognormal(100, 0.0, 2))
+        document = column.to_dict()
+        assert (document["scoreName"], document["detectedWhen"]) == ("KS test p-value", "p < 0.05")
+        assert column.analysis["scoreName"] == "KS test p-value"
+        assert column.analysis["warningWhen"] == "p < 0.1"
+        assert (column.kind, column.compared) == ("numeric", "values")
+
+    def test_a_distance_names_itself_and_its_rule(self) -> None:
+        column = one_column(lognormal(2000, 0.0, 1), lognormal(2000, 0.0, 2))
+        assert column.method is Method.wasserstein
+        assert column.to_dict()["scoreName"] == "Wasserstein distance (in reference std)"
+        assert column.to_dict()["detectedWhen"] == "≥ 0.1"
+
+    def test_a_given_threshold_is_the_rule(self) -> None:
+        report = drift.compare(
+            pd.DataFrame({"v": ["a", "b"] * 100}),
+            pd.DataFrame({"v": ["a", "b"] * 100}),
+            methods={"v": "psi"},
+            thresholds={"v": 0.25},
+        )
+        (column,) = report.to_dict()["columns"]
+        assert (column["scoreName"], column["detectedWhen"]) == (
+            "population stability index",
+            "≥ 0.25",
+        )
+        assert (column["kind"], column["compared"]) == ("categorical", "categories")
+
+    def test_stored_rows_without_names_are_named_from_their_method(self) -> None:
+        from urutiq_ai.ml.drift_scores import format_score, meaning_of
+
+        assert meaning_of({"method": "chisquare"}, 0.05).rule == "p < 0.05"
+        assert meaning_of({"method": "jensenshannon"}, 0.1).short == "JS distance"
+        assert meaning_of({"scope": "dataset"}, 0.5).name == "share of features drifted"
+        assert meaning_of({"scope": "concept", "metric": "accuracy"}, 0.1).short == (
+            "accuracy drop"
+        )
+        assert format_score(1.2e-173, "chisquare") == "< 0.0001"
+        assert format_score(0.2107, "jensenshannon") == "0.2107"
 
 
 class TestReviewFixes:

@@ -247,6 +247,47 @@ def test_the_heat_map_has_one_column_per_window() -> None:
     assert a_cells[2]["status"] == "detected"
 
 
+def test_drift_cells_name_their_statistic_and_rule(web: TestClient, web_demo: WebDemo) -> None:
+    """Issue 18: a p-value is drift when low and a distance when high, so each cell shows the
+    verdict first, then the statistic, its value and the rule that judges it."""
+    mid = model_id(web_demo, "expense_classifier")
+    html = web.get(f"/companies/{web_demo.company}/models/{mid}").text
+    table = html[html.index('id="drift-heat"') :]
+    table = table[: table.index("</table>")]
+    assert '<th scope="row">description (text: word shares)</th>' in table
+    cells = re.findall(
+        r'<td class="cell drift-(\w+)"[^>]*><strong>(\w+)</strong><br>'
+        r"<small>([^<]*)</small><br><small>detected ([^<]*)</small>",
+        table,
+    )
+    assert len(cells) >= 6
+    for status, shown, statistic, rule in cells:
+        assert status == shown
+        if "p-value" in statistic:
+            assert rule.startswith("p &lt; ")
+        else:
+            assert rule.startswith("≥ ")
+    assert any(statistic.startswith("χ² p-value") for _, _, statistic, _ in cells)
+
+
+def test_a_cell_is_judged_by_its_own_statistic() -> None:
+    from types import SimpleNamespace
+
+    from urutiq_ai.monitoring.schemas import DriftStatus
+    from urutiq_ai.web.pages.models import drift_cell
+
+    def row(method: str, score: float, threshold: float) -> Any:
+        return SimpleNamespace(drift_score=score, threshold=threshold, analysis={"method": method})
+
+    ks = drift_cell(row("ks", 0.296, 0.05), DriftStatus.normal)
+    js = drift_cell(row("jensenshannon", 0.211, 0.1), DriftStatus.detected)
+    tiny = drift_cell(row("chisquare", 1.2e-173, 0.05), DriftStatus.detected)
+    assert (ks["statistic"], ks["shown"], ks["rule"]) == ("KS p-value", "0.296", "p < 0.05")
+    assert (js["statistic"], js["shown"], js["rule"]) == ("JS distance", "0.211", "≥ 0.1")
+    assert tiny["shown"] == "< 0.0001"
+    assert ks["colour"] != js["colour"]
+
+
 def test_predictions_with_outcomes_are_paged_newest_first(
     web: TestClient, web_demo: WebDemo
 ) -> None:

@@ -50,6 +50,10 @@ def test_drift_alerts_name_their_model(web: TestClient, web_demo: WebDemo) -> No
     assert linked
     for model_id, label in linked:
         assert label == names[model_id]
+    assert '<th scope="col">Detected when</th>' in html  # issue 18: no bare score
+    assert re.search(
+        r"<td>[^<]*p-value</td><td class=\"num\">[^<]+</td><td>p &lt; 0\.05</td>", html
+    )
 
 
 def test_an_empty_company_says_what_to_do(web_demo: WebDemo, other_tenant: TenantFixture) -> None:

@@ -253,6 +253,28 @@ class TestDriftPage:
         bad = web.get(url, params={"driftType": "sideways"}).text
         assert 'id="driftType-error"' in bad
 
+    def test_each_score_names_its_statistic_and_rule(
+        self, web: TestClient, web_demo: WebDemo, api: TestClient
+    ) -> None:
+        """Issue 18: p-values and distances in one "Score" column misled; each row names
+        the statistic and the rule its status comes from, and the API says the same."""
+        url = f"/companies/{web_demo.company}/monitoring/drift"
+        html = web.get(url, params={"driftType": "data_drift"}).text.split('id="dlist-h"')[1]
+        statistics = re.findall(r'<td class="drift-statistic">([^<]*)', html)
+        rules = re.findall(r'<td class="drift-rule">([^<]*)</td>', html)
+        assert statistics
+        assert len(statistics) == len(rules)
+        for statistic, rule in zip(statistics, rules, strict=True):
+            if "p-value" in statistic:
+                assert rule.startswith("p &lt; ")
+            else:
+                assert rule.startswith("≥ ")
+        assert "text: word shares" in html
+        assert "share of features drifted" in statistics
+        detections = _items(api, web_demo.company, "drift-detections", driftType="data_drift")
+        named = {(d["scoreName"], d["detectedWhen"]) for d in detections}
+        assert ("chi-square test p-value", "p < 0.05") in named
+
 
 class TestAlertsPage:
     def test_lists_and_filters_alerts(

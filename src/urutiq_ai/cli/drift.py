@@ -134,24 +134,32 @@ def _read(option: str, path: Path) -> "pd.DataFrame":
         fail(f"cannot read {path}", [(option, str(exc) or type(exc).__name__)])
 
 
+SCORE_HEADERS = ("statistic", "score", "detected when", "status", "signals")
+"""A score is read with its statistic and rule: a p-value drifts when low, a distance
+when high."""
+
+
 def _print_report(
     report: "DriftReport", reference: Path, current: Path, share_threshold: float
 ) -> None:
+    from urutiq_ai.ml.drift_scores import format_score, meaning
+
     console = Console()
     if report.columns:
         table = Table(
             title=f"Drift: {reference.name} ({report.reference_rows} rows) -> "
             f"{current.name} ({report.current_rows} rows)"
         )
-        for header in ("column", "kind", "method", "score", "threshold", "status", "signals"):
-            table.add_column(header)
+        _score_columns(table, "column", "compared")
         for column in report.columns:
+            method = column.method.value
+            score = meaning(method, column.threshold)
             table.add_row(
                 Text(column.column),
-                column.kind,
-                column.method.value,
-                cell(column.score),
-                cell(column.threshold),
+                Text(column.compared if column.kind == "text" else column.kind),
+                Text(score.short),
+                format_score(column.score, method),
+                Text(score.rule),
                 Text(column.status.value, style=STATUS_STYLES[column.status.value]),
                 Text(_signal_words(column.analysis.get("signals", []))),
             )
@@ -161,6 +169,16 @@ def _print_report(
     for name, reason in report.skipped.items():
         console.print(f"Skipped {name}: {reason}", markup=False, soft_wrap=True)
     console.print(_verdict(report, share_threshold), markup=False, soft_wrap=True)
+
+
+def _score_columns(table: Table, first: str, second: str) -> None:
+    """The two leading columns (folded, never cut), then the score's statistic, value, rule
+    and status (kept whole) and the signals."""
+    table.add_column(first, overflow="fold")
+    table.add_column(second, overflow="fold")
+    for header in SCORE_HEADERS:
+        whole = header in ("score", "status")
+        table.add_column(header, no_wrap=whole, min_width=len(header) if whole else None)
 
 
 def _verdict(report: "DriftReport", share_threshold: float) -> str:
@@ -236,21 +254,23 @@ def check(
 
 
 def _print_check(result: "DriftCheckResult") -> None:
+    from urutiq_ai.ml.drift_scores import format_score, meaning_of
+
     console = Console()
     table = Table(
         title=f"Drift of model {result.model_id}: {result.predictions} predictions from "
         f"{cell(result.window_start)} to {cell(result.window_end)}"
     )
-    for header in ("type", "subject", "method", "score", "threshold", "status", "signals"):
-        table.add_column(header)
+    _score_columns(table, "type", "subject")
     for row in result.detections:
         analysis: dict[str, Any] = row.analysis if isinstance(row.analysis, dict) else {}
+        score = meaning_of(analysis, row.threshold)
         table.add_row(
             row.drift_type.value,
             Text(_subject(row.feature_name, analysis)),
-            str(analysis.get("method") or analysis.get("metric") or ""),
-            cell(row.drift_score),
-            cell(row.threshold),
+            Text(score.short),
+            format_score(row.drift_score, analysis.get("method")),
+            Text(score.rule),
             Text(row.status.value, style=STATUS_STYLES[row.status.value]),
             Text(_signal_words(analysis.get("signals") or [])),
         )
@@ -270,6 +290,8 @@ def _print_check(result: "DriftCheckResult") -> None:
 def _subject(feature: str | None, analysis: dict[str, Any]) -> str:
     """What a row is about: a feature, ``prediction``/``actualValue``, or the whole scope."""
     if feature is not None:
-        return feature
+        compared = analysis.get("compared")
+        text = isinstance(compared, str) and compared.startswith("text")
+        return f"{feature} ({compared})" if text else feature
     scope = analysis.get("scope")
     return "(data set)" if scope == "dataset" else f"({scope or 'model'})"

@@ -47,8 +47,12 @@ p < 2 x threshold; a distance or index is ``detected`` at >= threshold and ``war
   binary column shows ``warning``).
 
 The data set drifts when at least half of the compared columns are ``detected``.
-Text columns are compared on their number of words per value; date columns are skipped
-(time always moves).
+Text columns are compared on their number of words per value (a model's check: on the
+shares of its training words), and reported as kind ``text`` with what was compared
+(``compared``: ``text: word count per value``); date columns are skipped (time always
+moves). Every result names its statistic (``scoreName``, e.g. ``KS test p-value``) and the
+rule its status comes from (``detectedWhen``, e.g. ``p < 0.05``): see
+:mod:`urutiq_ai.ml.drift_scores`.
 
 **Small samples** (:func:`compare`, the ad-hoc comparison of two data sets): a data set with
 fewer than ``MIN_SAMPLE_SIZE`` (30) rows is refused (:class:`InputError` naming
@@ -74,6 +78,7 @@ from scipy import stats
 from scipy.spatial import distance
 
 from urutiq_ai.ml.columns import ColumnKind, infer_column_types, to_bool_float
+from urutiq_ai.ml.drift_scores import DISTANCE_WARNING_FACTOR, TEST_WARNING_FACTOR, meaning
 from urutiq_ai.ml.errors import InputError
 from urutiq_ai.ml.labels import category_label, number_label
 from urutiq_ai.ml.profile import OTHER as OTHER  # re-exported: drift results name it
@@ -102,8 +107,6 @@ SMALL_SAMPLE = 1000
 """Up to this many reference values, statistical tests; above, distances (Evidently's rule)."""
 NUMERIC_MIN_UNIQUE = 6
 """Numeric columns with fewer distinct reference values are compared as categories."""
-TEST_WARNING_FACTOR = 2.0
-DISTANCE_WARNING_FACTOR = 0.8
 UNSEEN_DETECTED_SHARE = 0.05
 RARE_SHARE = 0.10
 RARE_MIN_RELATIVE_CHANGE = 0.25
@@ -120,6 +123,9 @@ WORKERS = 2
 TOP_SHOWN = 5
 NUMERIC = "numeric"
 CATEGORICAL = "categorical"
+TEXT = "text"
+WORD_COUNT = "word count per value"
+WORD_SHARES = "word shares"
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,9 @@ class ColumnSample:
     values: np.ndarray | None = None
     counts: Mapping[str, int] | None = None
     nulls: int = 0
+    measure: str | None = None
+    """What stands for a text column's values (``WORD_COUNT``, ``WORD_SHARES``); None
+    when the values are the column's own."""
 
     def __post_init__(self) -> None:
         values = self.values
@@ -169,14 +178,20 @@ class ColumnDrift:
     current: dict[str, Any]
     analysis: dict[str, Any]
     recommendations: list[str] = field(default_factory=list)
+    compared: str = "values"
+    """What was compared: ``values``, ``categories``, ``text: word count per value``, ..."""
 
     def to_dict(self) -> dict[str, Any]:
+        score = meaning(self.method.value, self.threshold)
         return {
             "column": self.column,
             "kind": self.kind,
+            "compared": self.compared,
             "method": self.method.value,
+            "scoreName": score.name,
             "driftScore": self.score,
             "threshold": self.threshold,
+            "detectedWhen": score.rule,
             "status": self.status.value,
             "baselineValue": self.baseline,
             "currentValue": self.current,
@@ -269,7 +284,9 @@ def word_count_sample(values: Any) -> ColumnSample:
     codes, texts = pd.factorize(present.astype(str))
     words = np.array([len(str(text).split()) for text in texts], dtype=float)
     counts = np.sort(words[codes])
-    return ColumnSample(NUMERIC, values=counts, nulls=int(len(series) - len(present)))
+    return ColumnSample(
+        NUMERIC, values=counts, nulls=int(len(series) - len(present)), measure=WORD_COUNT
+    )
 
 
 def word_share_sample(values: Any, vocabulary: Collection[str]) -> ColumnSample:
@@ -287,7 +304,9 @@ def word_share_sample(values: Any, vocabulary: Collection[str]) -> ColumnSample:
         for word in re.findall(WORD, str(text).lower()):
             label = word if word in known else OTHER
             counts[label] = counts.get(label, 0) + int(times)
-    return ColumnSample(CATEGORICAL, counts=counts, nulls=int(len(series) - len(present)))
+    return ColumnSample(
+        CATEGORICAL, counts=counts, nulls=int(len(series) - len(present)), measure=WORD_SHARES
+    )
 
 
 def boolean_sample(values: Any) -> ColumnSample:
@@ -412,15 +431,43 @@ def compare_column(
     if reference.size == 0 or current.size == 0:
         side = "reference" if reference.size == 0 else "current"
         raise InputError([(name, f"no non-null values in the {side} data")])
+    measure = reference.measure or current.measure
+    compared = _compared(reference.kind, measure)
     if reference.kind == NUMERIC and _distinct(reference) < NUMERIC_MIN_UNIQUE:
         reference, current = _as_categories(reference), _as_categories(current)
+        compared += " (few distinct: as categories)"
     chosen = Method(method) if method is not None else default_method(reference, current)
     if reference.kind == CATEGORICAL and chosen not in CATEGORICAL_METHODS:
         raise InputError([(name, f"method {chosen.value!r} needs a numeric column")])
     limit = DEFAULT_THRESHOLDS[chosen] if threshold is None else float(threshold)
     if reference.kind == NUMERIC:
-        return _numeric_drift(name, reference, current, chosen, limit)
-    return _categorical_drift(name, reference, current, chosen, limit)
+        drift = _numeric_drift(name, reference, current, chosen, limit)
+    else:
+        drift = _categorical_drift(name, reference, current, chosen, limit)
+    return _described(drift, compared, text=measure is not None)
+
+
+def _compared(kind: str, measure: str | None) -> str:
+    if measure is not None:
+        return f"{TEXT}: {measure}"
+    return "values" if kind == NUMERIC else "categories"
+
+
+def _described(drift: ColumnDrift, compared: str, *, text: bool) -> ColumnDrift:
+    """The column's kind as the user knows it (a text column is ``text``, whatever stands
+    for it), what was compared, and the statistic's name and rule, in its analysis too."""
+    if text:
+        drift.kind = TEXT
+    drift.compared = compared
+    score = meaning(drift.method.value, drift.threshold)
+    drift.analysis.update(
+        kind=drift.kind,
+        compared=compared,
+        scoreName=score.name,
+        detectedWhen=score.rule,
+        warningWhen=score.warning,
+    )
+    return drift
 
 
 def _categories_only(sample: ColumnSample) -> bool:
@@ -439,7 +486,9 @@ def _distinct(sample: ColumnSample) -> int:
 
 def _as_categories(sample: ColumnSample) -> ColumnSample:
     categories = categorical_sample(sample.values)
-    return ColumnSample(CATEGORICAL, counts=categories.counts, nulls=sample.nulls)
+    return ColumnSample(
+        CATEGORICAL, counts=categories.counts, nulls=sample.nulls, measure=sample.measure
+    )
 
 
 def status_of(method: Method, score: float, threshold: float) -> Status:

@@ -271,7 +271,10 @@ def _profile_words(summary: Mapping[str, Any]) -> ml_drift.ColumnSample:
     other = max(total - sum(top.values()), 0)
     counts = {**top, ml_drift.OTHER: other} if other else top
     return ml_drift.ColumnSample(
-        ml_drift.CATEGORICAL, counts=counts, nulls=int(summary.get("nulls") or 0)
+        ml_drift.CATEGORICAL,
+        counts=counts,
+        nulls=int(summary.get("nulls") or 0),
+        measure=ml_drift.WORD_SHARES,
     )
 
 

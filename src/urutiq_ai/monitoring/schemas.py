@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import Field, JsonValue, PositiveFloat, field_validator
+from pydantic import Field, JsonValue, PositiveFloat, computed_field, field_validator
 
 from urutiq_ai.core.schemas import (
     CompanyOwnedRead,
@@ -16,6 +16,7 @@ from urutiq_ai.core.schemas import (
     ShortText,
 )
 from urutiq_ai.feedback.schemas import RetrainStarted
+from urutiq_ai.ml.drift_scores import meaning_of
 
 
 class MetricType(StrEnum):
@@ -112,6 +113,19 @@ class AIDriftDetectionRead(CompanyOwnedRead):
     status: DriftStatus
     analysis: JsonValue | None
     recommendations: JsonValue | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score_name(self) -> str:
+        """The statistic ``driftScore`` is, e.g. ``KS test p-value`` (low is drift) or
+        ``Jensen-Shannon distance`` (high is drift)."""
+        return meaning_of(self.analysis, self.threshold).name
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def detected_when(self) -> str:
+        """The rule that makes ``status`` ``detected``, e.g. ``p < 0.05`` or ``≥ 0.1``."""
+        return meaning_of(self.analysis, self.threshold).rule
 
 
 # -- drift checks -------------------------------------------------------------------------

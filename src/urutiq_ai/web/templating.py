@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from urutiq_ai.core.settings import Settings
+from urutiq_ai.ml.drift_scores import format_score
 from urutiq_ai.web import session as cookies
 from urutiq_ai.web.auth import browser_nonce, csrf_token_for
 
@@ -113,6 +114,7 @@ templates.env.filters.update(
     pretty=pretty_json,
     ev=enum_value,
     obj=as_object,
+    drift_score=format_score,
 )
 
 

@@ -21,6 +21,7 @@ from urutiq_ai.crud import service as crud
 from urutiq_ai.deployments.service import DEPLOYMENT_REVISIONS, DEPLOYMENTS
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
+from urutiq_ai.ml.drift_scores import compared_of, format_score, meaning_of
 from urutiq_ai.monitoring import service as monitoring
 from urutiq_ai.monitoring.schemas import DriftStatus, TimeWindow
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS
@@ -314,6 +315,28 @@ def _experiments(session: Session, ctx: TenantContext, model: AIModel) -> list[A
     return sorted(found.values(), key=lambda e: e.created_at, reverse=True)
 
 
+def drift_cell(row: Any, status: DriftStatus) -> dict[str, Any]:
+    """One detection as shown: its verdict (and colour), its statistic's name, value and
+    the rule that judges it (e.g. ``KS p-value 0.0006``, ``detected when p < 0.05``)."""
+    analysis = row.analysis if isinstance(row.analysis, dict) else {}
+    score = meaning_of(analysis, row.threshold)
+    return {
+        "score": row.drift_score,
+        "shown": format_score(row.drift_score, analysis.get("method")),
+        "threshold": row.threshold,
+        "statistic": score.short,
+        "statistic_name": score.name,
+        "rule": score.rule,
+        "status": status.value,
+        "colour": DRIFT_COLOURS[status],
+    }
+
+
+def _with_compared(label: str, compared: str | None) -> str:
+    """A text feature's label says what stands for it (``description (text: word shares)``)."""
+    return f"{label} ({compared})" if compared else label
+
+
 def _row_label(row: Any) -> tuple[int, str]:
     kind = row.drift_type.value
     if kind == "data_drift":
@@ -337,25 +360,33 @@ def _window_of(row: Any) -> datetime:
 
 def drift_heatmap(rows: list[Any], *, features: list[str]) -> dict[str, Any]:
     """Drift detections as a table: one row per feature (plus the dataset, label and concept
-    rows), one column per checked window (oldest left), each cell the score and status."""
+    rows), one column per checked window (oldest left), each cell the status (its colour)
+    and the score with its statistic and rule: a p-value drifts when low, a distance when
+    high, so a bare number would mislead."""
     cells: dict[tuple[int, str], dict[str, Any]] = {}
     windows: dict[str, datetime] = {}
+    compared: dict[tuple[int, str], str] = {}
     for row in sorted(rows, key=lambda r: r.created_at):
         moment = _window_of(row)
         key = moment.isoformat(timespec="minutes")
         windows[key] = moment
         status = DriftStatus(row.status)
-        cells.setdefault(_row_label(row), {})[key] = {
-            "score": row.drift_score,
-            "threshold": row.threshold,
-            "status": status.value,
-            "colour": DRIFT_COLOURS[status],
-        }
+        label = _row_label(row)
+        cells.setdefault(label, {})[key] = drift_cell(row, status)
+        what = compared_of(row.analysis)
+        if what is not None and what.startswith("text"):
+            compared[label] = what
     columns = sorted(windows)[-DRIFT_WINDOWS:]
     order = {name: i for i, name in enumerate(features)}
     labels = sorted(cells, key=lambda k: (k[0], order.get(k[1], len(order)), k[1]))
     return {
         "columns": [(key, windows[key]) for key in columns],
-        "rows": [(label[1], [cells[label].get(key) for key in columns]) for label in labels],
+        "rows": [
+            (
+                _with_compared(label[1], compared.get(label)),
+                [cells[label].get(key) for key in columns],
+            )
+            for label in labels
+        ],
         "legend": {status.value: colour for status, colour in DRIFT_COLOURS.items()},
     }
