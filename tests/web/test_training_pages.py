@@ -263,6 +263,12 @@ def test_the_form_offers_the_templates(web: TestClient, web_demo: WebDemo) -> No
         f"/companies/{web_demo.company}/training-runs/new", params={"template": "anomaly_detection"}
     )
     assert '<option value="anomaly_detection" selected>' in chosen.text
+    # What an override replaces: the chosen template's values, beside the field.
+    defaults = re.search(r'<p id="hyperparameters-defaults"[^>]*>(.*?)</p>', chosen.text, re.S)
+    assert defaults is not None
+    assert "<code>contamination=0.035</code>" in defaults.group(1)
+    assert "<code>n_estimators=200</code>" in defaults.group(1)
+    assert "the others are kept" in chosen.text
 
 
 def test_a_viewer_may_not_start_a_training(web_demo: WebDemo, other_tenant: TenantFixture) -> None:
@@ -341,6 +347,43 @@ def test_starting_a_training_from_a_template_shows_its_run(
     assert model["modelName"] == name
     assert model["status"] == "active"
     assert model["hyperparameters"]["n_estimators"] == 30
+    assert model["hyperparameters"]["max_depth"] == 4  # the template's, kept beside the override
+    assert '<th scope="row">max_depth</th><td><code>4</code>' in html
+
+
+def train_and_wait(web_demo: WebDemo, body: dict[str, Any]) -> dict[str, Any]:
+    client = api(web_demo, web_demo.key)
+    started = client.post(f"/api/v1/companies/{web_demo.company}/train", json=body)
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + POLL_SECONDS
+    while True:
+        path = f"training-runs/{started.json()['runId']}"
+        run = get_json(web_demo, web_demo.key, web_demo.company, path)
+        if run["status"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert run["status"] == "completed", run["logs"]
+    return run
+
+
+def test_a_worse_version_is_said_on_its_run_page(web: TestClient, web_demo: WebDemo) -> None:
+    name = f"web_worse_{new_id()[:8]}"
+    spec = {"template": "cashflow_prediction", "modelName": name}
+    first = train_and_wait(web_demo, {**spec, "hyperparameters": {"n_estimators": 30}})
+    weak = {"n_estimators": 1, "max_depth": 1}
+    second = train_and_wait(web_demo, {**spec, "hyperparameters": weak})
+    assert second["comparedTo"]["worse"] is True
+    page = web.get(f"/companies/{web_demo.company}/training-runs/{second['id']}")
+    found = re.search(r'<p id="compared-to"[^>]*>(.*?)</p>', page.text, re.S)
+    assert found is not None, page.text[-2000:]
+    said = " ".join(unescape(found.group(1)).split())
+    assert "Scores worse than the version serving." in said
+    assert "worse than 1.0.0 latest active version: rmse" in said
+    assert "lower is better" in said
+    assert f'href="/companies/{web_demo.company}/models/{first["modelId"]}"' in found.group(1)
+    assert "Effective hyperparameters" in page.text
+    first_page = web.get(f"/companies/{web_demo.company}/training-runs/{first['id']}").text
+    assert 'id="compared-to"' not in first_page  # the name's first version
 
 
 # -- pure helpers ----------------------------------------------------------------------

@@ -136,6 +136,9 @@ def cell(value: Any) -> str:
         return sparkline(value)
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    describe = getattr(value, "describe", None)
+    if callable(describe):  # a schema that says itself in a line (ComparedTo: "worse than ...")
+        return str(describe())
     return str(value)
 
 

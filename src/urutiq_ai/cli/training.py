@@ -1,14 +1,16 @@
 """``urutiq-ai train``: start a training through the SDK and follow its run."""
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
 from urutiq_ai.cli._output import print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.training.schemas import AIModelTrainingRunRead
+
+if TYPE_CHECKING:
+    from urutiq_ai.training.schemas import AIModelTrainingRunDetail
 
 ParamOption = Annotated[
     list[str] | None,
@@ -83,6 +85,7 @@ def train(
             f"(model {started.model_id}, run {started.run_id})",
             err=as_json,
         )
+        typer.echo(f"  hyperparameters: {_hyperparameters(started.hyperparameters)}", err=as_json)
         if not wait:
             if as_json:  # what a script needs to follow the run: the ids
                 print_json(started)
@@ -91,6 +94,8 @@ def train(
         model = client.models.get(started.model_id)
     if as_json:
         print_json(model)
+        if run.compared_to is not None and run.compared_to.worse:
+            typer.echo(f"Warning: this version is {run.compared_to.describe()}", err=True)
         return
     typer.echo(
         f"Run {run.status.value} after {run.duration or 0:.1f} s; model {model.status.value}"
@@ -102,9 +107,18 @@ def train(
         value = getattr(model, metric)
         if value is not None:
             typer.echo(f"  {metric}: {value:.4f}")
+    if run.compared_to is not None:
+        # Said, never refused: the version is registered; deploy it or not knowing this.
+        prefix = "Warning: this version is " if run.compared_to.worse else "This version is "
+        typer.echo(prefix + run.compared_to.describe())
 
 
-def _follow(client: Any, run_id: str) -> AIModelTrainingRunRead:
+def _hyperparameters(values: dict[str, Any]) -> str:
+    """``contamination=0.035 n_estimators=300``: the effective values, by name."""
+    return " ".join(f"{name}={json.dumps(value)}" for name, value in sorted(values.items()))
+
+
+def _follow(client: Any, run_id: str) -> "AIModelTrainingRunDetail":
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -113,12 +127,12 @@ def _follow(client: Any, run_id: str) -> AIModelTrainingRunRead:
     ) as progress:
         task = progress.add_task("training", total=None, loss="")
 
-        def update(run: AIModelTrainingRunRead) -> None:
+        def update(run: "AIModelTrainingRunDetail") -> None:
             curve = run.training_metrics if isinstance(run.training_metrics, list) else []
             loss = f"loss {run.loss:.4f}" if run.loss is not None else ""
             progress.update(
                 task, completed=len(curve), loss=loss, description=f"epoch {run.epochs or 0}"
             )
 
-        final: AIModelTrainingRunRead = client.training.wait(run_id, on_update=update)
+        final: AIModelTrainingRunDetail = client.training.wait(run_id, on_update=update)
     return final

@@ -55,6 +55,11 @@ class Resource:
     validators: tuple[Validator, ...] = ()
     # Fields filled in by the system once the payload is applied (e.g. endTime).
     on_change: Callable[[Any, Mapping[str, Any]], None] | None = None
+    # The one-row read (GET /{id}) when it says more than a listed row: (session, ctx, id)
+    # -> a ``detail_schema`` (a subclass of read_schema), e.g. a training run with its
+    # model's effective hyperparameters and its comparison with the version serving.
+    detail: Callable[[Session, TenantContext, str], BaseModel] | None = None
+    detail_schema: type[BaseModel] | None = None
 
     @property
     def table(self) -> str:

@@ -147,13 +147,15 @@ def build_router(res: Resource) -> APIRouter:
     )
 
     def get(session: SessionDep, ctx: Reader, row_id: Annotated[str, _ID]) -> Any:
+        if res.detail is not None:
+            return res.detail(session, ctx, row_id)
         return service.get_row(session, ctx, res, row_id)
 
     router.add_api_route(
         "/{id}",
         get,
         methods=["GET"],
-        response_model=read_schema,
+        response_model=res.detail_schema or read_schema,
         name=f"get_{res.path}",
         summary=f"Get one {res.table} row",
     )

@@ -72,3 +72,8 @@ class ModelArtifact(Base, CompanyOwned):
     # and explanations computed on request after training.
     validation_uri: Mapped[str | None] = mapped_column(String(2048))
     validation_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Every validation metric the training measured (the seed's AIModel holds four; rmse,
+    # r2, silhouette, ... live here), and the new version beside the version serving when
+    # it completed (registry.schemas.ComparedTo, camelCase; null when there was none).
+    metrics: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    compared_to: Mapped[Any] = mapped_column(JSONValue, nullable=True)

@@ -12,6 +12,11 @@ class ModelRepository(TenantRepository[AIModel]):
         stmt = self.base_statement().where(AIModel.model_name == model_name)
         return [row.model_version for row in self.session.scalars(stmt)]
 
+    def named(self, model_name: str) -> list[AIModel]:
+        """Every version of ``model_name``, newest first."""
+        stmt = self.base_statement().where(AIModel.model_name == model_name)
+        return list(self.session.scalars(stmt.order_by(AIModel.created_at.desc())))
+
     def latest_active(self, model_name: str) -> AIModel | None:
         stmt = (
             self.base_statement()

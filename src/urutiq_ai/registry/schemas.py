@@ -104,3 +104,41 @@ class VersionComparison(ReadSchema):
     hyperparameter_changes: dict[str, list[JsonValue]]
     features_added: list[str]
     features_removed: list[str]
+
+
+class ReferenceReason(StrEnum):
+    """Why a version is the one a new version is measured against."""
+
+    serving_in_production = "serving in production"
+    latest_active_version = "latest active version"
+
+
+class ComparedTo(ReadSchema):
+    """A newly trained version's primary validation metric beside the version serving.
+
+    Measured when the training completes; informative only: a worse version is
+    registered (and can be deployed) all the same.
+    """
+
+    model_id: str = Field(description="The version compared with (the reference).")
+    model_version: str
+    reason: ReferenceReason = Field(
+        description="Why it is the reference: the model name's production deployment "
+        "serves it, or (none serving) it is the newest other active version."
+    )
+    deployment_id: str | None = Field(
+        default=None, description="The production deployment, when one serves it."
+    )
+    metric: str = Field(description="The model type's primary metric: f1Score or rmse.")
+    higher_is_better: bool
+    value: float = Field(description="The reference's validation value of the metric.")
+    new_value: float = Field(description="The new version's validation value of the metric.")
+    worse: bool
+
+    def describe(self) -> str:
+        """``worse than 1.0.0 serving in production: f1Score 0.3800 vs 0.6300``."""
+        verdict = "worse than" if self.worse else "not worse than"
+        return (
+            f"{verdict} {self.model_version} {self.reason.value}: "
+            f"{self.metric} {self.new_value:.4f} vs {self.value:.4f}"
+        )

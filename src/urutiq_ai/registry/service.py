@@ -23,14 +23,16 @@ from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.crud.service import DuplicateResource
 from urutiq_ai.registry import hooks
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.registry.compare import compare
+from urutiq_ai.registry.compare import compare, compared_to, recorded_metrics
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.repository import ArtifactRepository, ModelRepository
 from urutiq_ai.registry.schemas import (
     AIModelCreate,
     AIModelRead,
     AIModelUpdate,
+    ComparedTo,
     ModelStatus,
+    ReferenceReason,
     VersionComparison,
 )
 from urutiq_ai.registry.versions import colliding_version, next_version, parse_version
@@ -79,7 +81,15 @@ MODELS = Resource(
     create_schema=AIModelCreate,
     update_schema=AIModelUpdate,
     read_schema=AIModelRead,
-    filters=("status", "model_type", "algorithm", "model_name", "model_version", "experiment_id"),
+    filters=(
+        "id",  # several at once: the CLI names the models of many deployments in one request
+        "status",
+        "model_type",
+        "algorithm",
+        "model_name",
+        "model_version",
+        "experiment_id",
+    ),
     sort_fields=("created_at", "updated_at", "model_name"),
     refs={"experiment_id": "AIExperiment"},
     unique=(("model_name", "model_version"),),
@@ -186,6 +196,49 @@ def finish_training(
     )
     updated: AIModel = crud_service.update_row(session, ctx, MODELS, model.id, update)
     return updated
+
+
+def serving_reference(
+    session: Session, ctx: TenantContext, model: AIModel
+) -> tuple[AIModel, ReferenceReason, str | None] | None:
+    """The version a new ``model`` is measured against: the one a production deployment
+    serves (its champion) among the other versions of its name, else the newest other
+    active version; with why, and the deployment. None for a model name's first version."""
+    others = [m for m in ModelRepository(session, ctx).named(model.model_name) if m.id != model.id]
+    by_id = {other.id: other for other in others}
+    in_production = [
+        use
+        for use in hooks.uses_of(session, ctx, list(by_id))
+        if use.environment == "production" and use.role == "champion"
+    ]
+    if in_production:
+        use = max(in_production, key=lambda u: by_id[u.model_id].created_at)
+        return by_id[use.model_id], ReferenceReason.serving_in_production, use.deployment_id
+    active = [m for m in others if m.status == ModelStatus.active]
+    if active:
+        return active[0], ReferenceReason.latest_active_version, None
+    return None
+
+
+def compare_with_serving(
+    session: Session, ctx: TenantContext, model: AIModel, *, metrics: Mapping[str, Any]
+) -> ComparedTo | None:
+    """``model`` (just trained, its validation ``metrics``) beside the version serving
+    (:func:`serving_reference`) on the model type's primary metric; None when there is no
+    reference or either lacks the metric."""
+    found = serving_reference(session, ctx, model)
+    if found is None:
+        return None
+    reference, reason, deployment_id = found
+    stored = ArtifactRepository(session, ctx).for_model(reference.id)
+    return compared_to(
+        model,
+        recorded_metrics(model, metrics),
+        reference,
+        recorded_metrics(reference, stored.metrics if stored is not None else None),
+        reason=reason,
+        deployment_id=deployment_id,
+    )
 
 
 def fail_training(session: Session, ctx: TenantContext, model: AIModel, *, reason: str) -> None:

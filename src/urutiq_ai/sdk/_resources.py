@@ -61,6 +61,7 @@ from urutiq_ai.sdk._transport import (
 )
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
+    AIModelTrainingRunDetail,
     AIModelTrainingRunRead,
     AIModelTrainingRunUpdate,
 )
@@ -78,6 +79,7 @@ class ResourceSpec(Generic[ReadT, CreateT, UpdateT]):
     read: type[ReadT]
     create: type[CreateT]
     update: type[UpdateT]
+    detail: type[ReadT] | None = None  # what ``get`` answers when it says more than a listed row
 
     @property
     def attribute(self) -> str:
@@ -91,7 +93,11 @@ class ResourceSpec(Generic[ReadT, CreateT, UpdateT]):
 
 MODELS = ResourceSpec("models", AIModelRead, AIModelCreate, AIModelUpdate)
 TRAINING_RUNS = ResourceSpec(
-    "training-runs", AIModelTrainingRunRead, AIModelTrainingRunCreate, AIModelTrainingRunUpdate
+    "training-runs",
+    AIModelTrainingRunRead,
+    AIModelTrainingRunCreate,
+    AIModelTrainingRunUpdate,
+    detail=AIModelTrainingRunDetail,
 )
 PREDICTIONS = ResourceSpec(
     "predictions", AIModelPredictionRead, AIModelPredictionCreate, AIModelPredictionUpdate
@@ -207,7 +213,8 @@ class ResourceClient(Generic[ReadT, CreateT, UpdateT]):
 
     def get(self, id: str, *, company: str | None = None) -> ReadT:
         """The row ``id``; :class:`NotFound` if it is not in the company."""
-        return parse(self.spec.read, self._transport.request("GET", self._path(company, id)))
+        schema = self.spec.detail or self.spec.read
+        return parse(schema, self._transport.request("GET", self._path(company, id)))
 
     def create(
         self,

@@ -23,6 +23,7 @@ from urutiq_ai.sdk._errors import UrutiqError
 from urutiq_ai.sdk._transport import QueryParams, Transport, build_payload, parse, parse_list
 from urutiq_ai.training.schemas import (
     TERMINAL_RUN_STATUSES,
+    AIModelTrainingRunDetail,
     AIModelTrainingRunRead,
     TrainRequest,
     TrainStarted,
@@ -36,14 +37,17 @@ class TrainingClient:
         self._transport = transport
 
     def train(self, *, company: str | None = None, **fields: Any) -> TrainStarted:
-        """Start training, e.g. ``train(template="expense_classifier")``; returns at once."""
+        """Start training, e.g. ``train(template="expense_classifier")``; returns at once,
+        with the effective ``hyperparameters`` (the template's, overridden name by name)."""
         body = build_payload(TrainRequest, None, fields)
         path = self._transport.company_path("train", company)
         return parse(TrainStarted, self._transport.request("POST", path, json=body))
 
-    def run(self, run_id: str, *, company: str | None = None) -> AIModelTrainingRunRead:
+    def run(self, run_id: str, *, company: str | None = None) -> AIModelTrainingRunDetail:
+        """The run, its version's effective ``hyperparameters`` and, once completed,
+        ``compared_to``: the new version beside the version serving (``.worse``)."""
         path = self._transport.company_path(f"training-runs/{quote(run_id, safe='')}", company)
-        return parse(AIModelTrainingRunRead, self._transport.request("GET", path))
+        return parse(AIModelTrainingRunDetail, self._transport.request("GET", path))
 
     def cancel(self, run_id: str, *, company: str | None = None) -> AIModelTrainingRunRead:
         """Stop a running training at its next epoch; its model version ends failed."""
@@ -59,8 +63,8 @@ class TrainingClient:
         company: str | None = None,
         poll_seconds: float = 0.5,
         timeout: float | None = None,
-        on_update: Callable[[AIModelTrainingRunRead], None] | None = None,
-    ) -> AIModelTrainingRunRead:
+        on_update: Callable[[AIModelTrainingRunDetail], None] | None = None,
+    ) -> AIModelTrainingRunDetail:
         """Poll a run until it ends (``on_update`` sees every poll); returns the final run."""
         started = time.monotonic()
         while True:

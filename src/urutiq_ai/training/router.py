@@ -19,7 +19,8 @@ Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "train models"))
 
 @router.post("/train", response_model=TrainStarted, status_code=202)
 def train(request: Request, session: SessionDep, ctx: Writer, data: TrainRequest) -> TrainStarted:
-    """Start training a model version (from a template or a full spec); poll the run."""
+    """Start training a model version (from a template or a full spec); the answer carries
+    the effective hyperparameters (the template's, overridden name by name). Poll the run."""
     model, run = service.start_training(
         session, ctx, data=data, sources_dir=request.app.state.settings.sources
     )
@@ -29,6 +30,7 @@ def train(request: Request, session: SessionDep, ctx: Writer, data: TrainRequest
         model_name=model.model_name,
         model_version=model.model_version,
         status=run.status.value,
+        hyperparameters=model.hyperparameters or {},
     )
 
 

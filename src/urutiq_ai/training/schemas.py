@@ -18,7 +18,7 @@ from urutiq_ai.core.schemas import (
     RunStatus,
     ShortText,
 )
-from urutiq_ai.registry.schemas import ModelType
+from urutiq_ai.registry.schemas import ComparedTo, ModelType
 from urutiq_ai.sources.schemas import SourceSpec
 
 __all__ = ["RunStatus", "SourceSpec"]
@@ -81,8 +81,28 @@ class AIModelTrainingRunRead(CompanyOwnedRead):
     logs: str | None
 
 
+class AIModelTrainingRunDetail(AIModelTrainingRunRead):
+    """One run (``GET /training-runs/{id}``): the row, and its model version's name,
+    effective hyperparameters and, once completed, its comparison with the version serving."""
+
+    model_name: str
+    model_version: str
+    hyperparameters: JsonValue | None = Field(
+        description="The model version's effective hyperparameters: the template's, the "
+        "request's overrides and the algorithm's defaults, as validated and trained."
+    )
+    compared_to: ComparedTo | None = Field(
+        default=None,
+        description="Once the run completed: the new version beside the version serving "
+        "(the production deployment's, else the newest other active version) on the model "
+        "type's primary metric; null when there was none to compare. Informative: a worse "
+        "version is registered all the same.",
+    )
+
+
 class TrainRequest(RequestSchema):
-    """Train a model version: from a template, or from a full spec (template fields overridden)."""
+    """Train a model version: from a template, or from a full spec (template fields overridden;
+    ``hyperparameters`` name by name, the template's others kept)."""
 
     template: Name | None = None
     model_name: Name | None = None
@@ -108,3 +128,8 @@ class TrainStarted(ReadSchema):
     model_name: str
     model_version: str
     status: str
+    hyperparameters: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="The effective hyperparameters the version trains with: the template's, "
+        "overridden name by name by the request's, completed with the algorithm's defaults.",
+    )

@@ -10,6 +10,7 @@ fitting to a job once the transaction commits. :func:`cancel_run` marks a runnin
 ``cancelled``; the job sees it between epochs and stops.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,19 +25,39 @@ from urutiq_ai.crud.lifecycle import RUN_TRANSITIONS_MOVES, stamp_run_times
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
-from urutiq_ai.registry.schemas import AIModelCreate
+from urutiq_ai.registry.schemas import AIModelCreate, ComparedTo
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.models import AIModelTrainingRun
 from urutiq_ai.training.repository import RunningRunsRepository, TrainingRunRepository
 from urutiq_ai.training.schemas import (
     AIModelTrainingRunCreate,
+    AIModelTrainingRunDetail,
     AIModelTrainingRunRead,
     AIModelTrainingRunUpdate,
     RunStatus,
     TrainRequest,
 )
 from urutiq_ai.training.templates import TEMPLATES
+
+
+def run_detail(session: Session, ctx: TenantContext, run_id: str) -> AIModelTrainingRunDetail:
+    """A run with its model version's effective hyperparameters and, once completed, its
+    comparison with the version serving (stored when the training completed)."""
+    run = crud_service.get_row(session, ctx, TRAINING_RUNS, run_id)
+    model, artifact = registry_service.get_model_with_artifact(session, ctx, run.model_id)
+    stored = artifact.compared_to if artifact is not None else None
+    completed = run.status == RunStatus.completed and stored is not None
+    return AIModelTrainingRunDetail.model_validate(
+        {
+            **AIModelTrainingRunRead.model_validate(run).model_dump(),
+            "model_name": model.model_name,
+            "model_version": model.model_version,
+            "hyperparameters": model.hyperparameters,
+            "compared_to": ComparedTo.model_validate(stored) if completed else None,
+        }
+    )
+
 
 TRAINING_RUNS = Resource(
     path="training-runs",
@@ -50,6 +71,8 @@ TRAINING_RUNS = Resource(
     refs={"model_id": "AIModel"},
     transitions=transitions(**RUN_TRANSITIONS_MOVES),
     on_change=stamp_run_times,
+    detail=run_detail,
+    detail_schema=AIModelTrainingRunDetail,
 )
 
 TRAIN_JOB = "urutiq_ai.training.tasks:run_training"
@@ -67,7 +90,7 @@ def resolve_request(data: TrainRequest) -> TrainRequest:
             fields=[FieldError("template", f"use one of {sorted(TEMPLATES)}")],
         )
     else:
-        merged = {**TEMPLATES[data.template], **given}
+        merged = merge_template(TEMPLATES[data.template], given)
     resolved = TrainRequest.model_validate(merged)
     missing = [
         FieldError(to_camel(name), "required")
@@ -77,6 +100,26 @@ def resolve_request(data: TrainRequest) -> TrainRequest:
     if missing:
         raise ValidationError("the training request is incomplete", fields=missing)
     return resolved
+
+
+def merge_template(template: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """A template's fields overridden by a request's, the hyperparameters name by name.
+
+    ``{"n_estimators": 300}`` on ``anomaly_detection`` keeps its ``contamination``; a name
+    given ``null`` takes the algorithm's default. A request that names another algorithm
+    starts from that algorithm's defaults (the template's values are for its own). ``source``
+    is replaced whole: a table, a query and a file are alternatives, not parts.
+    """
+    merged = {**template, **given}
+    same_algorithm = given.get("algorithm", template.get("algorithm")) == template.get("algorithm")
+    if same_algorithm and "hyperparameters" in given:
+        merged["hyperparameters"] = {
+            **(template.get("hyperparameters") or {}),
+            **given["hyperparameters"],
+        }
+    elif not same_algorithm:
+        merged["hyperparameters"] = given.get("hyperparameters") or {}
+    return merged
 
 
 def check_request(

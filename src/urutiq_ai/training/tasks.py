@@ -6,7 +6,9 @@ the run ``failed`` with the reason in ``logs`` and the model ``failed``; a run c
 through the API stops at the next epoch and its model ends ``failed``.
 """
 
+import math
 import time
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +28,7 @@ from urutiq_ai.ml.training import Progress, TrainResult, TrainSpec, train
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore, artifact_key
 from urutiq_ai.registry.models import ModelArtifact
+from urutiq_ai.registry.schemas import ComparedTo
 from urutiq_ai.sources.repository import SourceRepository
 from urutiq_ai.tenancy import context
 from urutiq_ai.training.hooks import AFTER_TRAINING, TrainedModel
@@ -129,7 +132,9 @@ def run_training(runtime: JobRuntime, job: Job) -> None:
             frame, _train_spec(spec), on_progress=runner.progress, should_stop=runner.should_stop
         )
         runner.write_curves()
-        _store(runner, result, frame, spec)
+        comparison = _store(runner, result, frame, spec)
+        if comparison is not None:
+            runner.log(comparison.describe())
         _after_training(runner, result)
         _complete(runner, result)
     except AttemptLost:
@@ -206,7 +211,20 @@ def validation_sample(result: TrainResult) -> Any:
     return sample
 
 
-def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, Any]) -> None:
+def stored_metrics(metrics: Mapping[str, Any]) -> dict[str, float]:
+    """The finite numbers among a training's metrics (JSON, and JSONB, hold no NaN)."""
+    return {
+        name: float(value)
+        for name, value in metrics.items()
+        if isinstance(value, int | float) and math.isfinite(value)
+    }
+
+
+def _store(
+    runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, Any]
+) -> ComparedTo | None:
+    """Store the pipeline and register the version active; its comparison with the
+    version serving (registry_service.compare_with_serving) is stored beside it."""
     data = ml_artifacts.dump_pipeline(result.pipeline)
     validation = ml_artifacts.dump_pipeline(validation_sample(result))
     store = ArtifactStore(runner.runtime.settings.artifacts)
@@ -226,7 +244,7 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
             artifact_key(model.tenant_id, model.company_id, model.id, "validation.pickle"),
             validation,
         )
-        registry_service.record_artifact(
+        artifact = registry_service.record_artifact(
             session,
             runner.ctx,
             ModelArtifact(
@@ -240,10 +258,18 @@ def _store(runner: RunSession, result: TrainResult, frame: Any, spec: dict[str, 
                 training_run_id=runner.run_id,
                 validation_uri=validation_uri,
                 validation_sha256=ml_artifacts.sha256(validation),
+                metrics=stored_metrics(result.metrics),
             ),
             model=model,
         )
         registry_service.finish_training(session, runner.ctx, model, metrics=result.metrics)
+        comparison = registry_service.compare_with_serving(
+            session, runner.ctx, model, metrics=artifact.metrics
+        )
+        artifact.compared_to = (
+            comparison.model_dump(mode="json", by_alias=True) if comparison else None
+        )
+    return comparison
 
 
 def _complete(runner: RunSession, result: TrainResult) -> None:

@@ -1,7 +1,8 @@
 """The accounting templates: one-command trainings on the platform's feature tables.
 
 Each names its source, features, target and a sound algorithm with hyperparameters;
-any field of a training request overrides the template's. The tables are those the
+any field of a training request overrides the template's, and its hyperparameters
+override the template's name by name (the others are kept). The tables are those the
 feature pipelines write from the ledger (``urutiq_ai.demo.pipelines``: collection,
 preprocessing, feature engineering, validation, nightly); ``source`` points elsewhere.
 """

@@ -21,7 +21,7 @@ from urutiq_ai.registry import service as registry
 from urutiq_ai.registry.schemas import AIModelRead
 from urutiq_ai.tenancy.deps import SessionDep, require_roles
 from urutiq_ai.training import service as training
-from urutiq_ai.training.schemas import AIModelTrainingRunRead, RunStatus, TrainRequest
+from urutiq_ai.training.schemas import AIModelTrainingRunDetail, RunStatus, TrainRequest
 from urutiq_ai.training.templates import TEMPLATES
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
 from urutiq_ai.web.listing import list_page
@@ -111,9 +111,7 @@ def run_page(
 @router.get("/training-runs/{id}/live")
 def run_live(request: Request, session: SessionDep, ctx: WebCompany, run_id: RunId) -> Response:
     """The part of the run page that changes while it runs (polled by htmx every 2 s)."""
-    run = AIModelTrainingRunRead.model_validate(
-        crud.get_row(session, ctx, training.TRAINING_RUNS, run_id)
-    )
+    run = training.run_detail(session, ctx, run_id)
     return render(request, "training/_live.html", **_live_context(request, ctx, run))
 
 
@@ -153,9 +151,7 @@ def _run_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    run = AIModelTrainingRunRead.model_validate(
-        crud.get_row(session, ctx, training.TRAINING_RUNS, run_id)
-    )
+    run = training.run_detail(session, ctx, run_id)
     model = AIModelRead.model_validate(registry.get_model(session, ctx, run.model_id))
     return render(
         request,
@@ -169,12 +165,13 @@ def _run_page(
 
 
 def _live_context(
-    request: Request, ctx: TenantContext, run: AIModelTrainingRunRead
+    request: Request, ctx: TenantContext, run: AIModelTrainingRunDetail
 ) -> dict[str, Any]:
     base = f"/companies/{request.state.company_id}/training-runs/{run.id}"
     return {
         "run": run,
         "base": base,
+        "models_url": f"/companies/{request.state.company_id}/models",
         "live": run.status.value in LIVE_STATUSES,
         "can_act": ctx.role in EDITORS,
         "curve": loss_chart(run.training_metrics, run.validation_metrics),
