@@ -36,7 +36,7 @@ DOMAIN_ORDER = (
 )
 # Entry points above every domain: they may import any of them.
 TOP_LEVEL = frozenset(
-    {"api", "cli", "sdk", "web", "catalog", "migrations", "demo", "drift", "__init__"}
+    {"api", "cli", "sdk", "web", "catalog", "migrations", "demo", "drift", "warm", "__init__"}
 )
 
 
