@@ -168,7 +168,7 @@ class TestReleaseAndRollback:
         assert api.predict("expenses", {"row": ROW}).json()["modelId"] == second
 
         back = api.verb(deployment["id"], "rollback", {"reason": "worse on invoices"})
-        assert back["deployment"]["status"] == "rolled_back"
+        assert back["deployment"]["status"] == "active"  # it serves; the rollback is history
         assert (back["deployment"]["version"], back["deployment"]["modelId"]) == (3, first)
         assert back["revision"]["action"] == "rollback"
         statuses = [(r["version"], r["status"]) for r in api.revisions(deployment["id"])]
@@ -286,7 +286,7 @@ class TestHealthOnSchedule:
         later = datetime.now().astimezone() + timedelta(hours=1)
         assert check_due_deployments(app.state.runtime, app.state.executor, later) >= 1
         now = api.get(f"deployments/{deployment['id']}").json()
-        assert (now["modelId"], now["status"], now["version"]) == (first, "rolled_back", 3)
+        assert (now["modelId"], now["status"], now["version"]) == (first, "active", 3)
         latest = api.revisions(deployment["id"])
         assert latest[0]["action"] == "auto_rollback"
         assert "health check failed" in latest[0]["reason"]

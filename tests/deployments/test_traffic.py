@@ -213,7 +213,7 @@ class TestLiveFigures:
             stats.record(key, latency_ms=3.0, rows=1, outcome=ERROR if i % 4 == 0 else "ok")
         write_live_figures(app.state.runtime, stats)
         now = api.get(f"deployments/{deployment['id']}").json()
-        assert (now["modelId"], now["version"], now["status"]) == (first, 3, "rolled_back")
+        assert (now["modelId"], now["version"], now["status"]) == (first, 3, "active")
         reason = api.revisions(deployment["id"])[0]["reason"]
         assert "error rate 25.0% over 20 requests" in reason
 

@@ -155,9 +155,11 @@ def test_the_list_filters_by_environment_and_status(web: TestClient, web_demo: W
     staging = web.get(base, params={"environment": "staging"}).text
     assert "?environment=staging" in staging
     assert "?environment=production" not in staging
+    serving = web.get(base, params={"status": "active", "environment": "production"}).text
+    assert 'production">expense-classifier</a>' in serving  # rolled back in the demo: it serves
+    assert ">rolled back</span>" not in serving
     rolled = web.get(base, params={"status": "rolled_back", "environment": "production"}).text
-    assert 'production">expense-classifier</a>' in rolled
-    assert 'production">cashflow-prediction</a>' not in rolled
+    assert "No deployment matches these filters." in rolled
     none = web.get(base, params={"environment": "development", "status": "failed"}).text
     assert "No deployment matches these filters." in none
 
@@ -365,7 +367,14 @@ def test_rollback_serves_the_previous_model_again(
     assert "worse on invoices" in page
     after = _deployment(api, company, name, "staging")
     assert after["modelId"] == first["id"]
-    assert after["status"] == "rolled_back"
+    assert after["status"] == "active"  # it serves: the rollback is an event of its history
+    status = page[page.index('id="deployment-status"') :]
+    status = status[: status.index("</dd>")]
+    assert ">serving</span>" in status
+    assert "rolled back" not in status
+    assert first["modelName"] in status
+    last = page[page.index('id="last-change"') :]
+    assert last[: last.index("</dd>")].startswith('id="last-change">rollback (v3')
     newest = _revisions(api, company, deployment["id"])[0]
     assert (newest["version"], newest["action"], newest["reason"]) == (
         3,

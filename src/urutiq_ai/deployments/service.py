@@ -12,9 +12,11 @@ rows are scored, latency is measured):
 * it fails: the revision is recorded ``failed`` with the reason and the deployment goes
   on serving what it served (a first deploy that fails leaves the deployment ``failed``).
 
-The deployment's ``status``: ``deploying`` while its first revision is checked, ``active``
-while serving, ``rolled_back`` while serving the previous revision after a rollback (until
-the next release), ``failed`` when nothing healthy serves. Revisions are never deleted:
+The deployment's ``status`` says whether it serves: ``deploying`` while its first revision
+is checked, ``active`` while serving (after a rollback too: the rollback is an event of its
+history, the revision it ended being ``rolled_back``), ``failed`` when nothing healthy
+serves. Rows written before this rule may hold ``rolled_back`` (the seed's value): they
+serve like ``active``. Revisions are never deleted:
 "which model served production on 3 March" is a query over them (:func:`served`).
 """
 
@@ -304,7 +306,8 @@ def rollback(
     action: RevisionAction = RevisionAction.rollback,
 ) -> DeploymentChange:
     """Serve the previous revision again (a new revision copying it); the current one
-    becomes ``rolled_back``. 409 when no earlier revision served."""
+    becomes ``rolled_back`` and the deployment stays ``active`` (it serves). 409 when no
+    earlier revision served."""
     deployment = _locked(session, ctx, deployment_id)
     revisions = RevisionRepository(session, ctx)
     current = revisions.serving(deployment.id)
@@ -562,8 +565,7 @@ def _apply(
     deployment.health_check = result.report
     deployment.health_due_at = now + timedelta(seconds=config.health.interval_seconds)
     deployment.performance = None  # live figures are per revision
-    rolled = action in (RevisionAction.rollback, RevisionAction.auto_rollback)
-    deployment.status = DeploymentStatus.rolled_back if rolled else DeploymentStatus.active
+    deployment.status = DeploymentStatus.active  # it serves; a rollback is in its history
     session.flush()
     _audit(session, ctx, action.value, deployment, before=before)
     return DeploymentChange(deployment, revision)
