@@ -26,7 +26,12 @@ from urutiq_ai.crud import service as crud_service
 from urutiq_ai.deployments import service as deployments_service
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.feedback import service as feedback_service
-from urutiq_ai.feedback.schemas import AILearningFeedbackCreate, FeedbackProcess, FeedbackType
+from urutiq_ai.feedback.schemas import (
+    AILearningFeedbackCreate,
+    FeedbackProcess,
+    FeedbackType,
+    RetrainStarted,
+)
 from urutiq_ai.predictions.service import PREDICTIONS
 
 Report = Callable[[str], None]
@@ -92,10 +97,21 @@ def learn_from_feedback(runtime: JobRuntime, ctx: TenantContext, report: Report)
             data=FeedbackProcess(threshold=min(THRESHOLD, max(len(predictions), 1))),
             sources_dir=runtime.settings.sources,
         )
-    retrained = ", ".join(f"{r.model_id} (experiment {r.experiment_id})" for r in result.retrained)
     report(
         f"{company_id}: {result.corrections_applied} corrections processed; "
-        f"retrained: {retrained or 'none'}"
+        f"retrained: {retrained_line(result.retrained)}"
+    )
+
+
+def retrained_line(started: Sequence[RetrainStarted]) -> str:
+    """The challengers retraining started (the new version's id, not the base model's)."""
+    return (
+        ", ".join(
+            f"{r.challenger_model_id} (version {r.challenger_version} of {r.model_id}, "
+            f"experiment {r.experiment_id})"
+            for r in started
+        )
+        or "none"
     )
 
 
