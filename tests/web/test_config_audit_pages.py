@@ -308,6 +308,20 @@ class TestAuditLog:
             mine["id"] not in web.get("/audit", params={"table": "AIConfig", "company": other}).text
         )
 
+    def test_values_show_as_written(
+        self, web: TestClient, web_demo: WebDemo, api: TestClient
+    ) -> None:
+        """Issue 18: the diff showed ``ledger\\u0027s`` (JSON escaped for scripts)."""
+        mine = new_version(api, web_demo.company, prompt("Sum up the ledger's café {vendor}"))
+        page = web.get(
+            "/audit",
+            params={"table": "AIConfig", "action": "create", "company": web_demo.company},
+        ).text
+        entry = page[page.index(mine["id"]) :]
+        assert "ledger&#39;s café" in entry
+        assert "\\u0027" not in page
+        assert "\\u00e9" not in page
+
     def test_filters_by_time_range(self, web: TestClient) -> None:
         future = web.get("/audit", params={"from": "2999-01-01T00:00"})
         assert "No audit entry matches these filters" in future.text

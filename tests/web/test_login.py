@@ -171,3 +171,15 @@ def test_assets_ship_with_the_package(web: TestClient, web_demo: WebDemo) -> Non
     for path in sources:
         assert path.startswith("/static/"), f"{path} is not served by the package"
         assert web.get(path).status_code == 200
+
+
+def test_the_icon_is_served_without_a_session(web_demo: WebDemo) -> None:
+    """Issue 18: browsers asked for /favicon.ico and got 404."""
+    client = TestClient(web_demo.app, base_url="https://testserver")
+    icon = client.get("/favicon.ico", follow_redirects=False)
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
+    login = client.get("/login").text.split("<body")[0]
+    assert '<link rel="icon" href="/static/favicon.svg"' in login
+    assert client.get("/static/favicon.svg").status_code == 200

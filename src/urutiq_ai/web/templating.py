@@ -79,7 +79,14 @@ def as_chart(config: dict[str, Any]) -> str:
 
 
 def pretty_json(value: Any) -> str:
-    return json.dumps(value, indent=2, sort_keys=True, default=str)
+    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def plain_json(value: Any) -> str:
+    """A value as one line of JSON, as written (``ledger's``, ``café``), for page text:
+    the page escapes it like any text. Jinja's ``tojson`` is for scripts and attributes: its
+    ``\\u0027`` escapes showed raw in the audit diff."""
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
 
 def as_object(value: Any) -> Mapping[str, Any]:
@@ -112,6 +119,7 @@ templates.env.filters.update(
     pct=format_percent,
     chart=as_chart,
     pretty=pretty_json,
+    json=plain_json,
     ev=enum_value,
     obj=as_object,
     drift_score=format_score,
