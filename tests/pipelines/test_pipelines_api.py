@@ -157,6 +157,17 @@ class TestRun:
             assert row["tableName"] == TARGET
             assert row["status"] == check["status"]
             assert row["issues"]["rowsFailed"] == check["rowsFailed"]
+            # issue 18: which rows the figure counts, and where the failing ones went
+            counted = row["issues"]["counted"]
+            assert counted == check["counted"]
+            assert counted["validated"] == run["recordsProcessed"] + run["recordsFailed"]
+            assert (counted["kept"], counted["rejected"]) == (
+                run["recordsProcessed"],
+                run["recordsFailed"],
+            )
+            assert counted["rejectsTable"] == f"{TARGET}Rejects"
+        assert described["counted"]["failingRowsWentTo"] == f"{TARGET}Rejects"
+        assert unique["counted"]["failingRowsWentTo"] == TARGET
         assert described["rowsFailed"] == run["recordsFailed"] > 0
 
     def test_running_again_replaces_the_company_rows(

@@ -292,6 +292,16 @@ class TestRunPage:
         assert html.count("failed range") == min(run["recordsFailed"], 50)
         for check in run["metrics"]["checks"]:
             assert f"<td>{check['name']}</td>" in html
+        counted = html[html.index('id="checks-counted"') :]
+        counted = counted[: counted.index("</p>")]
+        kept, rejected = run["recordsProcessed"], run["recordsFailed"]
+        assert f"{kept} kept in" in counted
+        assert f"{rejected} rejected to" in counted
+        assert "Rejects</td></tr>" in html  # the blocking check's failing rows went there
+        check = run["metrics"]["checks"][0]
+        result = web.get(f"/companies/{web_demo.company}/data-quality/{check['dataQualityId']}")
+        assert 'id="rows-counted"' in result.text
+        assert f"{rejected} rejected to" in result.text
         assert "<pre>" in html
         assert 'hx-trigger="every 2s"' not in html  # ended: no polling
 

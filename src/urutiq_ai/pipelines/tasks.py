@@ -183,8 +183,9 @@ def write_outputs(
     output, rejects = _validate(checked, rules, run.run_id)
     _claim(runs, run)  # a cancel from now on waits for this run's end (and then is refused)
     target = str(inputs.pipeline.target_tables[0])
+    counted = _counted(rules, len(checked), len(output), target)
     checks = _quality_results(
-        session, ctx, rules, checked, target, run, sources_dir, inputs.references
+        session, ctx, rules, checked, target, run, sources_dir, inputs.references, counted
     )
     targets = TargetRepository(session, ctx)
     written, line = modes.write(targets, target, output, plan)
@@ -320,6 +321,37 @@ def _validate(
     return kept, rejects
 
 
+def _counted(rules: list[Any], read: int, kept: int, target: str) -> list[dict[str, Any]]:
+    """Per rule, the rows its figures count: every row the run validated, before
+    the rows failing a blocking row check went to ``<target>Rejects`` (``rejected``); the
+    rest were written to the target (``kept``). A blocking row check's failing rows are all
+    in the rejects table: the target holds none of them."""
+    rejects = f"{target}Rejects"
+    notes = []
+    for rule in rules:
+        blocking = bool(rule.blocking and rule.check in ROW_CHECKS)
+        notes.append(
+            {
+                "validated": read,
+                "kept": kept,
+                "rejected": read - kept,
+                "target": target,
+                "rejectsTable": rejects,
+                "failingRowsWentTo": rejects if blocking else target,
+                "summary": (
+                    f"counts the {read} rows the run validated before writing: "
+                    f"{kept} kept in {target}, {read - kept} rejected to {rejects}; "
+                    + (
+                        f"this rule's failing rows are in {rejects}, not in {target}"
+                        if blocking
+                        else f"this rule does not reject: its failing rows stay in {target}"
+                    )
+                ),
+            }
+        )
+    return notes
+
+
 def _quality_results(
     session: Session,
     ctx: TenantContext,
@@ -329,9 +361,11 @@ def _quality_results(
     run: AIDataPipelineRun,
     sources_dir: str,
     references: Mapping[int, list[pd.DataFrame]] | None = None,
+    counted: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every validation rule measured over the output (before its rejects) and stored as an
-    AIDataQuality row of the target; the run's metrics link each one (``dataQualityId``)."""
+    AIDataQuality row of the target; the run's metrics link each one (``dataQualityId``)
+    and say which rows it counted (``counted``)."""
     if not rules:
         return []
     results = check_frame(
@@ -343,9 +377,11 @@ def _quality_results(
         name=f"pipeline run {run.run_id}",
         sources_dir=sources_dir,
         references=references,
+        counted=counted,
     )
     return [
         {
+            "counted": result.issues.get("counted"),
             "name": result.name,
             "check": rule.check,
             "blocking": bool(rule.blocking and rule.check in ROW_CHECKS),

@@ -82,12 +82,14 @@ def check_frame(
     name: str,
     sources_dir: str,
     references: Mapping[int, list[Any]] | None = None,
+    counted: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[QualityCheckResult]:
     """Run ``checks`` over rows in memory (a pipeline's output, before its rejects) as if
     read from ``table``, and store them as AIDataQuality rows like any quality run (alerts
     included). The checks' columns were checked when the pipeline was saved; a reference
     check reads its reference source, unless ``references`` (from :func:`read_references`,
-    check index -> frames) holds it already."""
+    check index -> frames) holds it already. ``counted`` (one per check) says which rows
+    the figures count and where the failing ones went; it is stored in ``issues.counted``."""
     source = SourceSpec(table=table)
     columns = [str(c) for c in frame.columns]
     plan = [
@@ -103,6 +105,8 @@ def check_frame(
             _read_reference(session, ctx, sources_dir, planned)
     ml.feed([planned.measure for planned in plan], [frame])
     results = [_result(planned, name) for planned in plan]
+    for result, note in zip(results, counted or [], strict=False):
+        result.issues["counted"] = dict(note)
     if results:
         _store(session, ctx, results, plan)
     return results
