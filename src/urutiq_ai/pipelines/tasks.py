@@ -381,7 +381,7 @@ def _quality_results(
     )
     return [
         {
-            "counted": result.issues.get("counted"),
+            "counted": note or None,
             "name": result.name,
             "check": rule.check,
             "blocking": bool(rule.blocking and rule.check in ROW_CHECKS),
@@ -390,7 +390,7 @@ def _quality_results(
             "rowsFailed": result.rows_failed,
             "dataQualityId": result.id,
         }
-        for rule, result in zip(rules, results, strict=True)
+        for rule, result, note in zip(rules, results, counted or [{}] * len(rules), strict=True)
     ]
 
 

@@ -106,7 +106,8 @@ def check_frame(
     ml.feed([planned.measure for planned in plan], [frame])
     results = [_result(planned, name) for planned in plan]
     for result, note in zip(results, counted or [], strict=False):
-        result.issues["counted"] = dict(note)
+        if isinstance(result.issues, dict):
+            result.issues["counted"] = dict(note)
     if results:
         _store(session, ctx, results, plan)
     return results
