@@ -1,8 +1,10 @@
 """Migrations build the schema the models declare, on SQLite and PostgreSQL, both ways."""
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from urutiq_ai import catalog  # noqa: F401 - maps every table
@@ -42,6 +44,24 @@ class TestUpgrade:
         upgrade(empty_database_url)
         assert _revision(empty_database_url) == head_revision()
 
+    def test_at_head_alembic_is_not_run(
+        self, empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A second ``make run`` costs no Alembic environment (it maps every domain)."""
+        runs: list[str] = []
+        real = command.upgrade
+        monkeypatch.setattr(
+            command, "upgrade", lambda config, rev: runs.append(rev) or real(config, rev)
+        )
+        upgrade(empty_database_url)
+        assert runs == ["head"]
+        upgrade(empty_database_url)
+        assert runs == ["head"]
+        command.downgrade(alembic_config(empty_database_url), "-1")
+        upgrade(empty_database_url)  # behind the head: migrated again
+        assert runs == ["head", "head"]
+        assert _revision(empty_database_url) == head_revision()
+
 
 class TestModelsMatchMigrations:
     def test_no_autogenerate_differences(self, database_url: str) -> None:
@@ -74,3 +94,11 @@ class TestDowngrade:
         assert _revision(empty_database_url) not in (None, head_revision())
         upgrade(empty_database_url)
         assert _revision(empty_database_url) == head_revision()
+
+
+class TestHeadRevision:
+    def test_is_alembics_head(self) -> None:
+        # /readyz reads the versions folder itself (alembic is slow to load): it must name
+        # the head alembic would migrate to
+        script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+        assert head_revision() == script.get_current_head()

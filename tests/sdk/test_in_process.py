@@ -1,7 +1,12 @@
 """With no URL, the SDK drives the app in-process on the configured local database."""
 
-import pytest
+from typing import Any
 
+import pytest
+from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine
+
+from tests.conftest import TenantFixture
+from tests.training.conftest import SOURCE, expense_rows, train_request
 from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
 from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.core.settings import get_settings
@@ -52,3 +57,34 @@ class TestInProcess:
         upgrade(local_db_url, "base")
         with pytest.raises(DatabaseNotReady, match="urutiq-ai db upgrade"):
             Client(api_key="uiq_x", company="c")
+
+
+class TestJobsOfTheProcess:
+    def test_closing_finishes_a_run_it_started(self, local_db_url: str) -> None:
+        # `urutiq-ai train --no-wait` in-process: the command's process ran the job and, on
+        # exit, stopped it ("the server stopped while the run worked"); it now runs to its end
+        upgrade(local_db_url)
+        key = _bootstrap(local_db_url)
+        tenant = TenantFixture(id="local", company_id="local-company", company_b="")
+        _expense_table(local_db_url, expense_rows(tenant, "local-company", n=120))
+        with Client(api_key=key, company="local-company") as sdk:
+            started = sdk.training.train(**train_request(hyperparameters={"n_estimators": 5}))
+        with Client(api_key=key, company="local-company") as sdk:
+            run = sdk.training.run(started.run_id)
+        assert run.status == "completed", run.logs
+
+
+def _expense_table(url: str, rows: list[dict[str, Any]]) -> None:
+    engine = create_engine(url)
+    table = Table(
+        SOURCE,
+        MetaData(),
+        *(Column(name, String(64)) for name in ("tenantId", "companyId", "vendorName", "category")),
+        Column("description", Text),
+        Column("amount", Float),
+        Column("cost", Float),
+    )
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.execute(table.insert(), rows)
+    engine.dispose()

@@ -23,6 +23,7 @@ from urutiq_ai.api.openapi import install_openapi
 from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES, TICKERS
 from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id, sqlite_file_missing
 from urutiq_ai.core.jobs import JobRuntime, make_executor
+from urutiq_ai.core.migrations import current_revision, head_revision
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings
 from urutiq_ai.crud.router import build_router
@@ -30,7 +31,6 @@ from urutiq_ai.deployments.live import LiveFlusher, LiveStats
 from urutiq_ai.deployments.service import write_live_figures
 from urutiq_ai.predictions.predict_route import DeploymentPredictRoute, make_coalescer
 from urutiq_ai.tenancy.router import router as tenancy_router
-from urutiq_ai.web.app import include_web_routes
 
 logger = logging.getLogger("urutiq_ai.api")
 
@@ -55,7 +55,9 @@ def include_api_routes(app: FastAPI) -> None:
         app.include_router(build_router(resource), prefix=company_prefix)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, dashboard: bool = True) -> FastAPI:
+    """The app on ``settings``' database. ``dashboard=False`` leaves out the web pages (and
+    their templates' import): the SDK's in-process app serves only ``/api``."""
     settings = settings or get_settings()
     # FastAPIOffline serves /docs and /redoc from assets inside the installed package:
     # the docs work on machines without internet access (no CDN).
@@ -84,10 +86,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.max_body_bytes:  # outermost: it counts the bytes every other layer reads
         app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
-    include_api_routes(app)
+    # The health checks come first: a request is matched against the routes in order, and
+    # FastAPI builds each included router's routes the first time a request reaches it.
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"], responses=NOT_READY)
-    include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
+    include_api_routes(app)
+    if dashboard:
+        from urutiq_ai.web.app import include_web_routes  # jinja and the pages: only here
+
+        include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
     install_openapi(app)  # /openapi.json documents the real error answers
     return app
 
@@ -187,13 +194,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         shut_down(app)
 
 
-def shut_down(app: FastAPI) -> None:
+def shut_down(app: FastAPI, *, finish_jobs: bool = False) -> None:
     """End what the app runs besides its routes: answer the predicts still queued, store
     the live figures they and earlier ones left (a failed write is logged and kept), end
     the job pool. The server calls it when it stops; the in-process SDK when its client
-    closes (no lifespan, no flusher runs there)."""
+    closes (no lifespan, no flusher runs there), with ``finish_jobs``: the jobs its
+    commands started (``train --no-wait``) run to their end, where a stopping server's
+    stop at their next check and fail their runs."""
     runtime = getattr(app.state, "runtime", None)
-    if runtime is not None:  # running jobs stop at their next check (see JobRuntime)
+    if runtime is not None and not finish_jobs:  # running jobs stop at their next check
         runtime.stopping.set()
     coalescer = getattr(app.state, "predict_coalescer", None)
     if coalescer is not None:
@@ -204,15 +213,14 @@ def shut_down(app: FastAPI) -> None:
         executor.shutdown(wait=True)
 
 
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
+async def healthz() -> dict[str, str]:
+    """Liveness: the process answers (on the event loop: no thread needed, so a busy
+    thread pool does not delay it; the CLI's server discovery waits on it)."""
     return {"status": "ok", "version": __version__}
 
 
 def readyz(request: Request) -> Any:
     """Readiness: the database answers and its schema is at the latest migration."""
-    from urutiq_ai.core.migrations import current_revision, head_revision  # alembic: lazy
-
     engine = request.app.state.engine
     if sqlite_file_missing(request.app.state.settings.database_url):
         return JSONResponse(

@@ -1,12 +1,10 @@
 """``urutiq-ai db upgrade`` and ``urutiq-ai serve``: run in this process, no API key."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-import uvicorn
 
 from urutiq_ai.cli._output import fail
-from urutiq_ai.core.settings import get_settings
 
 APP_FACTORY = "urutiq_ai.api.app:create_app"
 
@@ -18,6 +16,7 @@ def db_upgrade() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from urutiq_ai.core.migrations import head_revision, upgrade
+    from urutiq_ai.core.settings import get_settings
 
     url = get_settings().database_url
     try:
@@ -50,7 +49,18 @@ def serve(
     With ``--workers N`` uvicorn starts N processes that share the port; each runs the app
     (its own job pool and live figures, which add up in the deployments' ``performance``),
     and the embedded schedulers elect one through PostgreSQL's advisory lock.
+
+    On an embedded SQLite database the server records its URL in ``server.json`` beside
+    the database while it serves: the CLI and the SDK then use it instead of opening the
+    database themselves (``URUTIQ_URL=local`` opts out).
     """
+    # uvicorn and the settings load here, not at CLI start (every --help would pay for them).
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+
+    from urutiq_ai.cli._recorded_server import RecordedServer
+    from urutiq_ai.core.settings import get_settings
+
     settings = get_settings()
     if workers > 1 and settings.database_url.startswith("sqlite"):
         fail(
@@ -58,14 +68,25 @@ def serve(
             "an embedded SQLite database takes one writer at a time"
         )
     _sweep_orphaned_runs(settings.database_url)
-    uvicorn.run(
-        APP_FACTORY,
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        timeout_graceful_shutdown=settings.shutdown_seconds,
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "workers": workers,
+        "timeout_graceful_shutdown": settings.shutdown_seconds,
+    }
+    if workers > 1:
+        uvicorn.run(APP_FACTORY, **options)
+        return
+    server = RecordedServer(uvicorn.Config(APP_FACTORY, **options), settings.database_url)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.forget()
+    if not server.started:
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 def _sweep_orphaned_runs(database_url: str) -> None:
