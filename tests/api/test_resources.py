@@ -462,3 +462,11 @@ class TestCompanyLimitedKey:
             factory.tenant.url(f"{res.path}/{in_b['id']}"), headers=factory.tenant.headers("admin")
         )
         assert_error(response, 404)
+
+
+def test_models_are_listed_by_several_ids_at_once(factory: Factory) -> None:
+    """``?id=a&id=b``: the CLI names the models of every deployment in one request."""
+    first, _, third = (factory.create("models") for _ in range(3))
+    listed = factory.list_all("models", id=[first["id"], third["id"]])
+    assert {row["id"] for row in listed} == {first["id"], third["id"]}
+    assert [row["id"] for row in factory.list_all("models", id=first["id"])] == [first["id"]]

@@ -65,7 +65,7 @@ def train(invoke: Invoke, local: Local, algorithm: str, *extra: str) -> Any:
 
 
 def test_deploy_promote_ab_verdict_and_history(
-    invoke: Invoke, ledger: Local, tmp_path: Path
+    invoke: Invoke, ledger: Local, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = train(invoke, ledger, "random_forest")
     second = train(invoke, ledger, "logistic_regression")
@@ -194,6 +194,27 @@ def test_deploy_promote_ab_verdict_and_history(
     status = cli(invoke, ledger, "deployments", "status")
     assert status.exit_code == 0
     assert "production" in status.output
+
+    # at 80 columns: models by name and version, the experiment's verdict, ids whole
+    monkeypatch.setenv("COLUMNS", "80")
+    label = {m["id"]: f"{m['modelName']} {m['modelVersion']}" for m in ok_json(
+        invoke, ledger, "models", "list"
+    )}  # fmt: skip
+    narrow = cli(invoke, ledger, "deployments", "status")
+    assert narrow.exit_code == 0, narrow.output
+    assert label[first] in narrow.output
+    assert first not in narrow.output  # its id is a column of its own, the first to go
+    assert "modelId" in narrow.output.splitlines()[-1]  # named in the footnote
+    assert "…" not in narrow.output
+    split_history = cli(invoke, ledger, "deployments", "history", "expenses")
+    assert label[second] in split_history.output
+    assert second not in split_history.output
+    assert "(challenger)" in split_history.output
+    experiments = cli(invoke, ledger, "experiments", "list")
+    assert experiments.exit_code == 0, experiments.output
+    assert experiment["id"] in experiments.output
+    assert f"{verdict['status']}: " in experiments.output
+    assert "…" not in experiments.output
 
 
 def test_errors_exit_1_with_the_reason(invoke: Invoke, ledger: Local) -> None:

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.cli.conftest import Invoke, Local
-from urutiq_ai.cli.resources import COLUMNS
+from urutiq_ai.cli.resources import COLUMNS, DERIVED
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.registry.schemas import AIModelRead
 from urutiq_ai.sdk import RESOURCE_SPECS, SUPPORT_SPECS, Client
@@ -53,7 +53,12 @@ class TestColumns:
         specs = (*RESOURCE_SPECS, *SUPPORT_SPECS)
         assert set(COLUMNS) == {spec.path for spec in specs}
         for spec in specs:
-            assert set(COLUMNS[spec.path]) <= set(spec.read.model_fields), spec.path
+            fields = set(spec.read.model_fields) | set(DERIVED)
+            assert set(COLUMNS[spec.path]) <= fields, spec.path
+
+    def test_every_id_column_is_never_hidden_and_only_it(self) -> None:
+        for path, ranks in COLUMNS.items():
+            assert [name for name, rank in ranks.items() if rank == 0] == ["id"], path
 
 
 class TestList:

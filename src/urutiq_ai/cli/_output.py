@@ -1,21 +1,31 @@
 """Printing for every command: Rich tables, JSON documents and ``Error: ...`` exits."""
 
+# Annotations stay unevaluated: Pydantic is imported only for type checking, so that
+# building the command line (``--help``) does not load it.
+from __future__ import annotations
+
 import csv
 import json
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol, TypeVar
 
 import typer
-from pydantic import BaseModel
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from urutiq_ai.core.naming import to_camel
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 class _Run(Protocol):
@@ -113,8 +123,31 @@ def wait_for_end(
     return current
 
 
+@contextmanager
+def busy(description: str) -> Iterator[None]:
+    """A labelled bar with the time elapsed on stderr while a long request runs (the same
+    display as training's), gone once it ends; nothing when stderr is not a terminal."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        progress.add_task(description, total=None)
+        yield
+
+
 def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
     """One JSON document: the object, or the list of objects, with camelCase keys."""
+    from pydantic import BaseModel
+
     if isinstance(value, BaseModel):
         document: Any = value.model_dump(mode="json")
     else:
@@ -168,23 +201,158 @@ def sparkline(points: list[dict[str, Any]]) -> str:
     return f"{len(points)} points, {losses[0]:.4g} -> {losses[-1]:.4g} {marks}"
 
 
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header, the text of a row's cell, and how it gives way when the
+    terminal is too narrow for the whole table.
+
+    ``rank`` 0 is never hidden (ids: people copy them into other commands); the others
+    give way highest rank first, the rightmost of equal ranks first (:func:`fit_columns`).
+    A ``wrap`` column holds free text and folds at spaces; every other column keeps each
+    line of its cells whole.
+    """
+
+    header: str
+    text: Callable[[Any], str]
+    rank: int = 1
+    wrap: bool = False
+
+
+def field(name: str, *, rank: int | None = None, wrap: bool = False) -> Column:
+    """The column of attribute ``name`` (shown camelCase); ``id`` is never hidden."""
+    return Column(
+        to_camel(name),
+        lambda row: cell(getattr(row, name)),
+        rank=(0 if name == "id" else 1) if rank is None else rank,
+        wrap=wrap,
+    )
+
+
+def ranked(ranks: Mapping[str, int], *, wrap: Collection[str] = ()) -> list[Column]:
+    """The columns of the attributes named in ``ranks``, in its order, each with its rank;
+    those in ``wrap`` hold free text."""
+    return [field(name, rank=rank, wrap=name in wrap) for name, rank in ranks.items()]
+
+
+def _columns(columns: Sequence[str | Column]) -> list[Column]:
+    """Attribute names become columns ranked by position: the rightmost is hidden first."""
+    return [
+        c if isinstance(c, Column) else field(c, rank=0 if c == "id" else i + 1)
+        for i, c in enumerate(columns)
+    ]
+
+
+def _widest_line(texts: Iterable[str]) -> int:
+    return max((cell_len(line) for text in texts for line in text.splitlines()), default=0)
+
+
+def _widest_word(texts: Iterable[str]) -> int:
+    return max((cell_len(word) for text in texts for word in text.split()), default=0)
+
+
+def _table_width(widths: Iterable[int]) -> int:
+    """A table's width in :func:`fitted_table`'s style: one space each side of a cell, one
+    rule between columns, no outer edge."""
+    widths = list(widths)
+    return sum(widths) + 3 * len(widths) - 1
+
+
+# A wrap column this wide reads comfortably: a lesser column is not shown at its expense.
+WRAP_COMFORT = 30
+
+
+def fit_columns(
+    columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
+) -> tuple[list[int], dict[int, int]]:
+    """Which columns fit in ``width`` (their indexes, in order), and the width of each kept
+    ``wrap`` column.
+
+    A plain column needs its widest line, a ``wrap`` column its longest word (and, next to a
+    lesser column, up to :data:`WRAP_COMFORT`). Rank-0 columns are always kept; then, lowest
+    rank first (the leftmost of equal ranks), each column that still fits is kept: a column
+    too wide for what is left is hidden, a lesser one that fits is not. The room left goes
+    to the wrap columns: up to their comfort first (by rank), then to the one that lacks
+    most. Without a rank-0 column the most important column is kept whatever its width.
+    """
+    texts = [[row[i] for row in cells] + [c.header] for i, c in enumerate(columns)]
+    widest = [_widest_line(t) for t in texts]
+    least = [_widest_word(texts[i]) if c.wrap else widest[i] for i, c in enumerate(columns)]
+    comfort = [min(widest[i], max(least[i], WRAP_COMFORT)) for i in range(len(columns))]
+
+    def needed(kept: list[int], added: int) -> int:
+        rank = columns[added].rank
+        return _table_width(
+            comfort[j] if columns[j].rank < rank else least[j] for j in [*kept, added]
+        )
+
+    order = sorted(range(len(columns)), key=lambda i: (columns[i].rank, i))
+    kept = [i for i in order if columns[i].rank == 0] or order[:1]
+    for i in order:
+        if i not in kept and needed(kept, i) <= width:
+            kept.append(i)
+    kept.sort()
+    room = width - _table_width(least[i] for i in kept)
+    if room < 0:
+        return kept, {}
+    wrapped = {i: least[i] for i in kept if columns[i].wrap}
+    for i in sorted(wrapped, key=lambda i: (columns[i].rank, i)):  # comfort first, by rank
+        grant = min(room, comfort[i] - wrapped[i])
+        wrapped[i] += grant
+        room -= grant
+    while room > 0 and any(wrapped[i] < widest[i] for i in wrapped):
+        neediest = max(wrapped, key=lambda i: widest[i] - wrapped[i])
+        wrapped[neediest] += 1
+        room -= 1
+    return kept, wrapped
+
+
+def print_fitted(
+    title: str,
+    columns: Sequence[Column],
+    rows: Sequence[Any],
+    *,
+    console: Console | None = None,
+) -> None:
+    """``rows`` as a table of the ``columns`` that fit the terminal, then, when some did not,
+    a footnote naming them."""
+    console = console or Console()
+    cells = [[column.text(row) for column in columns] for row in rows]
+    kept, wrapped = fit_columns(columns, cells, console.width)
+    table = Table(title=title, show_edge=False)
+    for i in kept:
+        table.add_column(
+            columns[i].header,
+            no_wrap=not columns[i].wrap,
+            overflow="fold",
+            width=wrapped.get(i),
+        )
+    for row in cells:
+        table.add_row(*(Text(row[i]) for i in kept))
+    console.print(table)
+    hidden = [c.header for i, c in enumerate(columns) if i not in kept]
+    if hidden:
+        count = f"{len(hidden)} column{'s' if len(hidden) > 1 else ''}"
+        console.print(
+            f"{count} hidden ({', '.join(hidden)}): --json or a wider terminal shows all",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
+
+
 def print_table(
     title: str,
-    columns: Sequence[str],
+    columns: Sequence[str | Column],
     rows: Sequence[BaseModel],
     next_cursor: str | None = None,
 ) -> None:
-    """Rows as a table of ``columns`` (attribute names, shown camelCase), then a paging hint."""
+    """Rows as a table of ``columns`` (attribute names, shown camelCase, or :class:`Column`)
+    fitted to the terminal (:func:`fit_columns`), then a paging hint."""
     console = Console()
     if not rows:
         console.print(f"No {title}.")
     else:
-        table = Table(title=title)
-        for column in columns:
-            table.add_column(to_camel(column), no_wrap=column == "id")
-        for row in rows:
-            table.add_row(*(cell(getattr(row, column)) for column in columns))
-        console.print(table)
+        print_fitted(title, _columns(columns), rows, console=console)
     if next_cursor:
         console.print(f"More rows: add --cursor {next_cursor}", soft_wrap=True, markup=False)
 
@@ -201,7 +369,7 @@ def print_record(record: BaseModel) -> None:
 
 def print_listing(
     title: str,
-    columns: Sequence[str],
+    columns: Sequence[str | Column],
     lister: Any,
     *,
     all_pages: bool,

@@ -1,7 +1,7 @@
 """Experiments through the SDK: ``experiments create|evaluate|show|promote``."""
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -9,8 +9,10 @@ from rich.table import Table
 
 from urutiq_ai.cli._output import fail, print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.cli.deployments import print_change
-from urutiq_ai.experiments.schemas import AIExperimentRead
+from urutiq_ai.cli.deployments import change_labels, print_change
+
+if TYPE_CHECKING:
+    from urutiq_ai.experiments.schemas import AIExperimentRead
 
 IdArg = Annotated[str, typer.Argument(help="The experiment's id.")]
 
@@ -94,7 +96,8 @@ def promote(
     """Release the challenger into the deployment (the experiment must have passed)."""
     with sdk_client(url, api_key, company) as client:
         change = client.experiments.promote(experiment_id, deployment_id=deployment)
-    print_change(change, as_json)
+        labels = {} if as_json else change_labels(client, change)
+    print_change(change, as_json, labels)
 
 
 def _json(option: str, text: str) -> Any:
@@ -104,7 +107,7 @@ def _json(option: str, text: str) -> Any:
         fail(f"{option} is not valid JSON", [(option, str(exc))])
 
 
-def _show(experiment: AIExperimentRead, as_json: bool) -> None:
+def _show(experiment: "AIExperimentRead", as_json: bool) -> None:
     if as_json:
         print_json(experiment)
         return

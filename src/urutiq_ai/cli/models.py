@@ -12,6 +12,7 @@ from urutiq_ai.cli._output import (
     PredictionsFormat,
     PredictionsOutput,
     RowsOption,
+    busy,
     print_json,
     print_predictions,
     print_record,
@@ -108,7 +109,8 @@ def importance(
     rows: list[Any]
     with sdk_client(url, api_key, company) as client:
         if compute:
-            rows = client.registry.compute_importances(model_id, method or "permutation")
+            with busy(f"computing {method or 'permutation'} importances"):
+                rows = client.registry.compute_importances(model_id, method or "permutation")
         else:
             filters: dict[str, Any] = {"model_id": model_id, "sort": "-importance", "limit": 500}
             if method:

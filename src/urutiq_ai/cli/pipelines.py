@@ -19,6 +19,7 @@ from urutiq_ai.cli._output import (
     print_json,
     print_listing,
     print_record,
+    ranked,
     read_json_file,
     wait_for_end,
 )
@@ -116,6 +117,17 @@ RUN_COLUMNS = (
     "start_time",
     "duration",
 )
+# Each column's rank in the list (cli._output.Column): the pipeline's id, wide, goes first.
+RUN_RANKS = {
+    "id": 0,
+    "pipeline_id": 5,
+    "status": 1,
+    "records_processed": 1,
+    "records_failed": 2,
+    "records_skipped": 3,
+    "start_time": 2,
+    "duration": 3,
+}
 
 
 def list_runs(
@@ -142,7 +154,7 @@ def list_runs(
     with sdk_client(url, api_key, company) as client:
         print_listing(
             "pipeline-runs",
-            RUN_COLUMNS,
+            ranked(RUN_RANKS),
             client.pipeline_runs,
             all_pages=all_pages,
             as_json=as_json,
