@@ -21,9 +21,13 @@ important).
 """
 
 import itertools
+import re
+import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import numpy as np
 import pandas as pd
@@ -306,10 +310,57 @@ def tree_shap_values(
     else:
         data = dense_features(pipeline, background)
         explainer = shap.TreeExplainer(model, data=data, feature_perturbation="interventional")
-    values = explainer.shap_values(dense_features(pipeline, rows), check_additivity=False)
+    with without_shap_progress_bar():
+        values = explainer.shap_values(dense_features(pipeline, rows), check_additivity=False)
     if isinstance(values, list):  # older shap: one array per class
         values = np.stack(values, axis=-1)
     return np.asarray(values, dtype=float)
+
+
+# shap's C extension draws its own bar on ``sys.stderr`` once an interventional TreeExplainer
+# has run 10 s (``print_progress_bar`` in shap/cext/tree_shap.h): "\r 97%|===...| 2136/2200
+# [02:05<00:03]". Callers show their own progress (the CLI's), and a server's log is no
+# place for it; nothing else is held back.
+SHAP_PROGRESS_BAR = re.compile(r"\r\s*\d+%\|[= ]*\| \d+/\d+ \[[\d:<]+\]\s*")
+
+
+class _WithoutShapBar:
+    """A ``sys.stderr`` that passes every write but shap's progress bar to ``stream``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return len(text) if SHAP_PROGRESS_BAR.fullmatch(text) else self.stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+_bar_lock = threading.Lock()
+_bar_users = 0
+_bar_saved: Any = None
+
+
+@contextmanager
+def without_shap_progress_bar() -> Iterator[None]:
+    """Hold back shap's progress bar from ``sys.stderr`` while the block runs; concurrent
+    blocks (server threads) share one filter, installed by the first and removed by the
+    last."""
+    global _bar_users, _bar_saved
+    with _bar_lock:
+        if _bar_users == 0:
+            _bar_saved = sys.stderr
+            sys.stderr = _WithoutShapBar(sys.stderr)
+        _bar_users += 1
+    try:
+        yield
+    finally:
+        with _bar_lock:
+            _bar_users -= 1
+            if _bar_users == 0:
+                sys.stderr = _bar_saved
+                _bar_saved = None
 
 
 def raw_shap_values(pipeline: Pipeline, X: pd.DataFrame, model_type: str, seed: int) -> np.ndarray:
