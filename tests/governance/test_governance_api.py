@@ -234,6 +234,9 @@ class TestGate:
         body = {"deploymentName": "expenses", "modelId": model_id, "environment": "production"}
         refused = api.post("deployments", body)
         assert_error(refused, 409, error="GovernanceBlocked", fields=("modelId",))
+        assert refused.json()["detail"].endswith(
+            "An admin key may release it anyway with a written reason (governanceOverride)."
+        )
         assert api.get("deployments", environment="production").json()["items"] == []
         # the release is undone, its refusal stays on the record
         (record,) = api.audit(action="release_refused")
@@ -241,7 +244,7 @@ class TestGate:
         assert record["after"]["environment"] == "production"
         assert "violation" in record["after"]["reasons"][0]
         not_admin = api.post("deployments", {**body, "governanceOverride": "month-end close"})
-        assert_error(not_admin, 403)
+        assert "this key's role is editor" in assert_error(not_admin, 403)["detail"]
         overridden = api.post(
             "deployments", {**body, "governanceOverride": "month-end close"}, role="admin"
         )

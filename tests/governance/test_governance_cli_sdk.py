@@ -108,3 +108,25 @@ def test_the_model_card_from_the_sdk_and_the_cli(
     assert '<h2 id="limits">Limits</h2>' in out.read_text()
     missing = CliRunner().invoke(cli_app, ["model-card", "--model", "nope", *company])
     assert missing.exit_code == 1
+
+
+def test_the_cli_says_how_an_admin_overrides_a_refused_release(
+    sdk: Client, two_versions: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import urutiq_ai.sdk._client as sdk_client_module
+
+    model_id, _ = two_versions
+    created = sdk.governance_policies.create(FAIRNESS)
+    assert sdk.governance.evaluate(created.id, model_id).status.value == "fail"
+    transport = sdk._transport  # noqa: SLF001 - the test app's HTTP client, reused by the CLI
+    monkeypatch.setattr(sdk_client_module, "_local_http", lambda: (transport.http, lambda: None))
+    company = ["--company", sdk.company or "", "--api-key", transport.api_key or ""]
+    deploy = ["deploy", "--model", model_id, "--env", "production", "--name", "expenses"]
+    refused = CliRunner().invoke(cli_app, [*deploy, *company])
+    assert refused.exit_code == 1
+    assert "governance refuses this release: open high violation" in refused.output
+    assert "  --override: an admin key may release it anyway: repeat this command with " in (
+        refused.output
+    )
+    overridden = CliRunner().invoke(cli_app, [*deploy, "--override", "month-end", *company])
+    assert overridden.exit_code == 0, overridden.output  # the flag the hint names works

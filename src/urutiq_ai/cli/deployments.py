@@ -6,7 +6,8 @@ works too wherever an id is asked for).
 """
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -70,7 +71,7 @@ def deploy(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Deploy an active model into an environment; exit 1 if its health check fails."""
-    with sdk_client(url, api_key, company) as client:
+    with sdk_client(url, api_key, company) as client, _override_hint():
         name = name or client.models.get(model).model_name
         deployment = client.deployments.deploy(
             deployment_name=name,
@@ -104,7 +105,7 @@ def promote(
     api_key: ApiKeyOption = None,
 ) -> None:
     """Release the model serving NAME in --from as a new revision of NAME in --to."""
-    with sdk_client(url, api_key, company) as client:
+    with sdk_client(url, api_key, company) as client, _override_hint():
         deployment = _find(client, name, source)
         change = client.deployments.promote(
             deployment.id, to=target, reason=reason, governance_override=override
@@ -145,7 +146,7 @@ def release(
     """A new revision of NAME in --env: another model and/or config (e.g. an A/B split)."""
     if model is None and config is None:
         fail("nothing to release", [("--model", "give --model, --config or both")])
-    with sdk_client(url, api_key, company) as client:
+    with sdk_client(url, api_key, company) as client, _override_hint():
         deployment = _find(client, name, env)
         change = client.deployments.release(
             deployment.id,
@@ -358,6 +359,21 @@ def nothing_served(
         f"Nothing served{scope} at {at}: no served period covers it "
         "(`urutiq-ai deployments served` without --at lists them all)."
     )
+
+
+@contextmanager
+def _override_hint() -> Iterator[None]:
+    """A release that governance refuses: say, beside the API's reasons, how an admin key
+    overrides it from the command line."""
+    from urutiq_ai.sdk import Conflict
+
+    try:
+        yield
+    except Conflict as exc:
+        if exc.error != "GovernanceBlocked":
+            raise
+        hint = 'an admin key may release it anyway: repeat this command with --override "<why>"'
+        fail(exc.detail, [*((f.field, f.reason) for f in exc.fields), ("--override", hint)])
 
 
 def _find(client: "Client", name: str, env: str) -> "AIDeploymentRead":

@@ -74,6 +74,11 @@ class GovernanceBlocked(Conflict):
     pass
 
 
+# How a refused release goes through anyway: the request field the API, SDK and dashboard
+# take (the CLI's --override, which it names beside this message).
+OVERRIDE_HINT = "An admin key may release it anyway with a written reason (governanceOverride)."
+
+
 class PolicyNotApplicable(ValidationError):
     pass
 
@@ -257,11 +262,14 @@ def governance_gate(
     if override is None:
         record_after_rollback(session, _refusal_record(ctx, model_ids, environment, reasons))
         raise GovernanceBlocked(
-            "governance refuses this release: " + "; ".join(reasons),
+            f"governance refuses this release: {'; '.join(reasons)}. {OVERRIDE_HINT}",
             fields=[FieldError("modelId", reason) for reason in reasons],
         )
     if ctx.role != Role.admin:
-        raise Forbidden("only an admin may override governance (governanceOverride)")
+        raise Forbidden(
+            "only an admin key may override governance (governanceOverride); this key's role "
+            f"is {ctx.role.value}"
+        )
     return {"reasons": reasons}
 
 
