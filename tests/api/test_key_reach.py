@@ -246,7 +246,7 @@ class TestSdkAndCli:
         self, client: TestClient, tenant: TenantFixture, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         # the CLI's SDK, pointed at the test app through its TestClient
-        monkeypatch.setattr("urutiq_ai.cli._sdk.Client", _client_over(client))
+        monkeypatch.setattr("urutiq_ai.sdk.Client", _client_over(client))
         runner = CliRunner()
         args = ["keys", "show", "--api-key", tenant.keys["limited"], "--url", "http://test"]
         shown = runner.invoke(cli_app, [*args[:2], tenant.key_ids["limited"], *args[2:], "--json"])

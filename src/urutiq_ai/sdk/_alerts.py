@@ -12,43 +12,15 @@ from urutiq_ai.alerts.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
-from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.schemas import SystemWritten
-from urutiq_ai.deployments.schemas import DeploymentRevisionRead
-from urutiq_ai.governance.schemas import PolicyEvaluationRead
 from urutiq_ai.monitoring.schemas import (
     MonitorCreate,
     MonitorRead,
     MonitorRunRead,
     MonitorUpdate,
 )
-from urutiq_ai.sdk._resources import ResourceClient, ResourceSpec
+from urutiq_ai.sdk._resources import ResourceClient
 from urutiq_ai.sdk._transport import build_payload, parse
-
-MONITORS = ResourceSpec("monitors", MonitorRead, MonitorCreate, MonitorUpdate)
-MONITOR_RUNS = ResourceSpec("monitor-runs", MonitorRunRead, SystemWritten, SystemWritten)
-ALERTS = ResourceSpec("alerts", AlertRead, SystemWritten, AlertUpdate)
-WEBHOOKS = ResourceSpec("webhooks", WebhookRead, WebhookCreate, WebhookUpdate)
-WEBHOOK_DELIVERIES = ResourceSpec(
-    "webhook-deliveries", WebhookDeliveryRead, SystemWritten, SystemWritten
-)
-JOBS = ResourceSpec("jobs", JobRead, SystemWritten, SystemWritten)
-DEPLOYMENT_REVISIONS = ResourceSpec(
-    "deployment-revisions", DeploymentRevisionRead, SystemWritten, SystemWritten
-)
-POLICY_EVALUATIONS = ResourceSpec(
-    "policy-evaluations", PolicyEvaluationRead, SystemWritten, SystemWritten
-)
-SUPPORT_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
-    MONITORS,
-    MONITOR_RUNS,
-    ALERTS,
-    WEBHOOKS,
-    WEBHOOK_DELIVERIES,
-    JOBS,
-    DEPLOYMENT_REVISIONS,
-    POLICY_EVALUATIONS,
-)
 
 
 class MonitorsClient(ResourceClient[MonitorRead, MonitorCreate, MonitorUpdate]):
