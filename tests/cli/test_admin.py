@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import typer
 import uvicorn
+from typer._click import Context
 
 from tests.cli.conftest import Invoke, Local
 from urutiq_ai.cli.main import app
@@ -20,10 +21,15 @@ from urutiq_ai.sdk import Client, Unauthorized
 
 
 def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Every command path under ``command`` (a Click command or group), itself included."""
+    """Every command path under ``command`` (a Click command or group), itself included.
+
+    Asked through ``list_commands``/``get_command``: the groups convert their commands when
+    asked for (cli/_lazy.py), so ``.commands`` holds only those converted so far."""
     paths = [prefix]
-    for name, sub in getattr(command, "commands", {}).items():
-        paths.extend(_command_paths(sub, (*prefix, name)))
+    if hasattr(command, "list_commands"):
+        ctx = Context(command)
+        for name in command.list_commands(ctx):
+            paths.extend(_command_paths(command.get_command(ctx, name), (*prefix, name)))
     return paths
 
 

@@ -1,13 +1,19 @@
-"""Shared options of the SDK-backed commands and the one place SDK errors become exits."""
+"""Shared options of the SDK-backed commands and the one place SDK errors become exits.
+
+The SDK is imported when a command opens a client, not when the command line is built:
+``--help`` stays instant.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from urutiq_ai.cli._output import fail
-from urutiq_ai.sdk import Client, UrutiqError
+
+if TYPE_CHECKING:
+    from urutiq_ai.sdk import Client
 
 UrlOption = Annotated[
     str | None,
@@ -36,8 +42,10 @@ AllOption = Annotated[bool, typer.Option("--all", help="Fetch every page, follow
 @contextmanager
 def sdk_client(
     url: str | None, api_key: str | None, company: str | None = None
-) -> Iterator[Client]:
+) -> Iterator["Client"]:
     """An SDK client for one command; any SDK error prints ``Error: ...`` and exits 1."""
+    from urutiq_ai.sdk import Client, UrutiqError
+
     try:
         with Client(url, api_key, company) as client:
             yield client

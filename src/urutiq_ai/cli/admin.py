@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError as PydanticValidationError
 
 from urutiq_ai.cli._output import fail
 from urutiq_ai.core.context import Role
 from urutiq_ai.core.errors import AppError
 from urutiq_ai.core.naming import to_camel
-from urutiq_ai.core.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,7 +56,10 @@ def _require_migrated(engine: "Engine") -> None:
 @contextmanager
 def admin_session() -> Iterator["Session"]:
     """One unit of work on the configured database; errors print and exit 1."""
+    from pydantic import ValidationError as PydanticValidationError
+
     from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
+    from urutiq_ai.core.settings import get_settings
 
     engine = make_engine(get_settings().database_url)
     try:
@@ -157,6 +158,7 @@ def bootstrap() -> None:
     The admin key is saved (mode 0600) beside the SQLite database and printed
     on the last line, on this run and on later ones.
     """
+    from urutiq_ai.core.settings import get_settings
     from urutiq_ai.tenancy import admin
 
     settings = get_settings()
@@ -199,6 +201,7 @@ def purge_predictions(
     from urutiq_ai import catalog  # noqa: F401 - maps every table (the purge names feedback's)
     from urutiq_ai.core.db import make_engine, make_sessionmaker, utcnow
     from urutiq_ai.core.jobs import JobRuntime
+    from urutiq_ai.core.settings import get_settings
     from urutiq_ai.predictions.retention import purge_expired_predictions
 
     settings = get_settings()

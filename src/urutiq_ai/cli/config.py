@@ -7,7 +7,7 @@ back); ``config diff FROM TO`` shows what changed between two versions.
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,10 @@ from rich.table import Table
 
 from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.config.schemas import AIConfigRead, ChangeKind, ConfigDiff, ConfigType
+from urutiq_ai.config.types import ConfigType
+
+if TYPE_CHECKING:
+    from urutiq_ai.config.schemas import AIConfigRead, ConfigDiff
 
 TypeOption = Annotated[
     ConfigType,
@@ -128,7 +131,9 @@ def diff(
     print_diff(result)
 
 
-def print_diff(result: ConfigDiff) -> None:
+def print_diff(result: "ConfigDiff") -> None:
+    from urutiq_ai.config.schemas import ChangeKind
+
     console = Console()
     title = f"{result.config_type.value}: version {result.from_version} -> {result.to_version}"
     if not result.changes:
@@ -163,7 +168,7 @@ def show(
     print_version(version)
 
 
-def print_version(version: AIConfigRead) -> None:
+def print_version(version: "AIConfigRead") -> None:
     console = Console()
     state = "active" if version.is_active else "not active"
     note = f", {version.note}" if version.note else ""

@@ -1,7 +1,7 @@
 """Feedback through the SDK: ``feedback add|process|summary|ignore`` and ``retrain``."""
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -9,15 +9,12 @@ from rich.table import Table
 
 from urutiq_ai.cli._output import fail, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.feedback.schemas import (
-    DEFAULT_RETRAIN_THRESHOLD,
-    FeedbackSummary,
-    Impact,
-    ProcessResult,
-    RetrainStarted,
-)
-from urutiq_ai.sdk import Client
-from urutiq_ai.sdk._feedback import FeedbackClient
+from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD, Impact
+
+if TYPE_CHECKING:
+    from urutiq_ai.feedback.schemas import FeedbackSummary, ProcessResult, RetrainStarted
+    from urutiq_ai.sdk import Client
+    from urutiq_ai.sdk._feedback import FeedbackClient
 
 ThresholdOption = Annotated[
     int,
@@ -30,7 +27,7 @@ ThresholdOption = Annotated[
 ModelOption = Annotated[str, typer.Option("--model", help="The model version's id.")]
 
 
-def feedback_of(client: Client) -> FeedbackClient:
+def feedback_of(client: "Client") -> "FeedbackClient":
     """The client's feedback resource with its verbs."""
     return client.feedback
 
@@ -189,7 +186,7 @@ def retrain(
         _print_retrained([started])
 
 
-def _print_process(result: ProcessResult) -> None:
+def _print_process(result: "ProcessResult") -> None:
     console = Console()
     console.print(
         f"Processed {result.processed}, ignored {len(result.ignored)}, "
@@ -205,7 +202,7 @@ def _print_process(result: ProcessResult) -> None:
         console.print(f"Not retrained {skipped.model_id}: {skipped.reason}")
 
 
-def _print_summaries(rows: list[FeedbackSummary]) -> None:
+def _print_summaries(rows: "list[FeedbackSummary]") -> None:
     table = Table(title="Feedback per model")
     columns = (
         "model",
@@ -243,7 +240,7 @@ def _print_summaries(rows: list[FeedbackSummary]) -> None:
     Console().print(table)
 
 
-def _print_retrained(rows: list[RetrainStarted]) -> None:
+def _print_retrained(rows: "list[RetrainStarted]") -> None:
     table = Table(title="Retrained from feedback")
     for column in ("model", "challenger", "version", "run", "experiment", "rows", "corrections"):
         table.add_column(column)

@@ -3,7 +3,7 @@ resolve``."""
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -11,7 +11,9 @@ from rich.table import Table
 
 from urutiq_ai.cli._output import fail, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
-from urutiq_ai.governance.schemas import PolicyEvaluationRead
+
+if TYPE_CHECKING:
+    from urutiq_ai.governance.schemas import PolicyEvaluationRead
 
 IdArg = Annotated[str, typer.Argument(help="The violation's id.")]
 
@@ -118,7 +120,7 @@ def _write(body: Any, out: Path, as_json: bool, what: str) -> None:
     Console().print(f"{what} written to {out} ({len(text):,} bytes).")
 
 
-def _print_evaluations(rows: list[PolicyEvaluationRead]) -> None:
+def _print_evaluations(rows: "list[PolicyEvaluationRead]") -> None:
     if not rows:
         Console().print("No active policy applies to this model.")
         return

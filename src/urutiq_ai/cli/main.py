@@ -4,6 +4,11 @@
   ``keys create|revoke``: in-process, no API key (``cli.server``, ``cli.admin``).
 * Everything else goes through the SDK (``cli.account``, ``cli.resources``), so
   authentication and scoping apply; with no URL the SDK runs the app in-process.
+
+Building this tree must stay cheap (``--help`` at any level answers at once): the command
+modules import the SDK, the schemas and anything heavy inside their functions, and the
+groups are converted to Click only when asked for (``cli._lazy``).
+tests/architecture/test_cli_startup.py holds both to it.
 """
 
 from collections.abc import Callable
@@ -11,6 +16,7 @@ from collections.abc import Callable
 import typer
 
 from urutiq_ai.cli import (
+    _lazy,
     account,
     admin,
     config,
@@ -31,7 +37,7 @@ from urutiq_ai.cli import (
     workers,
 )
 
-app = typer.Typer(
+app = _lazy.LazyTyper(
     name="urutiq-ai",
     help="The AI learning system of the UrutiIQ accounting platform.",
     no_args_is_help=True,

@@ -31,16 +31,9 @@ from pydantic import (
     StringConstraints,
 )
 
+from urutiq_ai.config.types import ConfigType as ConfigType
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.schemas import CompanyOwnedRead, Json, Name, ReadSchema, RequestSchema
-
-
-class ConfigType(StrEnum):
-    prompts = "prompts"
-    categories = "categories"
-    behavior = "behavior"
-    industry = "industry"
-
 
 # --- configData per type -----------------------------------------------------------------
 

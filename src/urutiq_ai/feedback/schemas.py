@@ -28,6 +28,8 @@ from urutiq_ai.core.schemas import (
     Score,
     ShortText,
 )
+from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD as DEFAULT_RETRAIN_THRESHOLD
+from urutiq_ai.feedback.types import Impact as Impact
 
 
 class FeedbackType(StrEnum):
@@ -35,12 +37,6 @@ class FeedbackType(StrEnum):
     rating = "rating"
     comment = "comment"
     flag = "flag"
-
-
-class Impact(StrEnum):
-    high = "high"
-    medium = "medium"
-    low = "low"
 
 
 class FeedbackStatus(StrEnum):
@@ -66,7 +62,6 @@ USED_BY = "usedBy"
 IGNORED = "ignored"
 SYSTEM_KEYS = (APPLIED, USED_BY, IGNORED)
 
-DEFAULT_RETRAIN_THRESHOLD = 20
 MAX_PROCESS = 10_000
 
 
