@@ -185,6 +185,31 @@ def test_a_running_run_polls_its_live_part(web_demo: WebDemo, other_tenant: Tena
     assert "Cancel this run" not in viewer.get(f"/companies/{company}/training-runs/{run_id}").text
 
 
+MODEL_BADGE = '<span id="model-status" hx-swap-oob="true"><span class="badge badge-{0}">{0}</span>'
+
+
+def test_the_live_part_carries_the_models_badge_as_the_run_ends(
+    web_demo: WebDemo, other_tenant: TenantFixture
+) -> None:
+    """The job turns the model active as its run completes: the last refresh of the live
+    part says so in the model's card (out of band), with no reload of the page."""
+    company, admin = other_tenant.company_id, other_tenant.keys["admin"]
+    model_id, run_id = running_run(web_demo, admin, company)
+    viewer = logged_in(web_demo.app, other_tenant.keys["viewer"])
+    page = viewer.get(f"/companies/{company}/training-runs/{run_id}").text
+    assert '<span id="model-status"><span class="badge badge-training">training</span>' in page
+    assert "hx-swap-oob" not in page  # the full page holds the badge once, in place
+    live_url = f"/companies/{company}/training-runs/{run_id}/live"
+    assert MODEL_BADGE.format("training") in viewer.get(live_url).text
+    client, base = api(web_demo, admin), f"/api/v1/companies/{company}"
+    client.patch(f"{base}/models/{model_id}", json={"status": "active"}).raise_for_status()
+    client.patch(f"{base}/training-runs/{run_id}", json={"status": "completed"}).raise_for_status()
+    live = viewer.get(live_url).text
+    assert 'data-live="false"' in live  # the last refresh: nothing polls after it
+    assert MODEL_BADGE.format("active") in live
+    assert "badge-training" not in live
+
+
 def test_an_editor_cancels_a_running_run(web_demo: WebDemo, other_tenant: TenantFixture) -> None:
     company, key = other_tenant.company_id, other_tenant.keys["editor"]
     model_id, run_id = running_run(web_demo, other_tenant.keys["admin"], company)
@@ -464,7 +489,7 @@ def test_cancel_in_the_browser(page: Any, web_demo: WebDemo) -> None:
 
 
 def test_a_running_runs_page_follows_it_live(page: Any, web_demo: WebDemo) -> None:
-    _, run_id = running_run(web_demo, web_demo.key, web_demo.company)
+    model_id, run_id = running_run(web_demo, web_demo.key, web_demo.company)
     page.goto(f"/companies/{web_demo.company}/training-runs/{run_id}")
     assert chart_points(page, "#loss-chart") == [2, 2]
     client = api(web_demo, web_demo.key)
@@ -476,7 +501,12 @@ def test_a_running_runs_page_follows_it_live(page: Any, web_demo: WebDemo) -> No
         " return c && c.data.datasets[0].data.length === 3; }"
     )
     assert "epoch 3" in page.locator("#run-logs").inner_text()
+    assert page.locator("#model-status").inner_text().strip() == "training"
+    models = f"/api/v1/companies/{web_demo.company}/models/{model_id}"
+    client.patch(models, json={"status": "active"}).raise_for_status()
     client.patch(url, json={"status": "completed"}).raise_for_status()
     page.wait_for_selector('#run-live[data-live="false"]')
     assert page.locator("#run-status").inner_text().strip() == "completed"
+    assert page.locator("#model-status").inner_text().strip() == "active"
+    assert page.locator("#model-status").count() == 1
     assert page.get_by_role("button", name="Cancel this run").count() == 0

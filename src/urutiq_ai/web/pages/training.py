@@ -110,9 +110,14 @@ def run_page(
 
 @router.get("/training-runs/{id}/live")
 def run_live(request: Request, session: SessionDep, ctx: WebCompany, run_id: RunId) -> Response:
-    """The part of the run page that changes while it runs (polled by htmx every 2 s)."""
+    """The part of the run page that changes while it runs (polled by htmx every 2 s), and
+    the model's badge out of band: the job turns the model ``active`` or ``failed`` as the
+    run ends, and the badge sits above this part, in the model's card."""
     run = training.run_detail(session, ctx, run_id)
-    return render(request, "training/_live.html", **_live_context(request, ctx, run))
+    model = AIModelRead.model_validate(registry.get_model(session, ctx, run.model_id))
+    return render(
+        request, "training/_live.html", model=model, oob=True, **_live_context(request, ctx, run)
+    )
 
 
 @router.post("/training-runs/{id}/cancel")
