@@ -13,6 +13,7 @@ import uvicorn
 from typer._click import Context
 
 from tests.cli.conftest import Invoke, Local
+from urutiq_ai.cli._recorded_server import RecordedServer
 from urutiq_ai.cli.main import app
 from urutiq_ai.core.context import Role
 from urutiq_ai.core.migrations import head_revision
@@ -95,8 +96,18 @@ class TestDbUpgrade:
 class TestServe:
     @pytest.fixture
     def calls(self, monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, dict[str, Any]]]:
+        """What serve asks uvicorn to run, without serving: ``uvicorn.run`` (several
+        workers) or the recording server's ``run`` (one process), as ``(app, options)``."""
         seen: list[tuple[Any, dict[str, Any]]] = []
         monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append((app, kw)))
+
+        def run(server: RecordedServer) -> None:
+            config = server.config
+            options = ("factory", "host", "port", "workers", "timeout_graceful_shutdown")
+            seen.append((config.app, {name: getattr(config, name) for name in options}))
+            server.started = True
+
+        monkeypatch.setattr(RecordedServer, "run", run)
         return seen
 
     def test_defaults(self, invoke: Invoke, calls: list[tuple[Any, dict[str, Any]]]) -> None:
