@@ -4,6 +4,7 @@ The SDK is imported when a command opens a client, not when the command line is 
 ``--help`` stays instant.
 """
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -39,11 +40,21 @@ CursorOption = Annotated[
 AllOption = Annotated[bool, typer.Option("--all", help="Fetch every page, following the cursors.")]
 
 
+def _skip_httpx_command_line() -> None:
+    """httpx imports its own command line (click, pygments, Rich's syntax and progress) when
+    they are installed, which cost every command here about 50 ms; this process never runs
+    it. A None module entry makes that import fail, which httpx expects: its ``main`` is
+    then a stub."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 @contextmanager
 def sdk_client(
     url: str | None, api_key: str | None, company: str | None = None
 ) -> Iterator["Client"]:
     """An SDK client for one command; any SDK error prints ``Error: ...`` and exits 1."""
+    _skip_httpx_command_line()
     from urutiq_ai.sdk import Client, UrutiqError
 
     try:

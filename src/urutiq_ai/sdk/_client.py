@@ -66,6 +66,14 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
     return http, close
 
 
+def _remote_http(url: str, timeout: float, *, trust_env: bool = True) -> httpx.Client:
+    """An HTTP client for the server at ``url``. Certificates are loaded for an https://
+    URL only: a plain http:// server (a local ``urutiq-ai serve``) needs none, and loading
+    the CA bundle cost every CLI command about 30 ms."""
+    https = url.lower().startswith("https:")
+    return httpx.Client(base_url=url, timeout=timeout, trust_env=trust_env, verify=https)
+
+
 class Client:
     """The urutiq-ai API, typed.
 
@@ -94,14 +102,14 @@ class Client:
         if http_client is not None:
             http = http_client
         elif self.url and self.url != LOCAL:
-            http = httpx.Client(base_url=self.url, timeout=timeout)
+            http = _remote_http(self.url, timeout)
             self._close = http.close
         elif not self.url and (server := find_server(settings.database_url)) is not None:
             # A local `urutiq-ai serve` on the same database: ask it rather than open the
             # database beside it (core/discovery.py); URUTIQ_URL=local skips this.
             announce(server)
             self.url = server.url
-            http = httpx.Client(base_url=server.url, timeout=timeout, trust_env=False)
+            http = _remote_http(server.url, timeout, trust_env=False)
             self._close = http.close
         else:
             self.url = None
