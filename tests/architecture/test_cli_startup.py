@@ -182,3 +182,20 @@ class TestSdkIsLazy:
             assert client.resource("deployments") is client.deployments
         finally:
             client.close()
+
+
+def test_the_cli_does_not_load_httpxs_command_line() -> None:
+    """httpx imports click, pygments and Rich's syntax for its own command line unless told
+    not to; the CLI opens its SDK client without them."""
+    code = (
+        "import sys\n"
+        "from urutiq_ai.cli._sdk import _skip_httpx_command_line\n"
+        "_skip_httpx_command_line()\n"
+        "import httpx\n"
+        "assert callable(httpx.Client)\n"
+        "print([m for m in ('click', 'pygments') if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
