@@ -227,6 +227,25 @@ def chart_points(tab: Any, selector: str) -> list[int]:
     return points
 
 
+LAPTOP = {"width": 1366, "height": 768}  # the width at which two cards share a row
+
+
+def overflow(tab: Any) -> list[str]:
+    """What scrolls sideways on the page: each card whose content is wider than the card
+    (``scrollWidth > clientWidth``), by its heading, and the page itself past the window."""
+    found: list[str] = tab.evaluate(
+        """() => {
+          const wide = [...document.querySelectorAll('.card')]
+            .filter(card => card.scrollWidth > card.clientWidth)
+            .map(card => `${(card.querySelector('h2') || card).innerText.split('\\n')[0]}: `
+                          + `${card.scrollWidth} > ${card.clientWidth} px`);
+          const page = document.documentElement.scrollWidth;
+          return page > window.innerWidth ? [...wide, `page: ${page} px`] : wide;
+        }"""
+    )
+    return found
+
+
 def screenshot(tab: Any, name: str) -> None:
     """With ``URUTIQ_SCREENSHOTS=1``, save the page for the README
     (docs/screenshots/<name>.png); ordinary runs leave the committed pictures alone."""

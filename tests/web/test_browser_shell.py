@@ -7,7 +7,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
-from tests.web.conftest import WebDemo, login, screenshot
+from tests.web.conftest import LAPTOP, WebDemo, login, overflow, screenshot
 
 
 def test_login_lands_on_the_overview(page: Any, web_demo: WebDemo) -> None:
@@ -79,6 +79,24 @@ def test_pages_fit_a_tablet_width(browser: Any, live_url: str, web_demo: WebDemo
         overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow} px wider than the screen"
     context.close()
+
+
+def test_cards_fit_a_laptop_width(page: Any, web_demo: WebDemo) -> None:
+    """At 1366x768, where two cards share a row, no card scrolls sideways: its tables wrap
+    (the overview's drift alerts, seven columns, take a whole row)."""
+    page.set_viewport_size(LAPTOP)
+    c = f"/companies/{web_demo.company}"
+    for path in (
+        c,
+        f"{c}/pipelines",
+        f"{c}/training-runs",
+        f"{c}/data-quality",
+        f"{c}/deployments",
+        f"{c}/monitoring",
+        f"{c}/monitoring/drift",
+    ):
+        page.goto(path)
+        assert overflow(page) == [], path
 
 
 def test_another_tenants_url_answers_404_in_the_browser(

@@ -12,7 +12,16 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 
 from tests.conftest import TenantFixture
-from tests.web.conftest import WebDemo, chart_points, csrf_of, logged_in, screenshot
+from tests.web.conftest import (
+    LAPTOP,
+    WebDemo,
+    chart_points,
+    csrf_of,
+    logged_in,
+    overflow,
+    screenshot,
+)
+from urutiq_ai.web.templating import breakable
 
 API = "/api/v1/companies"
 
@@ -360,6 +369,17 @@ class TestOtherTenants:
         assert client.get(f"/companies/{web_demo.company}/pipelines").status_code == 404
 
 
+def test_identifiers_break_at_their_parts() -> None:
+    assert breakable("CashflowPredictionFeaturesRejects") == (
+        "Cashflow<wbr>Prediction<wbr>Features<wbr>Rejects"
+    )
+    assert breakable("allowed_values") == "allowed_<wbr>values"
+    assert breakable("expense_classifier 1.0.0") == "expense_<wbr>classifier 1.<wbr>0.<wbr>0"
+    assert breakable("<b>x_y</b>") == "&lt;b&gt;x_<wbr>y&lt;/<wbr>b&gt;"  # escaped, then broken
+    assert breakable(None) == ""
+    assert breakable("segment") == "segment"
+
+
 # -- in Chromium -----------------------------------------------------------------------
 
 
@@ -392,3 +412,30 @@ def test_browser_a_run_with_rejects(page: Any, web_demo: WebDemo, api: TestClien
     expect(rejects.get_by_text(f"{run['recordsFailed']} rows rejected to")).to_be_visible()
     assert rejects.locator("tbody tr").count() == min(run["recordsFailed"], 50)
     screenshot(page, "pipeline-run")
+
+
+def test_browser_validation_tables_fit_their_cards_on_a_laptop(
+    page: Any, web_demo: WebDemo, api: TestClient
+) -> None:
+    """At 1366x768 the validation rules (beside the steps), a run's checks and its rejected
+    rows wrap in their cards: long identifiers break at their parts, not past the card."""
+    page.set_viewport_size(LAPTOP)
+    c = f"/companies/{web_demo.company}"
+    checked = [p for p in _pipelines(api, web_demo.company).values() if p["validationRules"]]
+    assert checked
+    tables = ""
+    for pipeline in checked:
+        page.goto(f"{c}/pipelines/{pipeline['id']}")
+        rules = page.locator(
+            "section.card", has=page.get_by_role("heading", name="Validation rules")
+        )
+        assert rules.locator("tbody tr").count() == len(pipeline["validationRules"])
+        tables += rules.inner_html()
+        assert overflow(page) == [], pipeline["pipelineName"]
+        page.goto(f"{c}/pipeline-runs/{_runs(api, web_demo.company, pipeline['id'])[0]['id']}")
+        expect(page.get_by_role("heading", name="Validation checks")).to_be_visible()
+        assert overflow(page) == [], pipeline["pipelineName"]
+    assert "<wbr>" in tables  # allowed_<wbr>values, payment<wbr>Terms<wbr>Days
+    page.goto(f"{c}/pipeline-runs/{_run_with_rejects(api, web_demo.company)['id']}")
+    expect(page.get_by_role("heading", name="Rejected rows")).to_be_visible()
+    assert overflow(page) == []

@@ -8,6 +8,7 @@ zone by ``app.js``.
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import datetime
@@ -95,6 +96,19 @@ def as_object(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+# After ``_ . / :``, and between a lower-case letter or digit and a capital.
+_SOFT_BREAKS = re.compile(r"(?<=[_./:])(?=.)|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def breakable(value: Any) -> Markup:
+    """An identifier with soft line breaks (``<wbr>``) between its parts
+    (``Cashflow<wbr>Prediction<wbr>Features<wbr>Rejects``, ``allowed_<wbr>values``): a table
+    narrower than its text wraps it there, not mid-word, instead of overflowing its card."""
+    if value is None or isinstance(value, Undefined):
+        return Markup("")
+    return Markup("<wbr>").join(escape(part) for part in _SOFT_BREAKS.split(str(value)))
+
+
 def enum_value(value: Any) -> str:
     return str(getattr(value, "value", value) if value is not None else "")
 
@@ -123,6 +137,7 @@ templates.env.filters.update(
     ev=enum_value,
     obj=as_object,
     drift_score=format_score,
+    breakable=breakable,
 )
 
 
