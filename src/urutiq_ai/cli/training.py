@@ -4,7 +4,6 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn
 
 from urutiq_ai.cli._output import print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
@@ -119,6 +118,8 @@ def _hyperparameters(values: dict[str, Any]) -> str:
 
 
 def _follow(client: Any, run_id: str) -> "AIModelTrainingRunDetail":
+    from rich.progress import BarColumn, Progress, TextColumn  # here: --help need not load it
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
