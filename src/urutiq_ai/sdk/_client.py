@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     # one is used (see the properties of Client): the SDK's import stays cheap.
     from urutiq_ai.sdk._alerts import AlertsClient, MonitorsClient, PipelinesClient, WebhooksClient
     from urutiq_ai.sdk._config import ConfigsClient
-    from urutiq_ai.sdk._deployments import DeploymentsClient, ExperimentsClient
+    from urutiq_ai.sdk._deployments import DeploymentsClient
+    from urutiq_ai.sdk._experiments import ExperimentsClient
     from urutiq_ai.sdk._feedback import FeedbackClient
     from urutiq_ai.sdk._governance import GovernanceClient, ViolationsClient
     from urutiq_ai.sdk._monitoring import MonitoringClient
@@ -152,7 +153,7 @@ class Client:
 
     @cached_property
     def experiments(self) -> "ExperimentsClient":
-        from urutiq_ai.sdk._deployments import ExperimentsClient
+        from urutiq_ai.sdk._experiments import ExperimentsClient
 
         return ExperimentsClient(self._transport, specs.EXPERIMENTS)
 

@@ -1,9 +1,9 @@
-"""Deployments and experiments through the SDK: deploy, release, promote, roll back,
-predict, history; evaluate an experiment and promote its challenger."""
+"""Deployments through the SDK: deploy, release, promote, roll back, predict, history.
+(Experiments' evaluate and promote are in ``_experiments.py``.)"""
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from urutiq_ai.core.schemas import SystemWritten
@@ -17,16 +17,11 @@ from urutiq_ai.deployments.schemas import (
     DeploymentRollback,
     ServedModel,
 )
-from urutiq_ai.experiments.schemas import (
-    AIExperimentCreate,
-    AIExperimentRead,
-    AIExperimentUpdate,
-    EvaluateRequest,
-    ExperimentPromote,
-)
-from urutiq_ai.predictions.schemas import DeploymentPredictRequest, DeploymentPredictResponse
 from urutiq_ai.sdk._resources import ResourceClient
 from urutiq_ai.sdk._transport import build_payload, parse, parse_list, query_params
+
+if TYPE_CHECKING:
+    from urutiq_ai.predictions.schemas import DeploymentPredictResponse
 
 
 class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, SystemWritten]):
@@ -135,8 +130,14 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
         entity_key: str | None = None,
         log: bool = True,
         company: str | None = None,
-    ) -> DeploymentPredictResponse:
+    ) -> "DeploymentPredictResponse":
         """Predict through deployment ``name`` (its split, shadow or ensemble)."""
+        # The predictions' schemas load here: reading deployments does not need them.
+        from urutiq_ai.predictions.schemas import (
+            DeploymentPredictRequest,
+            DeploymentPredictResponse,
+        )
+
         fields: dict[str, Any] = {"log": log, "entity_key": entity_key}
         fields |= {"row": row} if row is not None else {"rows": rows}
         body = build_payload(DeploymentPredictRequest, None, fields)
@@ -155,29 +156,3 @@ class DeploymentsClient(ResourceClient[AIDeploymentRead, AIDeploymentCreate, Sys
 
 def _given(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
-
-
-class ExperimentsClient(ResourceClient[AIExperimentRead, AIExperimentCreate, AIExperimentUpdate]):
-    """Experiments: a baseline and a challenger judged against success metrics."""
-
-    def evaluate(
-        self, experiment_id: str, *, mode: str = "both", company: str | None = None
-    ) -> AIExperimentRead:
-        """Compare the models (offline, online or both) and write the verdict in results."""
-        body = build_payload(EvaluateRequest, None, {"mode": mode})
-        path = self._path(company, experiment_id) + "/evaluate"
-        return parse(AIExperimentRead, self._transport.request("POST", path, json=body))
-
-    def promote(
-        self,
-        experiment_id: str,
-        *,
-        deployment_id: str | None = None,
-        reason: str | None = None,
-        company: str | None = None,
-    ) -> DeploymentChangeRead:
-        """Release the challenger into the experiment's deployment (it must have passed)."""
-        fields = _given({"deployment_id": deployment_id, "reason": reason})
-        body = build_payload(ExperimentPromote, None, fields)
-        path = self._path(company, experiment_id) + "/promote"
-        return parse(DeploymentChangeRead, self._transport.request("POST", path, json=body))
