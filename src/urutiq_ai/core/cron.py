@@ -12,7 +12,9 @@ values, ``W`` and ``?``.
 import re
 from datetime import UTC, datetime, timedelta
 
-from croniter import CroniterBadDateError, croniter
+# croniter (and dateutil under it) is imported by the functions that use it: every wire
+# schema imports this module for its validator, and the CLI and the SDK, which only read,
+# would pay some 25 ms at each command.
 
 MAX_SEARCH_YEARS = 5
 FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
@@ -28,6 +30,8 @@ EXAMPLE = "e.g. '0 2 * * *' (02:00 every day) or '@daily'"
 def check_cron(value: str) -> str:
     """``value`` when it is an accepted cron expression that fires; ValueError naming the
     problem (how many fields, which word, or why croniter refuses it)."""
+    from croniter import CroniterBadDateError, croniter
+
     _check_form(value)
     if not croniter.is_valid(value):
         raise ValueError(f"not a valid cron expression: {value!r}; {EXAMPLE}")
@@ -66,6 +70,8 @@ def _check_form(value: str) -> None:
 
 def next_fire(cron: str, after: datetime) -> datetime:
     """The first time after ``after`` that ``cron`` fires (UTC)."""
+    from croniter import croniter
+
     start = after.astimezone(UTC) if after.tzinfo else after.replace(tzinfo=UTC)
     result: datetime = croniter(cron, start, max_years_between_matches=MAX_SEARCH_YEARS).get_next(
         datetime
@@ -75,6 +81,8 @@ def next_fire(cron: str, after: datetime) -> datetime:
 
 def previous_fire(cron: str, before: datetime) -> datetime:
     """The last time at or before ``before`` that ``cron`` fired (UTC)."""
+    from croniter import croniter
+
     start = before.astimezone(UTC) if before.tzinfo else before.replace(tzinfo=UTC)
     itr = croniter(
         cron, start + timedelta(microseconds=1), max_years_between_matches=MAX_SEARCH_YEARS
