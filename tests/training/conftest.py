@@ -1,5 +1,6 @@
 """A small expense table in the test database, and helpers to train and wait for runs."""
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine, text
+from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, create_engine, text
 
 from tests.conftest import APP_ROLE, TenantFixture
 
@@ -107,3 +108,16 @@ def wait_for_run(
             return run
         time.sleep(POLL_SECONDS)
     raise AssertionError(f"run {run_id} still running after {POLL_LIMIT} polls")
+
+
+def write_from_another_connection(engine: Engine) -> str:
+    """Begin and end a write transaction on ``engine``'s SQLite file from a connection of its
+    own that does not wait (as another process would, with no busy timeout): raises
+    ``database is locked`` while a transaction of the app holds the write lock."""
+    other = sqlite3.connect(str(engine.url.database), timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    return "written"

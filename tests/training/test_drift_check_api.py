@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
-from tests.training.conftest import VENDORS
+from tests.training.conftest import VENDORS, write_from_another_connection
 from tests.training.test_serving_api import predict, trained_model
 from urutiq_ai.sdk import Client
 
@@ -112,6 +112,32 @@ class TestDriftCheck:
         assert signals["unseen_categories"]["top"][0]["category"] == "Zoom"
         assert vendor["analysis"]["window"]["predictions"] == 200
         assert by_feature[None]["status"] == "detected"
+
+    def test_no_database_lock_while_the_statistics_run(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        model_id: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Another process (a CLI, a server's scheduler beside it) writes meanwhile."""
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        log_predictions(client, tenant, model_id, input_rows(60, seed=7))
+        from urutiq_ai.monitoring import drift
+
+        real = drift._data_drift
+        writes: list[str] = []
+
+        def while_computing(*args: Any, **kwargs: Any) -> Any:
+            writes.append(write_from_another_connection(engine))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(drift, "_data_drift", while_computing)
+        response = check(client, tenant, model_id, types=["data_drift"])
+        assert response.status_code == 201, response.text
+        assert writes == ["written"]
 
     def test_method_and_threshold_overrides(
         self, client: TestClient, tenant: TenantFixture, model_id: str

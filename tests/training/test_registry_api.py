@@ -1,11 +1,13 @@
 """Registry and explainability verbs: compare, promote, deprecate, importances, explain."""
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import TenantFixture
+from tests.training.conftest import write_from_another_connection
 from tests.training.test_serving_api import ROW, trained_model
 
 Seed = Callable[..., None]
@@ -106,6 +108,37 @@ class TestExplainability:
         rows = response.json()
         assert sorted(r["rank"] for r in rows) == [1, 2, 3]
         assert {r["method"] for r in rows} == {method}
+
+    def test_no_database_lock_while_importances_compute(
+        self,
+        client: TestClient,
+        tenant: TenantFixture,
+        seed_expenses: Seed,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """SHAP computes for minutes on a real model: meanwhile another process (a CLI, the
+        scheduler of a server beside it) can write to the SQLite database."""
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's write lock")
+        model = trained_model(client, tenant, seed_expenses)
+        from urutiq_ai.explainability import compute
+        from urutiq_ai.ml.importance import feature_importance as real
+
+        writes: list[str] = []
+
+        def while_computing(*args: Any, **kwargs: Any) -> Any:
+            writes.append(write_from_another_connection(engine))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(compute, "feature_importance", while_computing)
+        response = client.post(
+            tenant.url(f"models/{model}/feature-importances"),
+            json={"method": "permutation"},
+            headers=tenant.headers("editor"),
+        )
+        assert response.status_code == 200, response.text
+        assert writes == ["written"]
 
     def test_method_that_does_not_apply(
         self, client: TestClient, tenant: TenantFixture, seed_expenses: Seed

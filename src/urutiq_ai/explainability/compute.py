@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.explainability import service
 from urutiq_ai.explainability.models import AIModelFeatureImportance
@@ -42,6 +43,9 @@ def compute_importances(
     sample = _validation_sample(artifact, store)
     features = list(model.feature_columns or [])
     target = sample[VALIDATION_TARGET] if VALIDATION_TARGET in sample.columns else None
+    # SHAP may compute for minutes: no database lock meanwhile (on SQLite every
+    # transaction holds the write lock, which other requests and processes wait for).
+    end_read_only_transaction(session)
     try:
         scores = feature_importance(
             pipeline, method, X=sample[features], y=target, model_type=model.model_type.value
@@ -78,6 +82,7 @@ def explain(
             fields=[FieldError(f"row.{f}", r) for f, r in exc.errors],
         ) from exc
     background = _validation_sample(artifact, store)[features]
+    end_read_only_transaction(session)  # no database lock while the row is explained
     (output,) = predict(pipeline, frame, model_type=model.model_type.value)
     contributions = explain_row(
         pipeline,

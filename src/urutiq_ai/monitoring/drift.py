@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import utcnow
+from urutiq_ai.core.db import end_read_only_transaction, utcnow
 from urutiq_ai.core.errors import Conflict, FieldError, ValidationError
 from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml import drift as ml_drift
@@ -105,6 +105,7 @@ def check_drift(
     report = ml_drift.DriftReport([], {}, 0, count)
     rows: list[AIDriftDetection] = []
     if DriftType.data_drift in types:
+        end_read_only_transaction(session)  # no database lock while the statistics run
         report = _data_drift(model, artifact, values, count, methods, thresholds)
         rows += _data_rows(model, report, window_start, window_end)
     outcome_types = [kind for kind in types if kind is not DriftType.data_drift]
