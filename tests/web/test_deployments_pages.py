@@ -214,7 +214,7 @@ def test_a_deployment_page_shows_health_config_and_history(
         "What served production when",
     ):
         assert f">{heading}</h2>" in html
-    assert "A/B test inconclusive: split ended" in html  # a rollback's reason
+    assert "released without an A/B test: back until it passes one" in html  # a rollback's
     assert "A/B test of the retrained version" in html  # the release of the split
     assert 'id="deployment-latency-chart"' in html
     assert "No traffic in the current window." in html
