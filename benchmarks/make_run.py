@@ -16,7 +16,7 @@ cut at the lines that end them:
 Then the server is stopped and ``make run`` is run again in the same checkout (target:
 a serving dashboard within 15 s). The machine's load average is printed before each run.
 
-    .venv/bin/python benchmarks/make_run.py [--runs 1] [--second-runs 3]
+    .venv/bin/python benchmarks/make_run.py [--runs 1] [--second-runs 3] [--ref COMMIT]
 """
 
 import argparse
@@ -128,6 +128,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="fresh clones to time")
     parser.add_argument("--second-runs", type=int, default=3, help="later runs per clone")
     parser.add_argument("--verbose", action="store_true", help="print make's timestamped output")
+    parser.add_argument(
+        "--ref", default="HEAD", help="the commit to clone (compare with an older one)"
+    )
     args = parser.parse_args()
     rows: list[str] = []
     for run in range(1, args.runs + 1):
@@ -135,6 +138,10 @@ def main() -> None:
             checkout = Path(folder) / "urutiq-ai"
             subprocess.run(  # noqa: S603
                 ["git", "clone", "-q", str(REPO), str(checkout)],  # noqa: S607
+                check=True,
+            )
+            subprocess.run(  # noqa: S603
+                ["git", "-C", str(checkout), "checkout", "-q", args.ref],  # noqa: S607
                 check=True,
             )
             print(f"fresh clone {run}: {load()}", file=sys.stderr)
