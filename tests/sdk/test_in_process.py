@@ -1,6 +1,8 @@
 """With no URL, the SDK drives the app in-process on the configured local database."""
 
-from typing import Any
+import threading
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engine
@@ -8,9 +10,11 @@ from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engi
 from tests.conftest import TenantFixture
 from tests.training.conftest import SOURCE, expense_rows, train_request
 from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
+from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
 from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import Client, DatabaseNotReady
+from urutiq_ai.sdk._client import _say_jobs_run_on
 from urutiq_ai.tenancy import admin
 
 
@@ -72,6 +76,29 @@ class TestJobsOfTheProcess:
         with Client(api_key=key, company="local-company") as sdk:
             run = sdk.training.run(started.run_id)
         assert run.status == "completed", run.logs
+
+    def test_the_wait_for_them_is_said(
+        self,
+        local_db_url: str,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """A command's process that waits for its jobs says so (it would seem to hang)."""
+        release = threading.Event()
+        executor = InlineExecutor(
+            JobRuntime(make_sessionmaker(make_engine(local_db_url)), get_settings())
+        )
+        monkeypatch.setattr(executor, "_run", lambda _job: release.wait(10))
+        executor.submit(cast(Any, "a job"))
+        app = SimpleNamespace(state=SimpleNamespace(executor=executor))
+        assert executor.unfinished == 1
+        _say_jobs_run_on(app)
+        assert "waiting for 1 job(s) started in this process" in capsys.readouterr().err
+        release.set()
+        executor.shutdown(wait=True)
+        assert executor.unfinished == 0
+        _say_jobs_run_on(app)
+        assert capsys.readouterr().err == ""
 
 
 def _expense_table(url: str, rows: list[dict[str, Any]]) -> None:

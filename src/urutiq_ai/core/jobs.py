@@ -264,10 +264,25 @@ class InlineExecutor:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
         self._heartbeat: Any = None
         self._lock = threading.Lock()
+        self._unfinished: set[Future[None]] = set()
+
+    @property
+    def unfinished(self) -> int:
+        """Jobs submitted here that have not ended (queued or running)."""
+        with self._lock:
+            return len(self._unfinished)
 
     def submit(self, job: Job) -> Future[None]:
         self._ensure_heartbeat()
-        return self._pool.submit(self._run, job)
+        future = self._pool.submit(self._run, job)
+        with self._lock:
+            self._unfinished.add(future)
+        future.add_done_callback(self._ended)
+        return future
+
+    def _ended(self, future: Future[None]) -> None:
+        with self._lock:
+            self._unfinished.discard(future)
 
     def _run(self, job: Job) -> None:
         if not run_job(self.runtime, job, fair=True) and not self.runtime.stopping.is_set():

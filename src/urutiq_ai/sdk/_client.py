@@ -1,5 +1,6 @@
 """The SDK entry point: :class:`Client`, against a server or the local embedded database."""
 
+import sys
 import warnings
 from collections.abc import Callable
 from functools import cached_property
@@ -52,6 +53,7 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
 
     def close() -> None:
         http.close()
+        _say_jobs_run_on(app)
         shut_down(app, finish_jobs=True)  # a job this process started is not abandoned
         app.state.engine.dispose()
 
@@ -73,6 +75,17 @@ def _remote_http(url: str, timeout: float, *, trust_env: bool = True) -> httpx.C
     the CA bundle cost every CLI command about 30 ms."""
     https = url.lower().startswith("https:")
     return httpx.Client(base_url=url, timeout=timeout, trust_env=trust_env, verify=https)
+
+
+def _say_jobs_run_on(app: Any) -> None:
+    """In-process, the jobs a call started (``train --no-wait``) run in this process, which
+    waits for them before it exits: say so, rather than seem to hang."""
+    unfinished = getattr(getattr(app.state, "executor", None), "unfinished", 0)
+    if unfinished:
+        sys.stderr.write(
+            f"waiting for {unfinished} job(s) started in this process to finish (no server "
+            "runs them in-process: with `urutiq-ai serve` running, the CLI hands jobs to it)\n"
+        )
 
 
 class Client:
