@@ -67,3 +67,20 @@ def local(db_url: str) -> Local:
         key = created.plaintext_key
     engine.dispose()
     return Local(key=key)
+
+
+@pytest.fixture
+def ledger(local: Local, db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Local:
+    """A small seeded ledger in the local company's tables, artifacts under ``data_dir``."""
+    from sqlalchemy import create_engine
+
+    from urutiq_ai.demo.io import write_sql
+    from urutiq_ai.demo.ledger import generate_ledger
+
+    monkeypatch.setenv("URUTIQ_ARTIFACTS", str(data_dir / "artifacts"))
+    engine = create_engine(db_url)
+    write_sql(
+        generate_ledger(seed=3, scale=0.1), engine, tenant_id="local", company_id=local.company
+    )
+    engine.dispose()
+    return local

@@ -2,16 +2,11 @@
 scores worse than the version serving; ``training-runs show`` says both again (issue 18)."""
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import create_engine
 from typer.testing import Result
 
 from tests.cli.conftest import Invoke, Local
-from urutiq_ai.demo.io import write_sql
-from urutiq_ai.demo.ledger import generate_ledger
 
 SPEC = (
     "--name",
@@ -27,17 +22,6 @@ SPEC = (
     "--target",
     "category",
 )
-
-
-@pytest.fixture
-def ledger(local: Local, db_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Local:
-    monkeypatch.setenv("URUTIQ_ARTIFACTS", str(data_dir / "artifacts"))
-    engine = create_engine(db_url)
-    write_sql(
-        generate_ledger(seed=3, scale=0.1), engine, tenant_id="local", company_id=local.company
-    )
-    engine.dispose()
-    return local
 
 
 def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
