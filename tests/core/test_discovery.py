@@ -137,6 +137,27 @@ class TestFindServer:
         assert find_server(database_url) is None
         assert path.exists()
 
+    @pytest.mark.parametrize(
+        "url", ["http://203.0.113.5:8000", "https://127.0.0.1:8000", "http://keys.example:80"]
+    )
+    def test_a_record_pointing_off_this_machine_is_not_followed(
+        self, database_url: str, url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The CLI would send its API key there: whoever could write the data folder would
+        collect the keys of those who run the CLI (the host answers, as theirs would)."""
+        monkeypatch.setattr("urutiq_ai.core.discovery.answers", lambda _url: True)
+        write_record(database_url, url, os.getpid())
+        assert find_server(database_url) is None
+
+    def test_a_record_others_may_write_is_not_followed(
+        self, database_url: str, health_server: str
+    ) -> None:
+        path = write_record(database_url, health_server, os.getpid())
+        assert path is not None
+        assert find_server(database_url) is not None
+        path.chmod(0o666)
+        assert find_server(database_url) is None
+
     def test_postgresql_has_no_discovery(self) -> None:
         assert find_server("postgresql+psycopg://u@127.0.0.1:1/db") is None
 

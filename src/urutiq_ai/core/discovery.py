@@ -12,12 +12,13 @@ Standard library only, apart from httpx for the health check: the CLI's start pa
 imports this module, and SQLAlchemy or FastAPI would cost it a second.
 """
 
+import ipaddress
 import json
 import os
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -124,6 +125,26 @@ def answers(url: str, timeout: float = HEALTH_TIMEOUT) -> bool:
         return False
 
 
+def trusted(path: Path, record: ServerRecord) -> bool:
+    """Whether the CLI may send its API key where ``record`` points: a plain-HTTP loopback
+    address (what ``serve`` records), in a file this user owns and nobody else may write.
+    Anyone else able to write the data folder could otherwise point the CLI at a host of
+    theirs and collect the keys of those who run it."""
+    try:
+        info = path.stat()
+    except OSError:
+        return False
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        return False
+    parts = urlsplit(record.url)
+    if parts.scheme != "http" or parts.hostname is None:
+        return False
+    try:
+        return ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        return parts.hostname == "localhost"
+
+
 def find_server(database_url: str) -> ServerRecord | None:
     """The live local server recorded for ``database_url``, if there is one.
 
@@ -134,6 +155,8 @@ def find_server(database_url: str) -> ServerRecord | None:
         return None
     record = read_record(path)
     if record is None or record.database != str(sqlite_path(database_url)):
+        return None
+    if not trusted(path, record):
         return None
     if not process_alive(record.pid):
         remove_record(path, record.pid)
