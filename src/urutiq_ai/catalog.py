@@ -13,9 +13,8 @@ from urutiq_ai.config.router import router as config_router
 from urutiq_ai.config.service import CONFIGS
 from urutiq_ai.core.ledger import models as ledger_models
 from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
-from urutiq_ai.core.ledger.schemas import JobRead
 from urutiq_ai.core.scheduler import Ticker
-from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.crud.jobs import JOBS
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.deployments.router import router as deployments_router
 from urutiq_ai.deployments.service import (
@@ -67,16 +66,6 @@ RESOURCES: tuple[Resource, ...] = (
     CONFIGS,
 )
 
-JOBS = Resource(
-    path="jobs",
-    model=ledger_models.JobRecord,
-    create_schema=SystemWritten,
-    read_schema=JobRead,
-    filters=("status", "name", "worker_id"),
-    time_field="created_at",
-    creatable=False,
-)
-
 SUPPORT_RESOURCES: tuple[Resource, ...] = (
     MONITORS,
     MONITOR_RUNS,
@@ -118,7 +107,7 @@ DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
     experiments_router,
     feedback_router,
     config_router,
-    governance_router,  # importing it registers governance's release gate
+    governance_router,
 )
 
 __all__ = [

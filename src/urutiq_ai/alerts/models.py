@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from urutiq_ai.alerts.schemas import (
+from urutiq_ai.alerts.types import (
     AlertSeverity,
     AlertSource,
     AlertStatus,

@@ -1,47 +1,18 @@
 """Alerts, webhooks and webhook deliveries on the wire."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, JsonValue
 
+from urutiq_ai.alerts.types import AlertSeverity as AlertSeverity
+from urutiq_ai.alerts.types import AlertSource as AlertSource
+from urutiq_ai.alerts.types import AlertStatus as AlertStatus
+from urutiq_ai.alerts.types import DeliveryStatus as DeliveryStatus
+from urutiq_ai.alerts.types import WebhookEvent as WebhookEvent
+from urutiq_ai.alerts.types import WebhookStatus as WebhookStatus
 from urutiq_ai.core.schemas import CompanyOwnedRead, Name, RequestSchema
-
-
-class AlertSource(StrEnum):
-    drift = "drift"
-    quality = "quality"
-    performance = "performance"
-    governance = "governance"
-
-
-class AlertSeverity(StrEnum):
-    warning = "warning"
-    critical = "critical"
-
-
-class AlertStatus(StrEnum):
-    open = "open"
-    resolved = "resolved"
-
-
-class WebhookStatus(StrEnum):
-    active = "active"
-    paused = "paused"
-
-
-class WebhookEvent(StrEnum):
-    alert_opened = "alert.opened"
-    alert_resolved = "alert.resolved"
-    ping = "ping"
-
-
-class DeliveryStatus(StrEnum):
-    pending = "pending"
-    delivered = "delivered"
-    failed = "failed"
 
 
 def _http_url(value: str) -> str:

@@ -20,21 +20,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
 from urutiq_ai.api.openapi import install_openapi
-from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES, TICKERS
 from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id, sqlite_file_missing
 from urutiq_ai.core.jobs import JobRuntime, make_executor
 from urutiq_ai.core.migrations import current_revision, head_revision
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings
-from urutiq_ai.crud.router import build_router
 from urutiq_ai.deployments.live import LiveFlusher, LiveStats
-from urutiq_ai.deployments.service import write_live_figures
-from urutiq_ai.predictions.predict_route import DeploymentPredictRoute, make_coalescer
-from urutiq_ai.tenancy.router import router as tenancy_router
 
 logger = logging.getLogger("urutiq_ai.api")
 
 API_PREFIX = "/api/v1"
+COMPANY_PREFIX = f"{API_PREFIX}/companies/{{companyId}}"
 NOT_READY: dict[int | str, dict[str, Any]] = {
     503: {"description": "NotReady: the database is missing, unreachable or not migrated."}
 }
@@ -46,18 +42,43 @@ def include_api_routes(app: FastAPI) -> None:
     FastAPI rebuilds each route at every ``include_router`` level, so the resource
     routers carry their full prefix and are included once (this halves start-up work).
     """
+    from urutiq_ai.catalog import DOMAIN_ROUTERS, RESOURCES, SUPPORT_RESOURCES
+    from urutiq_ai.crud.router import build_router
+    from urutiq_ai.tenancy.router import router as tenancy_router
+
     app.include_router(tenancy_router, prefix=API_PREFIX)
-    company_prefix = f"{API_PREFIX}/companies/{{companyId}}"
     # Domain verbs first: their fixed paths (/models/compare) must win over /models/{id}.
     for router in DOMAIN_ROUTERS:
-        app.include_router(router, prefix=company_prefix)
+        app.include_router(router, prefix=COMPANY_PREFIX)
     for resource in (*RESOURCES, *SUPPORT_RESOURCES):
-        app.include_router(build_router(resource), prefix=company_prefix)
+        app.include_router(build_router(resource), prefix=COMPANY_PREFIX)
 
 
-def create_app(settings: Settings | None = None, *, dashboard: bool = True) -> FastAPI:
+def include_api_routes_on_demand(app: FastAPI) -> None:
+    """Mount the API's routes when a request first needs them (the tenancy routes, each
+    domain's company routes: :mod:`urutiq_ai.api.on_demand`); every table is mapped now."""
+    from fastapi import APIRouter
+
+    from urutiq_ai.api.on_demand import MountOnDemand, map_every_table
+
+    map_every_table()
+    api, company = APIRouter(), APIRouter()
+    app.include_router(api, prefix=API_PREFIX)
+    app.include_router(company, prefix=COMPANY_PREFIX)
+    everything = tuple(path for path in (app.openapi_url, app.docs_url, app.redoc_url) if path)
+    app.add_middleware(
+        MountOnDemand, api=api, company=company, prefix=API_PREFIX, everything=everything
+    )
+
+
+def create_app(
+    settings: Settings | None = None, *, dashboard: bool = True, on_demand: bool = False
+) -> FastAPI:
     """The app on ``settings``' database. ``dashboard=False`` leaves out the web pages (and
-    their templates' import): the SDK's in-process app serves only ``/api``."""
+    their templates' import): the SDK's in-process app serves only ``/api``. ``on_demand``
+    mounts each domain's routes when a request first needs them (the in-process CLI answers
+    one or two requests: importing every domain would be most of its time); it has no
+    dashboard and no predict coalescing (one process, one caller)."""
     settings = settings or get_settings()
     # FastAPIOffline serves /docs and /redoc from assets inside the installed package:
     # the docs work on machines without internet access (no CDN).
@@ -80,7 +101,9 @@ def create_app(settings: Settings | None = None, *, dashboard: bool = True) -> F
     app.state.executor = make_executor(app.state.runtime)
     # Deployment traffic is counted in memory and written every few seconds (lifespan).
     app.state.live = LiveStats()
-    if settings.predict_coalescing:
+    if settings.predict_coalescing and not on_demand:
+        from urutiq_ai.predictions.predict_route import DeploymentPredictRoute, make_coalescer
+
         app.state.predict_coalescer = make_coalescer(app.state)
         app.add_middleware(DeploymentPredictRoute)
     if settings.max_body_bytes:  # outermost: it counts the bytes every other layer reads
@@ -90,8 +113,11 @@ def create_app(settings: Settings | None = None, *, dashboard: bool = True) -> F
     # FastAPI builds each included router's routes the first time a request reaches it.
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/readyz", readyz, methods=["GET"], tags=["health"], responses=NOT_READY)
-    include_api_routes(app)
-    if dashboard:
+    if on_demand:
+        include_api_routes_on_demand(app)
+    else:
+        include_api_routes(app)
+    if dashboard and not on_demand:
         from urutiq_ai.web.app import include_web_routes  # jinja and the pages: only here
 
         include_web_routes(app)  # the dashboard under /, and HTML error pages outside /api
@@ -171,6 +197,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the embedded scheduler with the server (``URUTIQ_SCHEDULER=embedded``, the
     default) and the writer of live deployment figures; stop them, then the job pool,
     when the server stops."""
+    from urutiq_ai.catalog import TICKERS
+    from urutiq_ai.deployments.service import write_live_figures
+
     settings: Settings = app.state.settings
     scheduler = None
     if settings.scheduler == "embedded":
@@ -207,7 +236,10 @@ def shut_down(app: FastAPI, *, finish_jobs: bool = False) -> None:
     coalescer = getattr(app.state, "predict_coalescer", None)
     if coalescer is not None:
         coalescer.close()
-    write_live_figures(app.state.runtime, app.state.live)
+    if app.state.live.counting:
+        from urutiq_ai.deployments.service import write_live_figures
+
+        write_live_figures(app.state.runtime, app.state.live)
     executor = getattr(app.state, "executor", None)
     if executor is not None:  # its jobs end, its heartbeat stops (the worker row too)
         executor.shutdown(wait=True)

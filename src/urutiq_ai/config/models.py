@@ -3,7 +3,7 @@ from typing import Any
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from urutiq_ai.config.schemas import ConfigType
+from urutiq_ai.config.types import ConfigType
 from urutiq_ai.core.db import Base, JSONValue, enum_type
 from urutiq_ai.core.models import CompanyOwned
 

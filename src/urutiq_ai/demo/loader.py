@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from urutiq_ai import catalog  # noqa: F401 - maps every table and registers training hooks
+from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
 from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor

@@ -1,9 +1,9 @@
-"""Checks a release must pass before it serves, registered by higher domains.
+"""Checks a release must pass before it serves, declared by higher domains.
 
-Governance (a higher domain) registers its gate here at import: a deployment module may not
-import it. A gate raises an :class:`~urutiq_ai.core.errors.AppError` to refuse a release
-(409 naming why); given an override reason it may let the release through and say so, and
-the reason is then recorded with the revision and in the audit log.
+Governance (a higher domain) declares its gate in :mod:`urutiq_ai.core.extensions`: a
+deployment module may not import it. A gate raises an :class:`~urutiq_ai.core.errors.AppError`
+to refuse a release (409 naming why); given an override reason it may let the release through
+and say so, and the reason is then recorded with the revision and in the audit log.
 """
 
 from collections.abc import Callable, Sequence
@@ -11,18 +11,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core import extensions
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.references import references
 from urutiq_ai.deployments.schemas import Environment
 
 # (session, ctx, model ids, environment, override reason) -> what was overridden, or None
 ReleaseGate = Callable[[Session, TenantContext, Sequence[str], Environment, str | None], Any]
-RELEASE_GATES: list[ReleaseGate] = []
-
-
-def release_gate(gate: ReleaseGate) -> ReleaseGate:
-    """Register ``gate`` (a decorator); every release, promotion and first deploy runs it."""
-    RELEASE_GATES.append(gate)
-    return gate
+RELEASE_GATES: list[ReleaseGate] = references(extensions.RELEASE_GATES)
+"""Every release, promotion and first deploy runs each of them."""
 
 
 def check_release(

@@ -119,6 +119,12 @@ class LiveStats:
             slot.latency[bucket_of(latency_ms)] += 1
             self._dirty.add(key)
 
+    @property
+    def counting(self) -> bool:
+        """Whether any revision's traffic is counted here (else there is nothing to write)."""
+        with self._lock:
+            return bool(self._slots)
+
     def take_due(self, now: datetime | None = None) -> dict[Key, dict[str, Any]]:
         """The slots of every revision to write now, as JSON: those counted since the last
         call, and once a minute those counted within the last day (their window moves on

@@ -15,37 +15,10 @@ from urutiq_ai.core.schemas import (
     Ref,
     RequestSchema,
 )
-
-
-class Environment(StrEnum):
-    development = "development"
-    staging = "staging"
-    production = "production"
-
-
-class DeploymentStatus(StrEnum):
-    deploying = "deploying"
-    active = "active"
-    failed = "failed"
-    rolled_back = "rolled_back"
-
-
-class RevisionStatus(StrEnum):
-    """What became of one revision: serving now, replaced, undone, or never served."""
-
-    active = "active"
-    superseded = "superseded"
-    rolled_back = "rolled_back"
-    failed = "failed"
-
-
-class RevisionAction(StrEnum):
-    deploy = "deploy"
-    release = "release"
-    promote = "promote"
-    rollback = "rollback"
-    auto_rollback = "auto_rollback"
-
+from urutiq_ai.deployments.types import DeploymentStatus as DeploymentStatus
+from urutiq_ai.deployments.types import Environment as Environment
+from urutiq_ai.deployments.types import RevisionAction as RevisionAction
+from urutiq_ai.deployments.types import RevisionStatus as RevisionStatus
 
 WEIGHT_TOLERANCE = 1e-6
 MAX_VARIANTS = 5

@@ -1,6 +1,5 @@
 """AIExperiment on the wire: the experiment, its methodology, evaluation and promotion."""
 
-from enum import StrEnum
 from typing import Literal
 
 from pydantic import ConfigDict, Field, JsonValue
@@ -13,13 +12,8 @@ from urutiq_ai.core.schemas import (
     Ref,
     RequestSchema,
 )
+from urutiq_ai.experiments.types import ExperimentStatus as ExperimentStatus
 from urutiq_ai.sources.schemas import SourceSpec
-
-
-class ExperimentStatus(StrEnum):
-    active = "active"
-    completed = "completed"
-    archived = "archived"
 
 
 class AIExperimentCreate(RequestSchema):

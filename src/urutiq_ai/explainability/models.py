@@ -3,7 +3,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, enum_type
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.explainability.schemas import ImportanceMethod
+from urutiq_ai.explainability.types import ImportanceMethod
 
 
 class AIModelFeatureImportance(Base, CompanyOwned):

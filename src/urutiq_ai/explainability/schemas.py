@@ -1,17 +1,11 @@
 """AIModelFeatureImportance on the wire."""
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import Field
 
 from urutiq_ai.core.schemas import CompanyOwnedRead, Name, ReadSchema, Ref, RequestSchema
-
-
-class ImportanceMethod(StrEnum):
-    permutation = "permutation"
-    shap = "shap"
-    built_in = "built_in"
+from urutiq_ai.explainability.types import ImportanceMethod as ImportanceMethod
 
 
 class AIModelFeatureImportanceCreate(RequestSchema):

@@ -18,7 +18,7 @@ from urutiq_ai.explainability.schemas import (
 )
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
-from urutiq_ai.training.hooks import TrainedModel, after_training
+from urutiq_ai.training.hooks import TrainedModel
 
 FEATURE_IMPORTANCES = Resource(
     path="feature-importances",
@@ -73,7 +73,6 @@ def replace_importances(
     return rows
 
 
-@after_training
 def importances_after_training(session: Session, ctx: TenantContext, trained: TrainedModel) -> None:
     """Compute built-in (where the model has them) and permutation importances."""
     from urutiq_ai.ml.errors import MLError  # the ML stack loads with the job, not the server

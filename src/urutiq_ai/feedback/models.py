@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, enum_type
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.feedback.schemas import FeedbackStatus, FeedbackType, Impact
+from urutiq_ai.feedback.types import FeedbackStatus, FeedbackType, Impact
 
 
 class AILearningFeedback(Base, CompanyOwned):

@@ -14,7 +14,6 @@ processing did to the prediction), ``usedBy`` (the retrainings a correction fed)
 """
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import Field, JsonValue
 
@@ -29,21 +28,9 @@ from urutiq_ai.core.schemas import (
     ShortText,
 )
 from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD as DEFAULT_RETRAIN_THRESHOLD
+from urutiq_ai.feedback.types import FeedbackStatus as FeedbackStatus
+from urutiq_ai.feedback.types import FeedbackType as FeedbackType
 from urutiq_ai.feedback.types import Impact as Impact
-
-
-class FeedbackType(StrEnum):
-    correction = "correction"
-    rating = "rating"
-    comment = "comment"
-    flag = "flag"
-
-
-class FeedbackStatus(StrEnum):
-    pending = "pending"
-    processed = "processed"
-    ignored = "ignored"
-
 
 # The key of feedbackData each type must carry.
 CORRECT_VALUE = "correctValue"

@@ -32,7 +32,6 @@ from urutiq_ai.core.db import record_after_rollback, settings_of
 from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
-from urutiq_ai.deployments.gates import release_gate
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance import privacy_cache
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
@@ -52,7 +51,6 @@ from urutiq_ai.governance.schemas import (
     ViolationType,
 )
 from urutiq_ai.governance.service import POLICIES
-from urutiq_ai.predictions.masking import input_masker
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
@@ -244,7 +242,6 @@ def _alert(
 # --- the release gate --------------------------------------------------------------------
 
 
-@release_gate
 def governance_gate(
     session: Session,
     ctx: TenantContext,
@@ -440,7 +437,6 @@ def _active_privacy_rules(
     return [rules for rules in parsed if isinstance(rules, PrivacyRules)]
 
 
-@input_masker
 def privacy_mask(
     session: Session, ctx: TenantContext, model: AIModel
 ) -> Callable[[dict[str, Any]], dict[str, Any]] | None:

@@ -1,7 +1,6 @@
 """AIGovernance (policies) and AIGovernanceViolation on the wire."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from pydantic import JsonValue
 
@@ -15,57 +14,16 @@ from urutiq_ai.core.schemas import (
     RequestSchema,
     ShortText,
 )
-
-
-class PolicyType(StrEnum):
-    bias_detection = "bias_detection"
-    fairness = "fairness"
-    transparency = "transparency"
-    privacy = "privacy"
-    security = "security"
-
-
-class PolicyStatus(StrEnum):
-    active = "active"
-    inactive = "inactive"
-    draft = "draft"
-
-
-class ViolationType(StrEnum):
-    bias = "bias"
-    fairness = "fairness"
-    privacy = "privacy"
-    security = "security"
-    transparency = "transparency"
-
-
-class Severity(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
-
-
-class ViolationStatus(StrEnum):
-    open = "open"
-    investigating = "investigating"
-    resolved = "resolved"
-    false_positive = "false_positive"
-
+from urutiq_ai.governance.types import EvaluationStatus as EvaluationStatus
+from urutiq_ai.governance.types import PolicyStatus as PolicyStatus
+from urutiq_ai.governance.types import PolicyType as PolicyType
+from urutiq_ai.governance.types import Severity as Severity
+from urutiq_ai.governance.types import ViolationStatus as ViolationStatus
+from urutiq_ai.governance.types import ViolationType as ViolationType
 
 CLOSED_VIOLATION_STATUSES = frozenset({ViolationStatus.resolved, ViolationStatus.false_positive})
 OPEN_VIOLATION_STATUSES = frozenset({ViolationStatus.open, ViolationStatus.investigating})
 BLOCKING_SEVERITIES = frozenset({Severity.high, Severity.critical})
-
-
-class EvaluationStatus(StrEnum):
-    """An evaluation's verdict: ``insufficient`` when the data cannot decide (e.g. one
-    group only); ``error`` when it could not run (e.g. an artifact that does not load)."""
-
-    passed = "pass"
-    failed = "fail"
-    insufficient = "insufficient"
-    error = "error"
 
 
 class AIGovernanceCreate(RequestSchema):

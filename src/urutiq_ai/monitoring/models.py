@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type, utcnow
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.monitoring.schemas import (
+from urutiq_ai.monitoring.types import (
     DriftStatus,
     DriftType,
     MetricType,

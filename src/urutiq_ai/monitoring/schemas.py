@@ -17,41 +17,15 @@ from urutiq_ai.core.schemas import (
 )
 from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml.drift_scores import meaning_of
-
-
-class MetricType(StrEnum):
-    accuracy = "accuracy"
-    precision = "precision"
-    recall = "recall"
-    f1 = "f1"
-    mae = "mae"
-    rmse = "rmse"
-    latency = "latency"
-
-
-class TimeWindow(StrEnum):
-    daily = "daily"
-    weekly = "weekly"
-    monthly = "monthly"
-
-
-class Trend(StrEnum):
-    improving = "improving"
-    declining = "declining"
-    stable = "stable"
-
-
-class DriftType(StrEnum):
-    data_drift = "data_drift"
-    concept_drift = "concept_drift"
-    label_drift = "label_drift"
-
-
-class DriftStatus(StrEnum):
-    detected = "detected"
-    warning = "warning"
-    normal = "normal"
-
+from urutiq_ai.monitoring.types import DriftStatus as DriftStatus
+from urutiq_ai.monitoring.types import DriftType as DriftType
+from urutiq_ai.monitoring.types import MetricType as MetricType
+from urutiq_ai.monitoring.types import MonitorKind as MonitorKind
+from urutiq_ai.monitoring.types import MonitorRunStatus as MonitorRunStatus
+from urutiq_ai.monitoring.types import MonitorStatus as MonitorStatus
+from urutiq_ai.monitoring.types import MonitorTrigger as MonitorTrigger
+from urutiq_ai.monitoring.types import TimeWindow as TimeWindow
+from urutiq_ai.monitoring.types import Trend as Trend
 
 STATUS_ORDER = {DriftStatus.normal: 0, DriftStatus.warning: 1, DriftStatus.detected: 2}
 """Drift statuses from least to most severe."""
@@ -245,29 +219,6 @@ class PerformanceSeries(ReadSchema):
 
 
 # -- monitors on a schedule -----------------------------------------------------------------
-
-
-class MonitorKind(StrEnum):
-    performance = "performance"
-    drift = "drift"
-    quality = "quality"
-
-
-class MonitorStatus(StrEnum):
-    active = "active"
-    paused = "paused"
-
-
-class MonitorRunStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    completed = "completed"
-    failed = "failed"
-
-
-class MonitorTrigger(StrEnum):
-    schedule = "schedule"
-    manual = "manual"
 
 
 class MonitorCreate(RequestSchema):

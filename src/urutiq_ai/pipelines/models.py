@@ -6,7 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type, new_id
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.pipelines.schemas import PipelineStatus, PipelineType, RunStatus
+from urutiq_ai.core.schemas import RunStatus
+from urutiq_ai.pipelines.types import PipelineStatus, PipelineType
 
 
 def new_run_id() -> str:

@@ -22,22 +22,11 @@ from urutiq_ai.core.schemas import (
     ShortText,
 )
 from urutiq_ai.pipelines.steps import TransformStep
+from urutiq_ai.pipelines.types import PipelineStatus as PipelineStatus
+from urutiq_ai.pipelines.types import PipelineType as PipelineType
 from urutiq_ai.quality.rules import QualityCheck
 
 __all__ = ["RunStatus"]
-
-
-class PipelineType(StrEnum):
-    data_collection = "data_collection"
-    preprocessing = "preprocessing"
-    feature_engineering = "feature_engineering"
-    validation = "validation"
-
-
-class PipelineStatus(StrEnum):
-    active = "active"
-    paused = "paused"
-    error = "error"
 
 
 Steps = Annotated[list[TransformStep], Field(max_length=100)]

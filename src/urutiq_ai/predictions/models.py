@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, enum_type
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.predictions.schemas import PredictionType
+from urutiq_ai.predictions.types import PredictionType
 
 # tenancy: global - a partial index's predicate (DDL)
 SERVED_BY_DEPLOYMENT = text('"deploymentId" IS NOT NULL')

@@ -1,6 +1,5 @@
 """AIModelPrediction on the wire."""
 
-from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, JsonValue, model_validator
@@ -14,13 +13,7 @@ from urutiq_ai.core.schemas import (
     RequestSchema,
     Score,
 )
-
-
-class PredictionType(StrEnum):
-    anomaly = "anomaly"
-    classification = "classification"
-    regression = "regression"
-    forecast = "forecast"
+from urutiq_ai.predictions.types import PredictionType as PredictionType
 
 
 class AIModelPredictionCreate(RequestSchema):

@@ -1,7 +1,5 @@
 """AIDataQuality on the wire."""
 
-from enum import StrEnum
-
 from pydantic import JsonValue
 
 from urutiq_ai.core.schemas import (
@@ -12,20 +10,8 @@ from urutiq_ai.core.schemas import (
     RequestSchema,
     ShortText,
 )
-
-
-class QualityMetric(StrEnum):
-    completeness = "completeness"
-    accuracy = "accuracy"
-    consistency = "consistency"
-    timeliness = "timeliness"
-    validity = "validity"
-
-
-class QualityStatus(StrEnum):
-    passed = "pass"
-    fail = "fail"
-    warning = "warning"
+from urutiq_ai.quality.types import QualityMetric as QualityMetric
+from urutiq_ai.quality.types import QualityStatus as QualityStatus
 
 
 class AIDataQualityCreate(RequestSchema):

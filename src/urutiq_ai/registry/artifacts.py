@@ -9,9 +9,7 @@ import functools
 import os
 from collections.abc import Hashable
 from dataclasses import dataclass
-
-import fsspec
-from fsspec.implementations.local import LocalFileSystem
+from typing import Any
 
 STAMPED_KEYS = ("size", "mtime", "created", "LastModified", "last_modified", "ETag", "etag")
 """What :meth:`ArtifactStore.stamp` keeps of a remote file's ``info``."""
@@ -27,14 +25,14 @@ class ArtifactStore:
     def put(self, key: str, data: bytes) -> str:
         """Write ``data`` under ``key``; returns the URL it was written to."""
         url = self._url(key)
-        fs, path = fsspec.core.url_to_fs(url)
+        fs, path = _filesystem(url)
         fs.makedirs(fs._parent(path), exist_ok=True)
         with fs.open(path, "wb") as handle:
             handle.write(data)
         return url
 
     def get(self, url: str) -> bytes:
-        fs, path = fsspec.core.url_to_fs(url)
+        fs, path = _filesystem(url)
         with fs.open(path, "rb") as handle:
             data: bytes = handle.read()
         return data
@@ -53,7 +51,7 @@ class ArtifactStore:
             if local is not None:
                 st = os.stat(local)
                 return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            fs, path = fsspec.core.url_to_fs(url)
+            fs, path = _filesystem(url)
             info = fs.info(path)
         except (OSError, ValueError):
             return None
@@ -61,10 +59,21 @@ class ArtifactStore:
         return stamped or None
 
 
+def _filesystem(url: str) -> tuple[Any, str]:
+    """fsspec's file system for ``url`` and the path in it. fsspec is imported here, when an
+    artifact is first stored or read, not by every command that lists models."""
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    return fs, path
+
+
 @functools.lru_cache(maxsize=1024)
 def _local_path(url: str) -> str | None:
     """The local path of ``url`` (a plain path or ``file://``), else None."""
-    fs, path = fsspec.core.url_to_fs(url)
+    from fsspec.implementations.local import LocalFileSystem
+
+    fs, path = _filesystem(url)
     return str(path) if isinstance(fs, LocalFileSystem) else None
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, enum_type
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.registry.schemas import ModelStatus, ModelType
+from urutiq_ai.registry.types import ModelStatus, ModelType
 
 
 class AIModel(Base, CompanyOwned):

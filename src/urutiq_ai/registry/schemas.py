@@ -16,21 +16,8 @@ from urutiq_ai.core.schemas import (
     Score,
     ShortText,
 )
-
-
-class ModelType(StrEnum):
-    classification = "classification"
-    regression = "regression"
-    clustering = "clustering"
-    anomaly_detection = "anomaly_detection"
-
-
-class ModelStatus(StrEnum):
-    training = "training"
-    active = "active"
-    deprecated = "deprecated"
-    failed = "failed"
-
+from urutiq_ai.registry.types import ModelStatus as ModelStatus
+from urutiq_ai.registry.types import ModelType as ModelType
 
 Version = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
 

@@ -48,7 +48,8 @@ def _local_http() -> tuple[httpx.Client, Callable[[], None]]:
     from urutiq_ai.api.app import create_app, shut_down
 
     settings = get_settings()
-    app = create_app(settings, dashboard=False)  # the SDK calls /api only
+    # The SDK calls /api only; each domain's routes are mounted when first called.
+    app = create_app(settings, dashboard=False, on_demand=True)
     http = TestClient(app, raise_server_exceptions=False)
 
     def close() -> None:

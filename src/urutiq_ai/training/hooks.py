@@ -1,5 +1,6 @@
-"""What happens after a model version is trained, declared here so that higher domains
-(explainability computes feature importances) can join in without training importing them.
+"""What happens after a model version is trained: higher domains (explainability computes
+feature importances) join in through :mod:`urutiq_ai.core.extensions`, without training
+importing them.
 """
 
 from collections.abc import Callable
@@ -8,7 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core import extensions
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.references import references
 from urutiq_ai.registry.models import AIModel
 
 
@@ -20,10 +23,5 @@ class TrainedModel:
 
 
 AfterTraining = Callable[[Session, TenantContext, TrainedModel], None]
-AFTER_TRAINING: list[AfterTraining] = []
-
-
-def after_training(hook: AfterTraining) -> AfterTraining:
-    """Register ``hook`` to run, in its own unit of work, after each successful training."""
-    AFTER_TRAINING.append(hook)
-    return hook
+AFTER_TRAINING: list[AfterTraining] = references(extensions.AFTER_TRAINING)
+"""Each runs, in its own unit of work, after each successful training."""

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from urutiq_ai.core.db import Base, JSONValue, UTCDateTime, enum_type
 from urutiq_ai.core.models import CompanyOwned
-from urutiq_ai.training.schemas import RunStatus
+from urutiq_ai.core.schemas import RunStatus
 
 
 class AIModelTrainingRun(Base, CompanyOwned):
