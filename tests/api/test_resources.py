@@ -483,3 +483,23 @@ def test_models_are_listed_by_several_ids_at_once(factory: Factory) -> None:
     listed = factory.list_all("models", id=[first["id"], third["id"]])
     assert {row["id"] for row in listed} == {first["id"], third["id"]}
     assert [row["id"] for row in factory.list_all("models", id=first["id"])] == [first["id"]]
+
+
+def test_ids_of_another_tenant_or_company_list_nothing(
+    factory: Factory, factory_second: Factory
+) -> None:
+    """``?id=`` names rows; it never reaches past the key's tenant and the path's company:
+    another tenant's model, and this tenant's model of company B, are not listed."""
+    own = factory.create("models")
+    in_b = factory.create("models", company=factory.tenant.company_b)
+    theirs = factory_second.create("models")
+    ids = [own["id"], in_b["id"], theirs["id"]]
+    assert [row["id"] for row in factory.list_all("models", id=ids)] == [own["id"]]
+    assert factory_second.list_all("models", id=[own["id"], in_b["id"]]) == []
+    limited = factory.client.get(
+        factory.tenant.url("models", company=factory.tenant.company_b),
+        params={"id": ids},
+        headers=factory.tenant.headers("limited"),
+    )
+    assert limited.status_code == 200, limited.text
+    assert [row["id"] for row in limited.json()["items"]] == [in_b["id"]]
