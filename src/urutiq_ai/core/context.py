@@ -37,6 +37,3 @@ class TenantContext:
 
     def for_company(self, company_id: CompanyId) -> "TenantContext":
         return replace(self, company_ids=frozenset({company_id}), all_companies=False)
-
-    def may_see_company(self, company_id: str) -> bool:
-        return self.all_companies or company_id in self.company_ids

@@ -107,10 +107,5 @@ def cents_to_money(cents: npt.ArrayLike) -> Floats:
     return np.round(np.asarray(cents, dtype=np.float64) / 100.0, 2)
 
 
-def lognormal_cents(rng: np.random.Generator, median: Floats, sigma: Floats) -> Ints:
-    amount = median * np.exp(rng.normal(0.0, 1.0, len(median)) * sigma)
-    return np.maximum(np.round(amount * 100.0), 100).astype(np.int64)
-
-
 def to_timestamps(values: Dates) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(values.astype("datetime64[ns]"))

@@ -30,19 +30,6 @@ class DeploymentRepository(TenantRepository[AIDeployment]):
         """Every deployment that serves (active, or rolled back to an earlier revision)."""
         return self.scalars(self.base_statement().where(AIDeployment.status.in_(SERVING)))
 
-    def health_due(self, now: datetime, limit: int = 100) -> Sequence[AIDeployment]:
-        stmt = (
-            self.base_statement()
-            .where(
-                AIDeployment.status.in_(SERVING),
-                AIDeployment.health_due_at.is_not(None),
-                AIDeployment.health_due_at <= now,
-            )
-            .order_by(AIDeployment.health_due_at)
-            .limit(limit)
-        )
-        return self.scalars(stmt)
-
 
 class RevisionRepository(TenantRepository[DeploymentRevision]):
     model = DeploymentRevision

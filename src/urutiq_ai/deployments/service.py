@@ -400,14 +400,6 @@ def serving_revision(
 # --- health on a schedule ----------------------------------------------------------------
 
 
-def check_due(
-    session: Session, ctx: TenantContext, *, store: ArtifactStore, now: datetime
-) -> list[AIDeployment]:
-    """Check every serving deployment of the context whose health check is due."""
-    due = DeploymentRepository(session, ctx).health_due(now)
-    return [_recheck(session, ctx, row, store=store, trigger="schedule") for row in due]
-
-
 def _recheck(
     session: Session,
     ctx: TenantContext,

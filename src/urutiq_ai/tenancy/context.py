@@ -1,8 +1,9 @@
 """The only constructors of :class:`TenantContext`.
 
-``from_api_key`` (requests), ``for_job`` (workers), ``system`` (admin commands
-and migrations, which see every tenant and so never go through a repository
-that filters by tenant).
+``from_api_key`` (requests), ``for_job`` (workers), ``tenant_admin`` (in-process admin
+commands over one whole tenant). Code that must see every tenant (migrations, the
+scheduler's sweeps) binds the system scope instead (``core.scoping.bind_system``) and
+never goes through a repository that filters by tenant.
 """
 
 from urutiq_ai.core.context import Role, TenantContext

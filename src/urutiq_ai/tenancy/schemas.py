@@ -17,15 +17,6 @@ from urutiq_ai.core.schemas import (
 __all__ = ["Role"]
 
 
-class TenantCreate(RequestSchema):
-    name: Name
-    id: Ref | None = None
-
-
-class TenantRead(TimestampedRead):
-    name: str
-
-
 class CompanyCreate(RequestSchema):
     name: Name
     id: Ref | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$")
