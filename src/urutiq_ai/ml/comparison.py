@@ -10,7 +10,7 @@ Pure functions on arrays; every statistic scipy or scikit-learn computes is take
 * :func:`unpaired_bootstrap` -- online regression: the two arms saw different rows; the
   difference of the arms' mean (or median) absolute errors, two independent samples.
 * :func:`two_proportion_test` -- online classification: the correctness rates of the arms,
-  the pooled two-sided z-test (through ``scipy.stats.chi2_contingency``) and a Wald interval.
+  the pooled two-sided z-test (:mod:`urutiq_ai.ml.proportions`) and a Wald interval.
 * :func:`required_sample_size` -- rows per arm for the two-proportion test to reach a power.
 * :func:`parse_success_metrics` and :func:`judge` -- an experiment's success criteria
   (improvement targets and guards) and the verdict on a set of comparisons.
@@ -43,6 +43,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 from sklearn import metrics as skm
+
+from urutiq_ai.ml.proportions import pooled_z
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1Score")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
@@ -512,9 +514,9 @@ def two_proportion_test(
 ) -> ProportionTest:
     """Two-sided pooled z-test of ``p_b - p_a`` and its Wald interval.
 
-    The p-value is ``scipy.stats.chi2_contingency``'s without continuity correction on the
-    2x2 table (the same test as the pooled z-test); ``z = sign(p_b - p_a) * sqrt(chi2)``.
-    With no variation at all (every row a success, or none) z is 0 and the p-value 1.
+    z and the p-value are :func:`~urutiq_ai.ml.proportions.pooled_z`'s (the same test as
+    a chi-square on the 2x2 table without continuity correction). With no variation at all
+    (every row a success, or none) z is 0 and the p-value 1.
     The Wald interval is ``diff +- z_(1-alpha/2) * sqrt(p_a q_a / n_a + p_b q_b / n_b)``.
     """
     confidence = check_confidence(confidence)
@@ -522,11 +524,8 @@ def two_proportion_test(
     _check_counts(successes_b, n_b, "b")
     p_a, p_b = successes_a / n_a, successes_b / n_b
     difference = p_b - p_a
-    table = np.array([[successes_a, n_a - successes_a], [successes_b, n_b - successes_b]])
-    z, p_value = 0.0, 1.0
-    if table.sum(axis=0).all():
-        chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
-        z, p_value = math.copysign(math.sqrt(chi2), difference) if chi2 else 0.0, float(p)
+    z_value, p = pooled_z(successes_a, n_a, successes_b, n_b)
+    z, p_value = float(z_value), float(p)
     margin = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(
         p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b
     )

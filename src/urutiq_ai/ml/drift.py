@@ -83,6 +83,7 @@ from urutiq_ai.ml.errors import InputError
 from urutiq_ai.ml.labels import category_label, number_label
 from urutiq_ai.ml.profile import OTHER as OTHER  # re-exported: drift results name it
 from urutiq_ai.ml.profile import WORD
+from urutiq_ai.ml.proportions import pooled_z
 
 
 class Method(StrEnum):
@@ -349,15 +350,10 @@ def chisquare(reference: np.ndarray, current: np.ndarray) -> TestResult:
 
 
 def two_proportion_z(hits_ref: float, n_ref: float, hits_cur: float, n_cur: float) -> TestResult:
-    """Pooled two-proportion Z test; score is the two-sided p-value."""
-    if n_ref == 0 or n_cur == 0:
-        return TestResult(1.0, 0.0)
-    pooled = (hits_ref + hits_cur) / (n_ref + n_cur)
-    spread = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
-    if spread == 0.0:
-        return TestResult(1.0, 0.0)
-    z = (hits_cur / n_cur - hits_ref / n_ref) / spread
-    return TestResult(float(2.0 * stats.norm.sf(abs(z))), float(z))
+    """Pooled two-proportion Z test (:func:`~urutiq_ai.ml.proportions.pooled_z`); score is
+    the two-sided p-value."""
+    z, p = pooled_z(hits_ref, n_ref, hits_cur, n_cur)
+    return TestResult(float(p), float(z))
 
 
 def z_test(reference: np.ndarray, current: np.ndarray) -> TestResult:
@@ -664,7 +660,7 @@ def _category_shifts(
 ) -> list[dict[str, Any]]:
     """Per category: shares, relative change and a two-proportion Z test, most shifted first."""
     n_ref, n_cur = float(ref.sum()), float(current_size)
-    p_values = _two_proportion_p(ref, n_ref, cur, n_cur)
+    _, p_values = pooled_z(ref, n_ref, cur, n_cur)
     rows: list[dict[str, Any]] = []
     for label, hits_ref, hits_cur, p_value in zip(labels, ref, cur, p_values, strict=True):
         ref_share, cur_share = float(hits_ref / n_ref), _share(hits_cur, current_size)
@@ -679,20 +675,6 @@ def _category_shifts(
         )
     rows.sort(key=lambda row: abs(float(row["currentShare"]) - row["referenceShare"]), reverse=True)
     return rows
-
-
-def _two_proportion_p(
-    hits_ref: np.ndarray, n_ref: float, hits_cur: np.ndarray, n_cur: float
-) -> np.ndarray:
-    """:func:`two_proportion_z`'s p-values for many categories at once (same arithmetic):
-    one scipy call instead of one per category (200,000 categories: 36 s -> well under 1 s)."""
-    if n_ref == 0 or n_cur == 0:
-        return np.ones(len(hits_ref))
-    pooled = (hits_ref + hits_cur) / (n_ref + n_cur)
-    spread = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n_ref + 1.0 / n_cur))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (hits_cur / n_cur - hits_ref / n_ref) / spread
-    return np.where(spread == 0.0, 1.0, 2.0 * stats.norm.sf(np.abs(z)))
 
 
 def _rare_shift_signal(
