@@ -1,11 +1,14 @@
-"""Compact rendering of loss curves in CLI tables."""
+"""CLI output helpers: loss curves in a line, tables fitted to the terminal, the busy bar."""
 
+import io
 from datetime import datetime
 
 import pytest
 from pydantic import BaseModel
+from rich.console import Console
 
 from urutiq_ai.cli._output import (
+    FOLD_LEAST,
     Column,
     busy,
     cell,
@@ -135,6 +138,31 @@ class TestFitting:
         assert "…" not in out
         words = " ".join(line.split("│")[1].strip() for line in out.splitlines()[3:])
         assert words.split() == verdict.split()
+
+    def test_a_long_value_folds_inside_its_words_instead_of_being_hidden(self) -> None:
+        value = '{"name":"professional_subscriptions_and_memberships"}'
+        cells = [["categories.2", value]]
+        path = Column("path", str, rank=0)
+        # as free text its one word is wider than the room: the column would go
+        assert fit_columns([path, Column("new", str, wrap=True)], cells, 40) == ([0], {})
+        kept, widths = fit_columns([path, Column("new", str, fold=True)], cells, 40)
+        assert kept == [0, 1]
+        assert widths == {1: 40 - len("categories.2") - 5}  # 5: the padding and the rule
+        assert fit_columns([path, Column("new", str, fold=True)], cells, 12 + 5 + FOLD_LEAST) == (
+            [0, 1],
+            {1: FOLD_LEAST},
+        )
+
+    def test_a_cell_takes_its_style_from_its_text(self) -> None:
+        out = io.StringIO()
+        console = Console(file=out, width=40, force_terminal=True, color_system="standard")
+        columns = [
+            Column("check", lambda row: row[0], rank=0),
+            Column("status", lambda row: row[1], styles={"fail": "bold red"}),
+        ]
+        print_fitted("checks", columns, [("a", "fail"), ("b", "pass")], console=console)
+        assert "\x1b[1;31mfail" in out.getvalue()
+        assert " pass " in out.getvalue()  # no style for it
 
 
 class TestBusy:

@@ -206,16 +206,25 @@ class Column:
     """A table column: its header, the text of a row's cell, and how it gives way when the
     terminal is too narrow for the whole table.
 
-    ``rank`` 0 is never hidden (ids: people copy them into other commands); the others
-    give way highest rank first, the rightmost of equal ranks first (:func:`fit_columns`).
-    A ``wrap`` column holds free text and folds at spaces; every other column keeps each
-    line of its cells whole.
+    ``rank`` 0 is never hidden (ids: people copy them into other commands; and the label
+    that says what a row is); the others give way highest rank first, the rightmost of
+    equal ranks first (:func:`fit_columns`). A ``wrap`` column holds free text and folds at
+    spaces; a ``fold`` column holds long values (JSON, lists) that may also break inside a
+    word; every other column keeps each line of its cells whole. ``styles`` colours a cell
+    by its text (``{"fail": "bold red"}``).
     """
 
     header: str
     text: Callable[[Any], str]
     rank: int = 1
     wrap: bool = False
+    fold: bool = False
+    styles: Mapping[str, str] | None = None
+
+    @property
+    def folds(self) -> bool:
+        """Whether the column's cells may take more than one line each."""
+        return self.wrap or self.fold
 
 
 def field(name: str, *, rank: int | None = None, wrap: bool = False) -> Column:
@@ -257,26 +266,37 @@ def _table_width(widths: Iterable[int]) -> int:
     return sum(widths) + 3 * len(widths) - 1
 
 
+def _least(column: Column, texts: Sequence[str], widest: int) -> int:
+    """The narrowest a column may be: its widest line, or for free text its longest word
+    (no more than :data:`FOLD_LEAST` where words may break)."""
+    if column.fold:
+        return min(_widest_word(texts), FOLD_LEAST)
+    return _widest_word(texts) if column.wrap else widest
+
+
 # A wrap column this wide reads comfortably: a lesser column is not shown at its expense.
 WRAP_COMFORT = 30
+# A fold column needs no more than this: a longer word goes on over the next lines.
+FOLD_LEAST = 16
 
 
 def fit_columns(
     columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int
 ) -> tuple[list[int], dict[int, int]]:
     """Which columns fit in ``width`` (their indexes, in order), and the width of each kept
-    ``wrap`` column.
+    ``wrap`` or ``fold`` column.
 
-    A plain column needs its widest line, a ``wrap`` column its longest word (and, next to a
-    lesser column, up to :data:`WRAP_COMFORT`). Rank-0 columns are always kept; then, lowest
-    rank first (the leftmost of equal ranks), each column that still fits is kept: a column
-    too wide for what is left is hidden, a lesser one that fits is not. The room left goes
-    to the wrap columns: up to their comfort first (by rank), then to the one that lacks
+    A plain column needs its widest line, a ``wrap`` column its longest word, a ``fold``
+    column its longest word up to :data:`FOLD_LEAST` (and either, next to a lesser column,
+    up to :data:`WRAP_COMFORT`). Rank-0 columns are always kept; then, lowest rank first
+    (the leftmost of equal ranks), each column that still fits is kept: a column too wide
+    for what is left is hidden, a lesser one that fits is not. The room left goes to the
+    wrap and fold columns: up to their comfort first (by rank), then to the one that lacks
     most. Without a rank-0 column the most important column is kept whatever its width.
     """
     texts = [[row[i] for row in cells] + [c.header] for i, c in enumerate(columns)]
     widest = [_widest_line(t) for t in texts]
-    least = [_widest_word(texts[i]) if c.wrap else widest[i] for i, c in enumerate(columns)]
+    least = [_least(c, texts[i], widest[i]) for i, c in enumerate(columns)]
     comfort = [min(widest[i], max(least[i], WRAP_COMFORT)) for i in range(len(columns))]
 
     def needed(kept: list[int], added: int) -> int:
@@ -294,7 +314,7 @@ def fit_columns(
     room = width - _table_width(least[i] for i in kept)
     if room < 0:
         return kept, {}
-    wrapped = {i: least[i] for i in kept if columns[i].wrap}
+    wrapped = {i: least[i] for i in kept if columns[i].folds}
     for i in sorted(wrapped, key=lambda i: (columns[i].rank, i)):  # comfort first, by rank
         grant = min(room, comfort[i] - wrapped[i])
         wrapped[i] += grant
@@ -322,12 +342,14 @@ def print_fitted(
     for i in kept:
         table.add_column(
             columns[i].header,
-            no_wrap=not columns[i].wrap,
+            no_wrap=not columns[i].folds,
             overflow="fold",
             width=wrapped.get(i),
         )
     for row in cells:
-        table.add_row(*(Text(row[i]) for i in kept))
+        table.add_row(
+            *(Text(row[i], style=(columns[i].styles or {}).get(row[i], "")) for i in kept)
+        )
     console.print(table)
     hidden = [c.header for i, c in enumerate(columns) if i not in kept]
     if hidden:

@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
+from urutiq_ai.cli._output import (
+    Column,
+    cell,
+    fail,
+    field,
+    print_fitted,
+    print_json,
+    read_json_file,
+)
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.config.types import ConfigType
 
@@ -27,6 +34,16 @@ TypeOption = Annotated[
     ),
 ]
 IdArg = Annotated[str, typer.Argument(help="The configuration version's id.")]
+# What a roll back is chosen by: the version, whether it is active, its id (for `config
+# activate`) and why it was written; when and by whom give way first.
+HISTORY_COLUMNS = [
+    field("version", rank=1),
+    Column("active", lambda row: "*" if row.is_active else "", rank=1),
+    field("id"),
+    field("created_at", rank=3),
+    field("created_by", rank=4),
+    field("note", rank=2, wrap=True),
+]
 
 
 def set_(
@@ -99,19 +116,8 @@ def history(
     if not versions:
         console.print(f"No {config_type.value} configuration yet.")
         return
-    table = Table(title=f"{config_type.value} configuration history")
-    for column in ("version", "active", "id", "createdAt", "createdBy", "note"):
-        table.add_column(column, no_wrap=column == "id")
-    for item in versions:
-        table.add_row(
-            str(item.version),
-            "*" if item.is_active else "",
-            item.id,
-            cell(item.created_at),
-            cell(item.created_by),
-            cell(item.note),
-        )
-    console.print(table)
+    title = f"{config_type.value} configuration history"
+    print_fitted(title, HISTORY_COLUMNS, versions, console=console)
 
 
 def diff(
@@ -139,17 +145,24 @@ def print_diff(result: "ConfigDiff") -> None:
     if not result.changes:
         console.print(f"{title}: no differences.")
         return
-    table = Table(title=title)
-    for column in ("change", "path", "old", "new"):
-        table.add_column(column)
-    for change in result.changes:
-        table.add_row(
-            change.kind.value,
-            change.path or "(all)",
-            "" if change.kind is ChangeKind.added else _value(change.old),
-            "" if change.kind is ChangeKind.removed else _value(change.new),
-        )
-    console.print(table)
+    # the path says what a row is; long values fold onto more lines instead of being cut
+    columns = [
+        Column("change", lambda change: change.kind.value),
+        Column("path", lambda change: change.path or "(all)", rank=0),
+        Column(
+            "old",
+            lambda change: "" if change.kind is ChangeKind.added else _value(change.old),
+            rank=2,
+            fold=True,
+        ),
+        Column(
+            "new",
+            lambda change: "" if change.kind is ChangeKind.removed else _value(change.new),
+            rank=2,
+            fold=True,
+        ),
+    ]
+    print_fitted(title, columns, result.changes, console=console)
 
 
 def show(

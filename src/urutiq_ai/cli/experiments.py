@@ -1,13 +1,13 @@
 """Experiments through the SDK: ``experiments create|evaluate|show|promote``."""
 
 import json
+from operator import itemgetter
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from urutiq_ai.cli._output import fail, print_json
+from urutiq_ai.cli._output import Column, fail, print_fitted, print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.cli.deployments import change_labels, print_change
 
@@ -120,7 +120,7 @@ def _show(experiment: "AIExperimentRead", as_json: bool) -> None:
     for part in ("offline", "online"):
         section = results.get(part)
         if isinstance(section, dict) and section.get("metrics"):
-            console.print(_metrics_table(part, section))
+            _print_metrics(part, section, console)
     online = results.get("online")
     if isinstance(online, dict):
         console.print(_online_line(online), markup=False, soft_wrap=True)
@@ -161,17 +161,24 @@ def _online_line(online: dict[str, Any]) -> str:
     return line
 
 
-def _metrics_table(title: str, section: dict[str, Any]) -> Table:
-    table = Table(title=f"{title} ({section.get('rows') or section.get('deploymentId', '')})")
-    for column in ("metric", "baseline", "current", "difference", "CI", "p"):
-        table.add_column(column)
-    for name, item in section["metrics"].items():
-        table.add_row(
-            name,
-            f"{item['baseline']:.4f}",
-            f"{item['current']:.4f}",
-            f"{item['difference']:+.4f}",
-            f"[{item['ciLow']:+.4f}, {item['ciHigh']:+.4f}] ({item['confidence']:.0%})",
-            f"{item['pValue']:.3f}",
-        )
-    return table
+# The metric, both values and their difference whole; the interval folds between its
+# bounds and gives way, after the p-value, at a narrow terminal.
+METRIC_COLUMNS = [
+    Column("metric", itemgetter("metric"), rank=0),
+    Column("baseline", lambda item: f"{item['baseline']:.4f}"),
+    Column("current", lambda item: f"{item['current']:.4f}"),
+    Column("difference", lambda item: f"{item['difference']:+.4f}"),
+    Column(
+        "CI",
+        lambda item: f"[{item['ciLow']:+.4f}, {item['ciHigh']:+.4f}] ({item['confidence']:.0%})",
+        rank=3,
+        wrap=True,
+    ),
+    Column("p", lambda item: f"{item['pValue']:.3f}", rank=2),
+]
+
+
+def _print_metrics(title: str, section: dict[str, Any], console: Console) -> None:
+    title = f"{title} ({section.get('rows') or section.get('deploymentId', '')})"
+    items = [{**item, "metric": name} for name, item in section["metrics"].items()]
+    print_fitted(title, METRIC_COLUMNS, items, console=console)

@@ -5,9 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from urutiq_ai.cli._output import fail, print_json, print_record
+from urutiq_ai.cli._output import Column, fail, print_fitted, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD, Impact
 
@@ -202,56 +201,51 @@ def _print_process(result: "ProcessResult") -> None:
         console.print(f"Not retrained {skipped.model_id}: {skipped.reason}")
 
 
-def _print_summaries(rows: "list[FeedbackSummary]") -> None:
-    table = Table(title="Feedback per model")
-    columns = (
-        "model",
-        "pending",
-        "processed",
-        "ignored",
-        "ratings",
-        "mean",
-        "flags",
-        "comments",
-        "corrections",
-        "changed",
-        "unused",
+def _mean(row: "FeedbackSummary") -> str:
+    return "" if row.ratings.mean is None else f"{row.ratings.mean:.2f}"
+
+
+def _changed(row: "FeedbackSummary") -> str:
+    share = row.corrections.changed_share
+    return "" if share is None else f"{row.corrections.changed} ({share:.0%})"
+
+
+# The model, then what decides the next step: feedback still pending, and the corrections
+# (all, and those no retraining has used yet); the other counts give way first.
+SUMMARY_COLUMNS = [
+    Column("model", lambda row: row.model_id, rank=0),
+    Column("pending", lambda row: str(row.pending)),
+    Column("processed", lambda row: str(row.processed), rank=3),
+    Column("ignored", lambda row: str(row.ignored), rank=4),
+    Column("ratings", lambda row: str(row.ratings.count), rank=3),
+    Column("mean", _mean, rank=2),
+    Column("flags", lambda row: str(row.flags.count), rank=3),
+    Column("comments", lambda row: str(row.comments), rank=4),
+    Column("corrections", lambda row: str(row.corrections.count)),
+    Column("changed", _changed, rank=2),
+    Column("unused", lambda row: str(row.corrections.unused)),
+    Column(
         "last challenger",
-    )
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        mean = "" if row.ratings.mean is None else f"{row.ratings.mean:.2f}"
-        share = row.corrections.changed_share
-        table.add_row(
-            row.model_id,
-            str(row.pending),
-            str(row.processed),
-            str(row.ignored),
-            str(row.ratings.count),
-            mean,
-            str(row.flags.count),
-            str(row.comments),
-            str(row.corrections.count),
-            "" if share is None else f"{row.corrections.changed} ({share:.0%})",
-            str(row.corrections.unused),
-            row.last_retraining.challenger_model_id if row.last_retraining else "",
-        )
-    Console().print(table)
+        lambda row: row.last_retraining.challenger_model_id if row.last_retraining else "",
+        rank=5,
+    ),
+]
+# The challenger (the id to deploy or promote), its version and the experiment that
+# compares it with the model; the counts, the run and the model retrained give way first.
+RETRAINED_COLUMNS = [
+    Column("model", lambda row: row.model_id, rank=5),
+    Column("challenger", lambda row: row.challenger_model_id, rank=0),
+    Column("version", lambda row: row.challenger_version),
+    Column("run", lambda row: row.run_id, rank=4),
+    Column("experiment", lambda row: row.experiment_id, rank=2),
+    Column("rows", lambda row: str(row.rows), rank=3),
+    Column("corrections", lambda row: f"{row.corrections} ({row.new_corrections} new)", rank=3),
+]
+
+
+def _print_summaries(rows: "list[FeedbackSummary]") -> None:
+    print_fitted("Feedback per model", SUMMARY_COLUMNS, rows)
 
 
 def _print_retrained(rows: "list[RetrainStarted]") -> None:
-    table = Table(title="Retrained from feedback")
-    for column in ("model", "challenger", "version", "run", "experiment", "rows", "corrections"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row.model_id,
-            row.challenger_model_id,
-            row.challenger_version,
-            row.run_id,
-            row.experiment_id,
-            str(row.rows),
-            f"{row.corrections} ({row.new_corrections} new)",
-        )
-    Console().print(table)
+    print_fitted("Retrained from feedback", RETRAINED_COLUMNS, rows)

@@ -7,15 +7,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from urutiq_ai.cli._output import fail, print_json, print_record
+from urutiq_ai.cli._output import Column, fail, print_fitted, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 if TYPE_CHECKING:
     from urutiq_ai.governance.schemas import PolicyEvaluationRead
 
 IdArg = Annotated[str, typer.Argument(help="The violation's id.")]
+# The policy (its id, for --policy), the verdict and why, whole; the violation's id gives
+# way first (`governance-violations list` finds it).
+EVALUATION_COLUMNS = [
+    Column("policy", lambda row: row.policy_id, rank=0),
+    Column("status", lambda row: row.status.value),
+    Column("summary", lambda row: row.summary or "", rank=2, wrap=True),
+    Column("violation", lambda row: row.violation_id or "", rank=3),
+]
 
 
 def evaluate(
@@ -124,9 +131,4 @@ def _print_evaluations(rows: "list[PolicyEvaluationRead]") -> None:
     if not rows:
         Console().print("No active policy applies to this model.")
         return
-    table = Table(title="Policy evaluations")
-    for column in ("policy", "status", "summary", "violation"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.policy_id, row.status.value, row.summary or "", row.violation_id or "")
-    Console().print(table)
+    print_fitted("Policy evaluations", EVALUATION_COLUMNS, rows)

@@ -1,18 +1,20 @@
 """Model verbs through the SDK: compare, promote, deprecate, importance, explain, predict."""
 
 import json
+from operator import itemgetter
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from urutiq_ai.cli._output import (
+    Column,
     LogOption,
     PredictionsFormat,
     PredictionsOutput,
     RowsOption,
     busy,
+    print_fitted,
     print_json,
     print_predictions,
     print_record,
@@ -47,21 +49,30 @@ def compare(
     if as_json:
         print_json(result)
         return
-    table = Table(
-        title=f"{result.left.model_name}: {result.left.model_version} -> "
-        f"{result.right.model_version}"
-    )
-    for column in ("", result.left.model_version, result.right.model_version, "delta"):
-        table.add_column(column)
-    for name, delta in result.metric_deltas.items():
-        table.add_row(
-            name, _num(result.left.metrics[name]), _num(result.right.metrics[name]), _num(delta)
-        )
-    for name, (old, new) in result.hyperparameter_changes.items():
-        table.add_row(f"hyperparameters.{name}", json.dumps(old), json.dumps(new), "")
-    table.add_row("features added", "", ", ".join(result.features_added), "")
-    table.add_row("features removed", ", ".join(result.features_removed), "", "")
-    Console().print(table)
+    before, after = result.left.model_version, result.right.model_version
+    rows = [
+        (name, _num(result.left.metrics[name]), _num(result.right.metrics[name]), _num(delta))
+        for name, delta in result.metric_deltas.items()
+    ] + [
+        (f"hyperparameters.{name}", json.dumps(old), json.dumps(new), "")
+        for name, (old, new) in result.hyperparameter_changes.items()
+    ]
+    # what a row is never goes; long values fold onto more lines; the delta gives way first
+    columns = [
+        Column("", itemgetter(0), rank=0),
+        Column(before, itemgetter(1), fold=True),
+        Column(after, itemgetter(2), fold=True),
+        Column("delta", itemgetter(3), rank=2),
+    ]
+    console = Console()
+    title = f"{result.left.model_name}: {before} -> {after}"
+    print_fitted(title, columns, rows, console=console)
+    # feature lists wrap between the names, which stay whole
+    for label, features in (
+        ("features added", result.features_added),
+        ("features removed", result.features_removed),
+    ):
+        console.print(f"{label}: {', '.join(features) or 'none'}", markup=False)
 
 
 def _num(value: float | None) -> str:

@@ -1,17 +1,18 @@
 """A model's performance over time through the SDK: ``perf show`` (with ``--compute``)."""
 
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from urutiq_ai.cli._output import cell
+from urutiq_ai.cli._output import Column, cell, print_fitted
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 if TYPE_CHECKING:
-    from urutiq_ai.monitoring.schemas import PerformanceSeries
+    from urutiq_ai.monitoring.schemas import PerformanceSeries, SeriesPoint
 
 METRICS = {
     "classification": ("accuracy", "precision", "recall", "f1"),
@@ -66,15 +67,21 @@ def _print(model: str, window: str, series: dict[str, "PerformanceSeries"]) -> N
             soft_wrap=True,
         )
         return
-    table = Table(title=f"Model {model}: {window} performance")
-    table.add_column("window start")
-    for metric in series:
-        table.add_column(metric)
-    for date in dates:
-        cells = [cell(date)]
-        for s in series.values():
-            point = next((p for p in s.points if p.date == date), None)
-            mark = TREND_MARKS.get(point.trend.value, "") if point and point.trend else ""
-            cells.append(f"{point.value:.4f} {mark}".rstrip() if point else "")
-        table.add_row(*cells)
-    console.print(table)
+    # the window says what a row is; at a narrow terminal the rightmost metrics give way
+    columns = [Column("window start", cell, rank=0)]
+    for metric, one in series.items():
+        columns.append(Column(metric, _point_text({p.date: p for p in one.points})))
+    print_fitted(f"Model {model}: {window} performance", columns, dates, console=console)
+
+
+def _point_text(points: "dict[datetime, SeriesPoint]") -> Callable[[datetime], str]:
+    """A window's value of one metric with its trend mark; blank where none is stored."""
+
+    def text(date: datetime) -> str:
+        point = points.get(date)
+        if point is None:
+            return ""
+        mark = TREND_MARKS.get(point.trend.value, "") if point.trend else ""
+        return f"{point.value:.4f} {mark}".rstrip()
+
+    return text

@@ -14,8 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from urutiq_ai.cli._output import (
+    Column,
     cell,
     fail,
+    print_fitted,
     print_json,
     print_listing,
     print_record,
@@ -128,6 +130,20 @@ RUN_RANKS = {
     "start_time": 2,
     "duration": 3,
 }
+# A step's rows in and out stay whole, its seconds give way first; a check's name folds.
+STEP_COLUMNS = [
+    Column("#", lambda step: str(step["#"]), rank=0),
+    Column("step", lambda step: cell(step.get("step")), rank=0),
+    Column("rows in", lambda step: cell(step.get("rowsIn"))),
+    Column("rows out", lambda step: cell(step.get("rowsOut"))),
+    Column("seconds", lambda step: cell(step.get("seconds")), rank=2),
+]
+CHECK_COLUMNS = [
+    Column("name", lambda check: cell(check.get("name")), rank=0, wrap=True),
+    Column("check", lambda check: cell(check.get("check"))),
+    Column("blocking", lambda check: cell(check.get("blocking")), rank=2),
+    Column("rows failed", lambda check: cell(check.get("rowsFailed"))),
+]
 
 
 def list_runs(
@@ -197,25 +213,11 @@ def print_run(run_row: Any) -> None:
         console.print(run_row.logs.rstrip("\n"), markup=False, highlight=False)
     steps = metrics.get("steps") or []
     if steps:
-        table = Table(title="Steps")
-        for column in ("#", "step", "rows in", "rows out", "seconds"):
-            table.add_column(column)
-        for index, step in enumerate(steps):
-            table.add_row(
-                str(index),
-                *(cell(step.get(key)) for key in ("step", "rowsIn", "rowsOut", "seconds")),
-            )
-        console.print(table)
+        numbered = [{**step, "#": index} for index, step in enumerate(steps)]
+        print_fitted("Steps", STEP_COLUMNS, numbered, console=console)
     checks = metrics.get("checks") or []
     if checks:
-        table = Table(title="Checks")
-        for column in ("name", "check", "blocking", "rows failed"):
-            table.add_column(column)
-        for check in checks:
-            table.add_row(
-                *(cell(check.get(key)) for key in ("name", "check", "blocking", "rowsFailed"))
-            )
-        console.print(table)
+        print_fitted("Checks", CHECK_COLUMNS, checks, console=console)
 
 
 def _mode_lines(metrics: dict[str, Any]) -> list[tuple[str, str]]:

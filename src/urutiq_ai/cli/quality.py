@@ -10,10 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from urutiq_ai.cli._output import cell, fail, print_json, read_json_file
+from urutiq_ai.cli._output import Column, cell, fail, print_fitted, print_json, read_json_file
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.quality import shipped
 
@@ -21,6 +19,18 @@ if TYPE_CHECKING:
     from urutiq_ai.quality.schemas import QualityRunResult
 
 STATUS_STYLES = {"pass": "green", "warning": "yellow", "fail": "bold red"}
+# Each check's name (folded), what it measured against what it needs, its verdict and how
+# many rows failed; where it looked and the dimension give way first.
+RESULT_COLUMNS = [
+    Column("check", lambda row: row.name, rank=0, wrap=True),
+    Column("dimension", lambda row: row.quality_metric.value, rank=4),
+    Column("table", lambda row: row.table_name, rank=3),
+    Column("column", lambda row: row.column_name or "", rank=3),
+    Column("metric", lambda row: cell(row.metric_value)),
+    Column("threshold", lambda row: cell(row.threshold)),
+    Column("status", lambda row: row.status.value, styles=STATUS_STYLES),
+    Column("failed", lambda row: f"{row.rows_failed} of {row.rows_checked}", rank=2),
+]
 
 ChecksOption = Annotated[
     str,
@@ -91,30 +101,8 @@ def _checks_document(value: str) -> dict[str, Any]:
 
 def _print(result: "QualityRunResult") -> None:
     console = Console()
-    table = Table(title=f"Data quality{f': {result.name}' if result.name else ''}")
-    for header in (
-        "check",
-        "dimension",
-        "table",
-        "column",
-        "metric",
-        "threshold",
-        "status",
-        "failed",
-    ):
-        table.add_column(header)
-    for row in result.results:
-        table.add_row(
-            Text(row.name),
-            row.quality_metric.value,
-            Text(row.table_name),
-            Text(row.column_name or ""),
-            cell(row.metric_value),
-            cell(row.threshold),
-            Text(row.status.value, style=STATUS_STYLES[row.status.value]),
-            f"{row.rows_failed} of {row.rows_checked}",
-        )
-    console.print(table)
+    title = f"Data quality{f': {result.name}' if result.name else ''}"
+    print_fitted(title, RESULT_COLUMNS, result.results, console=console)
     for row in result.results:
         if row.status.value != "pass" and row.recommendations:
             console.print(f"{row.name}: {row.recommendations[0]}", markup=False, soft_wrap=True)
