@@ -8,9 +8,10 @@ Keyset pages stay correct while rows are inserted, and cost the same at page
 import base64
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -46,6 +47,25 @@ def encode_cursor(sort: SortSpec, value: Any, row_id: str) -> str:
         value = {"dt": value.isoformat()}
     raw = json.dumps([sort.field, sort.descending, value, row_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=Identified)
+
+
+def page_of(rows: Sequence[R], *, limit: int, sort: SortSpec, attr: str) -> PageResult[R]:
+    """The page of the ``limit + 1`` rows :func:`paginate_statement` fetched: the first
+    ``limit``, and when there were more, a cursor after the last (by ``attr``, its sort
+    column's attribute, then its id)."""
+    items = list(rows[:limit])
+    if len(rows) <= limit:
+        return PageResult(items=items, next_cursor=None)
+    last = items[-1]
+    return PageResult(items=items, next_cursor=encode_cursor(sort, getattr(last, attr), last.id))
 
 
 NOT_A_CURSOR = "not a cursor of this list"

@@ -9,7 +9,7 @@ from a payload.
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import ColumnElement, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.bulk import copy_rows
@@ -27,13 +27,18 @@ class TenantRepository(Generic[M]):
         self.session = session
         self.ctx = ctx
 
-    def base_statement(self) -> Select[M]:
-        """All rows of ``model`` the context may see: its tenant and its companies."""
+    def visible(self) -> tuple[ColumnElement[bool], ...]:
+        """The conditions of a row the context may see: its tenant and its companies (every
+        statement of a repository starts from them)."""
         model = self.model
-        return select(model).where(
+        return (
             model.tenant_id == self.ctx.tenant_id,
             model.company_id.in_(self.ctx.company_ids),
         )
+
+    def base_statement(self) -> Select[M]:
+        """All rows of ``model`` the context may see."""
+        return select(self.model).where(*self.visible())
 
     def get(self, row_id: str) -> M | None:
         stmt = self.base_statement().where(self.model.id == row_id)
@@ -59,8 +64,7 @@ class TenantRepository(Generic[M]):
         one grouped query, for dashboards' counts."""
         column = getattr(self.model, attr)
         stmt = select(column, func.count()).where(
-            self.model.tenant_id == self.ctx.tenant_id,
-            self.model.company_id.in_(self.ctx.company_ids),
+            *self.visible(),
             *(getattr(self.model, name) == value for name, value in equals.items()),
         )
         rows = self.session.execute(stmt.group_by(column)).all()

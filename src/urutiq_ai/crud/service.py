@@ -23,7 +23,7 @@ from urutiq_ai.core.errors import (
     ValidationError,
 )
 from urutiq_ai.core.naming import to_camel
-from urutiq_ai.core.pagination import PageResult, SortSpec, encode_cursor, paginate_statement
+from urutiq_ai.core.pagination import PageResult, SortSpec, page_of, paginate_statement
 from urutiq_ai.core.repository import TenantRepository, repository_for
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.tenancy import service as tenancy_service
@@ -194,13 +194,7 @@ def list_rows(
     stmt = paginate_statement(
         stmt, column=column, id_column=model.id, sort=sort, cursor=cursor, limit=limit
     )
-    rows = list(_repo(session, ctx, res).scalars(stmt))
-    if len(rows) <= limit:
-        return PageResult(items=rows, next_cursor=None)
-    rows = rows[:limit]
-    return PageResult(
-        items=rows, next_cursor=encode_cursor(sort, getattr(rows[-1], attr), rows[-1].id)
-    )
+    return page_of(_repo(session, ctx, res).scalars(stmt), limit=limit, sort=sort, attr=attr)
 
 
 def _flush(session: Session, res: Resource) -> None:

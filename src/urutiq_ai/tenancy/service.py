@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import new_id
 from urutiq_ai.core.errors import FieldError, Forbidden, field_error
-from urutiq_ai.core.pagination import PageResult, SortSpec, encode_cursor, paginate_statement
+from urutiq_ai.core.pagination import PageResult, SortSpec, page_of, paginate_statement
 from urutiq_ai.core.scoping import system_scope
 from urutiq_ai.core.types import CompanyId
 from urutiq_ai.tenancy import context, security
@@ -433,9 +433,4 @@ def list_audit_log(
         cursor=cursor,
         limit=limit,
     )
-    rows = list(repo.scalars(stmt))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(sort, rows[-1].created_at, rows[-1].id)
-    return PageResult(items=rows, next_cursor=next_cursor)
+    return page_of(repo.scalars(stmt), limit=limit, sort=sort, attr="created_at")
