@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from urutiq_ai.cli._output import (
     Column,
     cell,
     fail,
     field,
+    make_console,
     print_fitted,
     print_json,
     read_json_file,
@@ -73,7 +73,7 @@ def set_(
         print_json(version)
         return
     state = "active" if version.is_active else "a draft (not active)"
-    Console().print(
+    make_console().print(
         f"{version.config_type.value} version {version.version} ({version.id}) written, {state}.",
         soft_wrap=True,
     )
@@ -92,7 +92,7 @@ def activate(
     if as_json:
         print_json(version)
         return
-    Console().print(
+    make_console().print(
         f"{version.config_type.value} version {version.version} ({version.id}) is active.",
         soft_wrap=True,
     )
@@ -112,7 +112,7 @@ def history(
     if as_json:
         print_json(versions)
         return
-    console = Console()
+    console = make_console()
     if not versions:
         console.print(f"No {config_type.value} configuration yet.")
         return
@@ -140,7 +140,7 @@ def diff(
 def print_diff(result: "ConfigDiff") -> None:
     from urutiq_ai.config.schemas import ChangeKind
 
-    console = Console()
+    console = make_console()
     title = f"{result.config_type.value}: version {result.from_version} -> {result.to_version}"
     if not result.changes:
         console.print(f"{title}: no differences.")
@@ -182,7 +182,7 @@ def show(
 
 
 def print_version(version: "AIConfigRead") -> None:
-    console = Console()
+    console = make_console()
     state = "active" if version.is_active else "not active"
     note = f", {version.note}" if version.note else ""
     console.print(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from urutiq_ai.cli._output import (
     Column,
@@ -23,6 +22,7 @@ from urutiq_ai.cli._output import (
     RowsOption,
     cell,
     fail,
+    make_console,
     print_fitted,
     print_json,
     print_predictions,
@@ -506,7 +506,7 @@ def _deployment_columns(labels: Mapping[str, str]) -> list[Column]:
 
 def _print_deployments(rows: "list[AIDeploymentRead]", labels: Mapping[str, str]) -> None:
     if not rows:
-        Console().print("No deployments.")
+        make_console().print("No deployments.")
         return
     print_fitted("Deployments", _deployment_columns(labels), rows)
 

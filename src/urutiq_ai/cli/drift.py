@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from urutiq_ai.cli._output import cell, fail, print_json
+from urutiq_ai.cli._output import cell, fail, make_console, print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 if TYPE_CHECKING:
@@ -144,7 +143,7 @@ def _print_report(
 ) -> None:
     from urutiq_ai.ml.drift_scores import format_score, meaning
 
-    console = Console()
+    console = make_console()
     if report.columns:
         table = Table(
             title=f"Drift: {reference.name} ({report.reference_rows} rows) -> "
@@ -256,7 +255,7 @@ def check(
 def _print_check(result: "DriftCheckResult") -> None:
     from urutiq_ai.ml.drift_scores import format_score, meaning_of
 
-    console = Console()
+    console = make_console()
     table = Table(
         title=f"Drift of model {result.model_id}: {result.predictions} predictions from "
         f"{cell(result.window_start)} to {cell(result.window_end)}"

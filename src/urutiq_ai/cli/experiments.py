@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from urutiq_ai.cli._output import Column, fail, print_fitted, print_json
+from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.cli.deployments import change_labels, print_change
 
@@ -111,7 +111,7 @@ def _show(experiment: "AIExperimentRead", as_json: bool) -> None:
     if as_json:
         print_json(experiment)
         return
-    console = Console()
+    console = make_console()
     console.print(
         f"[bold]{experiment.experiment_name}[/bold] ({experiment.status.value}): "
         f"baseline {experiment.baseline_model} vs current {experiment.current_model}"

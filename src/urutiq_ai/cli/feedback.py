@@ -4,9 +4,8 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from urutiq_ai.cli._output import Column, fail, print_fitted, print_json, print_record
+from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD, Impact
 
@@ -186,7 +185,7 @@ def retrain(
 
 
 def _print_process(result: "ProcessResult") -> None:
-    console = Console()
+    console = make_console()
     console.print(
         f"Processed {result.processed}, ignored {len(result.ignored)}, "
         f"corrections applied {result.corrections_applied}, still pending {result.remaining}."

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from urutiq_ai.cli._output import Column, fail, print_fitted, print_json, print_record
+from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json, print_record
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 if TYPE_CHECKING:
@@ -124,11 +123,11 @@ def _write(body: Any, out: Path, as_json: bool, what: str) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {out}", [("--out", str(exc))])
-    Console().print(f"{what} written to {out} ({len(text):,} bytes).")
+    make_console().print(f"{what} written to {out} ({len(text):,} bytes).")
 
 
 def _print_evaluations(rows: "list[PolicyEvaluationRead]") -> None:
     if not rows:
-        Console().print("No active policy applies to this model.")
+        make_console().print("No active policy applies to this model.")
         return
     print_fitted("Policy evaluations", EVALUATION_COLUMNS, rows)

@@ -5,7 +5,6 @@ from operator import itemgetter
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from urutiq_ai.cli._output import (
     Column,
@@ -14,6 +13,7 @@ from urutiq_ai.cli._output import (
     PredictionsOutput,
     RowsOption,
     busy,
+    make_console,
     print_fitted,
     print_json,
     print_predictions,
@@ -64,7 +64,7 @@ def compare(
         Column(after, itemgetter(2), fold=True),
         Column("delta", itemgetter(3), rank=2),
     ]
-    console = Console()
+    console = make_console()
     title = f"{result.left.model_name}: {before} -> {after}"
     print_fitted(title, columns, rows, console=console)
     # feature lists wrap between the names, which stay whole

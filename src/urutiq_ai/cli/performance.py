@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from urutiq_ai.cli._output import Column, cell, print_fitted
+from urutiq_ai.cli._output import Column, cell, make_console, print_fitted
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 
 if TYPE_CHECKING:
@@ -58,7 +57,7 @@ def show(
 
 def _print(model: str, window: str, series: dict[str, "PerformanceSeries"]) -> None:
     dates = sorted({point.date for s in series.values() for point in s.points})
-    console = Console()
+    console = make_console()
     if not dates:
         console.print(
             f"No {window} metrics stored for model {model}: record actual values, then run "

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from urutiq_ai.cli._output import (
     Column,
     cell,
     fail,
+    make_console,
     print_fitted,
     print_json,
     print_listing,
@@ -198,7 +198,7 @@ def show_run(
 
 def print_run(run_row: Any) -> None:
     """A run for people: its fields, what it read, its logs, then its steps and checks."""
-    console = Console()
+    console = make_console()
     summary = Table(show_header=False)
     summary.add_column("field", style="bold")
     summary.add_column("value")

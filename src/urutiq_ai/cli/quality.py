@@ -9,9 +9,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
-from urutiq_ai.cli._output import Column, cell, fail, print_fitted, print_json, read_json_file
+from urutiq_ai.cli._output import (
+    Column,
+    cell,
+    fail,
+    make_console,
+    print_fitted,
+    print_json,
+    read_json_file,
+)
 from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
 from urutiq_ai.quality import shipped
 
@@ -100,7 +107,7 @@ def _checks_document(value: str) -> dict[str, Any]:
 
 
 def _print(result: "QualityRunResult") -> None:
-    console = Console()
+    console = make_console()
     title = f"Data quality{f': {result.name}' if result.name else ''}"
     print_fitted(title, RESULT_COLUMNS, result.results, console=console)
     for row in result.results:
