@@ -21,6 +21,10 @@ M = TypeVar("M", bound=CompanyOwned)
 
 
 class TenantRepository(Generic[M]):
+    """The base of every repository of rows a tenant's company owns: each statement sees the
+    context's tenant and companies only (the ``Tenant`` table's own repository is
+    :class:`urutiq_ai.tenancy.repository.TenantTableRepository`)."""
+
     model: ClassVar[type[Any]]
 
     def __init__(self, session: Session, ctx: TenantContext) -> None:

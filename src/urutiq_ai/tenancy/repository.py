@@ -14,8 +14,10 @@ from urutiq_ai.core.repository import TenantLevelRepository
 from urutiq_ai.tenancy.models import ApiKey, AuditLog, Company, EndedSession, Tenant, User
 
 
-class TenantRepository:
-    """Tenants themselves are global rows: only system work reads them all."""
+class TenantTableRepository:
+    """The ``Tenant`` table itself (not to be confused with
+    :class:`urutiq_ai.core.repository.TenantRepository`, the base of every repository of a
+    tenant's and company's rows): tenants are global rows that only system work reads."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

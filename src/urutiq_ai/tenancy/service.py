@@ -32,7 +32,7 @@ from urutiq_ai.tenancy.repository import (
     AuditLogRepository,
     CompanyRepository,
     EndedSessionRepository,
-    TenantRepository,
+    TenantTableRepository,
     UserRepository,
     beyond_reach,
     company_ids_of_tenant,
@@ -56,7 +56,7 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def create_tenant(session: Session, *, name: str, tenant_id: str | None = None) -> Tenant:
     """Create a tenant. Runs in a system session: tenants are above every scope."""
-    repo = TenantRepository(session)
+    repo = TenantTableRepository(session)
     if tenant_id is not None and repo.get(tenant_id) is not None:
         raise DuplicateName(
             f"tenant {tenant_id!r} exists", fields=[FieldError("id", "already taken")]
@@ -67,18 +67,18 @@ def create_tenant(session: Session, *, name: str, tenant_id: str | None = None) 
 
 
 def get_tenant(session: Session, tenant_id: str) -> Tenant:
-    tenant = TenantRepository(session).get(tenant_id)
+    tenant = TenantTableRepository(session).get(tenant_id)
     if tenant is None:
         raise TenantNotFound(f"Tenant {tenant_id!r} not found")
     return tenant
 
 
 def get_tenant_or_none(session: Session, tenant_id: str) -> Tenant | None:
-    return TenantRepository(session).get(tenant_id)
+    return TenantTableRepository(session).get(tenant_id)
 
 
 def first_tenant(session: Session) -> Tenant | None:
-    return TenantRepository(session).first()
+    return TenantTableRepository(session).first()
 
 
 # -- companies ---------------------------------------------------------------------
