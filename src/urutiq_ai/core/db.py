@@ -9,6 +9,7 @@
 
 import json
 import logging
+import sqlite3
 import threading
 import uuid
 from collections import deque
@@ -36,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as inspect_row
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -280,6 +282,15 @@ def settings_of(session: Session) -> "Settings":
 
 
 SQLITE_BUSY_TIMEOUT = 30.0  # seconds a SQLite connection waits for the write lock
+_BUSY_MESSAGES = ("database is locked", "database is busy", "database table is locked")
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's refusal of a lock that another connection held past the
+    busy timeout (``database is locked``), raw or wrapped by SQLAlchemy. A passing state,
+    not a fault: a periodic writer (heartbeat, scheduler) says so in one line and retries."""
+    cause = exc.orig if isinstance(exc, OperationalError) else exc
+    return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(_BUSY_MESSAGES)
 
 
 class WriteGate:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
+from urutiq_ai.core.db import SQLITE_BUSY_TIMEOUT, is_database_busy
 from urutiq_ai.core.jobs import Executor, JobRuntime
 
 logger = logging.getLogger("urutiq_ai.scheduler")
@@ -50,15 +51,30 @@ class Scheduler:
 
     def tick(self, now: datetime | None = None) -> int:
         """Run every ticker once; returns how many jobs they fired. A failing ticker is
-        logged and does not stop the others."""
+        logged (in one line when the database stayed locked) and does not stop the others."""
         now = now or datetime.now(UTC)
         fired = 0
         for ticker in self.tickers:
             try:
                 fired += ticker(self.runtime, self.executor, now)
-            except Exception:
-                logger.exception("scheduler: %s failed", getattr(ticker, "__name__", ticker))
+            except Exception as exc:
+                self._report(getattr(ticker, "__name__", repr(ticker)), exc)
         return fired
+
+    def _report(self, operation: str, exc: Exception) -> None:
+        """A failure of one look: a database that stayed locked (SQLite, another process
+        writing) is one warning line, since the next look retries; anything else is logged
+        with its traceback."""
+        if is_database_busy(exc):
+            logger.warning(
+                "scheduler: %s: the database stayed locked past the busy timeout (%g s); "
+                "it will retry in %g s",
+                operation,
+                SQLITE_BUSY_TIMEOUT,
+                self.interval,
+            )
+        else:
+            logger.exception("scheduler: %s failed", operation)
 
     def is_leader(self) -> bool:
         """Whether this scheduler may fire (it holds the advisory lock on PostgreSQL)."""
@@ -68,10 +84,14 @@ class Scheduler:
         if self._lock_connection is not None:
             return True
         connection = engine.connect()  # tenancy: global - the leader's advisory lock, no rows
-        acquired = connection.execute(  # tenancy: global - the leader's advisory lock
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-        ).scalar()
-        connection.commit()
+        try:
+            acquired = connection.execute(  # tenancy: global - the leader's advisory lock
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            ).scalar()
+            connection.commit()
+        except Exception:
+            connection.close()  # a failed check keeps no connection (run() tries again)
+            raise
         if acquired:
             self._lock_connection = connection
             logger.info("scheduler: active (advisory lock held)")
@@ -82,8 +102,11 @@ class Scheduler:
     def run(self) -> None:
         """Tick every ``interval`` seconds until :meth:`stop` (the caller's thread)."""
         while not self._stop.is_set():
-            if self.is_leader():
-                self.tick()
+            try:
+                if self.is_leader():
+                    self.tick()
+            except Exception as exc:  # the leader check (PostgreSQL): the loop goes on
+                self._report("the leader check", exc)
             self._stop.wait(self.interval)
         self._release()
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.db import new_id
+from urutiq_ai.core.db import SQLITE_BUSY_TIMEOUT, is_database_busy, new_id
 from urutiq_ai.core.jobs import (
     Executor,
     Job,
@@ -91,11 +91,21 @@ class Heartbeat:
             WorkerRepository(session).stop(self.worker_id, datetime.now(UTC))
 
     def _run(self) -> None:
-        while not self._stop.wait(self.runtime.settings.worker_heartbeat):
+        interval = self.runtime.settings.worker_heartbeat
+        while not self._stop.wait(interval):
             try:
                 self.beat()
-            except Exception:  # a database hiccup must not kill the heartbeat
-                logger.exception("heartbeat of worker %s failed", self.worker_id)
+            except Exception as exc:  # a database hiccup must not kill the heartbeat
+                if is_database_busy(exc):  # one line, no traceback: it passes
+                    logger.warning(
+                        "heartbeat of worker %s: the database stayed locked past the busy "
+                        "timeout (%g s); it will retry in %g s",
+                        self.worker_id,
+                        SQLITE_BUSY_TIMEOUT,
+                        interval,
+                    )
+                else:
+                    logger.exception("heartbeat of worker %s failed", self.worker_id)
 
 
 def recover_lost_jobs(
