@@ -13,6 +13,11 @@
 The verdict judges ``successMetrics`` (``ml.comparison.judge``) on the online comparison
 once both arms have the sample they need, otherwise on the offline one.
 
+Both read what they compare first, then end the read-only transaction
+(``end_read_only_transaction``) before scoring and resampling: on SQLite every transaction
+holds the database's write lock, which the server's other requests and the processes
+beside it (a CLI, a scheduler) would otherwise wait for the whole computation.
+
 Imported lazily (it loads the ML stack).
 """
 
@@ -24,6 +29,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.experiments.schemas import Methodology
 from urutiq_ai.ml import comparison
@@ -68,6 +74,7 @@ def offline(
             fields=[FieldError("currentModel", f"a {model_type} model")],
         )
     frame, target, label = _holdout(session, ctx, current, methodology, store, sources_dir)
+    end_read_only_transaction(session)  # no database lock while both models score
     predictions = [_predict(arm, frame, store) for arm in (baseline, current)]
     truth = _as_labels(target, model_type)
     comparisons = {
@@ -106,6 +113,7 @@ def online(
     outcomes = predictions_service.served_outcomes(
         session, ctx, deployment_id=deployment_id, model_ids=ids
     )
+    end_read_only_transaction(session)  # no database lock while the bootstrap resamples
     by_model: dict[str, list[predictions_service.ServedOutcome]] = {i: [] for i in ids}
     for item in outcomes:
         by_model[item.model_id].append(item)

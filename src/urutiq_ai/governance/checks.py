@@ -15,12 +15,17 @@ releases.
   marks it ``required`` for that environment (evaluated then, trigger ``release``). An admin
   may override with a written reason (``governanceOverride``), which is recorded with the
   revision and in the audit log; another role gets 403.
+
+Every verdict of a call is computed before any of them is written: a computation runs with
+no transaction open (``evaluation`` ends the read-only one first), which on SQLite means no
+database lock held while fairness resamples or a pipeline is verified; the writes follow in
+one short transaction.
 """
 
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +33,12 @@ from urutiq_ai.alerts import service as alerts_service
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.cron import next_fire
-from urutiq_ai.core.db import record_after_rollback, settings_of
+from urutiq_ai.core.db import (
+    SQLITE_BUSY_TIMEOUT,
+    is_database_busy,
+    record_after_rollback,
+    settings_of,
+)
 from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
@@ -56,6 +66,9 @@ from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
 from urutiq_ai.tenancy.context import for_job
+
+if TYPE_CHECKING:
+    from urutiq_ai.governance.evaluation import Verdict  # the ML stack: loaded on first use
 
 logger = logging.getLogger("urutiq_ai.governance")
 
@@ -99,7 +112,8 @@ def evaluate_policy(
             f"policy {policy.policy_name!r} does not apply to {model.model_name}",
             fields=[FieldError("modelId", "not among the policy's rules.modelNames")],
         )
-    return _evaluate(session, ctx, policy, model, store, sources_dir, trigger)
+    verdict = _verdict(session, ctx, policy, model, store, sources_dir)
+    return _record(session, ctx, policy, model, verdict, trigger)
 
 
 def evaluate_model(
@@ -114,10 +128,15 @@ def evaluate_model(
     """Every active policy that applies to the model, evaluated now (404 for a model the
     context does not see: it is the path's resource here)."""
     model = registry_service.get_model(session, ctx, model_id)
-    return [
-        _evaluate(session, ctx, policy, model, store, sources_dir, trigger)
+    policies = [
+        policy
         for policy in PolicyRepository(session, ctx).active()
         if rules_of(policy.policy_type, policy.rules).applies_to(model.model_name)
+    ]
+    verdicts = [_verdict(session, ctx, policy, model, store, sources_dir) for policy in policies]
+    return [
+        _record(session, ctx, policy, model, verdict, trigger)
+        for policy, verdict in zip(policies, verdicts, strict=True)
     ]
 
 
@@ -130,20 +149,31 @@ def overall(evaluations: Sequence[PolicyEvaluation]) -> EvaluationStatus:
     return EvaluationStatus.passed
 
 
-def _evaluate(
+def _verdict(
     session: Session,
     ctx: TenantContext,
     policy: AIGovernance,
     model: AIModel,
     store: ArtifactStore,
     sources_dir: str,
+) -> "Verdict":
+    """The verdict of ``policy`` on ``model``, computed with no transaction held (unless
+    ``session`` has written already); nothing is written."""
+    from urutiq_ai.governance import evaluation  # the ML stack: not at start-up
+
+    return evaluation.evaluate(evaluation.Context(session, ctx, store, sources_dir), policy, model)
+
+
+def _record(
+    session: Session,
+    ctx: TenantContext,
+    policy: AIGovernance,
+    model: AIModel,
+    verdict: "Verdict",
     trigger: str,
     at: datetime | None = None,
 ) -> PolicyEvaluation:
-    from urutiq_ai.governance import evaluation  # the ML stack: not at start-up
-
-    where = evaluation.Context(session, ctx, store, sources_dir)
-    verdict = evaluation.evaluate(where, policy, model)
+    """Write ``verdict``: its evaluation row, the violation it opens or refreshes, its alert."""
     row = PolicyEvaluation(
         policy_id=policy.id,
         model_id=model.id,
@@ -319,13 +349,15 @@ def _required_failures(
         return []
     settings = settings_of(session)
     store, sources = ArtifactStore(settings.artifacts), settings.sources
+    verdicts = [_verdict_or_error(session, ctx, p, model, store, sources) for p in required]
     failures = []
-    for policy in required:
-        try:
-            row = _evaluate(session, ctx, policy, model, store, sources, "release")
-        except ValidationError as exc:
-            failures.append(f"required policy {policy.policy_name!r} cannot be evaluated: {exc}")
+    for policy, verdict in zip(required, verdicts, strict=True):
+        if isinstance(verdict, ValidationError):
+            failures.append(
+                f"required policy {policy.policy_name!r} cannot be evaluated: {verdict}"
+            )
             continue
+        row = _record(session, ctx, policy, model, verdict, "release")
         if row.status != EvaluationStatus.passed:
             failures.append(
                 f"required policy {policy.policy_name!r} {row.status.value}: {row.summary}"
@@ -360,7 +392,8 @@ def _snapshot(violation: AIGovernanceViolation) -> dict[str, Any]:
 def evaluate_due_policies(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
     """The scheduler's ticker: every active policy whose ``monitoring.schedule`` fired
     since its last scheduled evaluation is evaluated against each active model it applies
-    to, one transaction per policy (an evaluation that cannot run is recorded ``error``)."""
+    to; the verdicts are computed first, then written in one transaction per policy (an
+    evaluation that cannot run is recorded ``error``)."""
     del executor
     with system_unit_of_work(runtime) as session:
         scheduled = MonitoredPoliciesRepository(session).scheduled()
@@ -370,8 +403,16 @@ def evaluate_due_policies(runtime: JobRuntime, executor: Executor, now: datetime
         try:
             with job_unit_of_work(runtime, ctx) as session:
                 evaluated += _run_if_due(session, ctx, policy_id, runtime, now)
-        except Exception:  # one broken policy must not stop the others
-            logger.exception("scheduled evaluation of policy %s failed", policy_id)
+        except Exception as exc:  # one broken policy must not stop the others
+            if is_database_busy(exc):  # nothing was written: it is still due at the next tick
+                logger.warning(
+                    "scheduled evaluation of policy %s: the database stayed locked past the "
+                    "busy timeout (%g s); it will retry at the next tick",
+                    policy_id,
+                    SQLITE_BUSY_TIMEOUT,
+                )
+            else:
+                logger.exception("scheduled evaluation of policy %s failed", policy_id)
     return evaluated
 
 
@@ -387,43 +428,58 @@ def _run_if_due(
     last = EvaluationRepository(session, ctx).last_scheduled(policy.id) or policy.created_at
     if next_fire(monitoring.schedule, last) > now:
         return 0
-    store = ArtifactStore(runtime.settings.artifacts)
+    store, sources = ArtifactStore(runtime.settings.artifacts), runtime.settings.sources
     rules = rules_of(policy.policy_type, policy.rules)
-    count = 0
-    for model in registry_service.active_models(session, ctx):
-        if rules.applies_to(model.model_name):
-            sources = runtime.settings.sources
-            _evaluate_or_record_error(session, ctx, policy, model, store, sources, now)
-            count += 1
-    return count
+    models = [
+        model
+        for model in registry_service.active_models(session, ctx)
+        if rules.applies_to(model.model_name)
+    ]
+    verdicts = [_verdict_or_error(session, ctx, policy, m, store, sources) for m in models]
+    for model, verdict in zip(models, verdicts, strict=True):
+        _record_or_error(session, ctx, policy, model, verdict, now)
+    return len(models)
 
 
-def _evaluate_or_record_error(
+def _verdict_or_error(
     session: Session,
     ctx: TenantContext,
     policy: AIGovernance,
     model: AIModel,
     store: ArtifactStore,
     sources_dir: str,
+) -> "Verdict | ValidationError":
+    """The verdict, or why the policy cannot be evaluated on ``model``."""
+    try:
+        return _verdict(session, ctx, policy, model, store, sources_dir)
+    except ValidationError as exc:
+        return exc
+
+
+def _record_or_error(
+    session: Session,
+    ctx: TenantContext,
+    policy: AIGovernance,
+    model: AIModel,
+    verdict: "Verdict | ValidationError",
     now: datetime,
 ) -> PolicyEvaluation:
-    try:
-        with session.begin_nested():
-            return _evaluate(session, ctx, policy, model, store, sources_dir, "schedule", now)
-    except ValidationError as exc:
-        row = PolicyEvaluation(
-            created_at=now,
-            updated_at=now,
-            policy_id=policy.id,
-            model_id=model.id,
-            status=EvaluationStatus.error,
-            trigger="schedule",
-            summary=str(exc)[:5000],
-            results={"fields": [{"field": f.field, "reason": f.reason} for f in exc.fields]},
-        )
-        EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
-        session.flush()
-        return row
+    """A scheduled evaluation's row: its verdict, or ``error`` with the reason."""
+    if not isinstance(verdict, ValidationError):
+        return _record(session, ctx, policy, model, verdict, "schedule", now)
+    row = PolicyEvaluation(
+        created_at=now,
+        updated_at=now,
+        policy_id=policy.id,
+        model_id=model.id,
+        status=EvaluationStatus.error,
+        trigger="schedule",
+        summary=str(verdict)[:5000],
+        results={"fields": [{"field": f.field, "reason": f.reason} for f in verdict.fields]},
+    )
+    EvaluationRepository(session, ctx).add(row, company_id=model.company_id)
+    session.flush()
+    return row
 
 
 # --- masking of stored inputs ------------------------------------------------------------

@@ -1,6 +1,11 @@
 """Evaluating one policy against one model: the checks of each policy type, on the model's
 data, returning a verdict with its evidence (no database writes here).
 
+Each check reads what it needs first, then ends the read-only transaction
+(``end_read_only_transaction``) before it loads pipelines and computes: on SQLite every
+transaction holds the database's write lock, which the server's other requests and the
+processes beside it (a CLI, a scheduler) would otherwise wait for the whole computation.
+
 Imported lazily (fairness and privacy checks load the ML stack).
 """
 
@@ -11,6 +16,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError, describe
 from urutiq_ai.deployments import service as deployments_service
 from urutiq_ai.explainability import service as explainability_service
@@ -86,6 +92,7 @@ def _fairness(
 
     artifact = _require_artifact(model, artifact)
     frame, target = _fairness_rows(where, rules, model, artifact)
+    end_read_only_transaction(where.session)  # scoring and resampling take a while
     pipeline = _pipeline(artifact, where.store)
     features = list(model.feature_columns or [])
     outputs = predict(
@@ -208,6 +215,12 @@ def _privacy(
     from urutiq_ai.ml import privacy
 
     features = list(model.feature_columns or [])
+    inputs: list[Any] = []
+    if rules.scan_inputs and rules.recent_inputs:
+        inputs = predictions_service.recent_inputs(
+            where.session, where.ctx, model_id=model.id, limit=rules.recent_inputs
+        )
+    end_read_only_transaction(where.session)  # the scans take a while
     sample = _validation_rows(artifact, where.store) if artifact is not None else None
     frame = sample[[c for c in features if c in sample.columns]] if sample is not None else None
     reports = [
@@ -217,13 +230,9 @@ def _privacy(
             allow=rules.allow,
         )
     ]
-    if rules.scan_inputs and rules.recent_inputs:
-        inputs = predictions_service.recent_inputs(
-            where.session, where.ctx, model_id=model.id, limit=rules.recent_inputs
-        )
-        records = [row for row in inputs if isinstance(row, dict)]
-        if records:
-            reports.append(privacy.check_privacy(features, records, allow=rules.allow))
+    records = [row for row in inputs if isinstance(row, dict)]
+    if records:
+        reports.append(privacy.check_privacy(features, records, allow=rules.allow))
     failed = [report for report in reports if report.status != "pass"]
     evidence = {"training": reports[0].as_dict()}
     if len(reports) > 1:
@@ -242,6 +251,10 @@ def _privacy(
 def _security(
     where: Context, rules: SecurityRules, model: AIModel, artifact: ModelArtifact | None
 ) -> Verdict:
+    roles = tenancy_service.key_roles(where.session, where.ctx)
+    revisions = deployments_service.revisions_serving(where.session, where.ctx, model.id)
+    trainer = tenancy_service.creator_key_of(where.session, where.ctx, "AIModel", model.id)
+    end_read_only_transaction(where.session)  # loading and verifying a pipeline takes a while
     problems: list[str] = []
     evidence: dict[str, Any] = {}
     if rules.require_verified_artifact:
@@ -257,9 +270,8 @@ def _security(
             except Exception as exc:  # a missing file is as bad as a tampered one
                 evidence["artifact"] = {"sha256": artifact.sha256, "verified": False}
                 problems.append(f"the stored pipeline does not load: {describe(exc)}")
-    roles = tenancy_service.key_roles(where.session, where.ctx)
     deployed_by = []
-    for revision in deployments_service.revisions_serving(where.session, where.ctx, model.id):
+    for revision in revisions:
         role = roles.get(revision.actor or "")
         deployed_by.append(
             {
@@ -275,7 +287,6 @@ def _security(
                 f"released by a {role.value} key"
             )
     evidence["deployedBy"] = deployed_by
-    trainer = tenancy_service.creator_key_of(where.session, where.ctx, "AIModel", model.id)
     trainer_role = roles.get(trainer or "")
     evidence["trainedBy"] = {
         "actor": trainer,

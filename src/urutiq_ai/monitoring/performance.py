@@ -2,9 +2,11 @@
 
 Imported lazily (it loads scikit-learn through ``urutiq_ai.ml.performance``).
 
-One computation reads the model's predictions that have an ``actualValue`` (streamed),
-groups them by calendar window and stores one AIPerformanceMetrics row per window and
-metric: ``metricDate`` is the window's start, ``comparisonValue`` the previous calendar
+One computation reads the model's predictions that have an ``actualValue``, ends the
+read-only transaction before it computes (on SQLite every transaction holds the database's
+write lock, which the server's other requests and the processes beside it would otherwise
+wait for), groups them by calendar window and stores one AIPerformanceMetrics row per window
+and metric: ``metricDate`` is the window's start, ``comparisonValue`` the previous calendar
 window's value (computed now or stored before) and ``trend`` the direction against it.
 Recomputing a window replaces its rows' values, never adds a second row, even while another
 computation of the same model runs (an upsert on the rows' unique key); ``start`` and
@@ -18,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml import performance as ml_performance
@@ -59,19 +62,22 @@ def compute_performance(
     kind = model.model_type.value
     start, end = ml_performance.widen(start, end, time_window.value)
     predictions = PredictionRepository(session, ctx)
-    windows: list[ml_performance.WindowMetrics] = []
-    if kind in MEASURED:
-        outcomes = (
+    # every outcome read first (the windows hold them all anyway), then the metrics computed
+    # with no database lock
+    outcomes = (
+        [
             ml_performance.Outcome(at, stored_value(prediction), actual)
             for at, prediction, actual in predictions.outcomes_between(model.id, start, end)
-        )
-        try:
-            windows = ml_performance.metrics_by_window(
-                outcomes, kind=kind, window=time_window.value
-            )
-        except MLError as exc:
-            raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
-    served = (
+        ]
+        if kind in MEASURED
+        else []
+    )
+    end_read_only_transaction(session)
+    try:
+        windows = ml_performance.metrics_by_window(outcomes, kind=kind, window=time_window.value)
+    except MLError as exc:
+        raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
+    served = (  # streamed: only the latencies are kept, grouped by window as they come
         (at, float(prediction["latencyMs"]))
         for at, prediction in predictions.served_between(model.id, start, end)
         if isinstance(prediction, dict) and isinstance(prediction.get("latencyMs"), int | float)
