@@ -7,6 +7,7 @@ importances on the validation split are computed and stored (a training hook).
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.explainability.models import AIModelFeatureImportance
 from urutiq_ai.explainability.repository import ImportanceRepository
@@ -74,16 +75,21 @@ def replace_importances(
 
 
 def importances_after_training(session: Session, ctx: TenantContext, trained: TrainedModel) -> None:
-    """Compute built-in (where the model has them) and permutation importances."""
+    """Compute built-in (where the model has them) and permutation importances, then store
+    them: every method is computed before the first write, with no transaction open (on
+    SQLite a transaction holds the database's write lock; permutation importance takes
+    seconds)."""
     from urutiq_ai.ml.errors import MLError  # the ML stack loads with the job, not the server
     from urutiq_ai.ml.importance import feature_importance
 
+    end_read_only_transaction(session)
+    computed = []
     for method in AFTER_TRAINING_METHODS:
         try:
-            scores = feature_importance(trained.result, method)
+            computed.append((method, feature_importance(trained.result, method)))
         except MLError as exc:
             trained.log(f"importance {method}: not computed ({exc})")
-            continue
+    for method, scores in computed:
         replace_importances(
             session,
             ctx,
