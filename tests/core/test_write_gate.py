@@ -45,15 +45,36 @@ def test_the_holder_may_leave_from_another_thread() -> None:
     assert time.monotonic() - started < 5
 
 
+def _timed_enter(gate: WriteGate, token: Token, limit: float = 5) -> float:
+    """Seconds ``gate.enter(token)`` took, run in a thread so that a hang fails the test
+    (after ``limit`` seconds) instead of blocking it."""
+    took: list[float] = []
+
+    def enter() -> None:
+        started = time.monotonic()
+        gate.enter(token)
+        took.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=enter, daemon=True)
+    thread.start()
+    thread.join(limit)
+    assert not thread.is_alive(), f"enter() still waiting after {limit} s"
+    return took[0]
+
+
 def test_a_wait_past_the_timeout_falls_through() -> None:
-    gate, holder, late = WriteGate(timeout=0.1), Token(), Token()
+    timeout = 0.5  # long enough that "at once" cannot be a slow thread start on a busy box
+    early = timeout * 0.9  # Event.wait may wake a hair before its timeout
+    gate, holder, late = WriteGate(timeout=timeout), Token(), Token()
     gate.enter(holder)
-    gate.enter(late)  # returns after the timeout instead of hanging
-    gate.leave(late)  # not the holder: nothing changes
+    assert early <= _timed_enter(gate, late) < 5  # returns after the timeout, no hang
+    gate.leave(late)  # not the holder: nothing changes, the holder still holds the gate
+    assert _timed_enter(gate, Token()) >= early  # a newcomer still waits it out
     gate.leave(holder)
     third = Token()
-    gate.enter(third)  # the queue is empty again: granted at once
+    assert _timed_enter(gate, third) < early  # the queue is empty again: granted at once
     gate.leave(third)
+    assert _timed_enter(gate, Token()) < early  # and the third left: free again
 
 
 def test_concurrent_writers_on_one_file(tmp_path: Path) -> None:
