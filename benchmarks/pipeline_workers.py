@@ -89,7 +89,8 @@ def create_pipelines(url: str, runs: int, label: str) -> list[str]:
 def queue_and_wait(url: str, settings: Any, pipeline_ids: list[str]) -> float:
     """Start a run of each pipeline in one transaction; seconds until all completed."""
     from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
-    from urutiq_ai.core.jobs import JobRuntime, attach_executor, make_executor
+    from urutiq_ai.core.executors import make_executor
+    from urutiq_ai.core.jobs import JobRuntime, attach_executor
     from urutiq_ai.core.scoping import bind_scope, set_database_role
     from urutiq_ai.pipelines.runs import start_run
     from urutiq_ai.tenancy.context import for_job

@@ -16,7 +16,8 @@ from tests.conftest import TenantFixture
 from urutiq_ai.api.app import create_app
 from urutiq_ai.catalog import TICKERS
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.scoping import bind_system
 from urutiq_ai.monitoring.models import Monitor

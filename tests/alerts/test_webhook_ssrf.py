@@ -29,7 +29,8 @@ from tests.cli import conftest as cli_fixtures
 from tests.cli.conftest import Invoke, Local
 from tests.conftest import TenantFixture
 from urutiq_ai.alerts.tasks import dispatch_due_deliveries
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import Client, ValidationError
 

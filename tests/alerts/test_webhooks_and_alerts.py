@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from tests.alerts.conftest import SECRET, Receiver, add_webhook, wait_until
 from tests.conftest import TenantFixture
 from urutiq_ai.alerts.tasks import dispatch_due_deliveries
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.sdk import verify_webhook
 
 CHECKS = [{"check": "range", "column": "amount", "min": 0, "name": "amounts are positive"}]

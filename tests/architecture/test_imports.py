@@ -160,3 +160,26 @@ class TestServerStartPath:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert result.stdout.strip() == "[]"
+
+
+def test_jobs_import_no_executor_nor_the_ledgers_recovery() -> None:
+    """``core.jobs`` says what a job is and runs one; the executors (``core.executors``,
+    ``core.celery_executor``) and the ledger's recovery import it, never the other way round
+    (not even inside a function): no import circle between them."""
+    path = PACKAGE / "core" / "jobs.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module is not None
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not imported & {
+        "urutiq_ai.core.executors",
+        "urutiq_ai.core.celery_executor",
+        "urutiq_ai.core.ledger.recovery",
+    }

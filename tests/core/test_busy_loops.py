@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from urutiq_ai.core.db import is_database_busy, make_engine, make_sessionmaker
-from urutiq_ai.core.jobs import Executor, JobRuntime, SyncExecutor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import Executor, JobRuntime
 from urutiq_ai.core.ledger.recovery import Heartbeat
 from urutiq_ai.core.ledger.schemas import WorkerKind
 from urutiq_ai.core.scheduler import Scheduler

@@ -27,7 +27,8 @@ SERVER = """
 import logging, sys
 from urutiq_ai.catalog import TICKERS
 from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id
-from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
+from urutiq_ai.core.executors import InlineExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.ledger.recovery import Heartbeat
 from urutiq_ai.core.ledger.schemas import WorkerKind
 from urutiq_ai.core.scheduler import Scheduler

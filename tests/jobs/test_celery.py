@@ -21,7 +21,8 @@ from tests.jobs.conftest import WorkerProcess
 from tests.pipelines.test_pipelines_api import TARGET, company_rows, pipeline_body
 from tests.quality.conftest import LedgerFixture
 from tests.training.conftest import expense_table, seed_expenses, train_request, wait_for_run
-from urutiq_ai.core.jobs import STOPPED_REASON, JobRuntime, make_executor, system_unit_of_work
+from urutiq_ai.core.executors import make_executor
+from urutiq_ai.core.jobs import STOPPED_REASON, JobRuntime, system_unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord, WorkerRecord
 from urutiq_ai.core.ledger.recovery import recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus

@@ -15,7 +15,8 @@ from tests.jobs.conftest import WorkerProcess
 from tests.jobs.test_celery import SLOW_STEP, ended, job_ended, job_of, start_run, wait_for
 from tests.pipelines.test_pipelines_api import pipeline_body
 from tests.quality.conftest import LedgerFixture
-from urutiq_ai.core.jobs import JobRuntime, make_executor
+from urutiq_ai.core.executors import make_executor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.ledger.recovery import recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus
 

@@ -15,11 +15,11 @@ from tests.conftest import TenantFixture
 from tests.jobs.conftest import DroppingExecutor
 from tests.training.conftest import expense_table, seed_expenses, train_request
 from urutiq_ai.core.db import unit_of_work
+from urutiq_ai.core.executors import SyncExecutor
 from urutiq_ai.core.jobs import (
     Job,
     JobRuntime,
     RetryLater,
-    SyncExecutor,
     attach_executor,
     enqueue,
     holds_claim,

@@ -16,13 +16,8 @@ from tests.jobs.test_ledger_gaps import broken_pipeline_run, job_row, pipeline_r
 from tests.jobs.test_pipeline_retries import source
 from tests.pipelines.test_pipelines_api import TARGET, company_rows, pipeline_body
 from tests.quality.conftest import LedgerFixture
-from urutiq_ai.core.jobs import (
-    Job,
-    JobRuntime,
-    SyncExecutor,
-    ledger_unit_of_work,
-    run_job,
-)
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import Job, JobRuntime, ledger_unit_of_work, run_job
 from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
 from urutiq_ai.core.ledger.repository import JobLedgerRepository
 from urutiq_ai.core.ledger.schemas import JobStatus

@@ -14,7 +14,8 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import APP_ROLE, TenantFixture
 from tests.jobs.test_celery import job_of
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.recovery import dispatch_due_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus

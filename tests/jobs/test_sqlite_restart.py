@@ -20,7 +20,8 @@ from tests.jobs.test_ledger import DroppingExecutor, claim
 from tests.training.conftest import SOURCE, expense_rows, train_request
 from urutiq_ai.api.app import create_app
 from urutiq_ai.cli.server import _sweep_orphaned_runs
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, system_unit_of_work
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime, system_unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.recovery import Heartbeat, dispatch_due_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus, WorkerKind

@@ -406,7 +406,8 @@ class TestSchedule:
         from datetime import UTC, datetime, timedelta
 
         from urutiq_ai.core.cron import next_fire
-        from urutiq_ai.core.jobs import JobRuntime, SyncExecutor
+        from urutiq_ai.core.executors import SyncExecutor
+        from urutiq_ai.core.jobs import JobRuntime
         from urutiq_ai.pipelines.scheduling import fire_due_pipelines
 
         tenant = ledger_tenant.tenant

@@ -10,7 +10,8 @@ from sqlalchemy import Column, Float, MetaData, String, Table, Text, create_engi
 from tests.conftest import TenantFixture
 from tests.training.conftest import SOURCE, expense_rows, train_request
 from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
-from urutiq_ai.core.jobs import InlineExecutor, JobRuntime
+from urutiq_ai.core.executors import InlineExecutor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import Client, DatabaseNotReady

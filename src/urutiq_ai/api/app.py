@@ -21,7 +21,8 @@ from urutiq_ai import __version__
 from urutiq_ai.api.errors import error_body, install_error_handlers
 from urutiq_ai.api.openapi import install_openapi
 from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id, sqlite_file_missing
-from urutiq_ai.core.jobs import JobRuntime, make_executor
+from urutiq_ai.core.executors import make_executor
+from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.migrations import current_revision, head_revision
 from urutiq_ai.core.scheduler import Scheduler
 from urutiq_ai.core.settings import Settings, get_settings

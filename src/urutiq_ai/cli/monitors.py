@@ -205,7 +205,8 @@ def scheduler(
 
     from urutiq_ai.catalog import TICKERS
     from urutiq_ai.core.db import make_engine, make_sessionmaker, new_id
-    from urutiq_ai.core.jobs import JobRuntime, make_executor
+    from urutiq_ai.core.executors import make_executor
+    from urutiq_ai.core.jobs import JobRuntime
     from urutiq_ai.core.scheduler import Scheduler
     from urutiq_ai.core.settings import get_settings
 

@@ -14,17 +14,17 @@ scheduler find jobs whose worker died and retry or fail them
 holds its attempt (:func:`holds_claim`), so a worker presumed dead that wakes up writes
 nothing.
 
-Executors: :class:`InlineExecutor` (a thread pool in this process: the embedded default)
-and :class:`~urutiq_ai.core.celery_executor.CeleryExecutor` (``URUTIQ_EXECUTOR=celery``:
-Redis broker, ``urutiq-ai worker`` processes). Both run the same registered functions
-through :func:`run_job`.
+The executors live in :mod:`urutiq_ai.core.executors`: ``InlineExecutor`` (a thread pool
+in this process: the embedded default) and ``CeleryExecutor`` (``URUTIQ_EXECUTOR=celery``:
+Redis broker, ``urutiq-ai worker`` processes) run the same functions through
+:func:`run_job`.
 """
 
 import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -37,7 +37,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import SETTINGS_KEY, unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.repository import JobLedgerRepository
-from urutiq_ai.core.ledger.schemas import JobStatus, WorkerKind
+from urutiq_ai.core.ledger.schemas import JobStatus
 from urutiq_ai.core.scoping import bind_scope, bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 
@@ -252,88 +252,6 @@ class Executor(Protocol):
     def shutdown(self, *, wait: bool = True) -> None: ...
 
 
-class InlineExecutor:
-    """Runs jobs on a small thread pool inside this process. With ``runtime.worker_id`` it
-    registers the process as that worker (a heartbeat) before its first job, so the jobs
-    it claims are recovered if the process dies, and marks it stopped at shutdown."""
-
-    def __init__(self, runtime: JobRuntime, *, max_workers: int | None = None) -> None:
-        max_workers = max_workers or runtime.settings.inline_workers
-        self.runtime = runtime
-        self.max_workers = max_workers
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="job")
-        self._heartbeat: Any = None
-        self._lock = threading.Lock()
-        self._unfinished: set[Future[None]] = set()
-
-    @property
-    def unfinished(self) -> int:
-        """Jobs submitted here that have not ended (queued or running)."""
-        with self._lock:
-            return len(self._unfinished)
-
-    def submit(self, job: Job) -> Future[None]:
-        self._ensure_heartbeat()
-        future = self._pool.submit(self._run, job)
-        with self._lock:
-            self._unfinished.add(future)
-        future.add_done_callback(self._ended)
-        return future
-
-    def _ended(self, future: Future[None]) -> None:
-        with self._lock:
-            self._unfinished.discard(future)
-
-    def _run(self, job: Job) -> None:
-        if not run_job(self.runtime, job, fair=True) and not self.runtime.stopping.is_set():
-            timer = threading.Timer(DEFER_SECONDS, self._submit_again, args=(job,))
-            timer.daemon = True
-            timer.start()
-
-    def _submit_again(self, job: Job) -> None:
-        try:
-            self.submit(job)
-        except RuntimeError:  # the pool was shut down meanwhile: the scheduler's job now
-            logger.info("job %s: not dispatched again (the pool stopped)", job.id)
-
-    def shutdown(self, *, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=not wait)
-        with self._lock:
-            if self._heartbeat is not None:
-                self._heartbeat.stop()
-                self._heartbeat = None
-
-    def _ensure_heartbeat(self) -> None:
-        if self.runtime.worker_id is None or self._heartbeat is not None:
-            return
-        from urutiq_ai.core.ledger.recovery import Heartbeat  # it imports this module
-
-        with self._lock:
-            if self._heartbeat is None:
-                heartbeat = Heartbeat(
-                    self.runtime,
-                    WorkerKind.inline,
-                    concurrency=self.max_workers,
-                    worker_id=self.runtime.worker_id,
-                )
-                heartbeat.start()
-                self._heartbeat = heartbeat
-
-
-class SyncExecutor:
-    """Runs each job to its end in the committing thread (CLI commands, demo loading)."""
-
-    def __init__(self, runtime: JobRuntime) -> None:
-        self.runtime = runtime
-
-    def submit(self, job: Job) -> None:
-        run_job(self.runtime, job)
-        return None
-
-    def shutdown(self, *, wait: bool = True) -> None:  # noqa: ARG002 - nothing to wait for
-        return None
-
-
 def attach_executor(session: Session, executor: Executor | None) -> None:
     session.info[EXECUTOR_KEY] = executor
 
@@ -341,15 +259,6 @@ def attach_executor(session: Session, executor: Executor | None) -> None:
 def has_executor(session: Session) -> bool:
     """Whether jobs enqueued on ``session`` will be dispatched when it commits."""
     return session.info.get(EXECUTOR_KEY) is not None
-
-
-def make_executor(runtime: JobRuntime) -> Executor:
-    """The executor ``settings.executor`` names: ``inline`` or ``celery``."""
-    if runtime.settings.executor == "celery":
-        from urutiq_ai.core.celery_executor import CeleryExecutor
-
-        return CeleryExecutor(runtime.settings)
-    return InlineExecutor(runtime)
 
 
 def record_job(session: Session, job: Job) -> Job:

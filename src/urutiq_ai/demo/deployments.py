@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime, attach_executor
 from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.demo.pipelines import training_table

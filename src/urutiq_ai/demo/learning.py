@@ -19,7 +19,8 @@ from urutiq_ai.config.schemas import AIConfigCreate, ConfigType
 from urutiq_ai.config.service import create_version
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime, attach_executor
 from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.crud import service as crud_service

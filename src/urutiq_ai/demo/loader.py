@@ -28,7 +28,8 @@ from sqlalchemy.orm import Session
 from urutiq_ai import catalog  # noqa: F401 - maps every table
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import make_engine, make_sessionmaker, unit_of_work
-from urutiq_ai.core.jobs import JobRuntime, SyncExecutor, attach_executor
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import JobRuntime, attach_executor
 from urutiq_ai.core.scoping import bind_scope, bind_system
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.demo import deployments as demo_deployments

@@ -15,14 +15,8 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe, unexpected
-from urutiq_ai.core.jobs import (
-    Job,
-    JobRuntime,
-    SyncExecutor,
-    attach_executor,
-    holds_claim,
-    job_unit_of_work,
-)
+from urutiq_ai.core.executors import SyncExecutor
+from urutiq_ai.core.jobs import Job, JobRuntime, attach_executor, holds_claim, job_unit_of_work
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
