@@ -3,17 +3,16 @@ the active version, and the difference between two versions."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from urutiq_ai.config import service
 from urutiq_ai.config.models import AIConfig
 from urutiq_ai.config.schemas import AIConfigCreate, AIConfigRead, ConfigDiff, ConfigType
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["configs"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 TypeQuery = Annotated[ConfigType, Query(alias="configType")]
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read configs"))]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "change configs"))]

@@ -8,7 +8,7 @@ parse, check the role, call :mod:`urutiq_ai.crud.service` and return ORM rows.
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from urutiq_ai.core.context import TenantContext
@@ -18,9 +18,8 @@ from urutiq_ai.core.pagination import parse_sort
 from urutiq_ai.core.schemas import INT64_MAX, INT64_MIN, Page
 from urutiq_ai.crud import service
 from urutiq_ai.crud.resource import Resource
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
-_ID = Path(alias="id", max_length=64)
 PAGE_LIMIT_DEFAULT = 50
 PAGE_LIMIT_MAX = 500
 
@@ -146,7 +145,7 @@ def build_router(res: Resource) -> APIRouter:
         summary=f"List {res.table} rows",
     )
 
-    def get(session: SessionDep, ctx: Reader, row_id: Annotated[str, _ID]) -> Any:
+    def get(session: SessionDep, ctx: Reader, row_id: IdPath) -> Any:
         if res.detail is not None:
             return res.detail(session, ctx, row_id)
         return service.get_row(session, ctx, res, row_id)
@@ -162,7 +161,7 @@ def build_router(res: Resource) -> APIRouter:
 
     if res.update_schema is not None:
 
-        def update(session: SessionDep, ctx: Writer, row_id: Annotated[str, _ID], data: Any) -> Any:
+        def update(session: SessionDep, ctx: Writer, row_id: IdPath, data: Any) -> Any:
             return service.update_row(session, ctx, res, row_id, data)
 
         update.__annotations__["data"] = res.update_schema
@@ -178,7 +177,7 @@ def build_router(res: Resource) -> APIRouter:
 
     if res.deletable:
 
-        def delete(session: SessionDep, ctx: Writer, row_id: Annotated[str, _ID]) -> Response:
+        def delete(session: SessionDep, ctx: Writer, row_id: IdPath) -> Response:
             service.delete_row(session, ctx, res, row_id)
             return Response(status_code=204)
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import WRITERS
@@ -15,10 +15,9 @@ from urutiq_ai.experiments import service
 from urutiq_ai.experiments.models import AIExperiment
 from urutiq_ai.experiments.schemas import AIExperimentRead, EvaluateRequest, ExperimentPromote
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["experiments"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate experiments"))]
 
 

@@ -3,7 +3,7 @@ retraining a model from its users' corrections."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
@@ -18,10 +18,9 @@ from urutiq_ai.feedback.schemas import (
     RetrainRequest,
     RetrainStarted,
 )
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["feedback"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "process feedback"))]
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read feedback"))]
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from urutiq_ai.core.context import Role, TenantContext
@@ -15,7 +15,7 @@ from urutiq_ai.governance.schemas import (
     PolicyEvaluationRead,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["governance"])
 # The documents answer an HTML page by default and their data with format=json.
@@ -28,7 +28,6 @@ PAGE_OR_JSON: dict[int | str, dict[str, Any]] = {
         },
     }
 }
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "evaluate policies"))]
 Reader = Annotated[TenantContext, Depends(company_role(GOVERNANCE_READERS, "read model cards"))]
 Auditor = Annotated[

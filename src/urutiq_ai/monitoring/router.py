@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
@@ -23,10 +23,9 @@ from urutiq_ai.monitoring.schemas import (
     parse_window,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["monitoring"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "run monitors"))]
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read monitoring results"))]
 

@@ -25,10 +25,9 @@ from urutiq_ai.predictions.schemas import (
     PredictResponse,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["predictions"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, PREDICT_ACTION))]

@@ -2,17 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
 from urutiq_ai.registry import service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import AIModelRead, VersionComparison
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["models"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read models"))]

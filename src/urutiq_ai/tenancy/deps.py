@@ -98,6 +98,10 @@ AuditPrincipal = Annotated[
 ]
 
 
+IdPath = Annotated[str, Path(alias="id", max_length=64)]
+"""The ``{id}`` of a route's path: a row's id (every router's, one declaration)."""
+
+
 def company_role(
     roles: frozenset[Role], action: str
 ) -> Callable[..., Coroutine[Any, Any, TenantContext]]:
