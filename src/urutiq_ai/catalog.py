@@ -16,12 +16,9 @@ from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
 from urutiq_ai.core.scheduler import Ticker
 from urutiq_ai.crud.jobs import JOBS
 from urutiq_ai.crud.resource import Resource
+from urutiq_ai.deployments.checks import check_due_deployments
+from urutiq_ai.deployments.resources import DEPLOYMENT_REVISIONS, DEPLOYMENTS
 from urutiq_ai.deployments.router import router as deployments_router
-from urutiq_ai.deployments.service import (
-    DEPLOYMENT_REVISIONS,
-    DEPLOYMENTS,
-    check_due_deployments,
-)
 from urutiq_ai.experiments.router import router as experiments_router
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.router import router as explainability_router

@@ -277,7 +277,7 @@ class TestHealthOnSchedule:
     def test_a_failing_check_rolls_back_to_the_previous_revision(
         self, api: Api, app: FastAPI, tenant: TenantFixture, two_versions: tuple[str, str]
     ) -> None:
-        from urutiq_ai.deployments.service import check_due_deployments
+        from urutiq_ai.deployments.checks import check_due_deployments
 
         first, second = two_versions
         deployment = api.deploy(first)

@@ -22,8 +22,8 @@ from tests.conftest import TenantFixture
 from tests.deployments.conftest import ROW, VENDOR_ROWS, Api
 from urutiq_ai.api.app import create_app
 from urutiq_ai.core.settings import Settings
+from urutiq_ai.deployments.figures import write_live_figures
 from urutiq_ai.deployments.schemas import Environment
-from urutiq_ai.deployments.service import write_live_figures
 from urutiq_ai.ml.rowpath import SMALL_BATCH
 from urutiq_ai.predictions import batched, deployed, serving
 from urutiq_ai.predictions.predict_route import MAX_BODY, DeploymentPredictRoute

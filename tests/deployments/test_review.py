@@ -15,7 +15,7 @@ from tests.api.payloads import assert_error
 from tests.conftest import TenantFixture
 from tests.deployments.conftest import ROW, Api, tamper
 from urutiq_ai.core.db import unit_of_work, utcnow
-from urutiq_ai.deployments import service
+from urutiq_ai.deployments import checks, figures
 from urutiq_ai.deployments.live import ERROR, OK, Key, LiveStats
 from urutiq_ai.deployments.models import AIDeployment
 from urutiq_ai.deployments.schemas import DeploymentStatus, Environment
@@ -57,7 +57,7 @@ class TestRollbackTargets:
         api.verb(deployment["id"], "release", {"modelId": second})
         assert api.post(f"models/{first}/deprecate").status_code == 200
         tamper(app, tenant, second)
-        service.check_due_deployments(app.state.runtime, app.state.executor, later())
+        checks.check_due_deployments(app.state.runtime, app.state.executor, later())
         now = api.get(f"deployments/{deployment['id']}").json()
         assert (now["modelId"], now["status"]) != (second, "active"), now["healthCheck"]
         assert now["healthCheck"]["status"] == "fail" or now["modelId"] == first
@@ -91,7 +91,7 @@ class TestRollbackTargets:
         key = Key(api.tenant.id, api.tenant.company_id, deployment["id"], 2)
         for _ in range(10):
             stats.record(key, latency_ms=2.0, rows=1, outcome=ERROR)
-        service.write_live_figures(app.state.runtime, stats)
+        figures.write_live_figures(app.state.runtime, stats)
         body = api.predict("expenses", {"row": ROW}).json()
         assert (body["modelId"], body["version"]) == (first, 3)
         (stored,) = [p for p in api.stored(deploymentId=deployment["id"]) if p["modelId"] == first]
@@ -224,7 +224,7 @@ class TestLiveFigures:
         for deployment_id in ids:
             key = Key(api.tenant.id, api.tenant.company_id, deployment_id, 1)
             stats.record(key, latency_ms=1.0, rows=1, outcome=OK)
-        real, calls = service._write_figures, []
+        real, calls = figures._write_figures, []
 
         def first_one_fails(*args: Any, **kwargs: Any) -> int:
             calls.append(args[2])
@@ -232,8 +232,8 @@ class TestLiveFigures:
                 raise RuntimeError("database hiccup")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(service, "_write_figures", first_one_fails)
-        assert service.write_live_figures(app.state.runtime, stats) == 1  # logged, not raised
+        monkeypatch.setattr(figures, "_write_figures", first_one_fails)
+        assert figures.write_live_figures(app.state.runtime, stats) == 1  # logged, not raised
         pending = {key.deployment_id for key in stats.take_due()}
         written = {
             deployment_id
@@ -252,8 +252,8 @@ class TestLiveFigures:
         then = utcnow() - timedelta(hours=2)
         for _ in range(5):
             stats.record(key, latency_ms=4.0, rows=1, outcome=ERROR, now=then)
-        service.write_live_figures(app.state.runtime, stats, now=then)
-        service.write_live_figures(app.state.runtime, stats)  # a flush now, nothing new
+        figures.write_live_figures(app.state.runtime, stats, now=then)
+        figures.write_live_figures(app.state.runtime, stats)  # a flush now, nothing new
         performance = api.get(f"deployments/{deployment['id']}").json()["performance"]
         assert performance is None or performance["requests"] == 0
 

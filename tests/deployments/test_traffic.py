@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from tests.api.payloads import assert_error
 from tests.deployments.conftest import ROW, VENDOR_ROWS, Api
 from urutiq_ai.core.db import utcnow
+from urutiq_ai.deployments.figures import write_live_figures
 from urutiq_ai.deployments.live import ERROR, Key, LiveStats
 from urutiq_ai.deployments.schemas import ServedMember, ServedRole, served_members
-from urutiq_ai.deployments.service import write_live_figures
 
 
 def split(first: str, second: str, weight: float = 0.5, **extra: object) -> dict[str, object]:

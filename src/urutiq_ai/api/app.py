@@ -199,7 +199,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     default) and the writer of live deployment figures; stop them, then the job pool,
     when the server stops."""
     from urutiq_ai.catalog import TICKERS
-    from urutiq_ai.deployments.service import write_live_figures
+    from urutiq_ai.deployments.figures import write_live_figures
 
     settings: Settings = app.state.settings
     scheduler = None
@@ -238,7 +238,7 @@ def shut_down(app: FastAPI, *, finish_jobs: bool = False) -> None:
     if coalescer is not None:
         coalescer.close()
     if app.state.live.counting:
-        from urutiq_ai.deployments.service import write_live_figures
+        from urutiq_ai.deployments.figures import write_live_figures
 
         write_live_figures(app.state.runtime, app.state.live)
     executor = getattr(app.state, "executor", None)

@@ -146,7 +146,7 @@ COMPANY_ROUTES: tuple[Provider, ...] = (
     ),
     Provider("urutiq_ai.feedback.service:FEEDBACK", ("feedback", "feedback/*")),
     Provider("urutiq_ai.experiments.service:EXPERIMENTS", ("experiments", "experiments/*")),
-    Provider("urutiq_ai.deployments.service:DEPLOYMENTS", ("deployments", "deployments/*")),
+    Provider("urutiq_ai.deployments.resources:DEPLOYMENTS", ("deployments", "deployments/*")),
     Provider(
         "urutiq_ai.governance.service:POLICIES",
         ("governance-policies", "governance-policies/*"),
@@ -166,7 +166,7 @@ COMPANY_ROUTES: tuple[Provider, ...] = (
     ),
     Provider("urutiq_ai.crud.jobs:JOBS", ("jobs", "jobs/*")),
     Provider(
-        "urutiq_ai.deployments.service:DEPLOYMENT_REVISIONS",
+        "urutiq_ai.deployments.resources:DEPLOYMENT_REVISIONS",
         ("deployment-revisions", "deployment-revisions/*"),
     ),
     Provider(

@@ -29,7 +29,8 @@ from urutiq_ai.core.jobs import JobRuntime, attach_executor
 from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.demo.pipelines import training_table
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
+from urutiq_ai.deployments import releases as deployment_releases
 from urutiq_ai.deployments.schemas import (
     AIDeploymentCreate,
     DeploymentConfig,
@@ -83,7 +84,7 @@ def ship(
     report(f"{company_id}: {EXPENSES} released without an A/B test, rolled back")
     with _session(runtime, ctx) as session:
         split = _split(champion, challenger)
-        deployments_service.release(
+        deployment_releases.release(
             session,
             ctx,
             deployment_id=production[EXPENSES],
@@ -111,7 +112,7 @@ def _model_name(session: Session, ctx: TenantContext, model_id: str) -> str:
 def _stage(session: Session, ctx: TenantContext, model_id: str, store: ArtifactStore) -> str:
     """Deploy to staging, promote to production; the production deployment's id."""
     name = _model_name(session, ctx, model_id).replace("_", "-")
-    staging = deployments_service.deploy(
+    staging = deployment_releases.deploy(
         session,
         ctx,
         data=AIDeploymentCreate(
@@ -119,7 +120,7 @@ def _stage(session: Session, ctx: TenantContext, model_id: str, store: ArtifactS
         ),
         store=store,
     )
-    change = deployments_service.promote(
+    change = deployment_releases.promote(
         session, ctx, deployment_id=staging.id, data=DeploymentPromote(), store=store
     )
     return change.deployment.id
@@ -127,7 +128,7 @@ def _stage(session: Session, ctx: TenantContext, model_id: str, store: ArtifactS
 
 def _current_model(runtime: JobRuntime, ctx: TenantContext, deployment_id: str) -> str:
     with _session(runtime, ctx) as session:
-        return deployments_service.get_deployment(session, ctx, deployment_id).model_id
+        return deployment_queries.get_deployment(session, ctx, deployment_id).model_id
 
 
 def _cutoff(expenses: pd.DataFrame) -> str:
@@ -192,14 +193,14 @@ def _retrain(runtime: JobRuntime, ctx: TenantContext, cutoff: str) -> str:
 def _release_and_roll_back(
     session: Session, ctx: TenantContext, deployment_id: str, challenger: str, store: ArtifactStore
 ) -> None:
-    deployments_service.release(
+    deployment_releases.release(
         session,
         ctx,
         deployment_id=deployment_id,
         data=DeploymentRelease(model_id=challenger, reason="retrained on the shifted period"),
         store=store,
     )
-    deployments_service.rollback(
+    deployment_releases.rollback(
         session,
         ctx,
         deployment_id=deployment_id,
@@ -285,7 +286,7 @@ def _experiment(
                 session, ctx, experiment_id=experiment.id, data=ExperimentPromote(), store=store
             )
             return f"passed ({verdict.get('basis')}): the challenger was promoted"
-        deployments_service.rollback(
+        deployment_releases.rollback(
             session,
             ctx,
             deployment_id=deployment_id,

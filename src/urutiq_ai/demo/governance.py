@@ -21,7 +21,8 @@ from urutiq_ai.core.errors import AppError
 from urutiq_ai.core.jobs import JobRuntime
 from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.crud import service as crud_service
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
+from urutiq_ai.deployments import releases as deployment_releases
 from urutiq_ai.deployments.schemas import DeploymentRelease, Environment
 from urutiq_ai.governance import checks
 from urutiq_ai.governance.schemas import (
@@ -106,8 +107,8 @@ def _refused_then_resolved(
     try:
         with unit_of_work(runtime.sessionmaker) as session:
             bind_scope(session, ctx)
-            deployment = deployments_service.find(session, ctx, name, Environment.production)
-            deployments_service.release(
+            deployment = deployment_queries.find(session, ctx, name, Environment.production)
+            deployment_releases.release(
                 session,
                 ctx,
                 deployment_id=deployment.id,

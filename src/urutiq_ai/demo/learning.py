@@ -24,7 +24,7 @@ from urutiq_ai.core.jobs import JobRuntime, attach_executor
 from urutiq_ai.core.pagination import SortSpec
 from urutiq_ai.core.scoping import bind_scope
 from urutiq_ai.crud import service as crud_service
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.feedback import service as feedback_service
 from urutiq_ai.feedback.schemas import (
@@ -76,7 +76,7 @@ def learn_from_feedback(runtime: JobRuntime, ctx: TenantContext, report: Report)
     """Corrections of production predictions, processed into a retrained challenger."""
     (company_id,) = ctx.company_ids
     with _session(runtime, ctx) as session:
-        deployment = deployments_service.find(
+        deployment = deployment_queries.find(
             session, ctx, "expense-classifier", Environment.production
         )
         predictions = _with_outcomes(session, ctx, deployment.model_id)

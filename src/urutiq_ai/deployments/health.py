@@ -2,7 +2,8 @@
 cache), score stored sample rows, time it. Also fits what a release derives from its
 models (a stacking ensemble's meta-model on held-out rows).
 
-Imported lazily by the deployments service: it loads the ML stack.
+Imported lazily (by ``deployments/releases.py`` and ``deployments/members.py``): it loads
+the ML stack.
 """
 
 import time

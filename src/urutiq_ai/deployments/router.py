@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
-from urutiq_ai.deployments import service
+from urutiq_ai.deployments import checks, queries, releases
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
 from urutiq_ai.deployments.schemas import (
     AIDeploymentCreate,
@@ -33,7 +33,7 @@ def _store(request: Request) -> ArtifactStore:
     return ArtifactStore(request.app.state.settings.artifacts)
 
 
-def _change(change: service.DeploymentChange) -> DeploymentChangeRead:
+def _change(change: releases.DeploymentChange) -> DeploymentChangeRead:
     return DeploymentChangeRead(
         deployment=AIDeploymentRead.model_validate(change.deployment),
         revision=DeploymentRevisionRead.model_validate(change.revision),
@@ -46,7 +46,7 @@ def deploy(
 ) -> AIDeployment:
     """Deploy an active model under a new name in an environment. The response's status is
     ``active`` once its health check passed, or ``failed`` with the reason in healthCheck."""
-    return service.deploy(session, ctx, data=data, store=_store(request))
+    return releases.deploy(session, ctx, data=data, store=_store(request))
 
 
 @router.get("/deployments/served", response_model=list[ServedModel])
@@ -61,7 +61,7 @@ def served(
 ) -> list[ServedModel]:
     """Which model served which deployment when: at a moment (``at``) or over a period
     (``from``/``to``; default all time), oldest first."""
-    return service.served(
+    return queries.served(
         session,
         ctx,
         at=at,
@@ -82,7 +82,9 @@ def release(
 ) -> DeploymentChangeRead:
     """A new revision (another model and/or config); it serves once its health passes."""
     return _change(
-        service.release(session, ctx, deployment_id=deployment_id, data=data, store=_store(request))
+        releases.release(
+            session, ctx, deployment_id=deployment_id, data=data, store=_store(request)
+        )
     )
 
 
@@ -96,7 +98,9 @@ def promote(
 ) -> DeploymentChangeRead:
     """Release this deployment's model into another environment (production by default)."""
     return _change(
-        service.promote(session, ctx, deployment_id=deployment_id, data=data, store=_store(request))
+        releases.promote(
+            session, ctx, deployment_id=deployment_id, data=data, store=_store(request)
+        )
     )
 
 
@@ -110,7 +114,7 @@ def rollback(
 ) -> DeploymentChangeRead:
     """Serve the previous revision again; 409 when nothing served before this one."""
     return _change(
-        service.rollback(
+        releases.rollback(
             session,
             ctx,
             deployment_id=deployment_id,
@@ -125,10 +129,10 @@ def health_check(
     request: Request, session: SessionDep, ctx: Writer, deployment_id: IdPath
 ) -> AIDeployment:
     """Check the deployment's health now (as the scheduler does every interval)."""
-    return service.check_health(session, ctx, deployment_id=deployment_id, store=_store(request))
+    return checks.check_health(session, ctx, deployment_id=deployment_id, store=_store(request))
 
 
 @router.get("/deployments/{id}/revisions", response_model=list[DeploymentRevisionRead])
 def revisions(session: SessionDep, ctx: Reader, deployment_id: IdPath) -> list[DeploymentRevision]:
     """Every revision of the deployment, newest first."""
-    return list(service.revisions_of(session, ctx, deployment_id))
+    return list(queries.revisions_of(session, ctx, deployment_id))

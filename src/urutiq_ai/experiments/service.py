@@ -20,7 +20,8 @@ from urutiq_ai.core.db import utcnow
 from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
+from urutiq_ai.deployments import releases as deployment_releases
 from urutiq_ai.deployments.schemas import DeploymentConfig, DeploymentRelease, RevisionAction
 from urutiq_ai.experiments.models import AIExperiment
 from urutiq_ai.experiments.schemas import (
@@ -56,7 +57,7 @@ def _check_experiment(
 def _check_deployment(session: Session, ctx: TenantContext, deployment_id: str) -> None:
     """A deployment of the request's company (the scope of ``ctx``), else 422."""
     try:
-        deployments_service.get_deployment(session, ctx, deployment_id)
+        deployment_queries.get_deployment(session, ctx, deployment_id)
     except NotFound as exc:
         raise ValidationError(
             f"no deployment {deployment_id!r} in this company",
@@ -189,7 +190,7 @@ def evaluate(
             fields=[FieldError("methodology.deploymentId", "required for online evaluation")],
         )
     if data.mode in ("online", "both") and deployment_id is not None:
-        deployments_service.get_deployment(session, ctx, deployment_id)  # 404 if not ours
+        deployment_queries.get_deployment(session, ctx, deployment_id)  # 404 if not ours
         results["online"] = evaluation.online(
             session,
             ctx,
@@ -211,7 +212,7 @@ def promote(
     experiment_id: str,
     data: ExperimentPromote,
     store: ArtifactStore,
-) -> deployments_service.DeploymentChange:
+) -> deployment_releases.DeploymentChange:
     """Release the challenger into the deployment (its split, shadow and ensemble dropped)
     once the experiment passed; the experiment is then ``completed``."""
     experiment = get_experiment(session, ctx, experiment_id)
@@ -228,11 +229,11 @@ def promote(
             "name the deployment the challenger is released into",
             fields=[FieldError("deploymentId", "required (or methodology.deploymentId)")],
         )
-    deployment = deployments_service.get_deployment(session, ctx, deployment_id)
+    deployment = deployment_queries.get_deployment(session, ctx, deployment_id)
     config = DeploymentConfig.model_validate(deployment.config or {})
     config = config.model_copy(update={"traffic": None, "shadow": None, "ensemble": None})
     reason = data.reason or f"experiment {experiment.experiment_name}: {verdict.get('summary')}"
-    change = deployments_service.release(
+    change = deployment_releases.release(
         session,
         ctx,
         deployment_id=deployment.id,
@@ -317,7 +318,7 @@ def _system_conclusion(verdict: Mapping[str, Any]) -> str:
     )
 
 
-def _promotion(change: deployments_service.DeploymentChange) -> dict[str, Any]:
+def _promotion(change: deployment_releases.DeploymentChange) -> dict[str, Any]:
     return {
         "deploymentId": change.deployment.id,
         "version": change.revision.version,

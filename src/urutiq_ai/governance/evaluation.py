@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError, describe
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.explainability import service as explainability_service
 from urutiq_ai.governance.models import AIGovernance
 from urutiq_ai.governance.policies import (
@@ -252,7 +252,7 @@ def _security(
     where: Context, rules: SecurityRules, model: AIModel, artifact: ModelArtifact | None
 ) -> Verdict:
     roles = tenancy_service.key_roles(where.session, where.ctx)
-    revisions = deployments_service.revisions_serving(where.session, where.ctx, model.id)
+    revisions = deployment_queries.revisions_serving(where.session, where.ctx, model.id)
     trainer = tenancy_service.creator_key_of(where.session, where.ctx, "AIModel", model.id)
     end_read_only_transaction(where.session)  # loading and verifying a pipeline takes a while
     problems: list[str] = []

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.governance.service import POLICIES, POLICY_EVALUATIONS, VIOLATIONS
@@ -49,7 +49,7 @@ def report_data(session: Session, ctx: TenantContext, *, model_id: str) -> dict[
         *rows(session, ctx, EXPERIMENTS, current_model=model.id),
     ]
     violations = rows(session, ctx, VIOLATIONS, model_id=model.id)
-    revisions = deployments_service.revisions_of_model(session, ctx, model.id)
+    revisions = deployment_queries.revisions_of_model(session, ctx, model.id)
     policies = {p.id: p for p in rows(session, ctx, POLICIES)}
     return {
         "generatedAt": datetime.now(UTC).isoformat(),

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import detached_copy, new_id, utcnow
 from urutiq_ai.core.errors import AppError, FieldError, ValidationError
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
 from urutiq_ai.deployments.schemas import DeploymentConfig, Environment
 from urutiq_ai.ml import ensemble
@@ -127,8 +127,8 @@ def resolve(
     hit = SERVED.get(key)
     if hit is not None:
         return hit
-    deployment = deployments_service.find(session, ctx, name, environment)
-    revision = deployments_service.serving_revision(session, ctx, deployment)
+    deployment = deployment_queries.find(session, ctx, name, environment)
+    revision = deployment_queries.serving_revision(session, ctx, deployment)
     config = DeploymentConfig.model_validate(revision.config or {})
     ids = [revision.model_id, *config.model_ids()]
     members = {}

@@ -23,7 +23,7 @@ from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import rollback as undo
 from urutiq_ai.core.errors import AppError, FieldError
 from urutiq_ai.crud import service as crud
-from urutiq_ai.deployments import service
+from urutiq_ai.deployments import checks, queries, releases, resources
 from urutiq_ai.deployments.models import AIDeployment, DeploymentRevision
 from urutiq_ai.deployments.schemas import (
     DeploymentConfig,
@@ -141,7 +141,7 @@ def deployments_list(request: Request, session: SessionDep, ctx: WebCompany) -> 
     page = list_page(
         session,
         ctx,
-        service.DEPLOYMENTS,
+        resources.DEPLOYMENTS,
         request.query_params,
         base_url=f"/companies/{company_id}/deployments",
     )
@@ -171,22 +171,22 @@ def _find(
     """The deployment ``name`` in ``environment``; without one, where the name serves
     (production first)."""
     if environment is not None:
-        return service.find(session, ctx, name, environment)
+        return queries.find(session, ctx, name, environment)
     found: list[AIDeployment] = crud.newest_rows(
-        session, ctx, service.DEPLOYMENTS, limit=10, deployment_name=name
+        session, ctx, resources.DEPLOYMENTS, limit=10, deployment_name=name
     )
     order = [Environment.production, Environment.staging, Environment.development]
     for env in order:
         for row in found:
             if row.environment == env:
                 return row
-    return service.find(session, ctx, name, Environment.production)  # 404 naming why
+    return queries.find(session, ctx, name, Environment.production)  # 404 naming why
 
 
 def _siblings(session: Session, ctx: TenantContext, deployment: AIDeployment) -> list[Any]:
     """The same name in the other environments."""
     rows = crud.newest_rows(
-        session, ctx, service.DEPLOYMENTS, limit=10, deployment_name=deployment.deployment_name
+        session, ctx, resources.DEPLOYMENTS, limit=10, deployment_name=deployment.deployment_name
     )
     return [row for row in reversed(rows) if row.id != deployment.id]
 
@@ -268,8 +268,8 @@ def _detail(
     form: Mapping[str, Any] | None = None,
 ) -> Response:
     company_id = _company(request)
-    revisions = list(service.revisions_of(session, ctx, deployment.id))
-    timeline: list[ServedModel] = service.served(
+    revisions = list(queries.revisions_of(session, ctx, deployment.id))
+    timeline: list[ServedModel] = queries.served(
         session,
         ctx,
         environment=deployment.environment,
@@ -284,7 +284,7 @@ def _detail(
             field_errors["at"] = "give a date (2026-11-03) or a date and time (2026-11-03T14:30)"
             status_code = max(status_code, 422)
         else:
-            answer = service.served(session, ctx, at=moment, environment=deployment.environment)
+            answer = queries.served(session, ctx, at=moment, environment=deployment.environment)
     config = _config(deployment.config)
     summary = _config_summary(deployment.config)
     ids = {deployment.model_id, *(r.model_id for r in revisions)}
@@ -361,7 +361,7 @@ def _refused(
     """The page again with why the action was refused; nothing it started is kept (but a
     refusal the service keeps on the record, e.g. governance's, is written)."""
     undo(session)
-    deployment = service.find(session, ctx, name, environment)
+    deployment = queries.find(session, ctx, name, environment)
     errors = dict(fields or {})
     status = 422
     message = "Nothing was changed: correct the fields marked below."
@@ -432,8 +432,8 @@ def rollback(
 
 # what each change calls, and the flash it ends with (revision active, or not)
 CHANGES: dict[str, tuple[Any, str, str]] = {
-    "promote": (service.promote, "promoted", "promote_failed"),
-    "rollback": (service.rollback, "rolled_back", "rollback_failed"),
+    "promote": (releases.promote, "promoted", "promote_failed"),
+    "rollback": (releases.rollback, "rolled_back", "rollback_failed"),
 }
 
 
@@ -450,7 +450,7 @@ def _change(
 ) -> Response:
     """Validate the form into ``schema``, apply the change to the deployment, and come back
     to its page: with the errors next to their fields, or the service's refusal, or done."""
-    deployment = service.find(session, ctx, name, environment)
+    deployment = queries.find(session, ctx, name, environment)
     try:
         data = schema.model_validate(posted(values))
     except PydanticError as exc:
@@ -482,9 +482,9 @@ def health_check(
     """Check the deployment's health now (a failure rolls back as its config says)."""
     del form
     require_roles(ctx, EDITORS, "check deployments")
-    deployment = service.find(session, ctx, name, environment)
+    deployment = queries.find(session, ctx, name, environment)
     try:
-        checked = service.check_health(
+        checked = checks.check_health(
             session, ctx, deployment_id=deployment.id, store=_store(request)
         )
     except AppError as exc:

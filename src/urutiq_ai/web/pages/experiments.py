@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError
-from urutiq_ai.deployments import service as deployments_service
+from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.experiments import service
 from urutiq_ai.experiments.models import AIExperiment
 from urutiq_ai.experiments.schemas import EvaluateRequest, ExperimentPromote, ExperimentStatus
@@ -203,7 +203,7 @@ def _deployment(session: Session, ctx: TenantContext, methodology: Any) -> Any:
     if not deployment_id:
         return None
     try:
-        return deployments_service.get_deployment(session, ctx, str(deployment_id))
+        return deployment_queries.get_deployment(session, ctx, str(deployment_id))
     except AppError:
         return None
 

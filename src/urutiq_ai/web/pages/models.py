@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, NotFound
 from urutiq_ai.crud import service as crud
-from urutiq_ai.deployments.service import DEPLOYMENT_REVISIONS, DEPLOYMENTS
+from urutiq_ai.deployments.resources import DEPLOYMENT_REVISIONS, DEPLOYMENTS
 from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.explainability.service import FEATURE_IMPORTANCES
 from urutiq_ai.ml.drift_scores import compared_of, format_score, meaning_of
