@@ -136,8 +136,10 @@ class TestExtensionPoints:
             "from urutiq_ai.deployments.gates import RELEASE_GATES\n"
             "from urutiq_ai.predictions.masking import INPUT_MASKERS\n"
             "from urutiq_ai.training.hooks import AFTER_TRAINING\n"
+            "from urutiq_ai.registry.hooks import SERVING_LOOKUPS\n"
             "assert 'urutiq_ai.governance.checks' not in sys.modules\n"
-            "for hook in (*RELEASE_GATES, *INPUT_MASKERS, *AFTER_TRAINING):\n"
+            "assert 'urutiq_ai.deployments.queries' not in sys.modules\n"
+            "for hook in (*RELEASE_GATES, *INPUT_MASKERS, *AFTER_TRAINING, *SERVING_LOOKUPS):\n"
             "    print(hook.function.__module__ + ':' + hook.function.__name__)\n"
         )
         done = subprocess.run(
@@ -147,4 +149,5 @@ class TestExtensionPoints:
             "urutiq_ai.governance.checks:governance_gate",
             "urutiq_ai.governance.checks:privacy_mask",
             "urutiq_ai.explainability.service:importances_after_training",
+            "urutiq_ai.deployments.queries:deployments_serving",
         ]

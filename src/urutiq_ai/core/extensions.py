@@ -16,3 +16,7 @@ INPUT_MASKERS = ("urutiq_ai.governance.checks:privacy_mask",)
 
 AFTER_TRAINING = ("urutiq_ai.explainability.service:importances_after_training",)
 """Run after each successful training; see :mod:`urutiq_ai.training.hooks`."""
+
+SERVING_LOOKUPS = ("urutiq_ai.deployments.queries:deployments_serving",)
+"""Asked before a model version is deprecated or archived: which serving deployments use it;
+see :mod:`urutiq_ai.registry.hooks`."""

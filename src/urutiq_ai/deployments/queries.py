@@ -15,7 +15,7 @@ from urutiq_ai.deployments.repository import SERVING, DeploymentRepository, Revi
 from urutiq_ai.deployments.resources import DEPLOYMENTS
 from urutiq_ai.deployments.schemas import Environment, ServedMember, ServedModel, served_members
 from urutiq_ai.registry import service as registry_service
-from urutiq_ai.registry.hooks import ServingUse, serving_lookup
+from urutiq_ai.registry.hooks import ServingUse
 from urutiq_ai.registry.models import AIModel
 
 
@@ -95,7 +95,6 @@ def revisions_of_model(
     return RevisionRepository(session, ctx).of_model(model_id)
 
 
-@serving_lookup
 def deployments_serving(
     session: Session, ctx: TenantContext, model_ids: Collection[str]
 ) -> list[ServingUse]:

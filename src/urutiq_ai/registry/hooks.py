@@ -1,6 +1,6 @@
-"""What the registry asks before it retires a version, declared here so that a higher
-domain (deployments knows what its deployments serve) can answer without the registry
-importing it.
+"""What the registry asks before it retires a version: a higher domain (deployments knows
+what its deployments serve) answers through :mod:`urutiq_ai.core.extensions`, without the
+registry importing it.
 """
 
 from collections.abc import Callable, Collection
@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from urutiq_ai.core import extensions
 from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.references import references
 
 
 @dataclass(frozen=True)
@@ -29,17 +31,12 @@ class ServingUse:
 
 
 ServingLookup = Callable[[Session, TenantContext, Collection[str]], list[ServingUse]]
-SERVING_LOOKUPS: list[ServingLookup] = []
-
-
-def serving_lookup(hook: ServingLookup) -> ServingLookup:
-    """Register ``hook``: given model ids, the serving deployments that use them."""
-    SERVING_LOOKUPS.append(hook)
-    return hook
+SERVING_LOOKUPS: list[ServingLookup] = references(extensions.SERVING_LOOKUPS)
+"""Given model ids, each answers the serving deployments that use them."""
 
 
 def uses_of(session: Session, ctx: TenantContext, model_ids: Collection[str]) -> list[ServingUse]:
-    """Every registered lookup's answer for ``model_ids`` (none when nothing is asked)."""
+    """Every lookup's answer for ``model_ids`` (none when nothing is asked)."""
     if not model_ids:
         return []
     return [use for lookup in SERVING_LOOKUPS for use in lookup(session, ctx, model_ids)]
