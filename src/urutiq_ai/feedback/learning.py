@@ -47,7 +47,7 @@ from urutiq_ai.experiments.service import EXPERIMENTS
 from urutiq_ai.feedback.models import AILearningFeedback
 from urutiq_ai.feedback.repository import FeedbackRepository
 from urutiq_ai.feedback.schemas import CORRECT_VALUE, USED_BY, RetrainStarted
-from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.predictions import service as predictions_service
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.schemas import AIModelUpdate, ModelStatus
@@ -251,7 +251,7 @@ def _corrected_rows(
     """One row per corrected prediction (the latest correction wins): its stored inputs
     and the right answer."""
     ids = sorted({str(row.prediction_id) for row in corrections})
-    predictions = {p.id: p for p in PredictionRepository(session, ctx).by_ids(ids)}
+    predictions = predictions_service.predictions_by_id(session, ctx, ids)
     rows: dict[str, dict[str, Any]] = {}
     for row in corrections:  # oldest first
         prediction = predictions.get(str(row.prediction_id))

@@ -35,7 +35,7 @@ from urutiq_ai.monitoring import retraining as retraining_hooks
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.repository import DriftRepository
 from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
-from urutiq_ai.predictions.repository import PredictionRepository
+from urutiq_ai.predictions import service as predictions_service
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel, ModelArtifact
@@ -99,7 +99,7 @@ def check_drift(
     window_start = window_end - window
     features = list(model.feature_columns or [])
     _check_overrides(features, methods or {}, thresholds or {})
-    inputs = PredictionRepository(session, ctx).inputs_between(model.id, window_start, window_end)
+    inputs = predictions_service.inputs_between(session, ctx, model.id, window_start, window_end)
     values, count = _collect(inputs, features)
     _require_enough(count, model.id, window_start, window_end)
     report = ml_drift.DriftReport([], {}, 0, count)

@@ -32,9 +32,9 @@ from urutiq_ai.ml.labels import is_missing_label, outcome_label
 from urutiq_ai.ml.predict import predict
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
+from urutiq_ai.predictions import service as predictions_service
 from urutiq_ai.predictions import serving
 from urutiq_ai.predictions.outcomes import stored_value
-from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 
@@ -71,7 +71,7 @@ def check(
     window: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat()}
     rows: list[AIDriftDetection] = []
     if DriftType.label_drift in types:
-        stored = PredictionRepository(session, ctx).predictions_between(model.id, start, end)
+        stored = predictions_service.predictions_between(session, ctx, model.id, start, end)
         predicted = [stored_value(p) for p in stored]
         _add_label_row(rows, skipped, model, "prediction", reference.predictions, predicted, window)
     if not outcomes:
@@ -102,7 +102,7 @@ def _usable_outcomes(
     if model.model_type.value in NO_OUTCOMES:
         skipped.update({_outcome_key(k): "clustering models have no outcomes" for k in types})
         return []
-    outcomes = list(PredictionRepository(session, ctx).outcomes_between(model.id, start, end))
+    outcomes = list(predictions_service.outcomes_between(session, ctx, model.id, start, end))
     if len(outcomes) < MIN_OUTCOMES:
         reason = (
             f"{len(outcomes)} predictions in the window have an actual value; "

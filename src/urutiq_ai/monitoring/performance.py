@@ -30,8 +30,8 @@ from urutiq_ai.monitoring import retraining as retraining_hooks
 from urutiq_ai.monitoring.models import AIPerformanceMetrics
 from urutiq_ai.monitoring.repository import PerformanceRepository
 from urutiq_ai.monitoring.schemas import MetricType, TimeWindow, Trend
+from urutiq_ai.predictions import service as predictions_service
 from urutiq_ai.predictions.outcomes import stored_value
-from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.tenancy import service as tenancy_service
@@ -61,13 +61,14 @@ def compute_performance(
     model = registry_service.get_model(session, ctx, model_id)
     kind = model.model_type.value
     start, end = ml_performance.widen(start, end, time_window.value)
-    predictions = PredictionRepository(session, ctx)
     # every outcome read first (the windows hold them all anyway), then the metrics computed
     # with no database lock
     outcomes = (
         [
             ml_performance.Outcome(at, stored_value(prediction), actual)
-            for at, prediction, actual in predictions.outcomes_between(model.id, start, end)
+            for at, prediction, actual in predictions_service.outcomes_between(
+                session, ctx, model.id, start, end
+            )
         ]
         if kind in MEASURED
         else []
@@ -79,7 +80,7 @@ def compute_performance(
         raise ValidationError(str(exc), fields=[FieldError("actualValue", str(exc))]) from exc
     served = (  # streamed: only the latencies are kept, grouped by window as they come
         (at, float(prediction["latencyMs"]))
-        for at, prediction in predictions.served_between(model.id, start, end)
+        for at, prediction in predictions_service.served_between(session, ctx, model.id, start, end)
         if isinstance(prediction, dict) and isinstance(prediction.get("latencyMs"), int | float)
     )
     windows = ml_performance.with_latency(windows, served, window=time_window.value)
