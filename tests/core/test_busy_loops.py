@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from urutiq_ai.core.db import is_database_busy, make_engine, make_sessionmaker
+from urutiq_ai.core.db import is_database_busy, log_failure, make_engine, make_sessionmaker
 from urutiq_ai.core.executors import SyncExecutor
 from urutiq_ai.core.jobs import Executor, JobRuntime
 from urutiq_ai.core.ledger.recovery import Heartbeat
@@ -139,3 +139,46 @@ class TestScheduler:
         assert len(ticks) >= 2
         assert [r.levelno for r in caplog.records] == [logging.WARNING]
         assert caplog.records[0].exc_info is None
+
+
+class TestLogFailure:
+    """The deployments' periodic writers (scheduled health checks, live figures) log through
+    ``core.db.log_failure``."""
+
+    def test_a_locked_database_is_one_warning_line(self, caplog: pytest.LogCaptureFixture) -> None:
+        log = logging.getLogger("urutiq_ai.test")
+        with caplog.at_level(logging.WARNING, logger="urutiq_ai.test"):
+            log_failure(log, locked(), "writing live figures of deployment d1", retry="later")
+        (record,) = caplog.records
+        assert record.levelno == logging.WARNING
+        assert record.exc_info is None
+        assert record.getMessage().startswith("writing live figures of deployment d1: the data")
+        assert record.getMessage().endswith("later")
+
+    def test_another_failure_keeps_its_traceback(self, caplog: pytest.LogCaptureFixture) -> None:
+        log = logging.getLogger("urutiq_ai.test")
+        with caplog.at_level(logging.WARNING, logger="urutiq_ai.test"):
+            log_failure(log, ValueError("broken"), "health check of deployment d1", retry="x")
+        (record,) = caplog.records
+        assert record.levelno == logging.ERROR
+        assert record.exc_info is not None
+        assert record.getMessage() == "health check of deployment d1 failed"
+
+    def test_live_figures_use_it(
+        self, runtime: JobRuntime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        from urutiq_ai.deployments import figures
+        from urutiq_ai.deployments.live import OK, Key, LiveStats
+
+        def refuse(*_args: object, **_kwargs: object) -> int:
+            raise locked()
+
+        stats = LiveStats()
+        stats.record(Key("t1", "c1", "d1", 1), latency_ms=5.0, rows=1, outcome=OK)
+        monkeypatch.setattr(figures, "_write_figures", refuse)
+        with caplog.at_level(logging.WARNING, logger="urutiq_ai"):
+            assert figures.write_live_figures(runtime, stats) == 0
+        (record,) = caplog.records
+        assert (record.levelno, record.exc_info) == (logging.WARNING, None)
+        assert "live figures of deployment d1" in record.getMessage()
+        assert stats.take_due()  # kept for the next write

@@ -293,6 +293,20 @@ def is_database_busy(exc: BaseException) -> bool:
     return isinstance(cause, sqlite3.OperationalError) and str(cause).startswith(_BUSY_MESSAGES)
 
 
+def log_failure(log: logging.Logger, exc: BaseException, what: str, *, retry: str) -> None:
+    """Log a periodic writer's failure: a database that stayed locked is one warning line
+    saying when it is tried again (``retry``), anything else an error with its traceback."""
+    if is_database_busy(exc):
+        log.warning(
+            "%s: the database stayed locked past the busy timeout (%g s); %s",
+            what,
+            SQLITE_BUSY_TIMEOUT,
+            retry,
+        )
+    else:
+        log.error("%s failed", what, exc_info=exc)
+
+
 class WriteGate:
     """First come, first served entry to a SQLite database's transactions, in one process.
 

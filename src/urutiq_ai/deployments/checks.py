@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import utcnow
+from urutiq_ai.core.db import log_failure, utcnow
 from urutiq_ai.core.errors import AppError, FieldError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.deployments.errors import DeploymentNotServing
@@ -142,6 +142,7 @@ def check_due_deployments(runtime: JobRuntime, executor: Executor, now: datetime
                 deployment = DeploymentRepository(session, ctx).locked(deployment_id)
                 if deployment is not None and deployment.status in SERVING:
                     _recheck(session, ctx, deployment, store=store, trigger="schedule")
-        except Exception:  # one broken deployment must not stop the others' checks
-            logger.exception("health check of deployment %s failed to run", deployment_id)
+        except Exception as exc:  # one broken deployment must not stop the others' checks
+            what = f"health check of deployment {deployment_id}"
+            log_failure(logger, exc, what, retry="it runs again at the next tick")
     return len(due)

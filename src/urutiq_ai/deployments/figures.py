@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import utcnow
+from urutiq_ai.core.db import log_failure, utcnow
 from urutiq_ai.core.jobs import JobRuntime, job_unit_of_work
 from urutiq_ai.deployments.checks import roll_back_on_errors
 from urutiq_ai.deployments.releases import _config_of
@@ -38,8 +38,9 @@ def write_live_figures(
         try:
             with job_unit_of_work(runtime, ctx) as session:
                 written += _write_figures(session, ctx, key, slots, stats.source, store, now)
-        except Exception:
-            logger.exception("writing live figures of deployment %s failed", key.deployment_id)
+        except Exception as exc:  # kept for the next write; the other deployments go on
+            what = f"writing live figures of deployment {key.deployment_id}"
+            log_failure(logger, exc, what, retry="they are kept for the next write")
             failed.append(key)
     stats.put_back(failed)
     return written
