@@ -77,3 +77,73 @@ class TestValidateHyperparameters:
         assert params["contamination"] is None
         with pytest.raises(SpecError):
             validate_hyperparameters("kmeans", "clustering", {"n_clusters": None})
+
+
+class TestHyperparameterReasons:
+    """Each bad value has one error naming ``hyperparameters.<name>``, with its reason."""
+
+    @pytest.mark.parametrize(
+        ("name", "model_type", "params", "field", "reason"),
+        [
+            ("random_forest", "classification", {"colour": 1}, "colour", "unknown field; allowed"),
+            ("random_forest", "classification", {"n_estimators": "5"}, "n_estimators", "integer"),
+            (
+                "random_forest",
+                "classification",
+                {"n_estimators": 0},
+                "n_estimators",
+                "greater than or equal to 1",
+            ),
+            (
+                "random_forest",
+                "classification",
+                {"max_depth": 101},
+                "max_depth",
+                "less than or equal to 100",
+            ),
+            ("random_forest", "classification", {"n_jobs": None}, "n_jobs", "valid integer"),
+            ("random_forest", "classification", {"max_features": 2}, "max_features", "'sqrt'"),
+            ("xgboost", "regression", {"learning_rate": float("inf")}, "learning_rate", "finite"),
+            ("xgboost", "regression", {"learning_rate": True}, "learning_rate", "valid number"),
+            ("linear_regression", "regression", {"fit_intercept": 1}, "fit_intercept", "boolean"),
+            (
+                "neural_network",
+                "regression",
+                {"hidden_layer_sizes": [8, 2.5]},
+                "hidden_layer_sizes",
+                "item 1: Input should be a valid integer",
+            ),
+            (
+                "neural_network",
+                "regression",
+                {"hidden_layer_sizes": list(range(1, 12))},
+                "hidden_layer_sizes",
+                "expected a list of 1 to 10 integers",
+            ),
+        ],
+    )
+    def test_bad_value(
+        self, name: str, model_type: str, params: dict[str, object], field: str, reason: str
+    ) -> None:
+        with pytest.raises(SpecError) as exc:
+            validate_hyperparameters(name, model_type, params)
+        [(named, said)] = exc.value.errors
+        assert named == f"hyperparameters.{field}"
+        assert reason in said, said
+
+    def test_unknown_names_list_the_allowed_ones_first(self) -> None:
+        with pytest.raises(SpecError) as exc:
+            validate_hyperparameters("kmeans", "clustering", {"n_init": 0, "k": 3})
+        assert exc.value.errors[0] == (
+            "hyperparameters.k",
+            "unknown field; allowed: max_iter, n_clusters, n_init",
+        )
+        assert exc.value.errors[1][0] == "hyperparameters.n_init"
+
+    def test_values_keep_their_kinds(self) -> None:
+        params = validate_hyperparameters(
+            "xgboost", "classification", {"learning_rate": 1, "max_depth": 3.0}
+        )
+        assert params["learning_rate"] == 1.0
+        assert type(params["learning_rate"]) is float
+        assert type(params["max_depth"]) is int

@@ -518,7 +518,7 @@ def test_criteria_must_be_objects(value: Any) -> None:
 @pytest.mark.parametrize(
     ("item", "path", "reason"),
     [
-        ({"minImprovement": 0.1}, "successMetrics.0.metric", "is required"),
+        ({"minImprovement": 0.1}, "successMetrics.0.metric", "Field required"),
         ({"metric": "auc", "minImprovement": 0.1}, "successMetrics.0.metric", "unknown metric"),
         ({"metric": 3, "minImprovement": 0.1}, "successMetrics.0.metric", "unknown metric"),
         ({"metric": "mae"}, "successMetrics.0", "give minImprovement"),
@@ -530,13 +530,17 @@ def test_criteria_must_be_objects(value: Any) -> None:
         ),
         ({"metric": "mae", "minImprovement": 0.1, "guard": True}, "successMetrics.0", "either"),
         ({"metric": "mae", "maxDegradation": 0.1, "guard": False}, "successMetrics.0.guard", ""),
-        ({"metric": "mae", "guard": "yes"}, "successMetrics.0.guard", "true or false"),
+        ({"metric": "mae", "guard": "yes"}, "successMetrics.0.guard", "valid boolean"),
         ({"metric": "mae", "minImprovement": -0.1}, "successMetrics.0.minImprovement", "negative"),
         ({"metric": "mae", "maxDegradation": -1}, "successMetrics.0.maxDegradation", "negative"),
         ({"metric": "mae", "minImprovement": "1"}, "successMetrics.0.minImprovement", "number"),
         ({"metric": "mae", "minImprovement": True}, "successMetrics.0.minImprovement", "number"),
         ({"metric": "mae", "maxDegradation": math.inf}, "successMetrics.0.maxDegradation", "fin"),
-        ({"metric": "mae", "guard": True, "min": 1}, "successMetrics.0.min", "unknown key"),
+        (
+            {"metric": "mae", "guard": True, "min": 1},
+            "successMetrics.0.min",
+            "unknown field; allowed: metric",
+        ),
         ("mae", "successMetrics.0", "must be an object"),
     ],
 )
@@ -555,6 +559,42 @@ def test_single_object_paths_and_all_errors_at_once() -> None:
     assert "successMetrics.2.metric" in paths
     assert "successMetrics.2.maxDegradation" in paths
     assert not any(p.startswith("successMetrics.0") for p in paths)
+
+
+def test_criteria_read_only_their_camel_case_keys() -> None:
+    """The snake_case names are unknown keys (only the camelCase ones were ever read), and an
+    unknown key's reason lists the allowed ones."""
+    assert errors_of({"metric": "mae", "min_improvement": 0.1}) == [
+        (
+            "successMetrics.min_improvement",
+            "unknown field; allowed: metric, minImprovement, maxDegradation, guard",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "key", "reason"),
+    [
+        ({"metric": "mae", "minImprovement": -0.1}, "minImprovement", "must not be negative"),
+        ({"metric": "mae", "minImprovement": "0.1"}, "minImprovement", "Input should be a valid"),
+        ({"metric": "mae", "maxDegradation": math.nan}, "maxDegradation", "Input should be a fin"),
+        ({"metric": "auc", "minImprovement": 0.1}, "metric", "unknown metric 'auc'; use one of"),
+        ({"metric": "mae", "guard": 1}, "guard", "Input should be a valid boolean"),
+        ({"metric": "mae", "maxDegradation": 0.1, "guard": False}, "guard", "is false but max"),
+    ],
+)
+def test_each_bad_key_has_one_error_naming_it(item: dict[str, Any], key: str, reason: str) -> None:
+    assert [(path, said[: len(reason)]) for path, said in errors_of(item)] == [
+        (f"successMetrics.{key}", reason)
+    ]
+
+
+def test_integer_amounts_are_floats_and_the_default_guard_holds() -> None:
+    [target, guard] = parse_success_metrics(
+        [{"metric": "mae", "minImprovement": 1}, {"metric": "r2", "guard": True}]
+    )
+    assert isinstance(target.min_improvement, float)
+    assert guard == SuccessMetric("r2", max_degradation=DEFAULT_MAX_DEGRADATION)
 
 
 # --- verdict -------------------------------------------------------------------------------

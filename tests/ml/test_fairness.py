@@ -471,12 +471,14 @@ def test_threshold_errors_name_their_paths():
         "thresholds.maxEqualizedOddsDifference",
         "thresholds.maxAccuracyDifference",
         "thresholds.ratioBand",
-        "thresholds.ratioBand",
         "thresholds.maxErrorRatio",
         "thresholds.minGroupSize",
     ]
     reasons = dict(caught.value.errors)
-    assert "unknown key" in reasons["thresholds.maxRatio"]
+    assert "unknown field; allowed: maxParityDifference" in reasons["thresholds.maxRatio"]
+    assert reasons["thresholds.ratioBand"] == (
+        "low must lie in (0, 1], got 1.5; high must be at least 1, got 0.9"
+    )
     assert "[0, 1]" in reasons["thresholds.maxParityDifference"]
     assert isinstance(caught.value, ValueError)
     assert "thresholds.ratioBand: low must lie in (0, 1]" in str(caught.value)
@@ -508,6 +510,51 @@ def test_thresholds_must_be_an_object_and_valid_when_built():
     assert caught.value.errors[0][0] == "thresholds"
     with pytest.raises(FairnessConfigError, match=r"thresholds\.ratioBand"):
         FairnessThresholds(ratio_band=(1.2, 1.5))
+
+
+def test_thresholds_read_only_their_camel_case_keys() -> None:
+    with pytest.raises(FairnessConfigError) as caught:
+        thresholds_from({"min_group_size": 5})
+    assert caught.value.errors == [
+        (
+            "thresholds.min_group_size",
+            "unknown field; allowed: maxParityDifference, ratioBand, "
+            "maxEqualizedOddsDifference, maxAccuracyDifference, maxErrorRatio, minGroupSize",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "path", "reason"),
+    [
+        ({"maxParityDifference": None}, "policy.maxParityDifference", "Input should be a valid"),
+        ({"maxAccuracyDifference": -0.1}, "policy.maxAccuracyDifference", "must lie in [0, 1]"),
+        ({"maxEqualizedOddsDifference": "0.1"}, "policy.maxEqualizedOddsDifference", "valid"),
+        ({"maxErrorRatio": 0.9}, "policy.maxErrorRatio", "must be at least 1, got 0.9"),
+        ({"minGroupSize": 0}, "policy.minGroupSize", "must be at least 1, got 0"),
+        ({"minGroupSize": "30"}, "policy.minGroupSize", "must be a whole number"),
+        ({"ratioBand": [0.8, 0.9]}, "policy.ratioBand", "high must be at least 1, got 0.9"),
+        ({"ratioBand": [0.8, "1.25"]}, "policy.ratioBand", "must hold two finite numbers"),
+    ],
+)
+def test_each_bad_threshold_has_one_error_naming_it(
+    mapping: dict[str, object], path: str, reason: str
+) -> None:
+    with pytest.raises(FairnessConfigError) as caught:
+        thresholds_from(mapping, path="policy")
+    [(named, said)] = caught.value.errors
+    assert named == path
+    assert reason in said
+
+
+def test_thresholds_take_numpy_and_integer_numbers() -> None:
+    thresholds = thresholds_from({"minGroupSize": np.int64(12), "maxErrorRatio": 2})
+    assert thresholds.min_group_size == 12
+    assert type(thresholds.min_group_size) is int
+    assert type(thresholds.max_error_ratio) is float
+    built = FairnessThresholds(ratio_band=(1, 2), min_group_size=np.int64(3))  # type: ignore[arg-type]
+    assert built.ratio_band == (1.0, 2.0)
+    assert type(built.min_group_size) is int
 
 
 # --- serialisation -------------------------------------------------------------------------

@@ -5,9 +5,12 @@ the SDK maps ``error`` back to the class of the same name in ``urutiq_ai.sdk``.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError as PydanticValidationError
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,21 @@ def pydantic_reason(error: Mapping[str, Any]) -> str:
     if error.get("type") == "json_invalid":
         return f"malformed JSON body: {error.get('ctx', {}).get('error', message)}"
     return message.removeprefix("Value error, ")
+
+
+def pydantic_fields(
+    exc: "PydanticValidationError", *, prefix: str = "", allowed: Sequence[str] = ()
+) -> list[FieldError]:
+    """Each problem of a pydantic model's ValidationError as a :class:`FieldError`: the field
+    is ``prefix.<loc>`` (``prefix`` alone for a check of the whole object), the reason as
+    :func:`pydantic_reason` words it, an unknown field's naming the ``allowed`` ones. Unknown
+    fields come first, then the others in the model's order."""
+    errors = sorted(exc.errors(), key=lambda error: error.get("type") != "extra_forbidden")
+    fields = []
+    for error in errors:
+        field = ".".join([prefix, *map(str, error["loc"])] if prefix else map(str, error["loc"]))
+        reason = pydantic_reason(error)
+        if error.get("type") == "extra_forbidden" and allowed:
+            reason = f"{reason}; allowed: {', '.join(allowed)}"
+        fields.append(FieldError(field, reason))
+    return fields

@@ -19,8 +19,19 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+    create_model,
+)
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.orm import Session
 
 from urutiq_ai.config import service as config_service
@@ -34,6 +45,7 @@ from urutiq_ai.core.errors import (
     NotFound,
     ValidationError,
     field_error,
+    pydantic_fields,
 )
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
@@ -82,49 +94,102 @@ TOP_REASONS = 20
 # --- feedbackData -------------------------------------------------------------------------
 
 
+def _written_by_the_system(_value: Any) -> Any:
+    raise ValueError("written by the system, not by a request")
+
+
+_SystemKey = Annotated[Any, BeforeValidator(_written_by_the_system)]
+
+_SYSTEM_FIELDS: dict[str, Any] = dict.fromkeys(SYSTEM_KEYS, (_SystemKey, None))
+_FeedbackData = create_model("FeedbackData", __config__=ConfigDict(extra="allow"), **_SYSTEM_FIELDS)
+"""``feedbackData`` as a request may write it: any keys but the system's."""
+
+
+def _label_or_number(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        raise ValueError("the right answer: a label or a number, not an object or a list")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("may not be empty")
+    if isinstance(value, str) and len(value) > MAX_LABEL:
+        raise ValueError(f"at most {MAX_LABEL} characters")
+    return value
+
+
+def _stars(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a whole number of stars from 1 to 5")
+    if not (math.isfinite(value) and value == int(value) and 1 <= value <= 5):
+        raise ValueError(f"a whole number of stars from 1 to 5, got {value!r}")
+    return value
+
+
+def _is_stars(value: Any) -> bool:
+    try:
+        _stars(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a non-empty text")
+    return value
+
+
+def _required(kind: FeedbackType) -> BeforeValidator:
+    """The required key of a ``kind`` feedback: missing or null, the same reason."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            raise ValueError(f"required for a {kind.value} feedback")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _text(limit: int, kind: FeedbackType) -> Any:
+    return Annotated[
+        StrictStr, StringConstraints(max_length=limit), AfterValidator(_not_blank), _required(kind)
+    ]
+
+
+_VALUE_TYPES: dict[FeedbackType, Any] = {
+    FeedbackType.correction: Annotated[
+        Any, AfterValidator(_label_or_number), _required(FeedbackType.correction)
+    ],
+    FeedbackType.rating: Annotated[Any, AfterValidator(_stars), _required(FeedbackType.rating)],
+    FeedbackType.comment: _text(MAX_TEXT, FeedbackType.comment),
+    FeedbackType.flag: _text(MAX_REASON, FeedbackType.flag),
+}
+
+
+def _data_model(feedback_type: FeedbackType) -> type[BaseModel]:
+    """The ``feedbackData`` of a ``feedback_type`` row: its required key (null counts as
+    missing) and the value's check, beside the rules of every ``feedbackData``."""
+    value = (_VALUE_TYPES[feedback_type], Field(None, validate_default=True))
+    fields: dict[str, Any] = {REQUIRED_KEY[feedback_type]: value}
+    return create_model(f"{feedback_type.value}_feedback_data", __base__=_FeedbackData, **fields)
+
+
+_DATA_MODELS = {feedback_type: _data_model(feedback_type) for feedback_type in FeedbackType}
+
+
 def data_errors(feedback_type: FeedbackType, data: Any) -> list[FieldError]:
     """What is wrong with ``data`` as the ``feedbackData`` of a ``feedback_type`` row."""
-    key = REQUIRED_KEY[FeedbackType(feedback_type)]
+    kind = FeedbackType(feedback_type)
+    key = REQUIRED_KEY[kind]
     if data is None:
-        return [FieldError(f"{FIELD}.{key}", f"required for a {feedback_type} feedback")]
+        return [FieldError(f"{FIELD}.{key}", f"required for a {kind.value} feedback")]
     if not isinstance(data, dict):
         return [FieldError(FIELD, f"must be a JSON object with {key!r}")]
-    errors = [
-        FieldError(f"{FIELD}.{name}", "written by the system, not by a request")
-        for name in SYSTEM_KEYS
-        if name in data
-    ]
-    reason = _value_problem(FeedbackType(feedback_type), data.get(key))
-    if reason is not None:
-        errors.append(FieldError(f"{FIELD}.{key}", reason))
-    return errors
-
-
-def _value_problem(feedback_type: FeedbackType, value: Any) -> str | None:
-    if value is None:
-        return f"required for a {feedback_type.value} feedback"
-    if feedback_type == FeedbackType.correction:
-        if isinstance(value, dict | list):
-            return "the right answer: a label or a number, not an object or a list"
-        if isinstance(value, float) and not math.isfinite(value):
-            return "must be a finite number"
-        if isinstance(value, str) and not value.strip():
-            return "may not be empty"
-        if isinstance(value, str) and len(value) > MAX_LABEL:
-            return f"at most {MAX_LABEL} characters"
-        return None
-    if feedback_type == FeedbackType.rating:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return "a whole number of stars from 1 to 5"
-        if value != int(value) or not 1 <= value <= 5:
-            return f"a whole number of stars from 1 to 5, got {value!r}"
-        return None
-    limit = MAX_TEXT if feedback_type == FeedbackType.comment else MAX_REASON
-    if not isinstance(value, str) or not value.strip():
-        return "a non-empty text"
-    if len(value) > limit:
-        return f"at most {limit} characters"
-    return None
+    try:
+        _DATA_MODELS[kind].model_validate(data)
+    except PydanticValidationError as exc:
+        return pydantic_fields(exc, prefix=FIELD)
+    return []
 
 
 def _check_feedback(
@@ -453,10 +518,7 @@ def summary(session: Session, ctx: TenantContext, model_id: str) -> FeedbackSumm
         out.positive += is_positive is True
         out.negative += is_positive is False
         data = data if isinstance(data, dict) else {}
-        if (
-            feedback_type == FeedbackType.rating
-            and _value_problem(FeedbackType.rating, data.get(STARS)) is None
-        ):
+        if feedback_type == FeedbackType.rating and _is_stars(data.get(STARS)):
             stars[str(int(data[STARS]))] += 1
         elif feedback_type == FeedbackType.flag:
             out.flags.count += 1

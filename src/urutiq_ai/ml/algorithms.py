@@ -5,17 +5,29 @@ a ``build`` function returning an unfitted estimator. ``progress`` picks how tra
 reports it ("single" suits any estimator with ``fit``).
 """
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from functools import cache, partial
+from typing import Annotated, Any, Literal
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    TypeAdapter,
+    create_model,
+)
+from pydantic import ValidationError as PydanticValidationError
 from sklearn.cluster import KMeans
 from sklearn.ensemble import IsolationForest, RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from xgboost import XGBClassifier, XGBRegressor
 
+from urutiq_ai.core.errors import pydantic_fields, pydantic_reason
 from urutiq_ai.ml.errors import SpecError
 
 ModelType = Literal["classification", "regression", "clustering", "anomaly_detection"]
@@ -268,64 +280,67 @@ def validate_hyperparameters(
     errors = _algorithm_errors(name, model_type)
     if errors:
         raise SpecError(errors)
-    table = ALGORITHMS[name].hyperparameters
-    values: dict[str, Any] = {key: param.default for key, param in table.items()}
-    for key, raw in (params or {}).items():
-        if key not in table:
-            errors.append((f"hyperparameters.{key}", f"unknown; allowed: {sorted(table)}"))
-            continue
-        try:
-            values[key] = coerce_param(table[key], raw)
-        except ValueError as exc:
-            errors.append((f"hyperparameters.{key}", str(exc)))
-    if errors:
-        raise SpecError(errors)
-    return values
+    try:
+        return hyperparameters_model(name).model_validate(dict(params or {})).model_dump()
+    except PydanticValidationError as exc:
+        allowed = sorted(ALGORITHMS[name].hyperparameters)
+        problems = pydantic_fields(exc, prefix="hyperparameters", allowed=allowed)
+        raise SpecError([(problem.field, problem.reason) for problem in problems]) from None
 
 
-def coerce_param(param: Param, value: Any) -> Any:
-    """Return ``value`` converted to ``param``'s type; ValueError says why it is invalid."""
-    if value is None:
-        if param.nullable:
-            return None
-        raise ValueError("must not be null")
-    if param.kind == "int_list":
-        if not isinstance(value, list | tuple) or not 1 <= len(value) <= 10:
-            raise ValueError("expected a list of 1 to 10 integers")
-        return [_check_range(param, _as_int(item)) for item in value]
+@cache
+def hyperparameters_model(name: str) -> type[BaseModel]:
+    """The pydantic model of ``ALGORITHMS[name]``'s hyperparameters: one field per
+    :class:`Param` (its type, range and choices), unknown names refused, the defaults
+    filled in."""
+    fields: dict[str, Any] = {
+        key: (param_type(param), param.default)
+        for key, param in ALGORITHMS[name].hyperparameters.items()
+    }
+    config = ConfigDict(extra="forbid", allow_inf_nan=False, protected_namespaces=())
+    return create_model(f"{name}_hyperparameters", __config__=config, **fields)
+
+
+def param_type(param: Param) -> Any:
+    """The annotated type that checks a value of ``param`` (None too where nullable)."""
+    kind: Any
     if param.kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"expected a boolean, got {type(value).__name__}")
-        return value
-    if param.kind == "str":
-        if not isinstance(value, str) or (param.choices and value not in param.choices):
-            raise ValueError(f"expected one of {list(param.choices or ())}, got {value!r}")
-        return value
-    number = _as_int(value) if param.kind == "int" else _as_float(value)
-    return _check_range(param, number)
+        kind = StrictBool
+    elif param.kind == "str":
+        kind = Literal[param.choices] if param.choices else StrictStr
+    elif param.kind == "int_list":
+        item = TypeAdapter(_number_type(param, int))
+        kind = Annotated[list[int], BeforeValidator(partial(_int_list, item))]
+    else:
+        kind = _number_type(param, int if param.kind == "int" else float)
+    return kind | None if param.nullable else kind
 
 
-def _as_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected an integer, got {type(value).__name__}")
-    if isinstance(value, float) and not value.is_integer():
-        raise ValueError(f"expected an integer, got {value!r}")
-    return int(value)
+def _number_type(param: Param, kind: type[int | float]) -> Any:
+    low, exclusive = param.minimum, param.min_exclusive
+    number = Field(
+        strict=True, gt=low if exclusive else None, ge=None if exclusive else low, le=param.maximum
+    )
+    if kind is int:
+        return Annotated[int, number, BeforeValidator(_integral)]
+    return Annotated[float, number]
 
 
-def _as_float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"expected a finite number, got {value!r}")
-    return float(value)
+def _integral(value: Any) -> Any:
+    """An integral float as the int it stands for (``100.0`` -> ``100``)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _check_range(param: Param, number: float) -> Any:
-    low, high = param.minimum, param.maximum
-    if low is not None and (number <= low if param.min_exclusive else number < low):
-        raise ValueError(f"must be {'above' if param.min_exclusive else 'at least'} {low}")
-    if high is not None and number > high:
-        raise ValueError(f"must be at most {high}, got {number}")
-    return number
+def _int_list(item: TypeAdapter[int], value: Any) -> list[int]:
+    if not isinstance(value, list | tuple) or not 1 <= len(value) <= 10:
+        raise ValueError("expected a list of 1 to 10 integers")
+    numbers = []
+    for index, number in enumerate(value):
+        try:
+            numbers.append(item.validate_python(number))
+        except PydanticValidationError as exc:
+            raise ValueError(f"item {index}: {pydantic_reason(exc.errors()[0])}") from None
+    return numbers
 
 
 def describe(algorithm: Algorithm) -> dict[str, Any]:

@@ -37,13 +37,26 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
 from scipy import stats
 from sklearn import metrics as skm
 
+from urutiq_ai.core.errors import pydantic_fields
+from urutiq_ai.core.naming import to_camel
 from urutiq_ai.ml.proportions import pooled_z
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1Score")
@@ -614,62 +627,71 @@ class SuccessMetric:
         return {"metric": self.metric, "minImprovement": self.min_improvement}
 
 
-def _amount(item: Mapping[str, Any], key: str, path: str, errors: list[tuple[str, str]]) -> Any:
-    value = item.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        errors.append((f"{path}.{key}", f"must be a finite number, got {value!r}"))
-        return None
+def _not_negative(value: float) -> float:
     if value < 0:
-        errors.append((f"{path}.{key}", f"must not be negative, got {value!r}"))
-        return None
-    return float(value)
+        raise ValueError(f"must not be negative, got {value!r}")
+    return value
 
 
-def _check_criterion_metric(
-    item: Mapping[str, Any], path: str, errors: list[tuple[str, str]]
-) -> None:
-    metric = item.get("metric")
-    if metric is None:
-        errors.append((f"{path}.metric", "is required"))
-    elif not isinstance(metric, str) or metric not in METRICS:
-        errors.append(
-            (f"{path}.metric", f"unknown metric {metric!r}; use one of {', '.join(METRICS)}")
-        )
+_Amount = Annotated[float, Field(strict=True), AfterValidator(_not_negative)]
+"""A finite number >= 0 (an int is taken as a float; a bool or a text is refused)."""
+
+
+class _Criterion(BaseModel):
+    """One success criterion as written: the camelCase keys :data:`CRITERION_KEYS`, nothing
+    else; a target (``minImprovement``) or a guard (``maxDegradation`` or ``guard: true``)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", allow_inf_nan=False)
+
+    metric: str
+    min_improvement: _Amount | None = None
+    max_degradation: _Amount | None = None
+    guard: StrictBool | None = None
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _known_metric(cls, value: Any) -> Any:
+        if not isinstance(value, str) or value not in METRICS:
+            raise ValueError(f"unknown metric {value!r}; use one of {', '.join(METRICS)}")
+        return value
+
+    @field_validator("guard")
+    @classmethod
+    def _guard_matches(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if (
+            value is False
+            and info.data.get("max_degradation") is not None
+            and info.data.get("min_improvement") is None
+        ):
+            raise ValueError("is false but maxDegradation makes this a guard")
+        return value
+
+    @model_validator(mode="after")
+    def _target_or_guard(self) -> "_Criterion":
+        has_min, has_max = self.min_improvement is not None, self.max_degradation is not None
+        if has_min and (has_max or self.guard is True):
+            raise ValueError("give either minImprovement (a target) or maxDegradation (a guard)")
+        if not has_min and not has_max and self.guard is not True:
+            raise ValueError("give minImprovement (a target), maxDegradation or guard: true")
+        return self
+
+    def success_metric(self) -> SuccessMetric:
+        max_degradation = self.max_degradation
+        if self.min_improvement is None and max_degradation is None:
+            max_degradation = DEFAULT_MAX_DEGRADATION
+        return SuccessMetric(self.metric, self.min_improvement, max_degradation)
 
 
 def _parse_criterion(item: Any, path: str, errors: list[tuple[str, str]]) -> SuccessMetric | None:
     if not isinstance(item, Mapping):
         errors.append((path, f"must be an object, got {type(item).__name__}"))
         return None
-    before = len(errors)
-    errors.extend(
-        (f"{path}.{key}", f"unknown key; allowed: {', '.join(CRITERION_KEYS)}")
-        for key in item
-        if key not in CRITERION_KEYS
-    )
-    _check_criterion_metric(item, path, errors)
-    guard = item.get("guard")
-    if guard is not None and not isinstance(guard, bool):
-        errors.append((f"{path}.guard", f"must be true or false, got {guard!r}"))
-    has_min, has_max = (
-        item.get("minImprovement") is not None,
-        item.get("maxDegradation") is not None,
-    )
-    if has_min and (has_max or guard is True):
-        errors.append((path, "give either minImprovement (a target) or maxDegradation (a guard)"))
-    elif not has_min and not has_max and guard is not True:
-        errors.append((path, "give minImprovement (a target), maxDegradation or guard: true"))
-    elif has_max and guard is False:
-        errors.append((f"{path}.guard", "is false but maxDegradation makes this a guard"))
-    min_improvement = _amount(item, "minImprovement", path, errors)
-    max_degradation = _amount(item, "maxDegradation", path, errors)
-    if len(errors) > before:
+    try:
+        return _Criterion.model_validate(item).success_metric()
+    except PydanticValidationError as exc:
+        problems = pydantic_fields(exc, prefix=path, allowed=CRITERION_KEYS)
+        errors.extend((problem.field, problem.reason) for problem in problems)
         return None
-    if not has_min and max_degradation is None:
-        max_degradation = DEFAULT_MAX_DEGRADATION
-    return SuccessMetric(item["metric"], min_improvement, max_degradation)
 
 
 def parse_success_metrics(value: Any, *, path: str = "successMetrics") -> list[SuccessMetric]:

@@ -58,7 +58,7 @@ Measured on a busy 2-core machine, 10,000 rows and 3 groups: the 500 replicates 
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -73,8 +73,12 @@ from fairlearn.metrics import (  # type: ignore[import-untyped]
     true_positive_rate,
 )
 from numpy.typing import NDArray
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
 from sklearn.metrics import accuracy_score, mean_absolute_error
 
+from urutiq_ai.core.errors import pydantic_fields
+from urutiq_ai.core.naming import to_camel
 from urutiq_ai.ml.comparison import check_confidence, vector
 
 Array = NDArray[Any]
@@ -130,8 +134,6 @@ THRESHOLD_KEYS = {
 }
 """camelCase key (as :func:`thresholds_from` reads it) -> :class:`FairnessThresholds` field."""
 
-_DIFFERENCE_KEYS = ("maxParityDifference", "maxEqualizedOddsDifference", "maxAccuracyDifference")
-
 
 @dataclass(frozen=True)
 class FairnessThresholds:
@@ -160,17 +162,9 @@ class FairnessThresholds:
 
     def __post_init__(self) -> None:
         values = {key: getattr(self, name) for key, name in THRESHOLD_KEYS.items()}
-        errors: list[tuple[str, str]] = []
-        _check_thresholds(values, "thresholds", errors)
-        if errors:
-            raise FairnessConfigError(errors)
+        checked = _checked_thresholds(values, "thresholds")
         for name in THRESHOLD_KEYS.values():
-            value = getattr(self, name)
-            if name == "ratio_band":
-                value = (float(value[0]), float(value[1]))
-            else:
-                value = int(value) if name == "min_group_size" else float(value)
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, getattr(checked, name))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly, camelCase keys (the form :func:`thresholds_from` reads)."""
@@ -188,38 +182,69 @@ def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
-def _check_band(value: Any, path: str, errors: list[tuple[str, str]]) -> None:
+_N = TypeVar("_N", int, float)
+
+
+def _fraction(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"must lie in [0, 1], got {value!r}")
+    return value
+
+
+def _at_least_one(value: _N) -> _N:
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value!r}")
+    return value
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _band(value: Any) -> tuple[float, float]:
     if not isinstance(value, list | tuple) or len(value) != 2:
-        errors.append((path, f"must be a list of two numbers [low, high], got {value!r}"))
-        return
+        raise ValueError(f"must be a list of two numbers [low, high], got {value!r}")
     low, high = value
     if not _is_number(low) or not _is_number(high):
-        errors.append((path, f"must hold two finite numbers [low, high], got {list(value)!r}"))
-        return
+        raise ValueError(f"must hold two finite numbers [low, high], got {list(value)!r}")
+    problems = []
     if not 0.0 < low <= 1.0:
-        errors.append((path, f"low must lie in (0, 1], got {low!r}"))
+        problems.append(f"low must lie in (0, 1], got {low!r}")
     if not high >= 1.0:
-        errors.append((path, f"high must be at least 1, got {high!r}"))
+        problems.append(f"high must be at least 1, got {high!r}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return float(low), float(high)
 
 
-def _check_thresholds(values: Mapping[str, Any], path: str, errors: list[tuple[str, str]]) -> None:
-    for key in _DIFFERENCE_KEYS:
-        value = values[key]
-        if not _is_number(value):
-            errors.append((f"{path}.{key}", f"must be a finite number, got {value!r}"))
-        elif not 0.0 <= value <= 1.0:
-            errors.append((f"{path}.{key}", f"must lie in [0, 1], got {value!r}"))
-    _check_band(values["ratioBand"], f"{path}.ratioBand", errors)
-    ratio = values["maxErrorRatio"]
-    if not _is_number(ratio):
-        errors.append((f"{path}.maxErrorRatio", f"must be a finite number, got {ratio!r}"))
-    elif ratio < 1.0:
-        errors.append((f"{path}.maxErrorRatio", f"must be at least 1, got {ratio!r}"))
-    size = values["minGroupSize"]
-    if isinstance(size, bool) or not isinstance(size, int | np.integer):
-        errors.append((f"{path}.minGroupSize", f"must be a whole number, got {size!r}"))
-    elif size < 1:
-        errors.append((f"{path}.minGroupSize", f"must be at least 1, got {size!r}"))
+_Number = Annotated[float, Field(strict=True)]
+"""A finite number (an int is taken as a float; a bool or a text is refused)."""
+_Difference = Annotated[_Number, AfterValidator(_fraction)]
+
+
+class _Thresholds(BaseModel):
+    """Every key of :data:`THRESHOLD_KEYS` (camelCase, nothing else), checked: differences in
+    [0, 1], band low in (0, 1] and high >= 1, maxErrorRatio >= 1, minGroupSize >= 1."""
+
+    model_config = ConfigDict(alias_generator=to_camel, extra="forbid", allow_inf_nan=False)
+
+    max_parity_difference: _Difference
+    max_equalized_odds_difference: _Difference
+    max_accuracy_difference: _Difference
+    ratio_band: Annotated[tuple[float, float], BeforeValidator(_band)]
+    max_error_ratio: Annotated[_Number, AfterValidator(_at_least_one)]
+    min_group_size: Annotated[int, BeforeValidator(_whole), AfterValidator(_at_least_one)]
+
+
+def _checked_thresholds(values: Mapping[str, Any], path: str) -> _Thresholds:
+    """``values`` (camelCase keys) checked; FairnessConfigError naming each bad ``path.key``."""
+    try:
+        return _Thresholds.model_validate(dict(values))
+    except PydanticValidationError as exc:
+        problems = pydantic_fields(exc, prefix=path, allowed=tuple(THRESHOLD_KEYS))
+        raise FairnessConfigError([(p.field, p.reason) for p in problems]) from None
 
 
 DEFAULT_THRESHOLDS = FairnessThresholds()
@@ -239,25 +264,8 @@ def thresholds_from(
         return DEFAULT_THRESHOLDS
     if not isinstance(mapping, Mapping):
         raise FairnessConfigError([(path, f"must be an object, got {type(mapping).__name__}")])
-    errors = [
-        (f"{path}.{key}", f"unknown key; allowed: {', '.join(THRESHOLD_KEYS)}")
-        for key in mapping
-        if key not in THRESHOLD_KEYS
-    ]
-    defaults = DEFAULT_THRESHOLDS.as_dict()
-    values = {key: mapping.get(key, defaults[key]) for key in THRESHOLD_KEYS}
-    _check_thresholds(values, path, errors)
-    if errors:
-        raise FairnessConfigError(errors)
-    band = values["ratioBand"]
-    return FairnessThresholds(
-        max_parity_difference=float(values["maxParityDifference"]),
-        ratio_band=(float(band[0]), float(band[1])),
-        max_equalized_odds_difference=float(values["maxEqualizedOddsDifference"]),
-        max_accuracy_difference=float(values["maxAccuracyDifference"]),
-        max_error_ratio=float(values["maxErrorRatio"]),
-        min_group_size=int(values["minGroupSize"]),
-    )
+    checked = _checked_thresholds({**DEFAULT_THRESHOLDS.as_dict(), **mapping}, path)
+    return FairnessThresholds(**checked.model_dump())
 
 
 # --- results -------------------------------------------------------------------------------
