@@ -183,3 +183,39 @@ def test_jobs_import_no_executor_nor_the_ledgers_recovery() -> None:
         "urutiq_ai.core.celery_executor",
         "urutiq_ai.core.ledger.recovery",
     }
+
+
+INFRASTRUCTURE = frozenset({"core", "sources"})
+"""Domains whose repositories every domain may use: the base repository, and reading company
+data from tables, queries and files (``sources/``)."""
+
+
+def _repositories_imported(path: Path) -> set[str]:
+    """The domains whose ``repository`` module ``path`` imports (anywhere in it)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            modules = [node.module]
+            modules += [f"{node.module}.{alias.name}" for alias in node.names]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "urutiq_ai" and len(parts) > 2 and parts[2] == "repository":
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in _modules() if _domain(p) in DOMAIN_ORDER],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_domains_read_other_domains_through_their_services(path: Path) -> None:
+    """A domain reads another domain's rows through that domain's service functions, never its
+    repository (predictions' service has what monitoring and feedback read)."""
+    others = _repositories_imported(path) - {_domain(path)} - INFRASTRUCTURE
+    assert not others, f"{path.relative_to(PACKAGE)} imports the repository of {sorted(others)}"

@@ -78,9 +78,9 @@ from urutiq_ai.feedback.schemas import (
     RetrainingInfo,
     RetrainSkipped,
 )
+from urutiq_ai.predictions import service as predictions_service
 from urutiq_ai.predictions.models import AIModelPrediction
 from urutiq_ai.predictions.outcomes import outcome, predicted_value, record_actuals
-from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.tenancy import service as tenancy_service
 
@@ -221,7 +221,7 @@ def _derive_positive(session: Session, ctx: TenantContext, row: AILearningFeedba
     prediction, e.g. text for a regression)."""
     data = row.feedback_data
     if row.feedback_type == FeedbackType.correction:
-        prediction = PredictionRepository(session, ctx).get_or_raise(str(row.prediction_id))
+        prediction = predictions_service.get_prediction(session, ctx, str(row.prediction_id))
         changed = _changed(prediction, data[CORRECT_VALUE], field=f"{FIELD}.{CORRECT_VALUE}")
         if row.is_positive is None:
             row.is_positive = not changed
@@ -247,7 +247,7 @@ def _model_of_prediction(
 ) -> None:
     if row.prediction_id is None:
         return
-    prediction = PredictionRepository(session, ctx).get_or_raise(row.prediction_id)
+    prediction = predictions_service.get_prediction(session, ctx, row.prediction_id)
     if row.model_id is None:
         row.model_id = prediction.model_id
     elif row.model_id != prediction.model_id:
@@ -288,12 +288,8 @@ def apply_corrections(
     """Record each correction as its prediction's actual value (the later of two on one
     prediction wins) and note ``feedbackData.applied``; returns id -> reason for the rows
     that could not be applied (nothing is written for them)."""
-    predictions = {
-        p.id: p
-        for p in PredictionRepository(session, ctx).by_ids(
-            sorted({str(row.prediction_id) for row in rows})
-        )
-    }
+    ids = sorted({str(row.prediction_id) for row in rows})
+    predictions = predictions_service.predictions_by_id(session, ctx, ids)
     problems: dict[str, str] = {}
     items: list[tuple[str, Any]] = []
     now = utcnow().isoformat()
