@@ -5,7 +5,8 @@ The folder holds what a checkout after ``make run`` holds for the examples: ``.v
 interpreter's environment), ``examples/`` (the repository's), and ``urutiq-data/`` with the
 database, artifacts and ``demo-key`` at their default paths, so the server and the examples
 use the defaults and no ``URUTIQ_DATABASE_URL``. Every test of this folder runs on one xdist
-worker (group ``docs``): the demo is loaded once, and the documents run in order against it.
+worker (group ``docs``): the documents run in order against one copy of the demo (loaded once
+per run, ``demo_template``).
 """
 
 import os
@@ -20,11 +21,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.demo.conftest import DEMO_SCALE, invoke
+from tests.demo.conftest import copy_demo, demo_template
 from tests.docs.examples import ROOT
-from urutiq_ai.core.migrations import upgrade
+
+__all__ = ["demo_template"]  # a fixture: imported to be found here
 
 SERVER_START_SECONDS = 60.0
+DOCUMENT_TIMEOUT = 900
+"""pytest-timeout's limit for a test here, above the run's default: test_examples.py allows
+a document 600 s of its own, and the first test also waits for the demo and the server."""
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the node ids
@@ -33,6 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.xdist_group("docs"))
+            item.add_marker(pytest.mark.timeout(DOCUMENT_TIMEOUT))
 
 
 @dataclass(frozen=True)
@@ -62,19 +68,10 @@ def user_env() -> dict[str, str]:
     return env
 
 
-def _load_demo(checkout: Path) -> None:
+def _load_demo(template: Path, checkout: Path) -> None:
     data = checkout / "urutiq-data"
-    data.mkdir()
-    url = f"sqlite:///{data}/urutiq.db"
-    upgrade(url)
-    env = {
-        "URUTIQ_DATABASE_URL": url,
-        "URUTIQ_ARTIFACTS": str(data / "artifacts"),
-        "URUTIQ_SOURCES": str(data / "sources"),
-    }
-    code, output = invoke(env, "demo", "load", "--scale", str(DEMO_SCALE))
-    assert code == 0, output
-    assert (data / "demo-key").is_file(), output
+    copy_demo(template, data)
+    assert (data / "demo-key").is_file()
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
@@ -92,11 +89,11 @@ def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def docs_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsDemo]:
+def docs_demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsDemo]:
     checkout: Path = tmp_path_factory.mktemp("checkout")
     (checkout / ".venv").symlink_to(Path(sys.prefix))
     (checkout / "examples").symlink_to(ROOT / "examples")
-    _load_demo(checkout)
+    _load_demo(demo_template, checkout)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = user_env()

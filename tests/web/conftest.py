@@ -1,10 +1,11 @@
-"""The dashboard under test: the demo loaded once into a SQLite database, its app served by
-uvicorn on a free port (for the browser) and wrapped by a TestClient (for fast checks).
+"""The dashboard under test: a copy of the demo (loaded once per run, ``demo_template``) in a
+SQLite database, its app served by uvicorn on a free port (for the browser) and wrapped by a
+TestClient (for fast checks).
 
 Browser tests drive Debian's Chromium (``/usr/bin/chromium``) through Playwright. Where the
 browser is missing they are skipped, unless ``URUTIQ_REQUIRE_BROWSER=1`` (``.ci/run`` sets
 it), which turns the missing browser into a failure. Every test of this folder runs on one
-xdist worker (group ``web``), so the demo is loaded once per run.
+xdist worker (group ``web``), on one copy of the demo.
 """
 
 import os
@@ -24,14 +25,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import TenantFixture, make_tenant_fixture
-from tests.demo.conftest import DEMO_SCALE, invoke
+from tests.demo.conftest import copy_demo, demo_template
 from urutiq_ai.api.app import create_app
 from urutiq_ai.core.context import Role
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.migrations import upgrade
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.tenancy import admin
 from urutiq_ai.tenancy import service as tenancy
+
+__all__ = ["demo_template"]  # a fixture: imported to be found here
 
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("URUTIQ_REQUIRE_BROWSER") == "1"
@@ -62,18 +64,9 @@ class WebDemo:
 
 
 @pytest.fixture(scope="session")
-def web_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDemo]:
-    folder: Path = tmp_path_factory.mktemp("web")
-    url = f"sqlite:///{folder}/urutiq.db"
-    upgrade(url)
-    env = {
-        "URUTIQ_DATABASE_URL": url,
-        "URUTIQ_ARTIFACTS": str(folder / "artifacts"),
-        "URUTIQ_SOURCES": str(folder / "sources"),
-    }
-    code, output = invoke(env, "demo", "load", "--scale", str(DEMO_SCALE))
-    assert code == 0, output
-    key = output.strip().splitlines()[-1]
+def web_demo(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDemo]:
+    env = copy_demo(demo_template, tmp_path_factory.mktemp("web") / "data")
+    url, key = env["URUTIQ_DATABASE_URL"], env["URUTIQ_API_KEY"]
     settings = Settings(
         database_url=url,
         artifacts=env["URUTIQ_ARTIFACTS"],
