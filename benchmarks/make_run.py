@@ -98,8 +98,8 @@ def make_run(checkout: Path) -> tuple[float, dict[str, float], list[str]]:
     for name in ("URUTIQ_DATABASE_URL", "URUTIQ_ARTIFACTS", "URUTIQ_SOURCES", "URUTIQ_URL"):
         env.pop(name, None)  # the checkout's own ./urutiq-data, as for a new user
     timeline = Timeline(started=time.perf_counter())
-    process = subprocess.Popen(  # noqa: S603 - make, in our own clone
-        ["make", "run"],  # noqa: S607
+    process = subprocess.Popen(
+        ["make", "run"],
         cwd=checkout,
         env=env,
         stdout=subprocess.PIPE,
@@ -136,12 +136,12 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="urutiq-make-run-") as folder:
             checkout = Path(folder) / "urutiq-ai"
-            subprocess.run(  # noqa: S603
-                ["git", "clone", "-q", str(REPO), str(checkout)],  # noqa: S607
+            subprocess.run(
+                ["git", "clone", "-q", str(REPO), str(checkout)],
                 check=True,
             )
-            subprocess.run(  # noqa: S603
-                ["git", "-C", str(checkout), "checkout", "-q", args.ref],  # noqa: S607
+            subprocess.run(
+                ["git", "-C", str(checkout), "checkout", "-q", args.ref],
                 check=True,
             )
             print(f"fresh clone {run}: {load()}", file=sys.stderr)

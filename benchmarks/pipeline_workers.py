@@ -35,7 +35,7 @@ def start_workers(count: int, env: dict[str, str], logs: Path) -> list[subproces
     for index in range(count):
         log = logs / f"worker-{count}-{index}.log"
         workers.append(
-            subprocess.Popen(  # noqa: S603 - our own command
+            subprocess.Popen(
                 [CLI, "worker", "--concurrency", "1", "--pool", "solo"],
                 env=env,
                 stdout=log.open("wb"),

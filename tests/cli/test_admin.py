@@ -286,7 +286,7 @@ class TestInFreshProcess:
     )
     def test_retention_purge(self, db_url: str, args: tuple[str, ...]) -> None:
         command = [str(Path(sys.executable).parent / "urutiq-ai"), *args]
-        done = subprocess.run(  # noqa: S603 - our own command
+        done = subprocess.run(
             command,
             env={**os.environ, "URUTIQ_DATABASE_URL": db_url},
             capture_output=True,

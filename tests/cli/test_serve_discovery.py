@@ -31,8 +31,8 @@ def test_cli_finds_the_local_server(tmp_path: Path) -> None:
     env.update(URUTIQ_DATABASE_URL=url, URUTIQ_ARTIFACTS=str(tmp_path / "a"))
     port = free_port()
     log = tmp_path / "serve.log"
-    server = subprocess.Popen(  # noqa: S603 - our own command
-        [CLI, "serve", "--host", "0.0.0.0", "--port", str(port)],  # noqa: S104 - recorded as loopback
+    server = subprocess.Popen(
+        [CLI, "serve", "--host", "0.0.0.0", "--port", str(port)],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -54,13 +54,13 @@ def test_cli_finds_the_local_server(tmp_path: Path) -> None:
 
         command = [CLI, "companies", "list", "--json"]
         env.update(URUTIQ_API_KEY=tenant.keys["admin"])
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
         assert f"using the server at http://127.0.0.1:{port}" in result.stderr
         assert tenant.company_id in result.stdout
         assert "GET /api/v1/companies" in log.read_text()  # the server answered it
 
-        in_process = subprocess.run(  # noqa: S603
+        in_process = subprocess.run(
             command, env={**env, "URUTIQ_URL": "local"}, capture_output=True, text=True, timeout=120
         )
         assert in_process.returncode == 0, in_process.stderr

@@ -73,7 +73,7 @@ def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, str, 
         URUTIQ_SHUTDOWN_SECONDS="2",
     )
     log = tmp_path / "serve.log"
-    process = subprocess.Popen(  # noqa: S603 - our own command
+    process = subprocess.Popen(
         [str(Path(sys.executable).parent / "urutiq-ai"), "serve", "--port", str(port)],
         env=env,
         stdout=log.open("wb"),

@@ -29,7 +29,7 @@ from urutiq_ai.core.settings import get_settings
 
 
 class _Health(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         body = json.dumps({"status": "ok", "version": "test"}).encode()
         self.send_response(200 if self.path == "/healthz" else 404)
         self.send_header("Content-Type", "application/json")
@@ -63,7 +63,7 @@ def _dead_pid() -> int:
         check=True,
         capture_output=True,
         text=True,
-    )  # noqa: S603, E501
+    )
     return int(process.stdout)
 
 
@@ -85,7 +85,7 @@ class TestSqlitePath:
 
 class TestAdvertisedUrl:
     def test_wildcard_binds_are_reached_on_loopback(self) -> None:
-        assert advertised_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"  # noqa: S104
+        assert advertised_url("0.0.0.0", 8000) == "http://127.0.0.1:8000"
         assert advertised_url("::", 8000) == "http://[::1]:8000"
         assert advertised_url("127.0.0.1", 8103) == "http://127.0.0.1:8103"
 

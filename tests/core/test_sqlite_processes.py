@@ -99,7 +99,7 @@ def test_cli_commands_beside_a_servers_writers_never_meet_a_locked_database(
     )
     log = tmp_path / "server.log"
     with log.open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own code
+        server = subprocess.Popen(
             [sys.executable, "-c", SERVER],
             env=env,
             stdin=subprocess.PIPE,
@@ -120,7 +120,7 @@ def test_cli_commands_beside_a_servers_writers_never_meet_a_locked_database(
             "COLUMNS": "200",
         }
         commands = [  # all at once, as from several terminals: they contend with each other too
-            subprocess.Popen(  # noqa: S603 - our own command
+            subprocess.Popen(
                 [CLI, *command], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
             for command in CLI_COMMANDS

@@ -56,7 +56,7 @@ def test_cli_evaluate_exits_1_on_a_failure(
 
     model_id, _ = two_versions
     created = sdk.governance_policies.create(FAIRNESS)
-    transport = sdk._transport  # noqa: SLF001 - the test app's HTTP client, reused by the CLI
+    transport = sdk._transport
     monkeypatch.setattr(sdk_client_module, "_local_http", lambda: (transport.http, lambda: None))
     runner = CliRunner()
     company = ["--company", sdk.company or "", "--api-key", transport.api_key or ""]
@@ -96,7 +96,7 @@ def test_the_model_card_from_the_sdk_and_the_cli(
     card = sdk.governance.model_card(model_id)
     assert card["model"]["id"] == model_id
     assert card["limits"]
-    transport = sdk._transport  # noqa: SLF001 - the test app's HTTP client, reused by the CLI
+    transport = sdk._transport
     monkeypatch.setattr(sdk_client_module, "_local_http", lambda: (transport.http, lambda: None))
     company = ["--company", sdk.company or "", "--api-key", transport.api_key or ""]
     out = tmp_path / "card.html"
@@ -118,7 +118,7 @@ def test_the_cli_says_how_an_admin_overrides_a_refused_release(
     model_id, _ = two_versions
     created = sdk.governance_policies.create(FAIRNESS)
     assert sdk.governance.evaluate(created.id, model_id).status.value == "fail"
-    transport = sdk._transport  # noqa: SLF001 - the test app's HTTP client, reused by the CLI
+    transport = sdk._transport
     monkeypatch.setattr(sdk_client_module, "_local_http", lambda: (transport.http, lambda: None))
     company = ["--company", sdk.company or "", "--api-key", transport.api_key or ""]
     deploy = ["deploy", "--model", model_id, "--env", "production", "--name", "expenses"]

@@ -130,7 +130,7 @@ def start_worker(
     def start(*args: str) -> WorkerProcess:
         log = tmp_path / f"worker-{len(started)}.log"
         handle = log.open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own command
+        process = subprocess.Popen(
             [str(Path(sys.executable).parent / "urutiq-ai"), "worker", "--loglevel", "info", *args],
             env=_environment(celery_settings),
             stdout=handle,

@@ -56,7 +56,7 @@ def test_two_schedulers_started_at_once_fire_a_pipeline_once(
     }
     command = [str(Path(sys.executable).parent / "urutiq-ai"), "scheduler", "--once"]
     processes = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # noqa: S603
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for _ in range(2)
     ]
     outputs = [process.communicate(timeout=300)[0].decode() for process in processes]

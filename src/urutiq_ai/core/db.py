@@ -98,7 +98,7 @@ def sqlite_now() -> str:
     return datetime.now(UTC).strftime(SQLITE_TIMESTAMP)
 
 
-class new_id_sql(FunctionElement[str]):  # noqa: N801 - SQL function style
+class new_id_sql(FunctionElement[str]):
     """Database-side id default: a random 32-char hex string, like :func:`new_id`."""
 
     type = String()

@@ -60,7 +60,7 @@ def record_path(database_url: str) -> Path | None:
 def advertised_url(host: str, port: int) -> str:
     """The URL a local client reaches a server bound to ``host:port`` at: a wildcard
     bind (``0.0.0.0``, ``::``) is reached on the loopback address."""
-    if host in ("", "0.0.0.0"):  # noqa: S104 - a bind address read, not made
+    if host in ("", "0.0.0.0"):
         host = "127.0.0.1"
     elif host == "::":
         host = "::1"

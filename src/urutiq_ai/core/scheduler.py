@@ -57,7 +57,7 @@ class Scheduler:
         for ticker in self.tickers:
             try:
                 fired += ticker(self.runtime, self.executor, now)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one ticker's failure is reported, the others run
                 self._report(getattr(ticker, "__name__", repr(ticker)), exc)
         return fired
 
@@ -105,7 +105,7 @@ class Scheduler:
             try:
                 if self.is_leader():
                     self.tick()
-            except Exception as exc:  # the leader check (PostgreSQL): the loop goes on
+            except Exception as exc:  # noqa: BLE001 - the leader check (PostgreSQL): the loop goes on
                 self._report("the leader check", exc)
             self._stop.wait(self.interval)
         self._release()

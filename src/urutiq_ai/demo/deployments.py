@@ -168,7 +168,7 @@ def _plain(value: Any) -> Any:
 def _query(cutoff: str, *, before: bool) -> str:
     table = training_table(EXPENSES)
     op = "<" if before else ">="
-    return f'SELECT * FROM "{table}" WHERE "expenseDate" {op} \'{cutoff}\''  # noqa: S608
+    return f'SELECT * FROM "{table}" WHERE "expenseDate" {op} \'{cutoff}\''
 
 
 def _retrain(runtime: JobRuntime, ctx: TenantContext, cutoff: str) -> str:

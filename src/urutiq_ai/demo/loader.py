@@ -291,7 +291,7 @@ def _training_request(company_id: str, template: str) -> tuple[TenantContext, Tr
     table = training_table(template)
     if template not in REFERENCE_PERIOD_ONLY:
         return _scope(company_id), TrainRequest(template=template)
-    query = f'SELECT * FROM "{table}" WHERE "period" = \'reference\''  # noqa: S608 - constant
+    query = f'SELECT * FROM "{table}" WHERE "period" = \'reference\''
     admin_scope = replace(_scope(company_id), role=Role.admin)
     return admin_scope, TrainRequest(template=template, source=SourceSpec(query=query))
 

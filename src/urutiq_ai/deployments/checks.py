@@ -142,7 +142,7 @@ def check_due_deployments(runtime: JobRuntime, executor: Executor, now: datetime
                 deployment = DeploymentRepository(session, ctx).locked(deployment_id)
                 if deployment is not None and deployment.status in SERVING:
                     _recheck(session, ctx, deployment, store=store, trigger="schedule")
-        except Exception as exc:  # one broken deployment must not stop the others' checks
+        except Exception as exc:  # noqa: BLE001 - one broken deployment must not stop the others
             what = f"health check of deployment {deployment_id}"
             log_failure(logger, exc, what, retry="it runs again at the next tick")
     return len(due)

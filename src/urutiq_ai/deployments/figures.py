@@ -38,7 +38,7 @@ def write_live_figures(
         try:
             with job_unit_of_work(runtime, ctx) as session:
                 written += _write_figures(session, ctx, key, slots, stats.source, store, now)
-        except Exception as exc:  # kept for the next write; the other deployments go on
+        except Exception as exc:  # noqa: BLE001 - kept for the next write; the others go on
             what = f"writing live figures of deployment {key.deployment_id}"
             log_failure(logger, exc, what, retry="they are kept for the next write")
             failed.append(key)

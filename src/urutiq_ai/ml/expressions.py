@@ -171,7 +171,7 @@ def _constant_parts(node: ast.AST) -> list[ast.expr]:
     return parts
 
 
-def _check(node: ast.AST, columns: set[str]) -> None:  # noqa: C901 - one branch per node kind
+def _check(node: ast.AST, columns: set[str]) -> None:
     if isinstance(node, ast.Name):
         if node.id not in CONSTANT_NAMES:
             columns.add(node.id)

@@ -109,7 +109,7 @@ def _need(index: int, field: str, names: Sequence[str], current: Sequence[str]) 
             raise StepError(index, field, f"no column {name!r} here; columns: {', '.join(current)}")
 
 
-def _plan_step(  # noqa: C901, PLR0911, PLR0912 - one branch per step kind
+def _plan_step(
     index: int,
     step: Step,
     current: list[str],
@@ -228,7 +228,7 @@ def apply(
     return result
 
 
-def _apply_step(  # noqa: C901, PLR0911 - one branch per step kind
+def _apply_step(
     index: int, step: Step, frame: pd.DataFrame, reader: Reader | None, limits: Limits | None
 ) -> pd.DataFrame:
     kind = step["step"]

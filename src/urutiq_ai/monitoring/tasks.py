@@ -54,7 +54,7 @@ def run_monitor(runtime: JobRuntime, job: Job) -> None:
         return
     except (AppError, MLError) as exc:
         _finish(runtime, ctx, job, started, error=describe(exc))
-    except Exception as exc:  # recorded on the run row, never left running
+    except Exception as exc:  # noqa: BLE001 - recorded on the run row, never left running
         _finish(runtime, ctx, job, started, error=unexpected(exc, f"monitor run {run_id}"))
     else:
         _finish(runtime, ctx, job, started, summary=summary)

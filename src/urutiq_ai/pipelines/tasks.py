@@ -123,7 +123,7 @@ def run_pipeline(runtime: JobRuntime, job: Job) -> None:
         return  # rolled back; the run row (or the attempt that took over) says the rest
     except (AppError, MLError) as exc:
         _record_failure(runtime, ctx, job, started, describe(exc))
-    except Exception as exc:  # recorded on the run, never left running
+    except Exception as exc:  # noqa: BLE001 - recorded on the run, never left running
         _record_failure(runtime, ctx, job, started, unexpected(exc, f"pipeline run {run_id}"))
 
 

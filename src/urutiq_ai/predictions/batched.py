@@ -87,7 +87,7 @@ def answer_calls(serving_: Serving, calls: Sequence[PredictCall]) -> list[bytes 
             continue  # 401: the route says why
         try:
             done = _answer_group(serving_, api_key, calls, indexes)
-        except Exception:  # noqa: BLE001 - rolled back; the route serves each call again
+        except Exception:
             logger.warning(
                 "a batch of %d predict calls failed; the route serves them one by one",
                 len(indexes),

@@ -359,7 +359,7 @@ def _entity(row: dict[str, Any], sticky: str | None, entity_key: str | None) -> 
 
 def _variant_index(key: Any, weights: list[float], salt: str) -> int:
     if key is None or key == "":
-        return ensemble.assign_variant(str(random.random()), weights, salt=salt)  # noqa: S311
+        return ensemble.assign_variant(str(random.random()), weights, salt=salt)
     return ensemble.assign_variant(str(key), weights, salt=salt)
 
 
