@@ -41,11 +41,15 @@ run: install compile
 	$(BIN)/urutiq-ai demo load
 	$(BIN)/urutiq-ai serve
 
+# --durations: the slowest tests of every run in its log, to see what next to make faster.
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadgroup -p no:cacheprovider --durations=30
 
+# While editing: all but the tests marked slow, browser, celery or postgres (see
+# tests/conftest.py), on every core; stops at the first failure.
 test-fast: install
-	$(BIN)/python -m pytest -x -q -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadgroup -x -q -p no:cacheprovider \
+		-m "not slow and not browser and not celery and not postgres"
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks scripts

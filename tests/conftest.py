@@ -39,6 +39,43 @@ PG_ENV = "URUTIQ_TEST_DATABASE_URL"
 APP_ROLE = "urutiq_app_test"
 
 
+MARK_BY_FIXTURE = {
+    "demo_template": "slow",  # the demo (loaded once per run) and the servers on its copies
+    "browser": "browser",  # Chromium through Playwright (tests/web)
+    "redis_url": "celery",  # real `urutiq-ai worker` processes on Redis (tests/jobs)
+}
+"""The mark (registered in pyproject.toml) of every test that uses a fixture, even through
+another one; ``make test-fast`` leaves the marked tests out."""
+SLOW = (
+    "tests/deployments/",  # real forests trained per test (one or two), then served
+    "tests/governance/",
+    "tests/cli/",  # the command line end to end, much of it in fresh processes
+    "tests/architecture/test_cli_startup.py",  # 150+ help pages, fresh interpreters
+    "tests/api/test_schema_fuzz.py",  # property-based runs over every operation
+    "tests/api/test_hostile_inputs.py",
+    "tests/core/test_schemas_properties.py",
+    "tests/pipelines/test_run_modes.py::TestCli",
+    "tests/sdk/test_in_process.py",
+    "tests/feedback/test_feedback_sdk_cli.py",
+)
+"""Node ids (by prefix) of tests that take 10-100 s on a busy 2-core machine (the durations
+of a full run, issue 19): marked ``slow`` too."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, mark in MARK_BY_FIXTURE.items():
+            if fixture in used:
+                item.add_marker(mark)
+        if item.nodeid.startswith(SLOW):
+            item.add_marker("slow")
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("backend") == "postgresql":
+            item.add_marker("postgres")
+
+
 def _backends() -> list[Any]:
     pg = pytest.param(
         "postgresql",
