@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 BIN := $(VENV)/bin
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 
-.PHONY: install compile run test test-fast lint format types clean
+.PHONY: install compile run test test-fast lint hooks format types clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -56,6 +56,10 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/python scripts/linters/tenant_scope.py
+
+# The same checks on every commit (.pre-commit-config.yaml); pre-commit runs through uv.
+hooks: install
+	$(UV) tool run pre-commit install
 
 format: install
 	$(BIN)/ruff format src tests benchmarks scripts
