@@ -57,6 +57,7 @@ SLOW = (
     "tests/pipelines/test_run_modes.py::TestCli",
     "tests/sdk/test_in_process.py",
     "tests/feedback/test_feedback_sdk_cli.py",
+    "tests/web/test_user_written_rows.py",  # every page with every kind of row users write
 )
 """Node ids (by prefix) of tests that take 10-100 s on a busy 2-core machine (the durations
 of a full run, issue 19): marked ``slow`` too."""
