@@ -1,9 +1,11 @@
 """CLI fixtures: a fresh migrated SQLite database per test (copied from one template)."""
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -55,6 +57,18 @@ def invoke() -> Invoke:
 class Local:
     key: str
     company: str = "local-company"
+
+
+def cli(invoke: Invoke, local: "Local", *args: Any) -> Result:
+    """Run ``args`` as the local company's admin (``--company`` and ``--api-key`` given)."""
+    return invoke(*args, "--company", local.company, "--api-key", local.key)
+
+
+def ok_json(invoke: Invoke, local: "Local", *args: Any) -> Any:
+    """:func:`cli` with ``--json``: the parsed output of a command that must succeed."""
+    result = cli(invoke, local, *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
 
 
 @pytest.fixture

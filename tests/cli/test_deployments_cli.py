@@ -8,21 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import Result
 
-from tests.cli.conftest import Invoke, Local
+from tests.cli.conftest import Invoke, Local, cli, ok_json
 from urutiq_ai.cli.deployments import nothing_served
 from urutiq_ai.deployments.schemas import ServedModel
-
-
-def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
-    return invoke(*args, "--company", local.company, "--api-key", local.key)
-
-
-def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
-    result = cli(invoke, local, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def train(invoke: Invoke, local: Local, algorithm: str, *extra: str) -> Any:

@@ -10,23 +10,12 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
-from typer.testing import Result
 
-from tests.cli.conftest import Invoke, Local
+from tests.cli.conftest import Invoke, Local, cli, ok_json
 from urutiq_ai.sdk import Client
 
 WIDTH = 80
 Row = dict[str, list[str]]
-
-
-def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
-    return invoke(*args, "--company", local.company, "--api-key", local.key)
-
-
-def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
-    result = cli(invoke, local, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def narrow(

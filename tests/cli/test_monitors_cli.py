@@ -12,7 +12,7 @@ from typer.testing import Result
 
 from tests.alerts import conftest as alert_fixtures
 from tests.alerts.conftest import SECRET, Receiver
-from tests.cli.conftest import Invoke, Local
+from tests.cli.conftest import Invoke, Local, cli, ok_json
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import generate_ledger
 from urutiq_ai.sdk import verify_webhook
@@ -43,16 +43,6 @@ def params_file(tmp_path: Path) -> Path:
     path = tmp_path / "quality-monitor.json"
     path.write_text(json.dumps(QUALITY))
     return path
-
-
-def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
-    return invoke(*args, "--company", local.company, "--api-key", local.key)
-
-
-def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
-    result = cli(invoke, local, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def create_quality_monitor(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from tests.cli.conftest import Invoke, Local
+from tests.cli.conftest import Invoke, Local, cli
 from urutiq_ai.demo.io import write_sql
 from urutiq_ai.demo.ledger import generate_ledger
 
@@ -20,10 +20,6 @@ def ledger(local: Local, db_url: str) -> Local:
     )
     engine.dispose()
     return local
-
-
-def cli(invoke: Invoke, local: Local, *args: Any) -> Any:
-    return invoke(*args, "--company", local.company, "--api-key", local.key)
 
 
 def pipeline_file(tmp_path: Path, **changes: Any) -> Path:

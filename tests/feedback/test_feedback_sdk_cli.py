@@ -1,14 +1,20 @@
 """Feedback from the Python SDK (``Client.feedback``) and the command line (``urutiq-ai
 feedback add|process|summary|ignore``, ``urutiq-ai retrain``)."""
 
-import json
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import Result
 
-from tests.cli.conftest import Invoke, Local, data_dir, db_url, invoke, local, template_dir
+from tests.cli.conftest import (
+    Invoke,
+    Local,
+    cli,
+    data_dir,
+    db_url,
+    invoke,
+    local,
+    ok_json,
+    template_dir,
+)
 from tests.conftest import TenantFixture
 from tests.feedback.conftest import Api, predict
 from tests.training.conftest import wait_for_run
@@ -70,16 +76,6 @@ class TestSdk:
             sdk.feedback.rate(9)
         assert any(f.field == "feedbackData.stars" for f in refused.value.fields)
         assert sdk.feedback.list().items == []
-
-
-def cli(invoke: Invoke, local: Local, *args: Any) -> Result:
-    return invoke(*args, "--company", local.company, "--api-key", local.key)
-
-
-def ok_json(invoke: Invoke, local: Local, *args: Any) -> Any:
-    result = cli(invoke, local, *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 class TestCli:
