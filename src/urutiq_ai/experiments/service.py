@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
-from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError
+from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError, pydantic_fields
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.deployments import queries as deployment_queries
@@ -112,10 +112,7 @@ def methodology_of(value: Any) -> Methodology:
     try:
         return Methodology.model_validate(value)
     except PydanticValidationError as exc:
-        fields = [
-            FieldError(".".join(["methodology", *map(str, err["loc"])]), err["msg"])
-            for err in exc.errors()
-        ]
+        fields = pydantic_fields(exc, prefix="methodology")
         raise ValidationError("methodology is not valid", fields=fields) from exc
 
 

@@ -38,7 +38,7 @@ from pydantic import Field
 from pydantic import ValidationError as PydanticValidationError
 
 from urutiq_ai.core.context import Role
-from urutiq_ai.core.errors import FieldError, ValidationError
+from urutiq_ai.core.errors import FieldError, ValidationError, pydantic_fields
 from urutiq_ai.core.schemas import Cron, LongText, Name, RequestSchema
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance.schemas import PolicyType, Severity
@@ -159,8 +159,5 @@ def _parsed(schema: type[RequestSchema], value: Any, field: str) -> Any:
     try:
         return schema.model_validate(value)
     except PydanticValidationError as exc:
-        fields = [
-            FieldError(".".join([field, *map(str, error["loc"])]), error["msg"])
-            for error in exc.errors()
-        ]
+        fields = pydantic_fields(exc, prefix=field)
         raise ValidationError(f"{field} are not valid for this policy type", fields=fields) from exc

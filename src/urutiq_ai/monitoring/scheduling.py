@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.cron import next_fire
 from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.errors import FieldError, ValidationError, field_error
+from urutiq_ai.core.errors import ValidationError, field_error, pydantic_fields
 from urutiq_ai.core.jobs import Executor, Job, JobRuntime, enqueue, job_unit_of_work, record_job
 from urutiq_ai.core.schemas import SystemWritten
 from urutiq_ai.core.scoping import bind_system, set_database_role
@@ -74,10 +74,7 @@ def params_of(kind: MonitorKind, params: Any) -> BaseModel:
     try:
         return PARAMS[kind].model_validate(params or {})
     except PydanticValidationError as exc:
-        fields = [
-            FieldError(".".join(["params", *(str(p) for p in error["loc"])]), error["msg"])
-            for error in exc.errors()
-        ]
+        fields = pydantic_fields(exc, prefix="params")
         raise ValidationError(
             f"params: not valid for a {kind.value} monitor", fields=fields
         ) from exc
