@@ -20,7 +20,6 @@ Redis broker, ``urutiq-ai worker`` processes) run the same functions through
 :func:`run_job`.
 """
 
-import importlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +37,7 @@ from urutiq_ai.core.db import SETTINGS_KEY, unit_of_work
 from urutiq_ai.core.ledger.models import JobRecord
 from urutiq_ai.core.ledger.repository import JobLedgerRepository
 from urutiq_ai.core.ledger.schemas import JobStatus
+from urutiq_ai.core.references import import_reference
 from urutiq_ai.core.scoping import bind_scope, bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 
@@ -139,19 +139,14 @@ def resolve(name: str) -> JobFunction:
     Jobs are named by dotted path and imported only when they run, so the ML stack they
     use never lands on the server's start path.
     """
-    function: JobFunction = _import(name)
+    function: JobFunction = import_reference(name)
     return function
 
 
 def resolve_lost_handler(name: str) -> LostHandler:
     """A job's ``on_lost`` handler, named like a job function."""
-    handler: LostHandler = _import(name)
+    handler: LostHandler = import_reference(name)
     return handler
-
-
-def _import(name: str) -> Any:
-    module_name, _, attribute = name.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)
 
 
 @contextmanager

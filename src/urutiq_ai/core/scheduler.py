@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, text
 
-from urutiq_ai.core.db import SQLITE_BUSY_TIMEOUT, is_database_busy
+from urutiq_ai.core.db import log_failure
 from urutiq_ai.core.jobs import Executor, JobRuntime
 
 logger = logging.getLogger("urutiq_ai.scheduler")
@@ -65,16 +65,8 @@ class Scheduler:
         """A failure of one look: a database that stayed locked (SQLite, another process
         writing) is one warning line, since the next look retries; anything else is logged
         with its traceback."""
-        if is_database_busy(exc):
-            logger.warning(
-                "scheduler: %s: the database stayed locked past the busy timeout (%g s); "
-                "it will retry in %g s",
-                operation,
-                SQLITE_BUSY_TIMEOUT,
-                self.interval,
-            )
-        else:
-            logger.exception("scheduler: %s failed", operation)
+        retry = f"it will retry in {self.interval:g} s"
+        log_failure(logger, exc, f"scheduler: {operation}", retry=retry)
 
     def is_leader(self) -> bool:
         """Whether this scheduler may fire (it holds the advisory lock on PostgreSQL)."""

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from urutiq_ai.core.db import SQLITE_BUSY_TIMEOUT, is_database_busy, new_id
+from urutiq_ai.core.db import log_failure, new_id
 from urutiq_ai.core.jobs import (
     Executor,
     Job,
@@ -95,17 +95,9 @@ class Heartbeat:
         while not self._stop.wait(interval):
             try:
                 self.beat()
-            except Exception as exc:  # a database hiccup must not kill the heartbeat
-                if is_database_busy(exc):  # one line, no traceback: it passes
-                    logger.warning(
-                        "heartbeat of worker %s: the database stayed locked past the busy "
-                        "timeout (%g s); it will retry in %g s",
-                        self.worker_id,
-                        SQLITE_BUSY_TIMEOUT,
-                        interval,
-                    )
-                else:
-                    logger.exception("heartbeat of worker %s failed", self.worker_id)
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not kill the heartbeat
+                what = f"heartbeat of worker {self.worker_id}"
+                log_failure(logger, exc, what, retry=f"it will retry in {interval:g} s")
 
 
 def recover_lost_jobs(
