@@ -18,7 +18,8 @@ from tests.feedback.test_feedback_service import model, stored_prediction
 from tests.training.conftest import wait_for_run
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.feedback import learning, service
-from urutiq_ai.feedback.learning import NotEnoughCorrections, NotRetrainable, training_frame
+from urutiq_ai.feedback.errors import NotEnoughCorrections, NotRetrainable
+from urutiq_ai.feedback.learning import training_frame
 from urutiq_ai.feedback.schemas import FeedbackProcess, ProcessResult, RetrainStarted
 
 # Inputs none of the seeded rows has, each corrected to "travel".

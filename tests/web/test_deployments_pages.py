@@ -22,7 +22,7 @@ from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import new_id
 from urutiq_ai.core.errors import Forbidden
 from urutiq_ai.deployments import gates
-from urutiq_ai.governance.checks import GovernanceBlocked
+from urutiq_ai.governance.errors import GovernanceBlocked
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages import deployments as deployment_pages
 

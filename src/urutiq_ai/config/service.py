@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from urutiq_ai.config.errors import ConfigNotFound, NoActiveConfig
 from urutiq_ai.config.models import AIConfig
 from urutiq_ai.config.repository import ConfigRepository
 from urutiq_ai.config.schemas import (
@@ -38,7 +39,7 @@ from urutiq_ai.config.schemas import (
 )
 from urutiq_ai.config.versions import diff, parse_config
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError
+from urutiq_ai.core.errors import Conflict, FieldError, ValidationError
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.tenancy.service import record_audit
 
@@ -56,14 +57,6 @@ CONFIGS = Resource(
 )
 
 HISTORY_LIMIT = 100
-
-
-class ConfigNotFound(NotFound):
-    pass
-
-
-class NoActiveConfig(NotFound):
-    pass
 
 
 def _company(ctx: TenantContext, company_id: str | None) -> str:

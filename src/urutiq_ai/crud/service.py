@@ -19,30 +19,14 @@ from urutiq_ai.core.errors import (
     Conflict,
     FieldError,
     InvalidStatusTransition,
-    NotFound,
     ValidationError,
 )
 from urutiq_ai.core.naming import to_camel
 from urutiq_ai.core.pagination import PageResult, SortSpec, page_of, paginate_statement
 from urutiq_ai.core.repository import TenantRepository, repository_for
+from urutiq_ai.crud.errors import DuplicateResource, NotDeletable, ResourceInUse, ResourceNotFound
 from urutiq_ai.crud.resource import Resource
 from urutiq_ai.tenancy import service as tenancy_service
-
-
-class ResourceNotFound(NotFound):
-    pass
-
-
-class DuplicateResource(Conflict):
-    pass
-
-
-class ResourceInUse(Conflict):
-    pass
-
-
-class NotDeletable(Conflict):
-    pass
 
 
 def _repo(session: Session, ctx: TenantContext, res: Resource) -> TenantRepository[Any]:

@@ -31,8 +31,7 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
 from urutiq_ai.core.errors import FieldError, ValidationError
-from urutiq_ai.crud import service as crud_service
-from urutiq_ai.crud.service import DuplicateResource
+from urutiq_ai.crud.errors import DuplicateResource, ResourceNotFound
 from urutiq_ai.deployments import gates
 from urutiq_ai.deployments.errors import DeploymentNotServing, NothingToRollBack
 from urutiq_ai.deployments.members import ROLLBACK_STATUSES, _members
@@ -400,7 +399,7 @@ def _derive_state(
 def _locked(session: Session, ctx: TenantContext, deployment_id: str) -> AIDeployment:
     deployment = DeploymentRepository(session, ctx).locked(deployment_id)
     if deployment is None:
-        raise crud_service.ResourceNotFound(f"{DEPLOYMENTS.title} {deployment_id!r} not found")
+        raise ResourceNotFound(f"{DEPLOYMENTS.title} {deployment_id!r} not found")
     return deployment
 
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import utcnow
-from urutiq_ai.core.errors import Conflict, FieldError, NotFound, ValidationError, pydantic_fields
+from urutiq_ai.core.errors import FieldError, NotFound, ValidationError, pydantic_fields
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.deployments import queries as deployment_queries
 from urutiq_ai.deployments import releases as deployment_releases
 from urutiq_ai.deployments.schemas import DeploymentConfig, DeploymentRelease, RevisionAction
+from urutiq_ai.experiments.errors import ExperimentNotReady
 from urutiq_ai.experiments.models import AIExperiment
 from urutiq_ai.experiments.schemas import (
     AIExperimentCreate,
@@ -81,13 +82,9 @@ EXPERIMENTS = Resource(
 )
 
 
-class ExperimentNotReady(Conflict):
-    pass
-
-
 def criteria_of(value: Any) -> list[Any]:
     """The parsed success criteria (422 naming each bad key)."""
-    from urutiq_ai.ml.comparison import CriteriaError, parse_success_metrics
+    from urutiq_ai.ml.comparison.criteria import CriteriaError, parse_success_metrics
 
     if value is None:
         return []

@@ -11,6 +11,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.explainability import service
+from urutiq_ai.explainability.errors import NotExplainable
 from urutiq_ai.explainability.models import AIModelFeatureImportance
 from urutiq_ai.ml.columns import validate_rows
 from urutiq_ai.ml.errors import InputError, MLError
@@ -21,10 +22,6 @@ from urutiq_ai.predictions import serving
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import VALIDATION_TARGET, ArtifactStore
 from urutiq_ai.registry.models import ModelArtifact
-
-
-class NotExplainable(ValidationError):
-    status_code = 409
 
 
 def _validation_sample(artifact: ModelArtifact, store: ArtifactStore) -> Any:

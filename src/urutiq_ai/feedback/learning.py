@@ -39,11 +39,12 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import new_id, utcnow
-from urutiq_ai.core.errors import AppError, Conflict, FieldError
+from urutiq_ai.core.errors import AppError, FieldError
 from urutiq_ai.core.jobs import PENDING_KEY
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.experiments.schemas import AIExperimentCreate, ExperimentStatus
 from urutiq_ai.experiments.service import EXPERIMENTS
+from urutiq_ai.feedback.errors import NotEnoughCorrections, NotRetrainable
 from urutiq_ai.feedback.models import AILearningFeedback
 from urutiq_ai.feedback.repository import FeedbackRepository
 from urutiq_ai.feedback.schemas import CORRECT_VALUE, USED_BY, RetrainStarted
@@ -70,14 +71,6 @@ SUCCESS_METRICS: dict[str, list[dict[str, Any]]] = {
 ORIGINS = frozenset({"feedback", "drift", "performance"})
 # Keys of a training spec that are not carried over to the retraining.
 NOT_CARRIED = frozenset({"template", "model_version", "run_name", "description", "source"})
-
-
-class NotEnoughCorrections(Conflict):
-    """The model has fewer unused processed corrections than the threshold."""
-
-
-class NotRetrainable(Conflict):
-    """The model cannot be retrained here (no stored spec, no target, unreadable data)."""
 
 
 def unused(row: AILearningFeedback) -> bool:

@@ -39,11 +39,12 @@ from urutiq_ai.core.db import (
     record_after_rollback,
     settings_of,
 )
-from urutiq_ai.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationError
+from urutiq_ai.core.errors import FieldError, Forbidden, NotFound, ValidationError
 from urutiq_ai.core.jobs import Executor, JobRuntime, job_unit_of_work, system_unit_of_work
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.deployments.schemas import Environment
 from urutiq_ai.governance import privacy_cache
+from urutiq_ai.governance.errors import GovernanceBlocked, PolicyNotApplicable
 from urutiq_ai.governance.models import AIGovernance, AIGovernanceViolation, PolicyEvaluation
 from urutiq_ai.governance.policies import PrivacyRules, compliance_of, monitoring_of, rules_of
 from urutiq_ai.governance.repository import (
@@ -81,17 +82,9 @@ VIOLATION_TYPES = {
 }
 
 
-class GovernanceBlocked(Conflict):
-    pass
-
-
 # How a refused release goes through anyway: the request field the API, SDK and dashboard
 # take (the CLI's --override, which it names beside this message).
 OVERRIDE_HINT = "An admin key may release it anyway with a written reason (governanceOverride)."
-
-
-class PolicyNotApplicable(ValidationError):
-    pass
 
 
 def evaluate_policy(

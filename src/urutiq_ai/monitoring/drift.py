@@ -25,13 +25,14 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import end_read_only_transaction, utcnow
-from urutiq_ai.core.errors import Conflict, FieldError, ValidationError
+from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.feedback.schemas import RetrainStarted
 from urutiq_ai.ml import drift as ml_drift
 from urutiq_ai.ml.columns import ColumnKind
 from urutiq_ai.ml.errors import InputError
 from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring import retraining as retraining_hooks
+from urutiq_ai.monitoring.errors import NoReferenceProfile
 from urutiq_ai.monitoring.models import AIDriftDetection
 from urutiq_ai.monitoring.repository import DriftRepository
 from urutiq_ai.monitoring.schemas import STATUS_ORDER, DriftStatus, DriftType
@@ -45,10 +46,6 @@ MIN_CURRENT_ROWS = ml_drift.MIN_SAMPLE_SIZE
 """A window with fewer predictions is refused: no test or distance is meaningful below it
 (the floor ad-hoc comparisons use too)."""
 DATE_SKIPPED = "date features are not compared (time always moves)"
-
-
-class NoReferenceProfile(Conflict):
-    pass
 
 
 ALL_TYPES = (DriftType.data_drift, DriftType.label_drift, DriftType.concept_drift)

@@ -6,9 +6,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.errors import AppError, Conflict, field_error
+from urutiq_ai.core.errors import AppError, field_error
 from urutiq_ai.core.jobs import Job, JobRuntime, enqueue, job_unit_of_work
 from urutiq_ai.crud import service as crud_service
+from urutiq_ai.pipelines.errors import PipelineBusy, RunNotRunning
 from urutiq_ai.pipelines.models import AIDataPipeline, AIDataPipelineRun
 from urutiq_ai.pipelines.repository import PipelineRunRepository
 from urutiq_ai.pipelines.schemas import PipelineBackfill, RetryPolicy, RunStatus
@@ -16,10 +17,6 @@ from urutiq_ai.pipelines.service import PIPELINES, config_of
 
 RUN_JOB = "urutiq_ai.pipelines.tasks:run_pipeline"
 LOST_JOB = "urutiq_ai.pipelines.runs:fail_lost_run"
-
-
-class PipelineBusy(Conflict):
-    """A run of this pipeline is still going: at most one at a time."""
 
 
 def start_run(session: Session, ctx: TenantContext, pipeline_id: str) -> AIDataPipelineRun:
@@ -123,10 +120,6 @@ def _iso(moment: datetime) -> str:
     """A bound as recorded: ISO text in UTC (a naive time is taken as UTC)."""
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(UTC).isoformat()
-
-
-class RunNotRunning(Conflict):
-    """Only a running run can be cancelled."""
 
 
 def cancel_run(session: Session, ctx: TenantContext, run_id: str) -> AIDataPipelineRun:

@@ -23,6 +23,7 @@ from urutiq_ai.ml.columns import check_records, typed_frame
 from urutiq_ai.ml.errors import ArtifactTampered, InputError
 from urutiq_ai.ml.predict import PredictionOut, predict, to_jsonable
 from urutiq_ai.ml.rowpath import SMALL_BATCH, RowScorer, compile_scorer
+from urutiq_ai.predictions.errors import ArtifactIntegrityError, ModelNotServable
 from urutiq_ai.predictions.masking import mask_stored_inputs
 from urutiq_ai.predictions.repository import PredictionRepository
 from urutiq_ai.predictions.schemas import PredictionType
@@ -176,14 +177,6 @@ def _drop_changed_models(session: Session, _context: Any) -> None:
     }
     if changed:
         SERVED.drop(changed)
-
-
-class ModelNotServable(ValidationError):
-    status_code = 409
-
-
-class ArtifactIntegrityError(ValidationError):
-    status_code = 500
 
 
 def load_model(

@@ -12,18 +12,17 @@ from sqlalchemy.orm import Session
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import (
-    Conflict,
     FieldError,
     InvalidStatusTransition,
-    NotFound,
     field_error,
 )
 from urutiq_ai.crud import service as crud_service
+from urutiq_ai.crud.errors import DuplicateResource, ResourceNotFound
 from urutiq_ai.crud.resource import Resource, transitions
-from urutiq_ai.crud.service import DuplicateResource
 from urutiq_ai.registry import hooks
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.compare import compare, compared_to, recorded_metrics
+from urutiq_ai.registry.errors import ArtifactMissing, VersionInUse
 from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.registry.repository import ArtifactRepository, ModelRepository
 from urutiq_ai.registry.schemas import (
@@ -41,10 +40,6 @@ MODEL_TRANSITIONS = transitions(
     training=("active", "failed"),
     active=("deprecated",),
 )
-
-
-class VersionInUse(Conflict):
-    """Retiring a version that a serving deployment still answers with (or shadows)."""
 
 
 FORCE_NOTE = "the deployment then goes on serving a deprecated version"
@@ -99,10 +94,6 @@ MODELS = Resource(
 )
 _VERBS = dataclasses.replace(MODELS, validators=())
 """MODELS for promote and deprecate, which check served versions themselves (with force)."""
-
-
-class ArtifactMissing(NotFound):
-    pass
 
 
 def versions_of(session: Session, ctx: TenantContext, model_name: str) -> list[str]:
@@ -172,7 +163,7 @@ def get_model_with_artifact(
     """The model (404 as :func:`get_model`) and its artifact row, if any, in one query."""
     found = ModelRepository(session, ctx).with_artifact(model_id)
     if found is None:
-        raise crud_service.ResourceNotFound(f"{MODELS.title} {model_id!r} not found")
+        raise ResourceNotFound(f"{MODELS.title} {model_id!r} not found")
     return found
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
 from urutiq_ai.config import service as config_service
+from urutiq_ai.config.errors import NoActiveConfig
 from urutiq_ai.config.schemas import AIConfigCreate, AIConfigRead, ConfigDiff, ConfigType
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, NotFound, ValidationError
@@ -43,7 +44,7 @@ def _type(value: str) -> ConfigType:
 def _active(session: Session, ctx: TenantContext, kind: ConfigType) -> AIConfigRead | None:
     try:
         return AIConfigRead.model_validate(config_service.active_version(session, ctx, kind))
-    except config_service.NoActiveConfig:
+    except NoActiveConfig:
         return None
 
 
