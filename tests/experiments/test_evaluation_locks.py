@@ -31,12 +31,12 @@ def test_offline_and_online_comparisons_compute_with_no_lock(
     ]
     assert api.post("predictions/actuals", {"items": actuals}).status_code == 200
 
-    from urutiq_ai.ml import comparison
+    from urutiq_ai.ml.comparison import bootstrap
 
     writes: list[tuple[str, str]] = []
 
     def writing(name: str) -> Any:
-        real = getattr(comparison, name)
+        real = getattr(bootstrap, name)
 
         def while_computing(*args: Any, **kwargs: Any) -> Any:
             writes.append((name, write_from_another_connection(engine)))
@@ -45,7 +45,7 @@ def test_offline_and_online_comparisons_compute_with_no_lock(
         return while_computing
 
     for name in ("paired_bootstrap", "unpaired_bootstrap"):
-        monkeypatch.setattr(comparison, name, writing(name))
+        monkeypatch.setattr(bootstrap, name, writing(name))
     evaluated = api.post(f"experiments/{experiment['id']}/evaluate", {"mode": "both"})
     assert evaluated.status_code == 200, evaluated.text
     results = evaluated.json()["results"]

@@ -21,24 +21,27 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
-from urutiq_ai.ml.comparison import (
-    CLASSIFICATION_METRICS,
-    DEFAULT_MAX_DEGRADATION,
-    METRICS,
-    REGRESSION_METRICS,
-    CriteriaError,
+from urutiq_ai.ml.comparison.bootstrap import (
     MetricComparison,
-    SuccessMetric,
     bootstrap_p_value,
-    higher_is_better,
-    judge,
-    metric_value,
     paired_bootstrap,
-    parse_success_metrics,
-    required_sample_size,
-    two_proportion_test,
     unpaired_bootstrap,
 )
+from urutiq_ai.ml.comparison.criteria import (
+    DEFAULT_MAX_DEGRADATION,
+    CriteriaError,
+    SuccessMetric,
+    parse_success_metrics,
+)
+from urutiq_ai.ml.comparison.metrics import (
+    CLASSIFICATION_METRICS,
+    METRICS,
+    REGRESSION_METRICS,
+    higher_is_better,
+    metric_value,
+)
+from urutiq_ai.ml.comparison.proportion_test import required_sample_size, two_proportion_test
+from urutiq_ai.ml.comparison.verdict import judge
 
 SKLEARN = {
     "accuracy": accuracy_score,

@@ -18,17 +18,11 @@ from fairlearn.metrics import (
 )
 from sklearn.metrics import accuracy_score, mean_absolute_error
 
-from urutiq_ai.ml.fairness import (
-    CLASSIFICATION_METRICS,
-    MISSING_GROUP,
-    FairnessConfigError,
-    FairnessThresholds,
-    bootstrap_indices,
-    classification_fairness,
-    default_positive_label,
-    regression_fairness,
-    thresholds_from,
-)
+from urutiq_ai.ml.fairness.bootstrap import bootstrap_indices
+from urutiq_ai.ml.fairness.classification import CLASSIFICATION_METRICS, classification_fairness
+from urutiq_ai.ml.fairness.inputs import MISSING_GROUP, default_positive_label
+from urutiq_ai.ml.fairness.regression import regression_fairness
+from urutiq_ai.ml.fairness.settings import FairnessConfigError, FairnessThresholds, thresholds_from
 
 SEGMENTS = np.array(["smb", "mid", "enterprise"])
 

@@ -10,7 +10,7 @@
   ``minImprovement`` (else ``methodology.minDetectableDifference``) at 80% power is given,
   and how many outcomes are still missing.
 
-The verdict judges ``successMetrics`` (``ml.comparison.judge``) on the online comparison
+The verdict judges ``successMetrics`` (``ml.comparison.verdict.judge``) on the online comparison
 once both arms have the sample they need, otherwise on the offline one.
 
 Both read what they compare first, then end the read-only transaction
@@ -32,8 +32,17 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.db import end_read_only_transaction
 from urutiq_ai.core.errors import FieldError, ValidationError
 from urutiq_ai.experiments.schemas import Methodology
-from urutiq_ai.ml import comparison
 from urutiq_ai.ml.columns import typed_frame
+from urutiq_ai.ml.comparison import bootstrap
+from urutiq_ai.ml.comparison.bootstrap import MetricComparison
+from urutiq_ai.ml.comparison.criteria import SuccessMetric
+from urutiq_ai.ml.comparison.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from urutiq_ai.ml.comparison.proportion_test import (
+    ProportionTest,
+    required_sample_size,
+    two_proportion_test,
+)
+from urutiq_ai.ml.comparison.verdict import judge
 from urutiq_ai.ml.errors import ArtifactTampered
 from urutiq_ai.ml.predict import predict, to_jsonable
 from urutiq_ai.predictions import service as predictions_service
@@ -43,8 +52,8 @@ from urutiq_ai.registry.models import AIModel, ModelArtifact
 from urutiq_ai.sources.repository import SourceRepository
 
 OFFLINE_METRICS = {
-    "classification": comparison.CLASSIFICATION_METRICS,
-    "regression": comparison.REGRESSION_METRICS,
+    "classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
 }
 
 
@@ -61,7 +70,7 @@ def offline(
     baseline: Arm,
     current: Arm,
     methodology: Methodology,
-    criteria: list[comparison.SuccessMetric],
+    criteria: list[SuccessMetric],
     store: ArtifactStore,
     sources_dir: str,
 ) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def offline(
     predictions = [_predict(arm, frame, store) for arm in (baseline, current)]
     truth = _as_labels(target, model_type)
     comparisons = {
-        metric: comparison.paired_bootstrap(
+        metric: bootstrap.paired_bootstrap(
             truth,
             predictions[0],
             predictions[1],
@@ -89,7 +98,7 @@ def offline(
         )
         for metric in metrics
     }
-    verdict = comparison.judge(comparisons, criteria)
+    verdict = judge(comparisons, criteria)
     return {
         "holdout": label,
         "rows": len(frame),
@@ -106,7 +115,7 @@ def online(
     baseline: Arm,
     current: Arm,
     methodology: Methodology,
-    criteria: list[comparison.SuccessMetric],
+    criteria: list[SuccessMetric],
 ) -> dict[str, Any]:
     """The deployment's served outcomes of both models, compared."""
     ids = [baseline.model.id, current.model.id]
@@ -136,7 +145,7 @@ def online(
         result["requiredPerArm"] = needed
         result["moreNeeded"] = max(0, needed - min(len(a), len(b)))
     result["metrics"] = {name: c.as_dict() for name, c in comparisons.items()}
-    result["verdict"] = comparison.judge(comparisons, criteria).as_dict()
+    result["verdict"] = judge(comparisons, criteria).as_dict()
     result["enough"] = needed is None or min(len(a), len(b)) >= needed
     return result
 
@@ -254,17 +263,17 @@ def _classification_online(
     b: list[predictions_service.ServedOutcome],
     methodology: Methodology,
     detectable: float,
-) -> tuple[dict[str, comparison.MetricComparison], comparison.ProportionTest, int]:
+) -> tuple[dict[str, MetricComparison], ProportionTest, int]:
     hits_a = [1.0 if o.is_correct else 0.0 for o in a if o.is_correct is not None]
     hits_b = [1.0 if o.is_correct else 0.0 for o in b if o.is_correct is not None]
-    test = comparison.two_proportion_test(
+    test = two_proportion_test(
         int(sum(hits_a)),
         len(hits_a),
         int(sum(hits_b)),
         len(hits_b),
         confidence=methodology.confidence,
     )
-    accuracy = comparison.unpaired_bootstrap(
+    accuracy = bootstrap.unpaired_bootstrap(
         hits_a,
         hits_b,
         metric="accuracy",
@@ -273,7 +282,7 @@ def _classification_online(
         seed=methodology.seed,
     )
     p_baseline = min(max(test.p_a, 0.01), 0.99 - detectable)
-    needed = comparison.required_sample_size(p_baseline, detectable)
+    needed = required_sample_size(p_baseline, detectable)
     return {"accuracy": accuracy}, test, needed
 
 
@@ -281,10 +290,10 @@ def _regression_online(
     a: list[predictions_service.ServedOutcome],
     b: list[predictions_service.ServedOutcome],
     methodology: Methodology,
-) -> dict[str, comparison.MetricComparison]:
+) -> dict[str, MetricComparison]:
     errors_a = [o.error for o in a if o.error is not None]
     errors_b = [o.error for o in b if o.error is not None]
-    mae = comparison.unpaired_bootstrap(
+    mae = bootstrap.unpaired_bootstrap(
         errors_a,
         errors_b,
         metric="mae",
@@ -295,7 +304,7 @@ def _regression_online(
     return {"mae": mae}
 
 
-def _detectable(criteria: list[comparison.SuccessMetric], methodology: Methodology) -> float:
+def _detectable(criteria: list[SuccessMetric], methodology: Methodology) -> float:
     for criterion in criteria:
         if criterion.min_improvement:
             return float(criterion.min_improvement)

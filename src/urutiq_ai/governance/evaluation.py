@@ -88,7 +88,8 @@ def _fairness(
     model: AIModel,
     artifact: ModelArtifact | None,
 ) -> Verdict:
-    from urutiq_ai.ml import fairness
+    from urutiq_ai.ml.fairness.classification import classification_fairness
+    from urutiq_ai.ml.fairness.regression import regression_fairness
 
     artifact = _require_artifact(model, artifact)
     frame, target = _fairness_rows(where, rules, model, artifact)
@@ -105,7 +106,7 @@ def _fairness(
     sensitive = [None if pd.isna(v) else str(v) for v in frame[rules.sensitive_column]]
     thresholds = fairness_thresholds(policy.thresholds)
     if model.model_type.value == "regression":
-        report = fairness.regression_fairness(
+        report = regression_fairness(
             [float(v) for v in truth],
             [float(v) for v in predicted],
             sensitive,
@@ -114,7 +115,7 @@ def _fairness(
             sensitive_column=rules.sensitive_column,
         )
     else:
-        report = fairness.classification_fairness(
+        report = classification_fairness(
             truth,
             predicted,
             sensitive,

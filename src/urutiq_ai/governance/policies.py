@@ -119,7 +119,7 @@ def compliance_of(compliance: Any) -> Compliance:
 
 def fairness_thresholds(thresholds: Any) -> Any:
     """The parsed fairness thresholds (422 naming each bad key)."""
-    from urutiq_ai.ml.fairness import FairnessConfigError, thresholds_from
+    from urutiq_ai.ml.fairness.settings import FairnessConfigError, thresholds_from
 
     try:
         return thresholds_from(thresholds or {})
