@@ -8,7 +8,6 @@ from fastapi import APIRouter
 
 from urutiq_ai.alerts.router import router as alerts_router
 from urutiq_ai.alerts.service import ALERTS, WEBHOOK_DELIVERIES, WEBHOOKS
-from urutiq_ai.alerts.tasks import dispatch_due_deliveries
 from urutiq_ai.config.router import router as config_router
 from urutiq_ai.config.service import CONFIGS
 from urutiq_ai.core.ledger import models as ledger_models
@@ -83,7 +82,6 @@ TICKERS: tuple[Ticker, ...] = (
     dispatch_due_jobs,
     fire_due_monitors,
     fire_due_pipelines,
-    dispatch_due_deliveries,
     check_due_deployments,
     evaluate_due_policies,
     purge_expired_records,  # the retention of predictions, once a day

@@ -7,14 +7,8 @@ from ipaddress import ip_address
 
 import pytest
 
-from urutiq_ai.alerts.egress import (
-    AddressNotAllowed,
-    Allowance,
-    HostUnresolved,
-    check_url,
-    is_public,
-    literal_address,
-)
+from urutiq_ai.alerts.egress import Allowance, check_url, is_public, literal_address
+from urutiq_ai.alerts.errors import AddressNotAllowed, HostUnresolved
 from urutiq_ai.core.settings import Settings
 
 PUBLIC = "93.184.215.14"

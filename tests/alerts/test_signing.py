@@ -1,16 +1,14 @@
-"""Webhook signatures (``sign``/``verify``) and the retry backoff, as pure functions."""
+"""Webhook signatures (``sign``/``verify``), as pure functions. Their retry backoff is the
+job ledger's (``tests/jobs/test_backoff.py``)."""
 
 import hashlib
 import hmac
 import time
-from datetime import timedelta
 
 import pytest
 
 from urutiq_ai.alerts import signing
 from urutiq_ai.alerts.signing import DEFAULT_TOLERANCE_SECONDS, sign, verify
-from urutiq_ai.alerts.tasks import MAX_BACKOFF, backoff
-from urutiq_ai.core.settings import Settings
 from urutiq_ai.sdk import verify_webhook
 
 SECRET = "whsec-0123456789abcdef"
@@ -125,30 +123,3 @@ class TestVerify:
         assert verify_webhook is verify
         assert verify_webhook is signing.verify
         assert verify_webhook(SECRET, BODY, sign(SECRET, BODY, NOW), now=NOW)
-
-
-class TestBackoff:
-    @pytest.mark.parametrize("base", [1.0, 30.0, 45.5])
-    def test_doubles_from_the_setting(self, base: float) -> None:
-        settings = Settings(webhook_backoff=base)
-        waits = [backoff(attempts, settings) for attempts in range(1, 6)]
-        assert waits == [timedelta(seconds=base * 2**n) for n in range(5)]
-
-    def test_no_attempt_yet_waits_the_base(self) -> None:
-        settings = Settings(webhook_backoff=30.0)
-        assert backoff(0, settings) == timedelta(seconds=30)
-
-    def test_capped_at_one_hour(self) -> None:
-        settings = Settings(webhook_backoff=30.0)
-        assert backoff(7, settings) == timedelta(seconds=1920)
-        assert backoff(8, settings) == timedelta(hours=1)  # 3840 s capped
-        assert backoff(42, settings) == timedelta(hours=1)
-        assert MAX_BACKOFF == timedelta(hours=1)
-
-    @pytest.mark.parametrize("attempts", [43, 50, 2000])
-    def test_capped_however_many_attempts(self, attempts: int) -> None:
-        assert backoff(attempts, Settings(webhook_backoff=30.0)) == timedelta(hours=1)
-
-    def test_a_base_above_the_cap_is_capped_at_once(self) -> None:
-        settings = Settings(webhook_backoff=7200.0)
-        assert backoff(1, settings) == timedelta(hours=1)

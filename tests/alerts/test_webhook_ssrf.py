@@ -28,9 +28,9 @@ from tests.alerts.test_webhooks_and_alerts import deliveries
 from tests.cli import conftest as cli_fixtures
 from tests.cli.conftest import Invoke, Local
 from tests.conftest import TenantFixture
-from urutiq_ai.alerts.tasks import dispatch_due_deliveries
 from urutiq_ai.core.executors import SyncExecutor
 from urutiq_ai.core.jobs import JobRuntime
+from urutiq_ai.core.ledger.recovery import dispatch_due_jobs
 from urutiq_ai.core.settings import get_settings
 from urutiq_ai.sdk import Client, ValidationError
 
@@ -213,7 +213,7 @@ class TestDeliveryRefuses:
         )
         assert (delivery["responseStatus"], delivery["nextAttemptAt"]) == (None, None)
         later = datetime.now(UTC) + timedelta(days=1)
-        dispatch_due_deliveries(runtime, SyncExecutor(runtime), later)  # never retried
+        dispatch_due_jobs(runtime, SyncExecutor(runtime), later)  # never retried
         (again,) = [d for d in deliveries(client, tenant) if d["id"] == delivery["id"]]
         assert again["attempts"] == 1
         time.sleep(0.2)

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from tests.alerts.conftest import SECRET, Receiver, add_webhook, wait_until
 from tests.conftest import TenantFixture
-from urutiq_ai.alerts.tasks import dispatch_due_deliveries
 from urutiq_ai.core.executors import SyncExecutor
 from urutiq_ai.core.jobs import JobRuntime
+from urutiq_ai.core.ledger.recovery import dispatch_due_jobs
 from urutiq_ai.sdk import verify_webhook
 
 CHECKS = [{"check": "range", "column": "amount", "min": 0, "name": "amounts are positive"}]
@@ -217,9 +217,9 @@ class TestRetries:
         sync = SyncExecutor(runtime)
         # The dispatcher is global: other tests' deliveries in this database may be due too,
         # so the test reads its own delivery rather than the dispatcher's count.
-        dispatch_due_deliveries(runtime, sync, tried_at)
+        dispatch_due_jobs(runtime, sync, tried_at)
         assert [d["attempts"] for d in deliveries(client, tenant)] == [1]  # not due yet
-        dispatch_due_deliveries(runtime, sync, retry_at + timedelta(seconds=1))
+        dispatch_due_jobs(runtime, sync, retry_at + timedelta(seconds=1))
         (second,) = deliveries(client, tenant)
         assert (second["attempts"], second["responseStatus"]) == (2, 503)
         waited = datetime.fromisoformat(second["nextAttemptAt"]) - datetime.fromisoformat(
@@ -227,7 +227,7 @@ class TestRetries:
         )
         assert waited == timedelta(seconds=2 * runtime.settings.webhook_backoff)  # doubled
         later = datetime.now(UTC) + timedelta(hours=2)
-        dispatch_due_deliveries(runtime, sync, later)
+        dispatch_due_jobs(runtime, sync, later)
         (third,) = deliveries(client, tenant)
         assert (third["status"], third["attempts"], third["responseStatus"]) == (
             "delivered",
@@ -256,14 +256,14 @@ class TestRetries:
         moment = datetime.now(UTC)
         for _ in range(attempts - 1):
             moment += timedelta(hours=2)
-            dispatch_due_deliveries(runtime, sync, moment)
+            dispatch_due_jobs(runtime, sync, moment)
         (last,) = deliveries(client, tenant)
         assert (last["status"], last["attempts"], last["nextAttemptAt"]) == (
             "failed",
             attempts,
             None,
         )
-        dispatch_due_deliveries(runtime, sync, moment + timedelta(days=1))
+        dispatch_due_jobs(runtime, sync, moment + timedelta(days=1))
         assert [d["attempts"] for d in deliveries(client, tenant)] == [attempts]
         assert len(receiver.received) == attempts
 

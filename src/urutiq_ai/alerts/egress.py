@@ -8,7 +8,8 @@ are refused, in every spelling (``2130706433``, ``0x7f.1``, ``[::1]``,
 the host *resolves* to, and only when every address it resolves to is public: a name can
 point anywhere, and can be pointed elsewhere after it was checked. :func:`check_url` is
 therefore called when a webhook is saved and again before each delivery, which then
-connects to the address it checked (see :mod:`urutiq_ai.alerts.tasks`).
+connects to the address it checked (see :mod:`urutiq_ai.alerts.tasks`). What it raises
+is in :mod:`urutiq_ai.alerts.errors`.
 
 ``URUTIQ_WEBHOOK_ALLOW_HOSTS`` lists exceptions (tests, on-premise receivers): host names,
 which are then trusted whatever they resolve to, and IP addresses or networks
@@ -23,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 from urllib.parse import urlsplit
+
+from urutiq_ai.alerts.errors import AddressNotAllowed, HostUnresolved
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
@@ -52,22 +55,6 @@ NOT_ALLOWED = (
     "must resolve to public addresses only (loopback, private, link-local, metadata and "
     "other non-public addresses are refused unless the server allows the host)"
 )
-
-
-class WebhookAddressError(Exception):
-    """The URL may not be sent to; ``reason`` says why, in words safe to show its owner."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class AddressNotAllowed(WebhookAddressError):
-    """The host is, or resolves to, an address that webhooks may not reach."""
-
-
-class HostUnresolved(WebhookAddressError):
-    """The host resolves to nothing (now: DNS may answer later)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +135,8 @@ def check_url(url: str, allow: Iterable[str] = (), *, resolve: Resolver | None =
     """Check that ``url`` is an http(s) URL whose host resolves, only to addresses a webhook
     may reach (:func:`is_public`, or allowed by ``allow``); return where to connect.
 
-    Raises :class:`AddressNotAllowed` or :class:`HostUnresolved`. ``resolve`` defaults to
+    Raises :class:`~urutiq_ai.alerts.errors.AddressNotAllowed` or
+    :class:`~urutiq_ai.alerts.errors.HostUnresolved`. ``resolve`` defaults to
     :func:`resolve_host` (looked up at call time, so tests may replace it).
     """
     parts = urlsplit(url)

@@ -73,13 +73,12 @@ class Webhook(Base, CompanyOwned):
 
 
 class WebhookDelivery(Base, CompanyOwned):
-    """One event sent (or being sent) to one webhook: the delivery log."""
+    """One event sent (or being sent) to one webhook: the delivery log. Each delivery is
+    sent by its own job in the job ledger, which retries it; the row records every attempt
+    (``attempts``, the last answer, when the next attempt is due)."""
 
     __tablename__ = "WebhookDelivery"
-    __table_args__ = (
-        Index(None, "tenant_id", "company_id", "webhook_id", "created_at"),
-        Index(None, "tenant_id", "company_id", "status", "next_attempt_at"),
-    )
+    __table_args__ = (Index(None, "tenant_id", "company_id", "webhook_id", "created_at"),)
 
     webhook_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("Webhook.id", ondelete="CASCADE"), nullable=False, index=True

@@ -2,12 +2,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
-from urutiq_ai.alerts.schemas import AlertSeverity, AlertStatus, DeliveryStatus, WebhookStatus
+from urutiq_ai.alerts.schemas import AlertSeverity, AlertStatus, WebhookStatus
 from urutiq_ai.core.repository import TenantRepository
 
 
@@ -98,24 +97,3 @@ class DeliveryRepository(TenantRepository[WebhookDelivery]):
 
     def webhook_of(self, delivery: WebhookDelivery) -> Webhook | None:
         return WebhookRepository(self.session, self.ctx).get(delivery.webhook_id)
-
-
-class DueDeliveriesRepository:
-    """System-level: pending deliveries of every tenant whose next attempt is due (the
-    scheduler's retry sweep)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def due(self, now: datetime, limit: int = 200) -> list[WebhookDelivery]:
-        stmt = (
-            select(WebhookDelivery)  # tenancy: global (scheduler sweep)
-            .where(
-                WebhookDelivery.status == DeliveryStatus.pending,
-                WebhookDelivery.next_attempt_at <= now,
-            )
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list(self.session.scalars(stmt))

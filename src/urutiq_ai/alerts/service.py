@@ -8,19 +8,20 @@ no second alert and no second delivery while the condition persists. An inactive
 resolves the open alert of its key. The database keeps one open alert per key (a partial
 unique index): when another transaction opened the key's alert after ``observe`` looked, the
 insert is refused in a savepoint and that alert is counted instead, so concurrent monitors
-send one ``alert.opened``. Deliveries are written in the same transaction and
-sent by a job after it commits; failed sends are retried by the scheduler (see
-:mod:`urutiq_ai.alerts.tasks`).
+send one ``alert.opened``. Deliveries are written in the same transaction, each with its
+ledger job, sent after it commits; failed sends are retried by the job ledger like any job
+(see :mod:`urutiq_ai.alerts.tasks`).
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from urutiq_ai.alerts import egress
+from urutiq_ai.alerts.errors import HostUnresolved, WebhookAddressError
 from urutiq_ai.alerts.models import Alert, Webhook, WebhookDelivery
 from urutiq_ai.alerts.repository import AlertRepository, DeliveryRepository, WebhookRepository
 from urutiq_ai.alerts.schemas import (
@@ -39,15 +40,15 @@ from urutiq_ai.alerts.schemas import (
 from urutiq_ai.core.context import Role, TenantContext
 from urutiq_ai.core.db import settings_of
 from urutiq_ai.core.errors import field_error
-from urutiq_ai.core.jobs import Job, enqueue, has_executor
+from urutiq_ai.core.jobs import Job, enqueue, has_executor, record_job
 from urutiq_ai.core.schemas import SystemWritten
+from urutiq_ai.core.settings import Settings
 from urutiq_ai.crud import service as crud_service
 from urutiq_ai.crud.resource import Resource, transitions
 from urutiq_ai.tenancy import service as tenancy_service
 
 DELIVER_JOB = "urutiq_ai.alerts.tasks:deliver"
-SEND_LEASE = timedelta(minutes=2)
-"""A delivery handed to a job is not picked up by the retry sweep before this."""
+DELIVERY_LOST = "urutiq_ai.alerts.tasks:delivery_lost"
 ADMINS = frozenset({Role.admin})
 
 
@@ -89,9 +90,9 @@ def check_webhook_url(
         return
     try:
         egress.check_url(url, settings_of(session).webhook_allow_hosts)
-    except egress.HostUnresolved:
+    except HostUnresolved:
         raise field_error("url", egress.NOT_ALLOWED) from None
-    except egress.WebhookAddressError as exc:
+    except WebhookAddressError as exc:
         raise field_error("url", exc.reason) from None
 
 
@@ -225,13 +226,14 @@ def queue_deliveries(
     now: datetime,
     webhooks: Sequence[Webhook] | None = None,
 ) -> list[WebhookDelivery]:
-    """One pending delivery per event and subscribed active webhook, sent after commit."""
+    """One pending delivery per event and subscribed active webhook, each with its job in
+    the ledger (:func:`delivery_job`): sent once ``session`` commits, or, where no executor
+    is attached, at the scheduler's next tick."""
     hooks = (
         list(webhooks)
         if webhooks is not None
         else WebhookRepository(session, ctx).active(company_id)
     )
-    sending_now = has_executor(session)
     deliveries = DeliveryRepository(session, ctx)
     queued: list[WebhookDelivery] = []
     for event, alert in events:
@@ -245,22 +247,33 @@ def queue_deliveries(
                 payload=payload(event, alert, ctx.tenant_id, company_id, now),
                 status=DeliveryStatus.pending,
                 attempts=0,
-                # the job sends it now; the retry sweep takes it only if that job never ran
-                next_attempt_at=now + SEND_LEASE if sending_now else now,
+                next_attempt_at=now,
             )
             queued.append(deliveries.add(delivery, company_id=company_id))
     session.flush()
-    if queued and sending_now:
-        enqueue(
-            session,
-            Job(
-                name=DELIVER_JOB,
-                tenant_id=ctx.tenant_id,
-                company_id=company_id,
-                payload={"deliveryIds": [d.id for d in queued]},
-            ),
-        )
+    settings = settings_of(session)
+    sending_now = has_executor(session)
+    for delivery in queued:
+        job = delivery_job(ctx, delivery, settings)
+        if sending_now:
+            enqueue(session, job)
+        else:
+            record_job(session, job, dispatched=False)
     return queued
+
+
+def delivery_job(ctx: TenantContext, delivery: WebhookDelivery, settings: Settings) -> Job:
+    """The ledger job that sends ``delivery``: ``URUTIQ_WEBHOOK_ATTEMPTS`` attempts, and
+    the delivery failed if the ledger gives it up (its worker died at the last one)."""
+    return Job(
+        name=DELIVER_JOB,
+        tenant_id=ctx.tenant_id,
+        company_id=delivery.company_id,
+        payload={"deliveryId": delivery.id},
+        principal_id=ctx.principal_id,
+        max_attempts=settings.webhook_attempts,
+        on_lost=DELIVERY_LOST,
+    )
 
 
 def send_test(session: Session, ctx: TenantContext, *, webhook_id: str) -> WebhookDelivery:

@@ -1,4 +1,4 @@
-"""Sending webhook deliveries: the ``deliver`` job and the scheduler's retry sweep.
+"""Sending webhook deliveries: the ``deliver`` job, one ordinary ledger job per delivery.
 
 A delivery is sent with its JSON payload, signed (see :mod:`urutiq_ai.alerts.signing`).
 Right before each send the webhook's host is resolved and checked again
@@ -8,42 +8,45 @@ the ``Host`` header and the TLS server name; redirects are not followed. An addr
 not allowed fails the delivery at once, ``refused: address not allowed``, without a retry.
 
 A 2xx answer marks it ``delivered``. Anything else (an error status, a timeout, no
-connection) counts an attempt: it is sent again after ``URUTIQ_WEBHOOK_BACKOFF`` seconds,
-doubling each time (at most an hour), until ``URUTIQ_WEBHOOK_ATTEMPTS`` sends; then it is
-``failed`` with the last error. The delivery log (``webhook-deliveries``) keeps every
-attempt's outcome in a few fixed words (``HTTP 503``, ``could not connect``, ``timed out``),
-never the socket's error, so that it cannot be used to tell ports apart. The network call
-happens outside any database transaction.
+connection) counts an attempt, and the job ledger retries it like any job
+(:class:`~urutiq_ai.core.jobs.RetryLater`, dispatched by the scheduler once its
+``notBefore`` passes): after ``URUTIQ_WEBHOOK_BACKOFF`` seconds, doubling each time (at most
+an hour: :func:`urutiq_ai.core.jobs.retry_backoff`, the one backoff of every job), until
+``URUTIQ_WEBHOOK_ATTEMPTS`` attempts (the job's ``maxAttempts``); then it is ``failed`` with
+the last error. The delivery row (``webhook-deliveries``) records every attempt: its count,
+answer and time, and when the next one is due; its outcome is in a few fixed words
+(``HTTP 503``, ``could not connect``, ``timed out``), never the socket's error, so that it
+cannot be used to tell ports apart. The network call happens outside any database
+transaction. A worker that dies while sending loses that attempt as any job does (the
+ledger runs it again while attempts are left; then :func:`delivery_lost` fails the
+delivery).
 """
 
 import json
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from urutiq_ai.alerts import egress
+from urutiq_ai.alerts.errors import HostUnresolved, WebhookAddressError
 from urutiq_ai.alerts.models import WebhookDelivery
-from urutiq_ai.alerts.repository import DeliveryRepository, DueDeliveriesRepository
+from urutiq_ai.alerts.repository import DeliveryRepository
 from urutiq_ai.alerts.schemas import DeliveryStatus, WebhookEvent, WebhookStatus
-from urutiq_ai.alerts.service import DELIVER_JOB, SEND_LEASE
 from urutiq_ai.alerts.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, sign
-from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.jobs import (
-    Executor,
     Job,
+    JobFailed,
     JobRuntime,
+    RetryLater,
+    holds_claim,
     job_unit_of_work,
-    record_job,
-    submit_quietly,
+    next_retry_delay,
 )
-from urutiq_ai.core.scoping import bind_system, set_database_role
 from urutiq_ai.core.settings import Settings
 from urutiq_ai.tenancy.context import for_job
 
-MAX_BACKOFF = timedelta(hours=1)
 USER_AGENT = "urutiq-ai-webhooks/1"
 MAX_ADDRESSES = 4
 """Addresses of one host tried in turn when the connection fails (each within the timeout)."""
@@ -51,6 +54,8 @@ MAX_ADDRESSES = 4
 REFUSED = "refused: address not allowed"
 NO_CONNECTION = "could not connect"
 TIMED_OUT = "timed out"
+LOST = "lost: the process sending it stopped or failed"
+NOT_SENT = "the webhook was paused or deleted before it was sent"
 
 
 @dataclass(frozen=True)
@@ -75,37 +80,67 @@ class Outcome:
 
 
 def deliver(runtime: JobRuntime, job: Job) -> None:
-    """Send the job's deliveries (one company's) and record each outcome."""
+    """Send the job's delivery (``payload.deliveryId``) once and record the attempt on its
+    row; then end the job as the attempt ended: completed (delivered, or nothing left to
+    send), :class:`~urutiq_ai.core.jobs.JobFailed` (refused, not sent, or the last attempt)
+    or :class:`~urutiq_ai.core.jobs.RetryLater` after the backoff."""
     ctx = for_job(job.tenant_id, [job.company_id])
-    ids = [str(i) for i in job.payload["deliveryIds"]]
+    delivery_id = str(job.payload["deliveryId"])
     with job_unit_of_work(runtime, ctx) as session:
-        sends, skipped = _prepare(DeliveryRepository(session, ctx), ids)
-    outcomes = [send_one(send, runtime.settings) for send in sends]
+        prepared = _prepare(DeliveryRepository(session, ctx), delivery_id)
+    if prepared is None:
+        return  # delivered, failed or deleted meanwhile: nothing to send
+    if isinstance(prepared, str):
+        _fail_unsent(runtime, job, delivery_id, prepared)
+        raise JobFailed(prepared)
+    outcome = send_one(prepared, runtime.settings)
+    retry_in = None if outcome.final else next_retry_delay(job, runtime.settings.webhook_backoff)
     with job_unit_of_work(runtime, ctx) as session:
-        rows = {row.id: row for row in DeliveryRepository(session, ctx).by_ids(ids)}
-        now = datetime.now(UTC)
-        for outcome in outcomes:
-            record(rows[outcome.delivery_id], outcome, runtime.settings, now)
-        for delivery_id, reason in skipped.items():
-            rows[delivery_id].status = DeliveryStatus.failed
-            rows[delivery_id].last_error = reason
-            rows[delivery_id].next_attempt_at = None
+        row = DeliveryRepository(session, ctx).get(delivery_id)
+        if row is None or row.status != DeliveryStatus.pending:
+            return
+        if not holds_claim(session, job, runtime):
+            return  # this attempt was handed to another worker: it records its own
+        record(row, outcome, retry_in, datetime.now(UTC))
+    if outcome.ok:
+        return
+    error = outcome.error or NO_CONNECTION
+    if retry_in is None:
+        raise JobFailed(error)  # the row says it; the ledger marks the job failed too
+    raise RetryLater(f"attempt {job.attempt} failed: {error}", retry_in)
 
 
-def _prepare(deliveries: DeliveryRepository, ids: list[str]) -> tuple[list[Send], dict[str, str]]:
-    sends: list[Send] = []
-    skipped: dict[str, str] = {}
-    for row in deliveries.by_ids(ids):
-        if row.status != DeliveryStatus.pending:
-            continue
-        hook = deliveries.webhook_of(row)
-        testing = row.event == WebhookEvent.ping  # an explicit test reaches a paused one too
-        if hook is None or (hook.status != WebhookStatus.active and not testing):
-            skipped[row.id] = "the webhook was paused or deleted before it was sent"
-            continue
-        body = json.dumps({"id": row.id, **row.payload}, separators=(",", ":")).encode()
-        sends.append(Send(row.id, hook.url, hook.secret, row.event.value, body))
-    return sends, skipped
+def _prepare(deliveries: DeliveryRepository, delivery_id: str) -> Send | str | None:
+    """What to send; the reason a pending delivery is not sent; or None when it is no
+    longer pending (or gone with its webhook)."""
+    row = deliveries.get(delivery_id)
+    if row is None or row.status != DeliveryStatus.pending:
+        return None
+    hook = deliveries.webhook_of(row)
+    testing = row.event == WebhookEvent.ping  # an explicit test reaches a paused one too
+    if hook is None or (hook.status != WebhookStatus.active and not testing):
+        return NOT_SENT
+    body = json.dumps({"id": row.id, **row.payload}, separators=(",", ":")).encode()
+    return Send(row.id, hook.url, hook.secret, row.event.value, body)
+
+
+def _fail_unsent(runtime: JobRuntime, job: Job, delivery_id: str, reason: str) -> None:
+    """Fail a pending delivery that was not sent (no attempt counted) with ``reason``."""
+    ctx = for_job(job.tenant_id, [job.company_id])
+    with job_unit_of_work(runtime, ctx) as session:
+        row = DeliveryRepository(session, ctx).get(delivery_id)
+        if row is not None and row.status == DeliveryStatus.pending:
+            row.status = DeliveryStatus.failed
+            row.last_error = reason
+            row.next_attempt_at = None
+
+
+def delivery_lost(runtime: JobRuntime, job: Job, reason: str) -> None:  # noqa: ARG001
+    """The job ledger gave the delivery's job up without an end recorded (its worker died
+    at the last attempt, or it failed past its own handling): the delivery fails with
+    :data:`LOST`. The ledger's ``reason`` (worker host and pid, an exception) stays on the
+    job's row: the delivery log keeps to its few fixed words."""
+    _fail_unsent(runtime, job, str(job.payload["deliveryId"]), LOST)
 
 
 def send_one(send: Send, settings: Settings) -> Outcome:
@@ -144,9 +179,9 @@ def _check(send: Send, settings: Settings) -> tuple[httpx.URL, egress.Target] | 
     of a delivery that is not sent."""
     try:
         target = egress.check_url(send.url, settings.webhook_allow_hosts)
-    except egress.HostUnresolved:
+    except HostUnresolved:
         return Outcome(send.delivery_id, None, NO_CONNECTION)  # DNS may answer next time
-    except egress.WebhookAddressError:
+    except WebhookAddressError:
         return Outcome(send.delivery_id, None, REFUSED, final=True)
     try:
         url = httpx.URL(send.url)
@@ -181,14 +216,9 @@ def _post(
     return response.status_code
 
 
-def backoff(attempts: int, settings: Settings) -> timedelta:
-    """The wait after the ``attempts``-th failed send: base, 2 x base, 4 x base, ..."""
-    doublings = min(max(attempts - 1, 0), 32)  # 2**32 x base is far past the cap already
-    seconds = min(settings.webhook_backoff * 2**doublings, MAX_BACKOFF.total_seconds())
-    return timedelta(seconds=seconds)
-
-
-def record(row: WebhookDelivery, outcome: Outcome, settings: Settings, now: datetime) -> None:
+def record(row: WebhookDelivery, outcome: Outcome, retry_in: float | None, now: datetime) -> None:
+    """Count one attempt on the delivery row: delivered; failed (refused, or ``retry_in``
+    None: no attempt left); or pending, the next attempt due ``retry_in`` seconds on."""
     row.attempts += 1
     row.last_attempt_at = now
     row.response_status = outcome.status_code
@@ -197,29 +227,10 @@ def record(row: WebhookDelivery, outcome: Outcome, settings: Settings, now: date
         row.delivered_at = now
         row.next_attempt_at = None
         row.last_error = None
-    elif outcome.final or row.attempts >= settings.webhook_attempts:
+    elif outcome.final or retry_in is None:
         row.status = DeliveryStatus.failed
         row.next_attempt_at = None
         row.last_error = outcome.error
     else:
-        row.next_attempt_at = now + backoff(row.attempts, settings)
+        row.next_attempt_at = now + timedelta(seconds=retry_in)
         row.last_error = outcome.error
-
-
-def dispatch_due_deliveries(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
-    """The scheduler's ticker: pending deliveries whose next attempt is due, one job per
-    company (leased so that the next sweep does not send them twice)."""
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    with unit_of_work(runtime.sessionmaker) as session:
-        set_database_role(session, runtime.settings.database_role)
-        bind_system(session)
-        for row in DueDeliveriesRepository(session).due(now):
-            row.next_attempt_at = now + SEND_LEASE
-            groups[(row.tenant_id, row.company_id)].append(row.id)
-        jobs = [
-            record_job(session, Job(DELIVER_JOB, tenant_id, company_id, {"deliveryIds": ids}))
-            for (tenant_id, company_id), ids in groups.items()
-        ]
-    for job in jobs:
-        submit_quietly(executor, job)
-    return sum(len(ids) for ids in groups.values())

@@ -107,15 +107,27 @@ class RetryLater(Exception):
         self.delay = delay
 
 
-MAX_BACKOFF = 3600.0
+MAX_BACKOFF = timedelta(hours=1)
+MAX_DOUBLINGS = 1000
+"""2.0 ** 1000 is still a float; any base that large is far past the cap already."""
+
+
+def retry_backoff(attempts: int, base: float) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: ``base``, 2 x ``base``,
+    4 x ``base``, ..., at most :data:`MAX_BACKOFF`. The one backoff of every retried job
+    (pipeline runs, webhook deliveries), so that they wait alike and the cap holds for any
+    number of attempts (the doubling never overflows)."""
+    doublings = min(max(attempts - 1, 0), MAX_DOUBLINGS)
+    seconds = min(base * 2.0**doublings, MAX_BACKOFF.total_seconds())
+    return timedelta(seconds=seconds)
 
 
 def next_retry_delay(job: Job, backoff: float) -> float | None:
-    """Seconds before the next attempt (``backoff`` doubled per attempt so far, at most an
-    hour), or None when this was the last one."""
+    """Seconds before the next attempt (:func:`retry_backoff` from ``backoff``), or None
+    when this was the last one (or the job is outside the ledger, which cannot retry it)."""
     if job.id is None or job.attempt >= job.max_attempts:
         return None
-    return float(min(backoff * 2 ** (job.attempt - 1), MAX_BACKOFF))
+    return retry_backoff(job.attempt, backoff).total_seconds()
 
 
 JobFunction = Callable[[JobRuntime, Job], None]
@@ -256,9 +268,11 @@ def has_executor(session: Session) -> bool:
     return session.info.get(EXECUTOR_KEY) is not None
 
 
-def record_job(session: Session, job: Job) -> Job:
-    """Add ``job``'s ledger row to ``session`` (dispatched when it commits); returns the
-    job with its id. For code that hands jobs to an executor itself (the tickers)."""
+def record_job(session: Session, job: Job, *, dispatched: bool = True) -> Job:
+    """Add ``job``'s ledger row to ``session``; returns the job with its id. For code that
+    hands jobs to an executor itself (the tickers), or, with ``dispatched=False``, for work
+    written where no executor is at hand: the scheduler's :func:`dispatch_due_jobs
+    <urutiq_ai.core.ledger.recovery.dispatch_due_jobs>` hands it out at its next tick."""
     now = _now()
     row = JobRecord(
         name=job.name,
@@ -268,7 +282,7 @@ def record_job(session: Session, job: Job) -> Job:
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         not_before=now,
-        dispatched_at=now,
+        dispatched_at=now if dispatched else None,
         on_lost=job.on_lost,
     )
     row.tenant_id = job.tenant_id
