@@ -102,6 +102,18 @@ def test_invalid_ibans_are_rejected_and_not_claimed_by_other_kinds(text: str) ->
     assert kinds_of(f"Pay {text} today") == []
 
 
+def test_an_iban_of_the_wrong_bban_format_is_rejected_though_mod_97_passes() -> None:
+    # GB's BBAN starts with four letters (the bank); digits there give no IBAN
+    assert not iban_valid("GB25123412345698765432")
+    assert kinds_of("Pay GB25123412345698765432 today") == []
+
+
+def test_iban_lengths_follow_the_bban_formats_of_the_registry() -> None:
+    assert IBAN_LENGTHS["BE"] == 16
+    assert IBAN_LENGTHS["MT"] == 31
+    assert all(15 <= length <= 34 for length in IBAN_LENGTHS.values())
+
+
 def test_wrong_check_digits_leave_no_partial_phone_or_account_hit() -> None:
     assert kinds_of("DE88 3704 0044 0532 0130 00") == []
     assert kinds_of("Pay DE88370400440532013000 today") == []
@@ -175,6 +187,13 @@ def test_valid_ssns_are_national_ids(ssn: str) -> None:
 def test_ssns_in_never_issued_ranges_are_rejected(ssn: str) -> None:
     assert not ssn_valid(ssn)
     assert kinds_of(ssn) == []
+
+
+@pytest.mark.parametrize("ssn", ["078-05-1120", "219-09-9999"])
+def test_ssns_known_to_be_void_are_rejected(ssn: str) -> None:
+    # 078-05-1120 was printed on sample cards sold in wallets, 219-09-9999 in an advert
+    assert not ssn_valid(ssn)
+    assert "national_id" not in [kind for kind, _ in kinds_of(f"SSN {ssn} on file")]
 
 
 @pytest.mark.parametrize("nino", ["AB123456C", "AB 12 34 56 C", "JG103759A", "CE 12 34 56 D"])

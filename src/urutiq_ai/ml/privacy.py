@@ -1,6 +1,8 @@
 """The governance "privacy" policy: no feature column or stored input holds personal data.
 
-Pure functions (standard library, pandas and numpy); nothing here touches a database.
+Pure functions (standard library, pandas, numpy and python-stdnum, whose IBAN registry,
+mod-97, Luhn and SSN checks are used rather than copies of them); nothing here touches a
+database.
 
 * :func:`column_name_hits` -- columns whose *name* suggests personal data (``customerEmail``,
   ``contact_phone``, ``ibanNumber``, ``dob``, ``firstName``...). Names are split into
@@ -32,19 +34,22 @@ Content kinds and their heuristics (a span that two kinds would claim goes to th
 ``iban``
     ISO 13616: country code and check digits, in the electronic (compact) or print (space
     separated) form, upper or lower case, of exactly the registered length for the country
-    (:data:`IBAN_LENGTHS`, the SWIFT registry's countries), passing the mod-97 check (a random
-    string of the right shape passes it 1 time in 97). Countries outside the table are not
-    read. IBAN-shaped text failing these checks is ignored as a whole.
+    (:data:`IBAN_LENGTHS`, the SWIFT registry's countries as python-stdnum ships them), of the
+    country's BBAN format and passing the mod-97 check (a random string of the right shape
+    passes it 1 time in 97). Countries outside the registry are not read. IBAN-shaped text
+    failing these checks is ignored as a whole.
 ``card_number``
     13-19 digits, compact or in groups of 4 (or Amex's 4-6-5) separated by one consistent
     space or dash, with a known issuer prefix (Visa, Mastercard, Amex, Discover, JCB, Diners,
     UnionPay, Maestro) and a valid Luhn check digit.
 ``national_id``
     US SSN ``ddd-dd-dddd`` (dashed form only) without the never-issued ranges (area 000, 666,
-    900-999; group 00; serial 0000), and the UK National Insurance number (``AB123456C`` or
-    ``AB 12 34 56 C``, upper case, HMRC's prefix letter rules). No generic EU national id:
-    the formats differ by country and a generic pattern (8-12 alphanumerics) cannot be told
-    apart from document and customer numbers; undashed SSNs read as account numbers.
+    900-999; group 00; serial 0000) nor the three SSNs known to be void (python-stdnum's
+    check), and the UK National Insurance number (``AB123456C`` or ``AB 12 34 56 C``, upper
+    case, HMRC's prefix letter rules; a regular expression, as python-stdnum has no NINO
+    module). No generic EU national id: the formats differ by country and a generic pattern
+    (8-12 alphanumerics) cannot be told apart from document and customer numbers; undashed
+    SSNs read as account numbers.
 ``phone``
     international ``+`` numbers of 8-15 digits (spaces, dashes and a bracketed trunk ``(0)``
     allowed, no dots); North-American ``(555) 123-4567`` / ``555-123-4567`` /
@@ -88,6 +93,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from stdnum import iban, luhn, numdb
+from stdnum.us import ssn
 
 PII_KINDS = ("email", "iban", "card_number", "national_id", "phone", "account_number")
 """Content kinds, in the order a span claimed by two kinds is given to."""
@@ -95,19 +102,18 @@ PII_KINDS = ("email", "iban", "card_number", "national_id", "phone", "account_nu
 NAME_KINDS = (*PII_KINDS, "birth_date", "person_name", "address")
 """Kinds a column name can suggest: the content kinds and three found by name only."""
 
-IBAN_LENGTHS: Mapping[str, int] = MappingProxyType({
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
-    "BH": 22, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22,
-    "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27,
-    "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28,
-    "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
-    "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
-    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24,
-    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31,
-    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
-    "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-})  # fmt: skip
-"""IBAN length by country (ISO 13616 registry)."""
+
+def _iban_lengths() -> Mapping[str, int]:
+    """IBAN length by country from python-stdnum's copy of the SWIFT registry: 4 (country and
+    check digits) plus the widths of the BBAN structure (``DE``: ``8!n10!n`` -> 22)."""
+    return MappingProxyType({
+        country: 4 + sum(int(width) for width in re.findall(r"(\d+)!", info["bban"]))
+        for _, country, _, info, _ in numdb.get("iban").prefixes
+    })  # fmt: skip
+
+
+IBAN_LENGTHS: Mapping[str, int] = _iban_lengths()
+"""IBAN length by country (ISO 13616 registry, as python-stdnum ships it)."""
 
 DEFAULT_SAMPLE_SIZE = 1000
 DEFAULT_MIN_SHARE = 0.05
@@ -284,16 +290,8 @@ def column_name_hits(columns: Sequence[str]) -> list[NameHit]:
 
 
 def luhn_valid(digits: str) -> bool:
-    """True when the digit string passes the Luhn (mod 10) check."""
-    if not digits.isdigit():
-        return False
-    total = 0
-    for i, char in enumerate(reversed(digits)):
-        value = int(char)
-        if i % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+    """True when the digit string passes the Luhn (mod 10) check (python-stdnum's)."""
+    return digits.isascii() and digits.isdigit() and luhn.is_valid(digits)
 
 
 def _card_prefix_ok(digits: str) -> bool:
@@ -322,23 +320,27 @@ def card_number_valid(digits: str) -> bool:
 
 
 def iban_valid(text: str) -> bool:
-    """True when ``text`` (spaces allowed) is an IBAN: known country, its length, mod-97."""
-    compact = re.sub(r"\s+", "", text).upper()
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]+", compact):
-        return False
-    if IBAN_LENGTHS.get(compact[:2]) != len(compact):
-        return False
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    """True when ``text`` (spaces allowed) is an IBAN by python-stdnum: a registered country,
+    its BBAN format (hence its length) and mod-97.
+
+    stdnum's national checks are left out (``check_country=False``): some look the bank code
+    up in a list shipped with stdnum (Belgium's), so an account at a bank newer than the list,
+    or the registry's own example ``BE68 5390 0754 7034``, would be no IBAN, and a privacy
+    check must not miss real account numbers."""
+    compact = re.sub(r"\s+", "", text)
+    return bool(_IBAN_COMPACT.fullmatch(compact)) and iban.is_valid(compact, check_country=False)
+
+
+_IBAN_COMPACT = re.compile(r"[A-Za-z]{2}\d{2}[A-Za-z0-9]+")
+_SSN_DASHED = re.compile(r"\d{3}-\d{2}-\d{4}")
 
 
 def ssn_valid(text: str) -> bool:
-    """True for ``ddd-dd-dddd`` outside the never-issued ranges (000, 666, 9xx; 00; 0000)."""
-    match = re.fullmatch(r"(\d{3})-(\d{2})-(\d{4})", text)
-    if match is None:
-        return False
-    area, group, serial = match.groups()
-    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+    """True for ``ddd-dd-dddd`` that python-stdnum accepts: not in the never-issued ranges
+    (area 000, 666, 9xx; group 00; serial 0000) nor one of the SSNs known to be void
+    (``078-05-1120``, the wallet-card specimen, and two others). Only the dashed form: an
+    undashed SSN reads as an account number."""
+    return bool(_SSN_DASHED.fullmatch(text)) and ssn.is_valid(text)
 
 
 def _date_like(digits: str) -> bool:
