@@ -99,6 +99,7 @@ def _eager_copy(app: Any) -> typer.Typer:
     eager = typer.Typer(name=app.info.name, help=app.info.help, no_args_is_help=True)
     eager.registered_commands = list(app.registered_commands)
     eager.registered_groups = list(app.lazy_groups)
+    eager.registered_callback = app.registered_callback  # the root's --url, --api-key, ...
     return eager
 
 

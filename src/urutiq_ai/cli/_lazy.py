@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from typer import main as typer_main
 from typer._click import Command, Context, Parameter
+from typer._coercion import PassThroughRuntimeParam
 from typer.core import TyperGroup, TyperOption
 from typer.models import CommandInfo, TyperInfo
 
@@ -58,6 +59,13 @@ class LazyGroup(TyperGroup):
                 # cost `urutiq-ai deployments status --help` a tenth of a second. False is a
                 # bool already.
                 param.default = False
+            elif isinstance(param, TyperOption) and _is_plain_text(param):
+                # The root's --url, --api-key, --company: Click processes a group's options
+                # before its subcommand's --help, and Typer builds a Pydantic adapter for
+                # each, given or not. A command-line value is a str already.
+                param._runtime_param = PassThroughRuntimeParam(
+                    annotation=str, parameter_info=param.type_descriptor.parameter_info
+                )
         return params
 
     def resolve_command(
@@ -83,6 +91,16 @@ class LazyGroup(TyperGroup):
             rich_markup_mode=self.rich_markup_mode,
             suggest_commands=self.suggest_commands,
         )
+
+
+def _is_plain_text(param: TyperOption) -> bool:
+    """A single-valued ``str`` option whose value Typer has not converted yet."""
+    return (
+        param.type_descriptor.annotation is str
+        and not param.multiple
+        and param.nargs == 1
+        and param._runtime_param is None
+    )
 
 
 def registrations(

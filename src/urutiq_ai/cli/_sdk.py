@@ -1,13 +1,25 @@
-"""Shared options of the SDK-backed commands and the one place SDK errors become exits.
+"""The connection options of the SDK-backed commands, the one place their client is opened
+and the one place SDK errors become exits.
+
+``--url``, ``--api-key`` and ``--company`` are accepted twice: by the root
+(``urutiq-ai --company X models list``, :func:`connect`) and by every command that talks to
+the API (``urutiq-ai models list --company X``, the documented form, which ``--help`` of
+the command shows). A command's own value wins over the root's; one given nowhere is left
+to the SDK, which reads URUTIQ_URL, URUTIQ_API_KEY and URUTIQ_COMPANY (core.settings).
+:func:`company_command` and :func:`tenant_command` add the options to a command and hand
+its body the resolved :class:`Connection`.
 
 The SDK is imported when a command opens a client, not when the command line is built:
 ``--help`` stays instant.
 """
 
+import functools
+import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Concatenate, ParamSpec
 
 import typer
 
@@ -15,6 +27,8 @@ from urutiq_ai.cli._output import fail
 
 if TYPE_CHECKING:
     from urutiq_ai.sdk import Client
+
+P = ParamSpec("P")
 
 UrlOption = Annotated[
     str | None,
@@ -49,16 +63,99 @@ def _skip_httpx_command_line() -> None:
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
-@contextmanager
-def sdk_client(
-    url: str | None, api_key: str | None, company: str | None = None
-) -> Iterator["Client"]:
-    """An SDK client for one command; any SDK error prints ``Error: ...`` and exits 1."""
-    _skip_httpx_command_line()
-    from urutiq_ai.sdk import Client, UrutiqError
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom a command calls the API; None where the command line said nothing
+    (the SDK then reads the environment)."""
 
-    try:
-        with Client(url, api_key, company) as client:
-            yield client
-    except UrutiqError as exc:
-        fail(exc.detail, [(f.field, f.reason) for f in exc.fields])
+    url: str | None = None
+    api_key: str | None = None
+    company: str | None = None
+
+    def over(self, outer: "Connection | None") -> "Connection":
+        """These values where given, else ``outer``'s: a command's options over the root's."""
+        if outer is None:
+            return self
+        return Connection(
+            url=self.url or outer.url,
+            api_key=self.api_key or outer.api_key,
+            company=self.company or outer.company,
+        )
+
+    @contextmanager
+    def client(self) -> Iterator["Client"]:
+        """An SDK client for one command; any SDK error prints ``Error: ...`` and exits 1.
+
+        A command opens it after checking its own input, so a mistyped file or option is
+        reported before the database or the server is reached."""
+        _skip_httpx_command_line()
+        from urutiq_ai.sdk import Client, UrutiqError
+
+        try:
+            with Client(self.url, self.api_key, self.company) as client:
+                yield client
+        except UrutiqError as exc:
+            fail(exc.detail, [(f.field, f.reason) for f in exc.fields])
+
+
+def connect(
+    ctx: typer.Context,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    company: CompanyOption = None,
+) -> None:
+    """The root's options, kept for the command that runs (``urutiq-ai --company X ...``)."""
+    ctx.obj = Connection(url=url, api_key=api_key, company=company)
+
+
+def _option(name: str, annotation: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=annotation
+    )
+
+
+_OPTIONS = {
+    "company": _option("company", CompanyOption),
+    "url": _option("url", UrlOption),
+    "api_key": _option("api_key", ApiKeyOption),
+}
+_CONTEXT = inspect.Parameter(
+    "ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context
+)
+
+
+def _with_connection(
+    func: Callable[Concatenate[Connection, P], None], options: tuple[str, ...]
+) -> Callable[..., None]:
+    """``func`` as Typer sees a command: its parameters after the first, then ``options``
+    (its help lists them); called, it gets the :class:`Connection` they and the root's
+    options resolve to as its first argument."""
+    signature = inspect.signature(func)
+    own = list(signature.parameters.values())[1:]
+    clash = {"ctx", *options} & {param.name for param in own}
+    if clash:
+        raise TypeError(f"{func.__qualname__} has parameters of its own named {sorted(clash)}")
+
+    body: Callable[..., None] = func  # Typer passes every parameter by name
+
+    @functools.wraps(func)
+    def command(ctx: typer.Context, **kwargs: Any) -> None:
+        given = Connection(**{name: kwargs.pop(name) for name in options})
+        body(given.over(ctx.find_object(Connection)), **kwargs)
+
+    params = [_CONTEXT, *own, *(_OPTIONS[name] for name in options)]
+    # Typer reads the signature and the annotations, never the wrapped function's.
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {param.name: param.annotation for param in params}
+    return command
+
+
+def company_command(func: Callable[Concatenate[Connection, P], None]) -> Callable[..., None]:
+    """A command on a company's data: ``--company``, ``--url`` and ``--api-key``."""
+    return _with_connection(func, ("company", "url", "api_key"))
+
+
+def tenant_command(func: Callable[Concatenate[Connection, P], None]) -> Callable[..., None]:
+    """A command on the key's tenant (companies, keys, audit log): ``--url``, ``--api-key``;
+    a ``--company`` given to the root is passed on, as URUTIQ_COMPANY would be."""
+    return _with_connection(func, ("url", "api_key"))

@@ -7,12 +7,11 @@ import typer
 from urutiq_ai.cli._output import print_json, print_listing, print_record, print_table
 from urutiq_ai.cli._sdk import (
     AllOption,
-    ApiKeyOption,
+    Connection,
     CursorOption,
     JsonOption,
     LimitOption,
-    UrlOption,
-    sdk_client,
+    tenant_command,
 )
 
 COMPANY_COLUMNS = ("id", "name", "created_at")
@@ -20,11 +19,10 @@ KEY_COLUMNS = ("id", "name", "prefix", "role", "company_ids", "revoked_at", "las
 AUDIT_COLUMNS = ("created_at", "action", "table_name", "row_id", "company_id", "actor_key_id")
 
 
-def list_companies(
-    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
-) -> None:
+@tenant_command
+def list_companies(conn: Connection, as_json: JsonOption = False) -> None:
     """List the companies the API key may see."""
-    with sdk_client(url, api_key) as client:
+    with conn.client() as client:
         companies = client.companies.list()
     if as_json:
         print_json(companies)
@@ -32,12 +30,11 @@ def list_companies(
         print_table("companies", COMPANY_COLUMNS, companies)
 
 
-def list_keys(
-    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
-) -> None:
+@tenant_command
+def list_keys(conn: Connection, as_json: JsonOption = False) -> None:
     """List the tenant's API keys (admin key; secrets are never shown again). A key limited
     to some companies lists only keys no broader than itself."""
-    with sdk_client(url, api_key) as client:
+    with conn.client() as client:
         keys = client.api_keys.list()
     if as_json:
         print_json(keys)
@@ -45,14 +42,14 @@ def list_keys(
         print_table("API keys", KEY_COLUMNS, keys)
 
 
+@tenant_command
 def show_key(
+    conn: Connection,
     key_id: Annotated[str, typer.Argument(help="The key's id (not the secret).")],
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show one API key (admin key; a limited key sees only keys no broader than itself)."""
-    with sdk_client(url, api_key) as client:
+    with conn.client() as client:
         key = client.api_keys.get(key_id)
     if as_json:
         print_json(key)
@@ -60,7 +57,9 @@ def show_key(
         print_record(key)
 
 
+@tenant_command
 def list_audit_log(
+    conn: Connection,
     table: Annotated[
         str | None, typer.Option("--table", help="Only rows of this table (e.g. AIModel).")
     ] = None,
@@ -74,12 +73,10 @@ def list_audit_log(
     cursor: CursorOption = None,
     all_pages: AllOption = False,
     as_json: JsonOption = False,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """List the audit log, newest first (admin or auditor key)."""
     filters = {"table_name": table, "action": action, "company_id": company_id}
-    with sdk_client(url, api_key) as client:
+    with conn.client() as client:
         print_listing(
             "audit log",
             AUDIT_COLUMNS,
@@ -92,11 +89,10 @@ def list_audit_log(
         )
 
 
-def whoami(
-    as_json: JsonOption = False, url: UrlOption = None, api_key: ApiKeyOption = None
-) -> None:
+@tenant_command
+def whoami(conn: Connection, as_json: JsonOption = False) -> None:
     """Show the tenant, role and companies of the API key."""
-    with sdk_client(url, api_key) as client:
+    with conn.client() as client:
         me = client.whoami()
     if as_json:
         print_json(me)

@@ -21,7 +21,7 @@ from urutiq_ai.cli._output import (
     print_json,
     read_json_file,
 )
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 from urutiq_ai.config.types import ConfigType
 
 if TYPE_CHECKING:
@@ -46,7 +46,9 @@ HISTORY_COLUMNS = [
 ]
 
 
+@company_command
 def set_(
+    conn: Connection,
     config_type: TypeOption,
     file: Annotated[
         Path | None, typer.Option("--file", "-f", help="A JSON file holding the configData.")
@@ -61,13 +63,10 @@ def set_(
         bool, typer.Option("--draft", help="Keep the current version active (activate later).")
     ] = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Write the next version of a configuration; it becomes the active one unless --draft."""
     config_data = _config_data(file, data)
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         version = client.configs.set(config_type, config_data, note=note, activate=not draft)
     if as_json:
         print_json(version)
@@ -79,15 +78,14 @@ def set_(
     )
 
 
+@company_command
 def activate(
+    conn: Connection,
     config_id: IdArg,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Make a version the only active one of its type (an earlier one: a roll back)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         version = client.configs.activate(config_id)
     if as_json:
         print_json(version)
@@ -98,16 +96,15 @@ def activate(
     )
 
 
+@company_command
 def history(
+    conn: Connection,
     config_type: TypeOption,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 100,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """The versions of a configuration type, newest first (* marks the active one)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         versions = client.configs.history(config_type, limit=limit)
     if as_json:
         print_json(versions)
@@ -120,16 +117,15 @@ def history(
     print_fitted(title, HISTORY_COLUMNS, versions, console=console)
 
 
+@company_command
 def diff(
+    conn: Connection,
     from_id: Annotated[str, typer.Argument(help="The older (or any) version's id.")],
     to_id: Annotated[str, typer.Argument(help="The version to compare it with.")],
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """What changed in the configData from one version to another."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.configs.diff(from_id, to_id)
     if as_json:
         print_json(result)
@@ -165,15 +161,14 @@ def print_diff(result: "ConfigDiff") -> None:
     print_fitted(title, columns, result.changes, console=console)
 
 
+@company_command
 def show(
+    conn: Connection,
     config_type: TypeOption,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """The active version of a configuration type and its configData."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         version = client.configs.active(config_type)
     if as_json:
         print_json(version)

@@ -30,7 +30,7 @@ from urutiq_ai.cli._output import (
     read_json_file,
     read_rows,
 )
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 if TYPE_CHECKING:
     from urutiq_ai.deployments.schemas import (
@@ -57,7 +57,9 @@ ConfigOption = Annotated[
 ]
 
 
+@company_command
 def deploy(
+    conn: Connection,
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
     env: EnvOption = "staging",
     name: Annotated[
@@ -66,12 +68,9 @@ def deploy(
     config: ConfigOption = None,
     override: OverrideOption = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Deploy an active model into an environment; exit 1 if its health check fails."""
-    with sdk_client(url, api_key, company) as client, _override_hint():
+    with conn.client() as client, _override_hint():
         name = name or client.models.get(model).model_name
         deployment = client.deployments.deploy(
             deployment_name=name,
@@ -89,7 +88,9 @@ def deploy(
         fail(f"deployment failed its health check: {_health_error(deployment)}")
 
 
+@company_command
 def promote(
+    conn: Connection,
     name: NameArg,
     source: Annotated[str, typer.Option("--from", help="The environment promoted from.")] = (
         "staging"
@@ -100,12 +101,9 @@ def promote(
     reason: ReasonOption = None,
     override: OverrideOption = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Release the model serving NAME in --from as a new revision of NAME in --to."""
-    with sdk_client(url, api_key, company) as client, _override_hint():
+    with conn.client() as client, _override_hint():
         deployment = _find(client, name, source)
         change = client.deployments.promote(
             deployment.id, to=target, reason=reason, governance_override=override
@@ -114,24 +112,25 @@ def promote(
     print_change(change, as_json, labels)
 
 
+@company_command
 def rollback(
+    conn: Connection,
     name: NameArg,
     env: EnvOption = "production",
     reason: ReasonOption = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Serve the previous revision of NAME in --env again."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         deployment = _find(client, name, env)
         change = client.deployments.rollback(deployment.id, reason=reason)
         labels = {} if as_json else change_labels(client, change)
     print_change(change, as_json, labels)
 
 
+@company_command
 def release(
+    conn: Connection,
     name: NameArg,
     env: EnvOption = "staging",
     model: Annotated[str | None, typer.Option("--model", help="Another model version.")] = None,
@@ -139,14 +138,11 @@ def release(
     reason: ReasonOption = None,
     override: OverrideOption = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """A new revision of NAME in --env: another model and/or config (e.g. an A/B split)."""
     if model is None and config is None:
         fail("nothing to release", [("--model", "give --model, --config or both")])
-    with sdk_client(url, api_key, company) as client, _override_hint():
+    with conn.client() as client, _override_hint():
         deployment = _find(client, name, env)
         change = client.deployments.release(
             deployment.id,
@@ -159,16 +155,15 @@ def release(
     print_change(change, as_json, labels)
 
 
+@company_command
 def status(
+    conn: Connection,
     name: Annotated[str | None, typer.Argument(help="Only this deployment name.")] = None,
     env: Annotated[str | None, typer.Option("--env", help="Only this environment.")] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Deployments with their model, health and live figures (requests, errors, p95)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         page = client.deployments.list(
             deployment_name=name, environment=env, limit=500, sort="deploymentName"
         )
@@ -179,18 +174,17 @@ def status(
         _print_deployments(page.items, labels)
 
 
+@company_command
 def show(
+    conn: Connection,
     ref: Annotated[str, typer.Argument(help="The deployment's name (in --env) or its id.")],
     env: EnvOption = "production",
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """One deployment with every field (config, healthCheck, performance), by name or id."""
     from urutiq_ai.sdk import NotFound
 
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         try:
             deployment = client.deployments.find(ref, env)
         except KeyError:
@@ -207,7 +201,9 @@ def show(
         print_record(deployment)
 
 
+@company_command
 def predict(
+    conn: Connection,
     name: NameArg,
     input_path: RowsOption,
     env: EnvOption = "production",
@@ -221,30 +217,26 @@ def predict(
     ] = None,
     output: PredictionsOutput = PredictionsFormat.json,
     log: LogOption = True,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Predict rows through deployment NAME (its split, shadows or ensemble), as the app
     does; each prediction names the model and variant that answered."""
     rows = read_rows("--input", input_path)
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.deployments.predict(
             name, rows=rows, environment=env, entity_key=entity_key, log=log
         )
     print_predictions([p.model_dump(mode="json") for p in result.predictions], output)
 
 
+@company_command
 def check(
+    conn: Connection,
     name: NameArg,
     env: EnvOption = "production",
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Check NAME's health now; exit 1 if it fails (also when it was rolled back)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         deployment = client.deployments.health_check(_find(client, name, env).id)
         labels = {} if as_json else model_labels(client, [deployment])
     if as_json:
@@ -262,16 +254,15 @@ def check(
         fail(f"health check failed: {_health_error(deployment)}")
 
 
+@company_command
 def history(
+    conn: Connection,
     name: NameArg,
     env: EnvOption = "production",
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Every revision of NAME in --env, newest first: model, action, status, when, why."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         revisions = client.deployments.revisions(_find(client, name, env).id)
         labels = {} if as_json else model_labels(client, revisions)
     if as_json:
@@ -280,22 +271,21 @@ def history(
         _print_revisions(f"{name} ({env})", revisions, labels)
 
 
+@company_command
 def served(
+    conn: Connection,
     at: Annotated[
         str | None, typer.Option("--at", help="A date or ISO time: which models served then.")
     ] = None,
     env: Annotated[str | None, typer.Option("--env", help="Only this environment.")] = None,
     name: Annotated[str | None, typer.Option("--name", help="Only this deployment.")] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Which models served which deployment: at --at (a date: at any time that day, UTC;
     an ISO time: at that moment), or every period so far. A split's challenger, ensemble
     members and shadows are listed with the deployment's own model."""
     when = _when(at) if at else {}
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         rows = client.deployments.served(
             at=when.get("at"),
             start=when.get("start"),
@@ -307,7 +297,7 @@ def served(
         print_json(rows)
         return
     if not rows:
-        with sdk_client(url, api_key, company) as client:
+        with conn.client() as client:
             ever = client.deployments.served(environment=env, deployment_name=name)
         typer.echo(nothing_served(at, when, ever, env=env, name=name))
         return

@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from urutiq_ai.cli._output import cell, fail, make_console, print_json
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,16 +225,15 @@ TypeOption = Annotated[
 ]
 
 
+@company_command
 def check(
+    conn: Connection,
     model: ModelOption,
     window: WindowOption = "7d",
     method: MethodOption = None,
     threshold: ThresholdOption = None,
     drift_type: TypeOption = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Check a model's recent inputs against its training data, feature by feature (the
     results are stored as drift detections)."""
@@ -242,7 +241,7 @@ def check(
     thresholds = {
         name: _number(name, value) for name, value in _pairs("--threshold", threshold or []).items()
     }
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.monitoring.check_drift(
             model, window=window, methods=methods, thresholds=thresholds, types=drift_type
         )

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 from urutiq_ai.cli.deployments import change_labels, print_change
 
 if TYPE_CHECKING:
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 IdArg = Annotated[str, typer.Argument(help="The experiment's id.")]
 
 
+@company_command
 def create(
+    conn: Connection,
     name: Annotated[str, typer.Option("--name", help="The experiment's unique name.")],
     baseline: Annotated[str, typer.Option("--baseline", help="The baseline model's id.")],
     current: Annotated[str, typer.Option("--current", help="The challenger model's id.")],
@@ -35,9 +37,6 @@ def create(
     objective: Annotated[str | None, typer.Option("--objective")] = None,
     hypothesis: Annotated[str | None, typer.Option("--hypothesis")] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Create an experiment comparing --current with --baseline."""
     fields: dict[str, Any] = {
@@ -51,50 +50,47 @@ def create(
         fields["success_metrics"] = _json("--success", success)
     if deployment is not None:
         fields["methodology"] = {"deploymentId": deployment}
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         experiment = client.experiments.create({k: v for k, v in fields.items() if v is not None})
     _show(experiment, as_json)
 
 
+@company_command
 def evaluate(
+    conn: Connection,
     experiment_id: IdArg,
     mode: Annotated[str, typer.Option("--mode", help="offline, online or both.")] = "both",
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Compare the models and print the verdict with its confidence intervals."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         experiment = client.experiments.evaluate(experiment_id, mode=mode)
     _show(experiment, as_json)
 
 
+@company_command
 def show(
+    conn: Connection,
     experiment_id: IdArg,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """An experiment: its models, criteria, the comparisons and the verdict."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         experiment = client.experiments.get(experiment_id)
     _show(experiment, as_json)
 
 
+@company_command
 def promote(
+    conn: Connection,
     experiment_id: IdArg,
     deployment: Annotated[
         str | None, typer.Option("--deployment", help="Default: the experiment's deployment.")
     ] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Release the challenger into the deployment (the experiment must have passed)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         change = client.experiments.promote(experiment_id, deployment_id=deployment)
         labels = {} if as_json else change_labels(client, change)
     print_change(change, as_json, labels)

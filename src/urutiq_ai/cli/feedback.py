@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json, print_record
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 from urutiq_ai.feedback.types import DEFAULT_RETRAIN_THRESHOLD, Impact
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ def feedback_of(client: "Client") -> "FeedbackClient":
     return client.feedback
 
 
+@company_command
 def add(
+    conn: Connection,
     prediction: Annotated[
         str | None, typer.Option("--prediction", help="The prediction the feedback is on.")
     ] = None,
@@ -57,9 +59,6 @@ def add(
         float | None, typer.Option("--confidence", min=0.0, max=1.0, help="How sure, 0-1.")
     ] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Give feedback: exactly one of --correct (needs --prediction), --rating, --comment
     or --flag."""
@@ -84,7 +83,7 @@ def add(
         )
         if value is not None
     }
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         if correct is not None:
             if prediction is None:
                 fail("a correction answers one prediction", [("--prediction", "required")])
@@ -111,7 +110,9 @@ def answer(text: str) -> Any:
     return value if isinstance(value, str | int | float | bool) else text
 
 
+@company_command
 def process(
+    conn: Connection,
     ids: Annotated[
         list[str] | None, typer.Option("--id", help="Only this feedback (repeatable).")
     ] = None,
@@ -120,13 +121,10 @@ def process(
     ] = False,
     threshold: ThresholdOption = DEFAULT_RETRAIN_THRESHOLD,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Process pending feedback: corrections become actual values, ratings and flags are
     aggregated, and models with enough corrections get a retrained challenger."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = feedback_of(client).process(
             ids or None, retrain=not no_retrain, threshold=threshold
         )
@@ -136,15 +134,14 @@ def process(
         _print_process(result)
 
 
+@company_command
 def summary(
+    conn: Connection,
     model: ModelOption,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """A model's feedback: counts, ratings, flags, corrections and the last retraining."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = feedback_of(client).summary(model)
     if as_json:
         print_json(result)
@@ -152,31 +149,29 @@ def summary(
         _print_summaries([result])
 
 
+@company_command
 def ignore(
+    conn: Connection,
     feedback_id: Annotated[str, typer.Argument(help="The feedback's id.")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it is set aside.")] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Set a pending feedback aside (final)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         row = feedback_of(client).ignore(feedback_id, reason=reason)
     print_json(row) if as_json else print_record(row)
 
 
+@company_command
 def retrain(
+    conn: Connection,
     model: ModelOption,
     threshold: ThresholdOption = DEFAULT_RETRAIN_THRESHOLD,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Retrain a model on its data plus its users' corrections (a challenger, and an
     experiment against the model); fails while too few corrections are unused."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         started = feedback_of(client).retrain(model, threshold=threshold)
     if as_json:
         print_json(started)

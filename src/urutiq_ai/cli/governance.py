@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from urutiq_ai.cli._output import Column, fail, make_console, print_fitted, print_json, print_record
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 if TYPE_CHECKING:
     from urutiq_ai.governance.schemas import PolicyEvaluationRead
@@ -24,19 +24,18 @@ EVALUATION_COLUMNS = [
 ]
 
 
+@company_command
 def evaluate(
+    conn: Connection,
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
     policy: Annotated[
         str | None, typer.Option("--policy", help="One policy's id (default: every active one).")
     ] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Evaluate policies against a model; failures open (or refresh) violations. Exit 1
     when one fails."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         if policy is not None:
             rows = [client.governance.evaluate(policy, model)]
         else:
@@ -49,20 +48,21 @@ def evaluate(
         raise typer.Exit(1)
 
 
+@company_command
 def investigate(
+    conn: Connection,
     violation_id: IdArg,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Mark a violation as being investigated."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         row = client.governance_violations.investigate(violation_id)
     print_json(row) if as_json else print_record(row)
 
 
+@company_command
 def resolve(
+    conn: Connection,
     violation_id: IdArg,
     resolution: Annotated[str, typer.Option("--resolution", help="What was done, or why.")],
     resolved_by: Annotated[str, typer.Option("--by", help="Who resolved it.")],
@@ -70,12 +70,9 @@ def resolve(
         bool, typer.Option("--false-positive", help="Close it as a false positive.")
     ] = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Close a violation with its resolution (recorded in the audit log)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         row = client.governance_violations.resolve(
             violation_id,
             resolution=resolution,
@@ -85,34 +82,32 @@ def resolve(
     print_json(row) if as_json else print_record(row)
 
 
+@company_command
 def report(
+    conn: Connection,
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the report.")] = Path(
         "report.html"
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Write the data as JSON.")] = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Write a model's compliance report (HTML, or JSON with --json); admin or auditor key."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         body = client.governance.report(model, output="json" if as_json else "html")
     _write(body, out, as_json, "Compliance report")
 
 
+@company_command
 def model_card(
+    conn: Connection,
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the card.")] = Path(
         "model-card.html"
     ),
     as_json: Annotated[bool, typer.Option("--json", help="Write the data as JSON.")] = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Write a model's card: purpose, data, metrics and limits (HTML, or JSON with --json)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         body = client.governance.model_card(model, output="json" if as_json else "html")
     _write(body, out, as_json, "Model card")
 

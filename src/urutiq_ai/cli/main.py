@@ -3,7 +3,8 @@
 * ``db upgrade``, ``serve``, ``bootstrap``, ``tenants create``, ``companies create``,
   ``keys create|revoke``: in-process, no API key (``cli.server``, ``cli.admin``).
 * Everything else goes through the SDK (``cli.account``, ``cli.resources``), so
-  authentication and scoping apply; with no URL the SDK runs the app in-process.
+  authentication and scoping apply; with no URL the SDK runs the app in-process. Their
+  ``--url``, ``--api-key`` and ``--company`` are accepted by the root too (``cli._sdk``).
 
 Building this tree must stay cheap (``--help`` at any level answers at once): the command
 modules import the SDK, the schemas and anything heavy inside their functions, and the
@@ -17,6 +18,7 @@ import typer
 
 from urutiq_ai.cli import (
     _lazy,
+    _sdk,
     account,
     admin,
     config,
@@ -42,6 +44,7 @@ app = _lazy.LazyTyper(
     help="The AI learning system of the UrutiIQ accounting platform.",
     no_args_is_help=True,
 )
+app.callback()(_sdk.connect)
 
 
 def _group(help_text: str) -> typer.Typer:

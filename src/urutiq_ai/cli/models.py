@@ -21,7 +21,7 @@ from urutiq_ai.cli._output import (
     print_table,
     read_rows,
 )
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 ModelArg = Annotated[str, typer.Argument(help="The model version's id.")]
 ForceOption = Annotated[
@@ -35,16 +35,15 @@ ForceOption = Annotated[
 IMPORTANCE_COLUMNS = ("rank", "feature_name", "importance", "method")
 
 
+@company_command
 def compare(
+    conn: Connection,
     left: Annotated[str, typer.Argument(help="The reference version's id.")],
     right: Annotated[str, typer.Argument(help="The version compared to it.")],
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Two versions side by side: metrics and deltas, hyperparameters, features."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.registry.compare(left, right)
     if as_json:
         print_json(result)
@@ -79,46 +78,43 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:+.4f}" if value < 0 else f"{value:.4f}"
 
 
+@company_command
 def promote(
+    conn: Connection,
     model_id: ModelArg,
     force: ForceOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Make an active version the current one (other active versions are deprecated;
     refused while a serving deployment uses one of them, unless --force)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         print_record(client.registry.promote(model_id, force=force))
 
 
+@company_command
 def deprecate(
+    conn: Connection,
     model_id: ModelArg,
     force: ForceOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Retire an active version (final; refused while a serving deployment uses it, unless
     --force)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         print_record(client.registry.deprecate(model_id, force=force))
 
 
+@company_command
 def importance(
+    conn: Connection,
     model_id: ModelArg,
     method: Annotated[
         str | None, typer.Option("--method", help="built_in, permutation, shap")
     ] = None,
     compute: Annotated[bool, typer.Option("--compute", help="(Re)compute first.")] = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show a model's feature importances, ranked (optionally computing them first)."""
     rows: list[Any]
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         if compute:
             with busy(f"computing {method or 'permutation'} importances"):
                 rows = client.registry.compute_importances(model_id, method or "permutation")
@@ -141,7 +137,9 @@ def _by_method_and_rank(row: Any) -> tuple[str, int]:
     return str(row.method), int(row.rank or 0)
 
 
+@company_command
 def record_actual(
+    conn: Connection,
     prediction_id: Annotated[str, typer.Argument(help="The prediction's id.")],
     value: Annotated[
         str,
@@ -151,9 +149,6 @@ def record_actual(
         ),
     ],
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Record a prediction's actual value (the outcome); the server fills isCorrect or the
     error. Performance, drift checks and online experiments read these."""
@@ -161,7 +156,7 @@ def record_actual(
         actual: Any = json.loads(value)  # 12.5, 3, true, "quoted text"
     except json.JSONDecodeError:
         actual = value  # an unquoted label
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         row = client.serving.record_actual(prediction_id, actual)
     if as_json:
         print_json(row)
@@ -169,17 +164,16 @@ def record_actual(
         print_record(row)
 
 
+@company_command
 def predict(
+    conn: Connection,
     model: Annotated[str, typer.Option("--model", help="The model version's id.")],
     input_path: RowsOption,
     output: PredictionsOutput = PredictionsFormat.json,
     log: LogOption = True,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Predict rows from a file with a model version; prints JSON or CSV."""
     rows = read_rows("--input", input_path)
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.serving.predict(model, rows, log=log)
     print_predictions([p.model_dump(mode="json") for p in result.predictions], output)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from urutiq_ai.cli._output import fail, print_json, print_record, read_json_file, wait_for_end
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 IdArg = Annotated[str, typer.Argument(help="The row's id.")]
 TERMINAL = {"completed", "failed"}
@@ -32,7 +32,9 @@ def _params(text: str | None, file: Path | None) -> Any:
         fail("invalid params", [("--params", f"not JSON: {exc}")])
 
 
+@company_command
 def create_monitor(
+    conn: Connection,
     name: Annotated[str, typer.Option("--name", help="Unique per company.")],
     kind: Annotated[str, typer.Option("--kind", help="performance, drift or quality.")],
     schedule: Annotated[
@@ -51,9 +53,6 @@ def create_monitor(
     ] = None,
     paused: Annotated[bool, typer.Option("--paused", help="Create it paused.")] = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Create a monitor: the check runs on its schedule, its results raise alerts."""
     fields: dict[str, Any] = {"name": name, "kind": kind, "schedule": schedule}
@@ -64,7 +63,7 @@ def create_monitor(
         fields["params"] = body
     if paused:
         fields["status"] = "paused"
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         monitor = client.monitors.create(**fields)
     if as_json:
         print_json(monitor)
@@ -72,19 +71,18 @@ def create_monitor(
         print_record(monitor)
 
 
+@company_command
 def run_monitor(
+    conn: Connection,
     monitor_id: IdArg,
     wait: Annotated[
         bool, typer.Option("--wait", help="Wait for the run to finish and show it.")
     ] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 300.0,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Run a monitor now (paused ones too); exit 1 if the run fails."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         run = wait_for_end(
             client.monitors.run(monitor_id),
             lambda current: client.monitor_runs.get(current.id),
@@ -100,43 +98,42 @@ def run_monitor(
         raise typer.Exit(1)
 
 
+@company_command
 def pause_monitor(
+    conn: Connection,
     monitor_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Stop a monitor from firing on its schedule."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         monitor = client.monitors.pause(monitor_id)
     typer.echo(f"{monitor.id} paused")
 
 
+@company_command
 def resume_monitor(
+    conn: Connection,
     monitor_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Let a paused monitor fire again (from its next scheduled time)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         monitor = client.monitors.resume(monitor_id)
     typer.echo(f"{monitor.id} active, next run at {monitor.next_run_at:%Y-%m-%d %H:%M:%S} UTC")
 
 
+@company_command
 def resolve_alert(
+    conn: Connection,
     alert_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Resolve an alert by hand (it opens again if its monitor sees the condition again)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         alert = client.alerts.resolve(alert_id)
     typer.echo(f"{alert.id} resolved")
 
 
+@company_command
 def create_webhook(
+    conn: Connection,
     name: Annotated[str, typer.Option("--name", help="Unique per company.")],
     webhook_url: Annotated[str, typer.Option("--webhook-url", help="http(s) URL to POST to.")],
     secret: Annotated[
@@ -150,15 +147,12 @@ def create_webhook(
         typer.Option("--event", help="alert.opened, alert.resolved; repeatable (default both)."),
     ] = None,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Add a webhook (admin key): alerts opened and resolved are POSTed to it, signed."""
     fields: dict[str, Any] = {"name": name, "url": webhook_url, "secret": secret}
     if event:
         fields["events"] = event
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         hook = client.webhooks.create(**fields)
     if as_json:
         print_json(hook)
@@ -166,14 +160,13 @@ def create_webhook(
         print_record(hook)
 
 
+@company_command
 def ping_webhook(
+    conn: Connection,
     webhook_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Send a signed ping to a webhook and show how it answered."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         delivery = client.webhooks.test(webhook_id)
         for _ in range(100):
             delivery = client.webhook_deliveries.get(delivery.id)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from urutiq_ai.cli._output import Column, cell, make_console, print_fitted
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 if TYPE_CHECKING:
     from urutiq_ai.monitoring.schemas import PerformanceSeries, SeriesPoint
@@ -30,17 +30,16 @@ ComputeOption = Annotated[
 ]
 
 
+@company_command
 def show(
+    conn: Connection,
     model: ModelOption,
     window: WindowOption = "weekly",
     compute: ComputeOption = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """The model's metrics per window with their trend (▲ improving, ▼ declining, = stable)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         if compute:
             client.monitoring.compute_performance(model, time_window=window)
         model_type = client.models.get(model).model_type

@@ -27,31 +27,28 @@ from urutiq_ai.cli._output import (
 )
 from urutiq_ai.cli._sdk import (
     AllOption,
-    ApiKeyOption,
-    CompanyOption,
+    Connection,
     CursorOption,
     JsonOption,
     LimitOption,
-    UrlOption,
-    sdk_client,
+    company_command,
 )
 
 IdArg = Annotated[str, typer.Argument(help="The pipeline's id.")]
 TERMINAL = {"completed", "failed", "cancelled"}
 
 
+@company_command
 def create(
+    conn: Connection,
     file: Annotated[Path, typer.Option("--file", help="The pipeline as JSON (camelCase fields).")],
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Create a pipeline from a JSON file; it is checked against its source on save."""
     body = read_json_file("--file", file)
     if not isinstance(body, dict):
         fail(f"cannot read {file}", [("--file", "expected a JSON object")])
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         pipeline = client.pipelines.create(body)
     if as_json:
         print_json(pipeline)
@@ -59,21 +56,22 @@ def create(
         print_record(pipeline)
 
 
+@company_command
 def run(
+    conn: Connection,
     pipeline_id: IdArg,
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the run to end.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 600.0,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Run a pipeline now; with --wait, show the finished run (exit 1 if it failed)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         follow(client, client.pipelines.run(pipeline_id), wait, timeout, as_json)
 
 
+@company_command
 def backfill(
+    conn: Connection,
     pipeline_id: IdArg,
     start: Annotated[
         str, typer.Option("--from", help="First watermark included: a date or ISO time (UTC).")
@@ -82,13 +80,10 @@ def backfill(
     wait: Annotated[bool, typer.Option("--wait", help="Wait for the run to end.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait.")] = 600.0,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Re-run a pipeline over --from <= watermark < --to: exactly the target rows in that
     range are replaced; with --wait, show the finished run (exit 1 if it failed)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         follow(client, client.pipelines.backfill(pipeline_id, start, end), wait, timeout, as_json)
 
 
@@ -146,7 +141,9 @@ CHECK_COLUMNS = [
 ]
 
 
+@company_command
 def list_runs(
+    conn: Connection,
     pipeline_id: Annotated[
         str | None, typer.Option("--pipeline-id", help="Only the runs of this pipeline.")
     ] = None,
@@ -157,9 +154,6 @@ def list_runs(
     cursor: CursorOption = None,
     all_pages: AllOption = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """List pipeline runs, newest first (--pipeline-id, --status)."""
     filters: dict[str, Any] = {}
@@ -167,7 +161,7 @@ def list_runs(
         filters["pipeline_id"] = pipeline_id
     if status:
         filters["status"] = status
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         print_listing(
             "pipeline-runs",
             ranked(RUN_RANKS),
@@ -180,15 +174,14 @@ def list_runs(
         )
 
 
+@company_command
 def show_run(
+    conn: Connection,
     run_id: Annotated[str, typer.Argument(help="The run's id.")],
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Show a pipeline run: counts, mode and range, logs, and each step's rows and time."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         run_row = client.pipeline_runs.get(run_id)
     if as_json:
         print_json(run_row)
@@ -235,37 +228,34 @@ def _mode_lines(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     return lines
 
 
+@company_command
 def pause(
+    conn: Connection,
     pipeline_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Pause a pipeline."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         client.pipelines.pause(pipeline_id)
     typer.echo(f"{pipeline_id} paused")
 
 
+@company_command
 def resume(
+    conn: Connection,
     pipeline_id: IdArg,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Resume a paused pipeline."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         client.pipelines.resume(pipeline_id)
     typer.echo(f"{pipeline_id} active")
 
 
+@company_command
 def cancel_run(
+    conn: Connection,
     run_id: Annotated[str, typer.Argument(help="The run's id.")],
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Cancel a running pipeline run (nothing of it is written)."""
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         run_row = client.pipelines.cancel_run(run_id)
     typer.echo(f"{run_row.id} {run_row.status.value}")

@@ -19,7 +19,7 @@ from urutiq_ai.cli._output import (
     print_json,
     read_json_file,
 )
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 from urutiq_ai.quality import shipped
 
 if TYPE_CHECKING:
@@ -61,23 +61,22 @@ ExitCodeOption = Annotated[
 ]
 
 
+@company_command
 def run(
+    conn: Connection,
     checks: ChecksOption,
     table: TableOption = None,
     file: FileOption = None,
     store: StoreOption = True,
     exit_code: ExitCodeOption = False,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Run data-quality checks on the company's tables or files and show each verdict."""
     document = _checks_document(checks)
     if table and file:
         fail("invalid source", [("--table", "give --table or --file, not both")])
     source = {"table": table} if table else {"file": file} if file else document.get("source")
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         result = client.quality.run(
             document["checks"], source=source, store=store, name=document.get("name")
         )

@@ -14,13 +14,11 @@ import typer
 from urutiq_ai.cli._output import Column, field, print_json, print_listing, print_record
 from urutiq_ai.cli._sdk import (
     AllOption,
-    ApiKeyOption,
-    CompanyOption,
+    Connection,
     CursorOption,
     JsonOption,
     LimitOption,
-    UrlOption,
-    sdk_client,
+    company_command,
 )
 
 
@@ -316,7 +314,7 @@ def _list_command(spec: Resource) -> Any:
     columns = columns_of(spec.path)
 
     def list_rows(
-        company: CompanyOption = None,
+        conn: Connection,
         status: StatusOption = None,
         where: WhereOption = None,
         sort: SortOption = None,
@@ -324,13 +322,11 @@ def _list_command(spec: Resource) -> Any:
         cursor: CursorOption = None,
         all_pages: AllOption = False,
         as_json: JsonOption = False,
-        url: UrlOption = None,
-        api_key: ApiKeyOption = None,
     ) -> None:
         filters: dict[str, Any] = parse_where(where)
         if status:
             filters["status"] = status
-        with sdk_client(url, api_key, company) as client:
+        with conn.client() as client:
             print_listing(
                 spec.path,
                 columns,
@@ -350,18 +346,16 @@ def _list_command(spec: Resource) -> Any:
         params = [p for p in signature.parameters.values() if p.name != "status"]
         list_rows.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
         list_rows.__doc__ = f"List {spec.path}, newest first (filter with --where)."
-    return list_rows
+    return company_command(list_rows)
 
 
 def _show_command(spec: Resource) -> Any:
     def show(
+        conn: Connection,
         row_id: IdArgument,
-        company: CompanyOption = None,
         as_json: JsonOption = False,
-        url: UrlOption = None,
-        api_key: ApiKeyOption = None,
     ) -> None:
-        with sdk_client(url, api_key, company) as client:
+        with conn.client() as client:
             row = client.resource(spec.path).get(row_id)
         if as_json:
             print_json(row)
@@ -369,7 +363,7 @@ def _show_command(spec: Resource) -> Any:
             print_record(row)
 
     show.__doc__ = f"Show one of the {spec.path} by id, every field."
-    return show
+    return company_command(show)
 
 
 def build_group(spec: Resource) -> typer.Typer:

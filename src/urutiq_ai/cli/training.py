@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from urutiq_ai.cli._output import print_json
-from urutiq_ai.cli._sdk import ApiKeyOption, CompanyOption, JsonOption, UrlOption, sdk_client
+from urutiq_ai.cli._sdk import Connection, JsonOption, company_command
 
 if TYPE_CHECKING:
     from urutiq_ai.training.schemas import AIModelTrainingRunDetail
@@ -55,7 +55,9 @@ def _spec(
     return {key: value for key, value in fields.items() if value is not None}
 
 
+@company_command
 def train(
+    conn: Connection,
     template: Annotated[
         str | None,
         typer.Option(
@@ -71,13 +73,10 @@ def train(
     param: ParamOption = None,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the run.")] = True,
     as_json: JsonOption = False,
-    company: CompanyOption = None,
-    url: UrlOption = None,
-    api_key: ApiKeyOption = None,
 ) -> None:
     """Train a model version from a template or a spec; follows the run with a progress bar."""
     spec = _spec(template, name, model_type, algorithm, table, features, target, param)
-    with sdk_client(url, api_key, company) as client:
+    with conn.client() as client:
         started = client.training.train(**spec)
         typer.echo(
             f"Training {started.model_name} {started.model_version} "
