@@ -16,6 +16,7 @@ row, about 40 ms per 10,000 rows); the 500 bootstrap replicates 0.03-0.08 s.
 """
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -93,13 +94,10 @@ def classification_fairness(
     no_missing_labels(y_pred, "y_pred")
     names = group_names(raw)
     positive = resolve_positive(y_true, y_pred, positive_label)
-    binary = positive is not None
-    truth = np.asarray(y_true == positive, dtype=np.int64) if binary else None
-    pred = np.asarray(y_pred == positive, dtype=np.int64) if binary else None
-
+    rows = _Rows(names, y_true, y_pred, *_outcome(y_true, y_pred, positive))
     mask, judged_names = judged_rows(names, thresholds.min_group_size)
-    overall_rate = float(pred[mask].mean()) if pred is not None else math.nan
-    frames = _frames(names, y_true, y_pred, truth, pred)
+    overall_rate = float(rows.pred[mask].mean()) if rows.pred is not None else math.nan
+    frames = _frames(rows)
     groups, frame = _groups(names, frames, judged_names, overall_rate)
     sample = Sample(
         task="classification",
@@ -113,34 +111,11 @@ def classification_fairness(
     )
     if len(groups) < 2:
         return too_few_groups(sample, groups, settings)
-
-    rows_truth = truth[mask] if truth is not None else None
-    rows_pred = pred[mask] if pred is not None else None
-    figures = _figures(
-        names[mask],
-        (y_true[mask], y_pred[mask]),
-        (rows_truth, rows_pred),
-        frame,
-        thresholds,
-        frames if mask.all() else None,
-    )
-    labels, codes = np.unique(names[mask], return_inverse=True)
-    replicates = (
-        classification_replicates(
-            codes.astype(np.int64),
-            len(labels),
-            rows_truth,
-            rows_pred,
-            np.asarray(y_true[mask] == y_pred[mask]),
-            n_resamples,
-            seed,
-        )
-        if n_resamples
-        else {}
-    )
+    judged = rows.only(mask)
+    figures = _figures(judged, frame, thresholds, frames if mask.all() else None)
     return build_report(
         figures,
-        replicates,
+        _replicates(judged, settings),
         CLASSIFICATION_METRICS,
         frame,
         groups,
@@ -149,21 +124,59 @@ def classification_fairness(
     )
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """Rows of a classifier's report: their group names, labels as given and, for a binary
+    outcome, truth and prediction as 0/1 (``label == positive``; None for multiclass)."""
+
+    names: Array
+    y_true: Array
+    y_pred: Array
+    truth: Array | None
+    pred: Array | None
+
+    def only(self, mask: Array) -> "_Rows":
+        """The rows where ``mask`` holds."""
+        truth = self.truth[mask] if self.truth is not None else None
+        pred = self.pred[mask] if self.pred is not None else None
+        return _Rows(self.names[mask], self.y_true[mask], self.y_pred[mask], truth, pred)
+
+
+def _outcome(y_true: Array, y_pred: Array, positive: Any) -> tuple[Array | None, Array | None]:
+    """Truth and prediction as 0/1 for the ``positive`` label (None, None: multiclass)."""
+    if positive is None:
+        return None, None
+    truth = np.asarray(y_true == positive, dtype=np.int64)
+    return truth, np.asarray(y_pred == positive, dtype=np.int64)
+
+
+def _replicates(rows: _Rows, settings: FairnessSettings) -> dict[str, Array]:
+    """Each headline metric of each bootstrap replicate of ``rows`` (none without resamples)."""
+    if not settings.n_resamples:
+        return {}
+    labels, codes = np.unique(rows.names, return_inverse=True)
+    return classification_replicates(
+        codes.astype(np.int64),
+        len(labels),
+        rows.truth,
+        rows.pred,
+        np.asarray(rows.y_true == rows.y_pred),
+        settings.n_resamples,
+        settings.seed,
+    )
+
+
 def _figures(
-    names: Array,
-    labels: tuple[Array, Array],
-    outcome: tuple[Array | None, Array | None],
+    rows: _Rows,
     frame: pd.DataFrame,
     thresholds: FairnessThresholds,
     frames: tuple[Any, Any] | None,
 ) -> dict[str, Figure]:
-    """Each headline metric judged, from fairlearn on the rows given (those of the judged
-    groups): ``labels`` are their (true, predicted) labels, ``outcome`` the binary outcome's
-    (truth, prediction) as 0/1 (None, None for multiclass); ``frame`` holds the groups' scores
-    and ``frames`` the MetricFrames of all rows when these are the rows given (else None)."""
-    (y_true, y_pred), (truth, pred) = labels, outcome
-    frame = frame.loc[sorted(set(names.tolist()))]
-    accuracy, rates = frames or _frames(names, y_true, y_pred, truth, pred)
+    """Each headline metric judged, from fairlearn on ``rows`` (those of the judged groups);
+    ``frame`` holds the groups' scores and ``frames`` the MetricFrames of all rows when these
+    are all the rows (else None)."""
+    frame = frame.loc[sorted(set(rows.names.tolist()))]
+    accuracy, rates = frames or _frames(rows)
     value = float(accuracy.difference()["accuracy"])
     limit = thresholds.max_accuracy_difference
     out = {
@@ -171,9 +184,9 @@ def _figures(
             value, limit, judge_max(value, limit), extremes(frame["accuracy"])
         )
     }
-    if truth is None or pred is None:
+    if rows.truth is None or rows.pred is None:
         return out
-    out.update(_rate_figures(names, truth, pred, rates, frame, thresholds))
+    out.update(_rate_figures(rows.names, rows.truth, rows.pred, rates, frame, thresholds))
     return out
 
 
@@ -217,18 +230,16 @@ def _rate_figures(
     return out
 
 
-def _frames(
-    names: Array, y_true: Array, y_pred: Array, truth: Array | None, pred: Array | None
-) -> tuple[Any, Any]:
+def _frames(rows: _Rows) -> tuple[Any, Any]:
     """fairlearn's MetricFrames of the group accuracies (of the labels as given) and, for a
     binary outcome, of the group selection, false- and true-positive rates."""
     accuracy = MetricFrame(
         metrics={"accuracy": accuracy_score},
-        y_true=y_true,
-        y_pred=y_pred,
-        sensitive_features=names,
+        y_true=rows.y_true,
+        y_pred=rows.y_pred,
+        sensitive_features=rows.names,
     )
-    if truth is None or pred is None:
+    if rows.truth is None or rows.pred is None:
         return accuracy, None
     rates = MetricFrame(
         metrics={
@@ -236,9 +247,9 @@ def _frames(
             "falsePositiveRate": false_positive_rate,
             "truePositiveRate": true_positive_rate,
         },
-        y_true=truth,
-        y_pred=pred,
-        sensitive_features=names,
+        y_true=rows.truth,
+        y_pred=rows.pred,
+        sensitive_features=rows.names,
     )
     return accuracy, rates
 

@@ -79,21 +79,9 @@ def regression_fairness(
         return too_few_groups(sample, groups, settings)
 
     figures = _figures(names[mask], truth[mask], pred[mask], thresholds)
-    labels, codes = np.unique(names[mask], return_inverse=True)
-    replicates = (
-        regression_replicates(
-            codes.astype(np.int64),
-            len(labels),
-            np.abs(truth[mask] - pred[mask]),
-            n_resamples,
-            seed,
-        )
-        if n_resamples
-        else {}
-    )
     return build_report(
         figures,
-        replicates,
+        _replicates(names[mask], np.abs(truth[mask] - pred[mask]), settings),
         REGRESSION_METRICS,
         frame,
         groups,
@@ -145,3 +133,14 @@ def _figures(
         "errorRatio": Figure(ratio, limit, judge_max(ratio, limit), worst_groups),
         "maeDifference": Figure(float(mae.difference()), None, "info", worst_groups),
     }
+
+
+def _replicates(names: Array, errors: Array, settings: FairnessSettings) -> dict[str, Array]:
+    """The error ratio and MAE difference of each bootstrap replicate of the rows of
+    ``names`` with absolute ``errors`` (none without resamples)."""
+    if not settings.n_resamples:
+        return {}
+    labels, codes = np.unique(names, return_inverse=True)
+    return regression_replicates(
+        codes.astype(np.int64), len(labels), errors, settings.n_resamples, settings.seed
+    )
