@@ -1,4 +1,5 @@
-"""The dashboard's cookies, signed with HMAC-SHA256: pure functions, no database.
+"""The dashboard's cookies, signed with HMAC-SHA256 by itsdangerous: pure functions, no
+database.
 
 * The **session cookie** carries ``{k: API key id, n: nonce, e: expiry}`` and its signature.
   It never holds the key's secret: the secret is checked once at login, and every page
@@ -8,15 +9,21 @@
 * The **CSRF token** of a form is the HMAC of a random per-browser nonce (its own cookie,
   set on the first page) and of the session's nonce: a page of another site can neither
   read it nor compute it, so a form it posts is refused.
+
+The session cookie and the CSRF token are signed with different salts (itsdangerous derives
+one key from the secret for each), so neither can stand for the other. The expiry lives in
+the payload, not in itsdangerous' timestamp: it is fixed at login and tests set the clock.
+The cookie flags (HttpOnly, SameSite, Secure) are set where the cookies are written
+(``web/pages/auth.py``, ``web/templating.py``).
 """
 
-import base64
+import functools
 import hashlib
-import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
+
+from itsdangerous import BadData, Signer, URLSafeSerializer
 
 SESSION_COOKIE = "urutiq_session"
 CSRF_COOKIE = "urutiq_csrf"
@@ -39,24 +46,25 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(18)
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+@functools.lru_cache(maxsize=8)
+def _session_serializer(secret: str) -> URLSafeSerializer:
+    """One serializer per secret (a process has one): building it derives no key yet, but
+    every page decodes a cookie, so it is not rebuilt each time."""
+    return URLSafeSerializer(
+        secret, salt="urutiq-session", signer_kwargs={"digest_method": hashlib.sha256}
+    )
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(secret: str, message: str) -> str:
-    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+@functools.lru_cache(maxsize=8)
+def _csrf_signer(secret: str) -> Signer:
+    return Signer(secret, salt="urutiq-csrf", digest_method=hashlib.sha256)
 
 
 def encode_session(secret: str, key_id: str, *, hours: float, now: float | None = None) -> str:
     """The value of a new session cookie for ``key_id``, valid ``hours`` from ``now``."""
     issued = time.time() if now is None else now
     payload = {"k": key_id, "n": new_nonce(), "e": int(issued + hours * 3600)}
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    return f"{body}.{_sign(secret, 'session|' + body)}"
+    return str(_session_serializer(secret).dumps(payload))
 
 
 def decode_session(secret: str, value: str | None, *, now: float | None = None) -> WebSession:
@@ -64,13 +72,10 @@ def decode_session(secret: str, value: str | None, *, now: float | None = None) 
     signed with another secret, or expired (its message says which, for the login page)."""
     if not value:
         raise SessionInvalid("please log in")
-    body, _, signature = value.partition(".")
-    if not signature or not hmac.compare_digest(signature, _sign(secret, "session|" + body)):
-        raise SessionInvalid("your session is not valid any more: please log in again")
     try:
-        payload = json.loads(_unb64(body))
+        payload = _session_serializer(secret).loads(value)
         session = WebSession(str(payload["k"]), str(payload["n"]), float(payload["e"]))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (BadData, ValueError, KeyError, TypeError) as exc:
         raise SessionInvalid("your session is not valid any more: please log in again") from exc
     if session.expires_at <= (time.time() if now is None else now):
         raise SessionInvalid("your session has expired: please log in again")
@@ -80,15 +85,18 @@ def decode_session(secret: str, value: str | None, *, now: float | None = None) 
 def csrf_token(secret: str, browser_nonce: str, session_nonce: str = "") -> str:
     """The token forms must send back: bound to this browser and, once logged in, to this
     session."""
-    return _sign(secret, f"csrf|{browser_nonce}|{session_nonce}")
+    return _csrf_signer(secret).get_signature(f"{browser_nonce}|{session_nonce}").decode()
 
 
 def csrf_matches(
     secret: str, sent: str | None, browser_nonce: str | None, session_nonce: str
 ) -> bool:
+    """Whether ``sent`` is this browser's and this session's token: itsdangerous compares
+    the signatures in constant time (``hmac.compare_digest``), and any text is refused, not
+    raised on (a non-ASCII ``str`` would make ``compare_digest`` itself raise)."""
     if not sent or not browser_nonce:
         return False
-    return hmac.compare_digest(sent, csrf_token(secret, browser_nonce, session_nonce))
+    return _csrf_signer(secret).verify_signature(f"{browser_nonce}|{session_nonce}", sent)
 
 
 class SessionInvalid(Exception):
