@@ -2,8 +2,9 @@
 
 PostgreSQL refuses ``COPY FROM`` into a table with row-level security ("COPY FROM not
 supported with row-level security"), and an ``executemany`` of INSERTs pays a protocol
-round of bind/execute per row (about 14,000 rows/s for prediction rows on this 2-core
-machine). Large batches therefore go through a session-private temporary table:
+round of bind/execute per row (the figures of both, and of this path, are in
+``docs/benchmarks.md``, "Bulk prediction logging"). Large batches therefore go through a
+session-private temporary table:
 
 1. ``CREATE TEMP TABLE IF NOT EXISTS ... (LIKE <table>) ON COMMIT DROP`` (no RLS, no
    indexes, no WAL; emptied with TRUNCATE after use, never dropped by hand: a ``DROP`` would

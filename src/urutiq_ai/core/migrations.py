@@ -2,7 +2,8 @@
 
 :func:`head_revision` and :func:`current_revision` answer ``/readyz`` and the in-process
 CLI's first request, so they read the versions folder and the version table directly:
-importing alembic and loading its script directory would cost that request 0.2-0.4 s.
+importing alembic and loading its script directory would make that request slower (the
+figure is in ``docs/benchmarks.md``, "The command line's response time").
 A test keeps :func:`head_revision` equal to alembic's own answer.
 """
 

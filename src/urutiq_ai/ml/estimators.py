@@ -1,6 +1,10 @@
 """Small sklearn-compatible wrappers used as the final step of saved pipelines.
 
 They live in a module of their own so that pickled pipelines find them again.
+
+:class:`PackedForest` is hand-written for speed: ``benchmarks/predict_serving.py`` times it
+against scikit-learn's ``predict_proba`` on the same rows (after checking both agree), and
+``docs/benchmarks.md``, "Single-row predict", records the row path it is part of.
 """
 
 from typing import Any

@@ -1,7 +1,7 @@
 """prediction log: one owner foreign key and only the indexes its reads use
 
 Every logged prediction is a row of AIModelPrediction, and each foreign key and index costs
-every insert (bulk logging on PostgreSQL went from ~34,000 to ~50,000 rows/s).
+every insert (the figures: ``docs/benchmarks.md``, "Bulk prediction logging").
 
 * The three per-row foreign keys (tenantId -> Tenant, companyId -> Company, modelId ->
   AIModel) become one: (tenantId, companyId, modelId) -> AIModel (tenantId, companyId, id),
