@@ -124,38 +124,51 @@ _CONTEXT = inspect.Parameter(
 )
 
 
-def _with_connection(
-    func: Callable[Concatenate[Connection, P], None], options: tuple[str, ...]
-) -> Callable[..., None]:
-    """``func`` as Typer sees a command: its parameters after the first, then ``options``
-    (its help lists them); called, it gets the :class:`Connection` they and the root's
-    options resolve to as its first argument."""
-    signature = inspect.signature(func)
-    own = list(signature.parameters.values())[1:]
-    clash = {"ctx", *options} & {param.name for param in own}
-    if clash:
-        raise TypeError(f"{func.__qualname__} has parameters of its own named {sorted(clash)}")
+class _ConnectedCommand:
+    """A command as Typer sees it: ``func``'s parameters after the first, then the
+    connection ``options`` (its help lists them); called, it hands ``func`` the
+    :class:`Connection` that they and the root's options resolve to.
 
-    body: Callable[..., None] = func  # Typer passes every parameter by name
+    Typer reads the signature and the annotations when it converts the command, which
+    cli._lazy does for the branch asked for only: they are built then, not for every
+    command each time the command line is built (``inspect.signature`` of them all cost
+    every start a few milliseconds)."""
 
-    @functools.wraps(func)
-    def command(ctx: typer.Context, **kwargs: Any) -> None:
-        given = Connection(**{name: kwargs.pop(name) for name in options})
-        body(given.over(ctx.find_object(Connection)), **kwargs)
+    def __init__(self, func: Callable[..., None], options: tuple[str, ...]) -> None:
+        code = func.__code__
+        names = code.co_varnames[1 : code.co_argcount + code.co_kwonlyargcount]
+        clash = {"ctx", *options} & set(names)
+        if clash:
+            raise TypeError(f"{func.__qualname__} has parameters of its own named {sorted(clash)}")
+        # name, help text, module; not the annotations, nor a __signature__ of func's own
+        functools.update_wrapper(
+            self, func, assigned=("__module__", "__name__", "__qualname__", "__doc__"), updated=()
+        )
+        self._func, self._options = func, options
 
-    params = [_CONTEXT, *own, *(_OPTIONS[name] for name in options)]
-    # Typer reads the signature and the annotations, never the wrapped function's.
-    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    command.__annotations__ = {param.name: param.annotation for param in params}
-    return command
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(self._func)
+        own = list(signature.parameters.values())[1:]
+        options = [_OPTIONS[name] for name in self._options]
+        return signature.replace(parameters=[_CONTEXT, *own, *options])
+
+    # what typing.get_type_hints reads; object's is a plain attribute, hence the ignore
+    @functools.cached_property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        return {name: param.annotation for name, param in self.__signature__.parameters.items()}
+
+    def __call__(self, ctx: typer.Context, **kwargs: Any) -> None:
+        given = Connection(**{name: kwargs.pop(name) for name in self._options})
+        self._func(given.over(ctx.find_object(Connection)), **kwargs)
 
 
 def company_command(func: Callable[Concatenate[Connection, P], None]) -> Callable[..., None]:
     """A command on a company's data: ``--company``, ``--url`` and ``--api-key``."""
-    return _with_connection(func, ("company", "url", "api_key"))
+    return _ConnectedCommand(func, ("company", "url", "api_key"))
 
 
 def tenant_command(func: Callable[Concatenate[Connection, P], None]) -> Callable[..., None]:
     """A command on the key's tenant (companies, keys, audit log): ``--url``, ``--api-key``;
     a ``--company`` given to the root is passed on, as URUTIQ_COMPANY would be."""
-    return _with_connection(func, ("url", "api_key"))
+    return _ConnectedCommand(func, ("url", "api_key"))
