@@ -114,6 +114,8 @@ def _environment(settings: Settings) -> dict[str, str]:
         "QUEUE": settings.queue,
         "WORKER_HEARTBEAT": str(settings.worker_heartbeat),
         "WORKER_TIMEOUT": str(settings.worker_timeout),
+        "WEBHOOK_ALLOW_HOSTS": ",".join(settings.webhook_allow_hosts),
+        "WEBHOOK_BACKOFF": str(settings.webhook_backoff),
     }
     env.update({f"URUTIQ_{k}": v for k, v in values.items() if v})
     return env
