@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import READERS, WRITERS
@@ -21,10 +21,9 @@ from urutiq_ai.deployments.schemas import (
     ServedModel,
 )
 from urutiq_ai.registry.artifacts import ArtifactStore
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 
 router = APIRouter(tags=["deployments"])
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 Reader = Annotated[TenantContext, Depends(company_role(READERS, "read deployments"))]
 Writer = Annotated[TenantContext, Depends(company_role(WRITERS, "change deployments"))]
 

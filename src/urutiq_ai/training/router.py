@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.crud.resource import WRITERS
-from urutiq_ai.tenancy.deps import SessionDep, company_role
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, company_role
 from urutiq_ai.training import service
 from urutiq_ai.training.models import AIModelTrainingRun
 from urutiq_ai.training.schemas import AIModelTrainingRunRead, TrainRequest, TrainStarted
@@ -35,8 +35,6 @@ def train(request: Request, session: SessionDep, ctx: Writer, data: TrainRequest
 
 
 @router.post("/training-runs/{id}/cancel", response_model=AIModelTrainingRunRead)
-def cancel_training_run(
-    session: SessionDep, ctx: Writer, run_id: Annotated[str, Path(alias="id", max_length=64)]
-) -> AIModelTrainingRun:
+def cancel_training_run(session: SessionDep, ctx: Writer, run_id: IdPath) -> AIModelTrainingRun:
     """Stop a running training at its next epoch; its model version ends ``failed``."""
     return service.cancel_run(session, ctx, run_id=run_id)

@@ -6,9 +6,9 @@ the page never scores a model itself.
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -22,7 +22,7 @@ from urutiq_ai.experiments.schemas import EvaluateRequest, ExperimentPromote, Ex
 from urutiq_ai.registry import service as registry_service
 from urutiq_ai.registry.artifacts import ArtifactStore
 from urutiq_ai.registry.models import AIModel
-from urutiq_ai.tenancy.deps import SessionDep, require_roles
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
 from urutiq_ai.web.forms import form_text, posted
 from urutiq_ai.web.listing import list_page
@@ -31,7 +31,6 @@ from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
 
-IdPath = Annotated[str, Path(alias="id", min_length=1, max_length=64)]
 MODES = ("both", "offline", "online")
 METRIC_LABELS = {
     "accuracy": "Accuracy",

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -29,7 +29,7 @@ from urutiq_ai.predictions.service import PREDICTIONS
 from urutiq_ai.registry import service as registry
 from urutiq_ai.registry.models import AIModel
 from urutiq_ai.registry.schemas import AIModelRead, ModelStatus, ModelType
-from urutiq_ai.tenancy.deps import SessionDep, require_roles
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, require_roles
 from urutiq_ai.training.service import TRAINING_RUNS
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
 from urutiq_ai.web.listing import list_page
@@ -37,7 +37,6 @@ from urutiq_ai.web.pages.overview import latest
 from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
-ModelId = Annotated[str, Path(alias="id", max_length=64)]
 
 PALETTE = ("#1f5fbf", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#5c940d", "#495057")
 DRIFT_COLOURS = {  # cell background, by status (text stays dark on each)
@@ -74,7 +73,7 @@ def model_page(
     request: Request,
     session: SessionDep,
     ctx: WebCompany,
-    model_id: ModelId,
+    model_id: IdPath,
     compare: Annotated[str | None, Query(max_length=64)] = None,
     fi: Annotated[str | None, Query(max_length=32)] = None,
     window: Annotated[TimeWindow, Query()] = TimeWindow.weekly,
@@ -94,7 +93,7 @@ def model_page(
 
 
 @router.get("/models/{id}/card")
-def model_card_page(session: SessionDep, ctx: WebCompany, model_id: ModelId) -> Response:
+def model_card_page(session: SessionDep, ctx: WebCompany, model_id: IdPath) -> Response:
     """The model card (purpose, data, metrics, limits) as its own printable page."""
     from urutiq_ai.governance import model_card as cards  # Jinja2 environment: on first use
 
@@ -103,7 +102,7 @@ def model_card_page(session: SessionDep, ctx: WebCompany, model_id: ModelId) -> 
 
 @router.post("/models/{id}/promote")
 def promote(
-    request: Request, session: SessionDep, ctx: WebCompany, model_id: ModelId, _form: Csrf
+    request: Request, session: SessionDep, ctx: WebCompany, model_id: IdPath, _form: Csrf
 ) -> Response:
     require_roles(ctx, EDITORS, "promote models")
     return _act(request, session, ctx, model_id, registry.promote, "promoted")
@@ -111,7 +110,7 @@ def promote(
 
 @router.post("/models/{id}/deprecate")
 def deprecate(
-    request: Request, session: SessionDep, ctx: WebCompany, model_id: ModelId, _form: Csrf
+    request: Request, session: SessionDep, ctx: WebCompany, model_id: IdPath, _form: Csrf
 ) -> Response:
     require_roles(ctx, EDITORS, "deprecate models")
     return _act(request, session, ctx, model_id, registry.deprecate, "deprecated")

@@ -2,10 +2,10 @@
 now", their runs (refreshed every 2 s while queued or running), drift detections and
 alerts (with "Resolve"), through the services the API's verbs use."""
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
@@ -27,14 +27,13 @@ from urutiq_ai.monitoring.schemas import (
 )
 from urutiq_ai.monitoring.service import DRIFT_DETECTIONS
 from urutiq_ai.registry.service import MODELS
-from urutiq_ai.tenancy.deps import SessionDep, require_roles
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages.overview import latest
 from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 RECENT_RUNS = 10
 FILTERS = ("status", "source", "severity")  # of the alerts list, kept after an action

@@ -2,9 +2,9 @@
 run), one run (counts, step metrics, rejects, logs; refreshed every 2 s while it runs), and
 the actions "Run now", "Backfill" and "Cancel" through the services the API's verbs use."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
@@ -23,14 +23,13 @@ from urutiq_ai.pipelines.schemas import (
     RunStatus,
 )
 from urutiq_ai.pipelines.service import PIPELINE_RUNS, PIPELINES
-from urutiq_ai.tenancy.deps import SessionDep, require_roles
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, require_roles
 from urutiq_ai.web.auth import EDITORS, Csrf, WebCompany
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.pages.overview import latest
 from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 CHART_RUNS = 30
 REJECTS_SHOWN = 50

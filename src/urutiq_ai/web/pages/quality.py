@@ -5,22 +5,21 @@ time, the failing checks, every result (filtered, paginated) and one result's is
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from urutiq_ai.crud import service as crud
 from urutiq_ai.quality import service as quality
 from urutiq_ai.quality.schemas import AIDataQualityRead, QualityMetric, QualityStatus
 from urutiq_ai.quality.service import DATA_QUALITY
-from urutiq_ai.tenancy.deps import SessionDep
+from urutiq_ai.tenancy.deps import IdPath, SessionDep
 from urutiq_ai.web.auth import WebCompany
 from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
-IdPath = Annotated[str, Path(alias="id", max_length=64)]
 
 TREND_DAYS = 90
 DIMENSIONS = [m.value for m in QualityMetric]

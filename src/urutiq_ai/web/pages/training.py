@@ -6,7 +6,7 @@ htmx part polled every 2 s), cancel for editors, and starting a training from a 
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import ValidationError as PydanticError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -19,7 +19,7 @@ from urutiq_ai.core.settings import Settings
 from urutiq_ai.crud import service as crud
 from urutiq_ai.registry import service as registry
 from urutiq_ai.registry.schemas import AIModelRead
-from urutiq_ai.tenancy.deps import SessionDep, require_roles
+from urutiq_ai.tenancy.deps import IdPath, SessionDep, require_roles
 from urutiq_ai.training import service as training
 from urutiq_ai.training.schemas import AIModelTrainingRunDetail, RunStatus, TrainRequest
 from urutiq_ai.training.templates import TEMPLATES
@@ -28,7 +28,6 @@ from urutiq_ai.web.listing import list_page
 from urutiq_ai.web.templating import render
 
 router = APIRouter(prefix="/companies/{companyId}", include_in_schema=False)
-RunId = Annotated[str, Path(alias="id", max_length=64)]
 
 LIVE_STATUSES = frozenset({"queued", "running"})
 MAX_POINTS = 1000  # a curve longer than this is thinned (the last point is always kept)
@@ -102,14 +101,14 @@ def run_page(
     request: Request,
     session: SessionDep,
     ctx: WebCompany,
-    run_id: RunId,
+    run_id: IdPath,
     done: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:
     return _run_page(request, session, ctx, run_id, flash=DONE.get(done or ""))
 
 
 @router.get("/training-runs/{id}/live")
-def run_live(request: Request, session: SessionDep, ctx: WebCompany, run_id: RunId) -> Response:
+def run_live(request: Request, session: SessionDep, ctx: WebCompany, run_id: IdPath) -> Response:
     """The part of the run page that changes while it runs (polled by htmx every 2 s), and
     the model's badge out of band: the job turns the model ``active`` or ``failed`` as the
     run ends, and the badge sits above this part, in the model's card."""
@@ -122,7 +121,7 @@ def run_live(request: Request, session: SessionDep, ctx: WebCompany, run_id: Run
 
 @router.post("/training-runs/{id}/cancel")
 def cancel_run(
-    request: Request, session: SessionDep, ctx: WebCompany, run_id: RunId, _form: Csrf
+    request: Request, session: SessionDep, ctx: WebCompany, run_id: IdPath, _form: Csrf
 ) -> Response:
     require_roles(ctx, EDITORS, "cancel training runs")
     try:
