@@ -109,7 +109,8 @@ class RetryLater(Exception):
 
 MAX_BACKOFF = timedelta(hours=1)
 MAX_DOUBLINGS = 1000
-"""2.0 ** 1000 is still a float; any base that large is far past the cap already."""
+"""Doublings counted at most: 2.0 ** 1000 is a finite float, and past the cap already for
+any base above 1e-298 seconds."""
 
 
 def retry_backoff(attempts: int, base: float) -> timedelta:

@@ -10,8 +10,9 @@
   gone with it (jobs write their results in one transaction), and if the worker was only
   slow, the fencing check (``holds_claim``) stops it before it writes.
 * :func:`dispatch_due_jobs`: hands the executor the queued jobs whose retry backoff has
-  passed, and jobs dispatched long ago that no worker ever claimed (a message lost with
-  its broker or its process).
+  passed, jobs recorded where no executor was at hand (``record_job(...,
+  dispatched=False)``), and jobs dispatched long ago that no worker ever claimed (a message
+  lost with its broker or its process).
 """
 
 import logging
@@ -135,7 +136,8 @@ def recover_lost_jobs(
 
 
 def dispatch_due_jobs(runtime: JobRuntime, executor: Executor, now: datetime) -> int:
-    """The scheduler's ticker for retries whose backoff has passed and lost messages."""
+    """The scheduler's ticker for retries whose backoff has passed, jobs never dispatched,
+    and lost messages."""
     with ledger_unit_of_work(runtime) as ledger:
         jobs = []
         for row in ledger.due(now, REDISPATCH_AFTER):

@@ -148,8 +148,9 @@ class JobLedgerRepository:
         return self.session.scalars(stmt).all()
 
     def due(self, now: datetime, redispatch_after: timedelta) -> Sequence[JobRecord]:
-        """Queued jobs to hand to the executor: retries whose backoff has passed, and jobs
-        dispatched long ago that no worker has claimed (a lost message). Locked."""
+        """Queued jobs to hand to the executor: retries whose backoff has passed, jobs never
+        dispatched, and jobs dispatched long ago that no worker has claimed (a lost
+        message). Locked."""
         stmt = (
             select(JobRecord)
             .where(
