@@ -3,8 +3,8 @@
 They live in a module of their own so that pickled pipelines find them again.
 
 :class:`PackedForest` is hand-written for speed: ``benchmarks/predict_serving.py`` times it
-against scikit-learn's ``predict_proba`` on the same rows (after checking both agree), and
-``docs/benchmarks.md``, "Single-row predict", records the row path it is part of.
+against scikit-learn's ``predict_proba`` on the same rows (after checking both agree); the
+figures are in ``docs/benchmarks.md``, "Single-row predict" (the row path's two halves).
 """
 
 from typing import Any
