@@ -1,7 +1,9 @@
 """The governance "privacy" policy: no feature column or stored input holds personal data.
 
 Pure functions (standard library, pandas, numpy and python-stdnum, whose IBAN registry,
-mod-97, Luhn and SSN checks are used rather than copies of them); nothing here touches a
+mod-97, Luhn and SSN checks are used rather than copies of them; what they cost on the
+predict path is measured by ``benchmarks/privacy_masking.py``, figures in
+``docs/benchmarks.md``, "Privacy checks on the predict path"); nothing here touches a
 database.
 
 * :func:`column_name_hits` -- columns whose *name* suggests personal data (``customerEmail``,
