@@ -33,9 +33,10 @@ import numpy as np
 import pandas as pd
 import shap
 from scipy import sparse
-from sklearn.metrics import accuracy_score, average_precision_score, r2_score
+from sklearn.metrics import average_precision_score, r2_score
 from sklearn.pipeline import Pipeline
 
+from urutiq_ai.ml import metrics
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.ml.estimators import is_tree_model, unwrap
 from urutiq_ai.ml.labels import class_texts
@@ -184,9 +185,7 @@ def scorer_for(final: Any, model_type: str, target: Any) -> Scorer:
     normality."""
     if model_type == "classification":
         truth = class_texts(target)  # the same label type on both sides of the metric
-        return Scorer(
-            final.predict, lambda labels: float(accuracy_score(truth, class_texts(labels)))
-        )
+        return Scorer(final.predict, lambda labels: metrics.accuracy(truth, class_texts(labels)))
     if model_type == "regression":
         return Scorer(final.predict, lambda values: float(r2_score(target, values)))
     if model_type == "anomaly_detection":
