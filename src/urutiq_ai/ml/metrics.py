@@ -4,8 +4,9 @@ times (the loss curve's cross-entropy, permutation importance's accuracy).
 Those two are one line of numpy each, the formula scikit-learn uses (1.9: probabilities
 clipped to ``[eps, 1 - eps]``, no renormalising; accuracy the share of equal labels):
 scikit-learn's input validation of each call (type of target, label binarising, array
-checks) cost 20-30 ms where the arithmetic costs microseconds, a fifth of a small model's
-training. ``tests/ml/test_metrics.py`` keeps them equal to scikit-learn's.
+checks) costs far more than the arithmetic, dozens of times per training (the figures:
+``docs/benchmarks.md``, "What a training job does besides fitting"; no benchmark script
+measures it). ``tests/ml/test_metrics.py`` keeps them equal to scikit-learn's.
 """
 
 from typing import Any
