@@ -19,8 +19,8 @@ VENDORS = {
     "Staples": ("office", "paper pens supplies"),
     "Verizon": ("telecom", "mobile phone plan"),
 }
-POLL_SECONDS = 0.2
-POLL_LIMIT = 600  # polls, not a timing assertion: a stuck run fails the test instead of hanging
+POLL_SECONDS = 0.05
+POLL_LIMIT = 2400  # polls (2 min), not a timing assertion: a stuck run fails, it does not hang
 
 
 @pytest.fixture(scope="session")
