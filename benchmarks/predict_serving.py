@@ -16,7 +16,8 @@ measures, with the app in this process:
   (``check_records`` + ``ml.predict`` on the compiled ``RowScorer``); then each half of the
   pipeline both ways (``ColumnTransformer`` vs ``RowScorer.features``, scikit-learn's forest
   vs ``PackedForest``), checked equal before they are timed;
-* where the time of an API request goes (timers wrapped around the service's steps);
+* where the time of an API request goes (timers wrapped around the service's steps, listed
+  in ``stage_targets``);
 * batch throughput (rows/s) for 1,000 and 10,000 rows, logged and not.
 
 The unchanged scikit-learn rows (``ColumnTransformer``, forest ``predict_proba``) double as
@@ -468,31 +469,61 @@ def patched(target: Any, name: str, value: Any) -> Iterator[None]:
         setattr(target, name, saved)
 
 
-def stage_breakdown(setup: Setup, n: int, *, log: bool) -> tuple[float, dict[str, float]]:
-    """Mean ms per API request, and mean ms spent in each service step it calls.
+def stage_targets() -> list[tuple[Any, str, str]]:
+    """(module or class, attribute, label) of each step of a model predict request to time.
+
+    The model predict route calls ``serving.predict_rows``, which takes the active model and
+    artifact rows (``_served``: kept 2 s by ``ServedModels``, else one SELECT), checks the
+    rows (``check_records``), scores them (``load_verified`` + ``predict``) and logs them
+    (``store_predictions``: input masking, one bulk insert and one audit INSERT); the unit
+    of work then commits. Each name is looked up in the module that calls it, so wrapping
+    it there times every call the route makes.
+    """
+    from urutiq_ai.predictions import serving
+
+    return [
+        (tenancy_service, "authenticate", "authenticate API key (system scope)"),
+        (serving, "_served", "active AIModel + artifact (ServedModels, 2 s; else one SELECT)"),
+        (serving, "load_verified", "cached verified pipeline"),
+        (serving, "check_records", "check_records (input validation)"),
+        (serving, "predict", "ml.predict (row path)"),
+        (serving, "store_predictions", "log: masking, bulk insert + audit INSERT"),
+        (Session, "commit", "commit (flush + COMMIT)"),
+        (serving, "predict_rows", "serving.predict_rows (holds the 5 steps from AIModel to log)"),
+    ]
+
+
+def check_stage_targets() -> None:
+    """Stop before measuring anything when a timed step no longer exists (the serving code
+    was refactored): the breakdown comes after minutes of latency runs."""
+    missing = [
+        f"{getattr(target, '__name__', target)}.{name}"
+        for target, name, _ in stage_targets()
+        if not callable(getattr(target, name, None))
+    ]
+    if missing:
+        raise SystemExit(
+            f"stage breakdown: {', '.join(missing)} no longer exist; update stage_targets()"
+        )
+
+
+def stage_breakdown(
+    setup: Setup, n: int, *, log: bool
+) -> tuple[float, dict[str, float], list[str]]:
+    """Mean ms per API request, mean ms spent in each service step it calls, and the steps
+    it never called (a step the route stopped calling would otherwise read as 0 ms).
 
     The steps are timed by wrapping the module attributes the route calls, in this process
     only (nothing in src/ changes); what is left is FastAPI/Starlette, the TestClient's
     transport, pydantic parsing and response building.
     """
-    from urutiq_ai.predictions import serving
-    from urutiq_ai.registry import service as registry_service
-
     timers = StageTimers()
-    wrapped = [
-        (tenancy_service, "authenticate", "authenticate API key (system scope)"),
-        (registry_service, "get_model_with_artifact", "AIModel + artifact rows (one SELECT)"),
-        (serving, "load_verified", "cached verified pipeline"),
-        (serving, "check_records", "check_records (input validation)"),
-        (serving, "predict", "ml.predict (row path)"),
-        (serving, "_log_predictions", "log: bulk insert + audit row"),
-        (Session, "commit", "commit (flush audit + COMMIT)"),
-        (serving, "predict_rows", "serving.predict_rows (holds the 5 steps from AIModel to log)"),
-    ]
+    wrapped = stage_targets()
     with _all_patched(timers, wrapped):
         latency = single_row_api(setup, n, log=log)
     means = {label: timers.totals.get(label, 0.0) * 1000 / (n + WARMUP) for *_, label in wrapped}
-    return latency.mean, means
+    uncalled = [label for *_, label in wrapped if label not in timers.totals]
+    return latency.mean, means, uncalled
 
 
 @contextmanager
@@ -645,6 +676,7 @@ def main() -> None:
     parser.add_argument("--profile-top", type=int, default=30)
     args = parser.parse_args()
     n = max(10, args.requests)
+    check_stage_targets()
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
@@ -705,7 +737,7 @@ def run(setup: Setup, n: int, args: argparse.Namespace) -> None:
         f"({bare.p50 / row_path.p50:.1f} times faster)"
     )
 
-    mean_ms, stages = stage_breakdown(setup, min(n, 300), log=True)
+    mean_ms, stages, uncalled = stage_breakdown(setup, min(n, 300), log=True)
     print(f"\nWhere a logged single-row API request goes (mean {mean_ms:.2f} ms, timers)")
     print("| step | mean ms | share |")
     print("| --- | --- | --- |")
@@ -719,6 +751,8 @@ def run(setup: Setup, n: int, args: argparse.Namespace) -> None:
         f"| rest: FastAPI/Starlette, TestClient, pydantic, JSON "
         f"| {rest:.2f} | {rest / mean_ms:.0%} |"
     )
+    if uncalled:
+        print(f"  never called (update stage_targets()): {'; '.join(uncalled)}")
 
     print("\nBatch predict throughput (best of 3, rows/s)")
     print("| path | rows per request | rows/s | ms per request |")
