@@ -10,8 +10,17 @@ resampled rows (``tests/ml/test_fairness.py`` checks it). Note that the figures 
 over groups (max - min), so for groups that are truly alike the replicates sit above the
 point estimate and the percentile interval need not contain it.
 
-Why not fairlearn's own bootstrap (``MetricFrame(n_boot=..., ci_quantiles=...)``, there
-since fairlearn 0.10 and in the 0.15 we install): REASON_PLACEHOLDER
+Why not fairlearn's own bootstrap (``MetricFrame(n_boot=..., ci_quantiles=...,
+random_state=...)``, which the fairlearn 0.15 we install has): measured, it is three orders
+of magnitude slower on a report's usual size (``benchmarks/fairness_bootstrap.py``; the
+figures are in docs/benchmarks.md, "The fairness bootstrap"): it draws each replicate with a
+pandas ``sample`` of the rows and recomputes every metric per group, one replicate per loop
+iteration, where the counts here score all the replicates of a batch in a few numpy calls.
+It also gives intervals of each score's aggregates only (``difference_ci``, ``ratio_ci``),
+so none for the equalized odds difference (the larger of two differences within each
+replicate), and its resamples are not those of :func:`bootstrap_indices`, which the tests
+use to check every replicate against fairlearn's figures. On the same data its intervals
+agree with these within the resampling noise.
 """
 
 from collections.abc import Iterator
