@@ -32,12 +32,6 @@ DOMAINS = tuple(domain for domain in DOMAIN_ORDER if domain not in NOT_DOMAINS)
 ALLOWED: dict[str, str] = {
     "pipelines.tasks.RunCancelled": "control flow inside a pipeline run's job: raised at a "
     "cancel check and caught by the job itself, which rolls back and stops",
-    "pipelines.tasks.AttemptLost": "control flow inside a pipeline run's job: its attempt "
-    "was handed to another worker; the job catches it and writes nothing",
-    "training.tasks.AttemptLost": "control flow inside a training job: its run was failed "
-    "as lost meanwhile; the job catches it and writes nothing more",
-    "monitoring.tasks.AttemptLost": "control flow inside a monitor's job: its run was "
-    "failed as lost meanwhile; the job catches it and its results roll back",
 }
 
 

@@ -107,6 +107,14 @@ class RetryLater(Exception):
         self.delay = delay
 
 
+class AttemptLost(Exception):
+    """Raised inside a job that finds it no longer holds its attempt (:func:`holds_claim`
+    is False: this worker was presumed dead, and the attempt handed to another worker or
+    the run failed as lost). The job catches it itself, so that its unit of work rolls back
+    and it returns writing nothing more; the ledger never sees it, since whoever took the
+    attempt over (or the ``on_lost`` handler) ends the run row."""
+
+
 MAX_BACKOFF = timedelta(hours=1)
 MAX_DOUBLINGS = 1000
 """Doublings counted at most: 2.0 ** 1000 is a finite float, and past the cap already for

@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.executors import SyncExecutor
-from urutiq_ai.core.jobs import Job, JobRuntime, attach_executor, holds_claim, job_unit_of_work
+from urutiq_ai.core.jobs import (
+    AttemptLost,
+    Job,
+    JobRuntime,
+    attach_executor,
+    holds_claim,
+    job_unit_of_work,
+)
 from urutiq_ai.ml.errors import MLError
 from urutiq_ai.monitoring import alerting
 from urutiq_ai.monitoring.models import Monitor, MonitorRun
@@ -26,10 +33,6 @@ from urutiq_ai.monitoring.schemas import MonitorKind, MonitorRunStatus
 from urutiq_ai.tenancy.context import for_job
 
 logger = logging.getLogger("urutiq_ai.monitors")
-
-
-class AttemptLost(Exception):
-    """This worker was presumed dead and its run failed meanwhile: nothing it did is kept."""
 
 
 def run_monitor(runtime: JobRuntime, job: Job) -> None:

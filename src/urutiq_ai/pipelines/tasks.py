@@ -21,6 +21,7 @@ from urutiq_ai.core.context import TenantContext
 from urutiq_ai.core.errors import AppError, describe, unexpected
 from urutiq_ai.core.jobs import (
     STOPPED_REASON,
+    AttemptLost,
     Job,
     JobFailed,
     JobRuntime,
@@ -56,10 +57,6 @@ REJECT_COLUMNS: dict[str, TypeEngine[Any]] = {
 
 class RunCancelled(Exception):
     """The run was cancelled while its job worked: nothing it did is kept."""
-
-
-class AttemptLost(Exception):
-    """This worker was presumed dead and its attempt handed on: nothing it did is kept."""
 
 
 @dataclass

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from urutiq_ai.config import service as config_service
 from urutiq_ai.config.schemas import CategoriesConfig, ConfigType
 from urutiq_ai.core.errors import AppError, describe, unexpected
-from urutiq_ai.core.jobs import STOPPED_REASON, Job, JobRuntime, holds_claim, job_unit_of_work
+from urutiq_ai.core.jobs import (
+    STOPPED_REASON,
+    AttemptLost,
+    Job,
+    JobRuntime,
+    holds_claim,
+    job_unit_of_work,
+)
 from urutiq_ai.crud.lifecycle import stamp_run_times
 from urutiq_ai.ml import artifacts as ml_artifacts
 from urutiq_ai.ml.errors import MLError, SpecError, TrainingCancelled
@@ -41,10 +48,6 @@ CATEGORY_TEMPLATES = frozenset({"expense_classifier"})
 CANCEL_CHECK_SECONDS = 0.5
 VALIDATION_SAMPLE_ROWS = 2_000
 PROGRESS_SECONDS = 0.5
-
-
-class AttemptLost(Exception):
-    """This worker was presumed dead and its run failed meanwhile: nothing more is written."""
 
 
 class RunSession:
