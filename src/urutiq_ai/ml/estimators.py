@@ -24,11 +24,13 @@ class PackedForest:
     """A fitted random forest's trees as flat arrays, walked for all trees at once.
 
     scikit-learn evaluates a forest tree by tree through ``joblib.Parallel`` even with
-    ``n_jobs=1``: about 45 µs of dispatch per tree, most of a 200-tree forest's cost for one
-    row. Here every tree's nodes sit in one array (children as global indices, a leaf
-    pointing at itself) and each step moves all rows down all trees with a few numpy
-    operations (``take``: a gather), so a row costs about ``depth`` steps instead of ``trees``
-    calls (one row about 0.2 ms for 200 trees; each further row about a third of that).
+    ``n_jobs=1``: a dispatch per tree that is most of a 200-tree forest's cost for one row.
+    Here every tree's nodes sit in one array (children as global indices, a leaf pointing at
+    itself) and each step moves all rows down all trees with a few numpy operations
+    (``take``: a gather), so a row costs about ``depth`` steps instead of ``trees`` calls,
+    and each further row of a batch costs less than the first. The figures (per-tree
+    dispatch, one row and more rows, against ``predict_proba``) are in
+    ``docs/benchmarks.md``, "Single-row predict".
 
     The arithmetic is scikit-learn's: inputs as float32 compared ``<=`` with the float64
     thresholds, each tree's leaf class fractions added in tree order, divided by the number
