@@ -33,6 +33,9 @@ def test_each_session_has_its_own_nonce() -> None:
         "a.b",
         "é.é",
     ],
+    # fixed ids: the first value holds a random nonce, and every xdist worker must collect
+    # the same test names
+    ids=["another-secret", "csrf-signature", "garbage", "no-payload", "non-ascii"],
 )
 def test_a_cookie_not_signed_with_the_secret_is_not_valid(value: str) -> None:
     with pytest.raises(cookies.SessionInvalid, match="not valid"):
@@ -63,6 +66,8 @@ def test_a_csrf_token_matches_only_its_browser_and_session() -> None:
     assert not cookies.csrf_matches(SECRET, None, "browser", "session")
 
 
-@pytest.mark.parametrize("sent", ["é", "token with spaces", "x" * 500, "."])
+@pytest.mark.parametrize(
+    "sent", ["é", "token with spaces", "x" * 500, "."], ids=["non-ascii", "spaces", "long", "dot"]
+)
 def test_a_malformed_csrf_token_is_refused_not_raised_on(sent: str) -> None:
     assert not cookies.csrf_matches(SECRET, sent, "browser", "session")
