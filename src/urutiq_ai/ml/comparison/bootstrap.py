@@ -10,16 +10,15 @@
   samples.
 
 Speed: the default (``fast=True``) bootstrap scores a whole batch of replicates per
-scikit-learn call instead of one call per replicate (which costs about 3.5 ms per call for
-a macro F1 of 5,000 rows, some 7 s for 1,000 replicates of two models): regression metrics
-through ``multioutput="raw_values"`` with one output per replicate; precision, recall and F1
-through one ``precision_recall_fscore_support(average=None)`` call on per-replicate
-(truth, prediction) counts whose labels are offset by replicate, the macro average being the
-mean over the labels present in the replicate as scikit-learn's is; accuracy as the mean of
-the row hits. The row resamples are the very ones of the per-replicate path
-(``fast=False``), so both give the same interval. Measured on a 2-core machine, 1,000
-replicates of 5,000 rows with 5 labels take 0.2-0.4 s for f1Score (about 8 s with
-``fast=False``); thousands of labels make either path slow (about 20 s with 3,000 labels).
+scikit-learn call instead of one call per replicate (a few milliseconds each, for two
+models and a thousand replicates): regression metrics through ``multioutput="raw_values"``
+with one output per replicate; precision, recall and F1 through one
+``precision_recall_fscore_support(average=None)`` call on per-replicate (truth, prediction)
+counts whose labels are offset by replicate, the macro average being the mean over the
+labels present in the replicate as scikit-learn's is; accuracy as the mean of the row hits.
+The row resamples are the very ones of the per-replicate path (``fast=False``), so both give
+the same interval. Thousands of labels make either path slow. No script under
+``benchmarks/`` times the two paths yet.
 """
 
 from collections.abc import Callable, Sequence

@@ -10,9 +10,9 @@ group accuracies). Every figure is fairlearn's (``MetricFrame``,
 ``demographic_parity_difference``, ``demographic_parity_ratio``,
 ``equalized_odds_difference``), every per-group score fairlearn's or scikit-learn's.
 
-Measured on a busy 2-core machine, 10,000 rows and 3 groups: a whole report takes 0.3-0.6 s,
-nearly all of it fairlearn's point figures (each ``MetricFrame`` stacks its inputs row by
-row, about 40 ms per 10,000 rows); the 500 bootstrap replicates 0.03-0.08 s.
+Nearly all of a report's time is fairlearn's point figures (each ``MetricFrame`` stacks its
+inputs row by row), little of it the bootstrap: ``benchmarks/fairness_bootstrap.py`` times
+both (docs/benchmarks.md, "The fairness bootstrap").
 """
 
 import math
