@@ -19,10 +19,15 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from tests.conftest import TenantFixture
+from urutiq_ai.core.context import TenantContext
+from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.jobs import JobRuntime
+from urutiq_ai.core.scoping import bind_scope, set_database_role
 from urutiq_ai.core.settings import get_settings
+from urutiq_ai.tenancy.context import for_job
 
 SECRET = "s3cret-for-tests-only"
 
@@ -152,3 +157,20 @@ def wait_until(
 def runtime(app: FastAPI) -> JobRuntime:
     """The test app's job runtime (its sessions, its settings)."""
     return JobRuntime(app.state.sessionmaker, app.state.settings)
+
+
+@pytest.fixture
+def scoped(app: FastAPI, tenant: TenantFixture) -> Callable[[], Any]:
+    """``with scoped() as (session, ctx):`` one unit of work of a job for company A, as the
+    app's database role (row-level security on PostgreSQL), with no executor attached (as
+    the policy ticker's checks run)."""
+
+    @contextmanager
+    def open_scope() -> Iterator[tuple[Session, TenantContext]]:
+        ctx = for_job(tenant.id, [tenant.company_id])
+        with unit_of_work(app.state.sessionmaker) as session:
+            set_database_role(session, app.state.settings.database_role)
+            bind_scope(session, ctx)
+            yield session, ctx
+
+    return open_scope

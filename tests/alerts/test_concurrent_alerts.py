@@ -8,15 +8,12 @@ before another transaction opened the key's alert.
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import Receiver, add_webhook
 from tests.concurrency import run_at_once
@@ -26,9 +23,6 @@ from urutiq_ai.alerts.repository import AlertRepository
 from urutiq_ai.alerts.schemas import AlertSeverity, AlertSource, AlertStatus
 from urutiq_ai.alerts.service import Observation, observe
 from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import unit_of_work
-from urutiq_ai.core.scoping import bind_scope, set_database_role
-from urutiq_ai.tenancy.context import for_job
 
 WRITERS = 8
 KEY = "quality:LedgerExpense:amounts are positive"
@@ -43,22 +37,6 @@ def failing(key: str = KEY, *, active: bool = True) -> Observation:
         subject="LedgerExpense",
         details={"rowsFailed": 1},
     )
-
-
-@pytest.fixture
-def scoped(app: FastAPI, tenant: TenantFixture) -> Callable[[], Any]:
-    """``with scoped() as (session, ctx):`` one unit of work of a job for company A, as the
-    app's database role (row-level security on PostgreSQL)."""
-
-    @contextmanager
-    def open_scope() -> Iterator[tuple[Session, TenantContext]]:
-        ctx = for_job(tenant.id, [tenant.company_id])
-        with unit_of_work(app.state.sessionmaker) as session:
-            set_database_role(session, app.state.settings.database_role)
-            bind_scope(session, ctx)
-            yield session, ctx
-
-    return open_scope
 
 
 def observe_once(scoped: Callable[[], Any], *observations: Observation) -> list[str]:

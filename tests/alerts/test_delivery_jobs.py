@@ -3,15 +3,11 @@
 with it; a delivery written where no executor is at hand waits for the scheduler; a job the
 ledger gives up fails its delivery. The delivery row records every attempt."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
 from tests.alerts.conftest import Receiver, add_webhook, wait_until
 from tests.alerts.test_webhooks_and_alerts import deliveries
@@ -19,14 +15,10 @@ from tests.conftest import TenantFixture
 from urutiq_ai.alerts.schemas import AlertSource
 from urutiq_ai.alerts.service import DELIVER_JOB, DELIVERY_LOST, Observation, observe
 from urutiq_ai.alerts.tasks import LOST, NOT_SENT
-from urutiq_ai.core.context import TenantContext
-from urutiq_ai.core.db import unit_of_work
 from urutiq_ai.core.executors import SyncExecutor
 from urutiq_ai.core.jobs import JobRuntime, ledger_unit_of_work, retry_backoff
 from urutiq_ai.core.ledger.recovery import dispatch_due_jobs, recover_lost_jobs
 from urutiq_ai.core.ledger.schemas import JobStatus
-from urutiq_ai.core.scoping import bind_scope, set_database_role
-from urutiq_ai.tenancy.context import for_job
 
 FAILING = Observation(
     key="quality:LedgerExpense:amounts are positive",
@@ -50,22 +42,6 @@ def ping(client: TestClient, tenant: TenantFixture, hook: dict[str, Any]) -> dic
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-@pytest.fixture
-def scoped(app: FastAPI, tenant: TenantFixture) -> Callable[[], Any]:
-    """``with scoped() as (session, ctx):`` a job's unit of work for company A with no
-    executor attached (as the policy ticker's checks run)."""
-
-    @contextmanager
-    def open_scope() -> Iterator[tuple[Session, TenantContext]]:
-        ctx = for_job(tenant.id, [tenant.company_id])
-        with unit_of_work(app.state.sessionmaker) as session:
-            set_database_role(session, app.state.settings.database_role)
-            bind_scope(session, ctx)
-            yield session, ctx
-
-    return open_scope
 
 
 def observe_without_executor(scoped: Callable[[], Any], tenant: TenantFixture) -> None:
